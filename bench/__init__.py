@@ -1,0 +1,3 @@
+"""powerbench: test-bench controller for power banks and lithium cells."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,195 @@
+"""The `bench` command. Heavy modules (pint, pyvisa, the simulator) are imported inside the
+commands so that `bench --help` answers at once."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
+instruments_app = typer.Typer(no_args_is_help=True, help="Instrument drivers.")
+app.add_typer(instruments_app, name="instruments")
+sim_app = typer.Typer(no_args_is_help=True, help="The simulated bench.")
+app.add_typer(sim_app, name="sim")
+
+EXIT = {"PASS": 0, "FAIL": 1, "ABORTED": 3, "ERROR": 4}
+EXIT_INVALID = 2
+
+StationOption = typer.Option(None, "--station", "-s", help="Station file (default: the simulated bench).",
+                             show_default=False)
+
+
+def _console(stderr: bool = False):  # noqa: ANN202 - rich imported lazily
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _invalid(exc: Exception) -> typer.Exit:
+    _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    return typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def run(
+    profile: Path = typer.Argument(..., help="Profile file (TOML).", show_default=False),
+    station: Optional[Path] = StationOption,
+    log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where run folders are created."),
+    speed: Optional[float] = typer.Option(None, "--speed", min=0.001,
+                                          help="Simulated bench only: run at N x real time (default: as fast as possible)."),
+    serial: Optional[str] = typer.Option(None, "--serial", help="DUT serial number (recorded, and part of the run id)."),
+    operator: Optional[str] = typer.Option(None, "--operator", help="Who runs the test (recorded)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Simulated bench only: random seed of the world."),
+    dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: DUT preset (e.g. powerbank-20000)."),
+) -> None:
+    """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR."""
+    import signal
+    import sys
+
+    from bench.errors import InputError, OperatorStop
+    from bench.session import Request, execute
+
+    console = _console()
+    def stop(signum: int, _frame: object) -> None:
+        raise OperatorStop(signal.Signals(signum).name)
+    signal.signal(signal.SIGTERM, stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, stop)
+
+    request = Request(profile, station, log_dir, speed, serial, operator, seed, dut)
+    def announce(folder: Path) -> None:
+        console.print(f"run folder: {folder}")
+    try:
+        if sys.stdout.isatty():
+            from bench.live import RichView
+
+            with RichView(console, profile.name) as view:
+                outcome, folder = execute(request, view, announce)
+        else:
+            from bench.live import PlainView
+
+            outcome, folder = execute(request, PlainView(console.print), announce)
+    except InputError as exc:
+        raise _invalid(exc) from None
+    _show_verdict(console, outcome, folder)
+    raise typer.Exit(EXIT[outcome.verdict])
+
+
+def _show_verdict(console, outcome, folder: Path) -> None:  # noqa: ANN001
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, box=None, padding=(0, 2))
+    for column in ("criterion", "value", "bounds", "outcome"):
+        table.add_column(column)
+    colours = {"PASS": "green", "MARGINAL": "yellow", "FAIL": "red"}
+    for result in outcome.results:
+        data = result.to_json()
+        bounds = " ".join(f"{k} {data[k]:g}" for k in ("min", "max") if data[k] is not None)
+        value = "not measured" if data["value"] is None else f"{data['value']:.4g} {data['unit']}"
+        table.add_row(data["name"], value, f"{bounds} {data['unit']}",
+                      f"[{colours[result.outcome]}]{result.outcome}[/]")
+    if outcome.results:
+        console.print(table)
+    style = {"PASS": "bold white on green", "FAIL": "bold white on red", "ABORTED": "bold black on yellow",
+             "ERROR": "bold white on magenta"}[outcome.verdict]
+    big = Text(f"\n   {outcome.verdict}   \n", style=style, justify="center")
+    console.print(Panel(big, expand=False, subtitle=outcome.reason, subtitle_align="left"))
+    console.print(f"data: {folder}")
+
+
+@app.command()
+def validate(
+    profile: Path = typer.Argument(..., help="Profile file (TOML).", show_default=False),
+    station: Optional[Path] = StationOption,
+) -> None:
+    """Check PROFILE (and its fit to the station) and print the plan, or the errors (exit 2)."""
+    from bench.errors import InputError
+    from bench.plan import check_against_station, estimate, step_estimate
+    from bench.profile import Loop, load_profile
+    from bench.station import load_station
+
+    try:
+        prof = load_profile(profile)
+        sta = load_station(station)
+        check_against_station(prof, sta)
+    except InputError as exc:
+        raise _invalid(exc) from None
+    from bench.live import hms
+    from bench.metrics import DISPLAY
+
+    console = _console()
+    console.print(f"[bold]{prof.name}[/] ({profile})  sample period {prof.period:g} s")
+    if prof.reference:
+        console.print(f"source: {prof.reference}")
+    r = prof.ratings
+    ratings = [f"{k.replace('_', ' ')} {getattr(r, k):g}" for k in ("nominal_voltage", "rated_output_voltage",
+               "rated_output_current", "rated_input_voltage", "rated_input_current") if getattr(r, k) is not None]
+    if r.rated_capacity is not None:
+        ratings.insert(0, f"rated capacity {r.rated_capacity / 3.6:g} mAh")
+    console.print(f"DUT: {r.kind}; " + ", ".join(ratings))
+
+    def show(items: tuple, indent: str) -> None:
+        for item in items:
+            if isinstance(item, Loop):
+                console.print(f"{indent}repeat {item.repeat} times:")
+                show(item.body, indent + "    ")
+            else:
+                guess = step_estimate(item, r)
+                when = f"~{hms(guess)}" if guess is not None else "?"
+                name = f" [{item.name}]" if item.name else ""
+                console.print(f"{indent}{item.index:>2}. {item.text}{name}  [dim]{when}[/]")
+    console.print("steps:")
+    show(prof.items, "  ")
+    console.print(f"safety: station {sta.name!r} hard limits: {sta.limits.max_voltage:g} V, "
+                  f"{sta.limits.max_current:g} A, {sta.limits.max_power:g} W, {sta.limits.max_temperature:g} degC")
+    for condition in prof.safety:
+        console.print(f"  abort if {condition.text}")
+    console.print("criteria:")
+    for c in prof.criteria:
+        unit, scale = DISPLAY[c.kind]
+        bounds = ", ".join(f"{w} {b * scale:g} {unit}" for w, b in (("min", c.low), ("max", c.high)) if b is not None)
+        where = f" of step {c.step!r}" if c.step else " of the run"
+        metric = f"{c.channel} {c.metric}" if c.channel else c.metric
+        console.print(f"  {c.name}: {metric}{where}, {bounds}")
+    total, unknown = estimate(prof)
+    note = f" (not counted: {len(unknown)} step(s) ending on conditions only)" if unknown else ""
+    console.print(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
+    console.print("[green]valid[/]")
+
+
+@instruments_app.command("list")
+def instruments_list() -> None:
+    """Registered drivers, their roles and where their commands come from."""
+    from rich.table import Table
+
+    from drivers.registry import REGISTRY
+
+    table = Table("driver", "roles", "models", "interface", "options", "commands from")
+    for name, info in REGISTRY.items():
+        table.add_row(name, ", ".join(info.roles), ", ".join(info.models), ", ".join(info.interfaces),
+                      ", ".join(info.options), info.source)
+    _console().print(table)
+
+
+@sim_app.command("list")
+def sim_list() -> None:
+    """Simulated DUT presets and their parameters (override them in a station's [world.overrides])."""
+    from rich.table import Table
+
+    from drivers.sim.presets import PRESETS
+
+    console = _console()
+    for name, preset in PRESETS.items():
+        table = Table("parameter", "default", "unit", "meaning", title=f"{name}: {preset.description}",
+                      title_justify="left")
+        for p in preset.parameters():
+            table.add_row(p.name, f"{p.value:g}", p.unit, p.doc)
+        console.print(table)
+
+
+def main() -> None:
+    app()

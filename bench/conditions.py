@@ -1,0 +1,145 @@
+"""End and safety conditions: `quantity op value [for duration]`, combined with `or`.
+
+Written as text in profiles ("current < 100 mA for 60 s", "cell temperature > 45 degC"),
+parsed once into a Condition that compares one attribute of the live Readings with an SI
+float. No eval: the catalogue of quantities below is all a profile can name.
+"""
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from bench.errors import InputError
+from bench.units import kind_of, parse
+
+# quantity name -> (attribute of Readings, kind of its value, what it means)
+QUANTITIES: dict[str, tuple[str, str, str]] = {
+    "voltage": ("voltage", "voltage", "voltage on the side the step drives (supply when charging, else load)"),
+    "current": ("current", "current", "magnitude of the current on the side the step drives"),
+    "power": ("power", "power", "magnitude of the power on the side the step drives"),
+    "input voltage": ("v_in", "voltage", "supply (DUT input) voltage"),
+    "input current": ("i_in", "current", "supply (DUT input) current"),
+    "input power": ("p_in", "power", "supply (DUT input) power"),
+    "output voltage": ("v_out", "voltage", "load (DUT output) voltage"),
+    "output current": ("i_out", "current", "load (DUT output) current"),
+    "output power": ("p_out", "power", "load (DUT output) power"),
+    "temperature": ("t_max", "temperature", "hottest temperature channel"),
+    "dT/dt": ("dtdt_max", "temperature rate", "fastest-rising temperature channel"),
+    "dV/dt": ("dvdt", "voltage rate", "rate of change of the step's voltage"),
+    "step time": ("step_time", "time", "time since the step started"),
+    "time": ("test_time", "time", "time since the run started"),
+    "step capacity": ("step_capacity", "capacity", "charge moved in this step on its side"),
+    "step energy": ("step_energy", "energy", "energy moved in this step on its side"),
+}
+CHANNEL_QUANTITIES = {"temperature": "temperature", "dT/dt": "temperature rate"}
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+_CONDITION = re.compile(r"^\s*(?P<qty>[A-Za-z][A-Za-z0-9 _/\-]*?)\s*(?P<op><=|>=|<|>)\s*(?P<value>.+?)\s*$")
+_HOLD = re.compile(r"^(?P<body>.+?)\s+for\s+(?P<hold>.+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One comparison; `channel` names a temperature channel when the quantity is per channel."""
+
+    quantity: str
+    op: str
+    value: float
+    hold: float = 0.0
+    channel: str | None = None
+    text: str = ""
+
+    def holds(self, readings: object) -> bool:
+        """True if the comparison is true for these readings (ignores the hold time)."""
+        if self.channel is None:
+            measured = getattr(readings, QUANTITIES[self.quantity][0])
+        else:
+            table = readings.temps if self.quantity == "temperature" else readings.temp_rates  # type: ignore[attr-defined]
+            measured = table[self.channel]
+        return OPERATORS[self.op](measured, self.value)
+
+
+class Watch:
+    """Conditions combined with `or`, each with its own hold timer, for one execution."""
+
+    __slots__ = ("conditions", "_since")
+
+    def __init__(self, conditions: tuple[Condition, ...]) -> None:
+        self.conditions = conditions
+        self._since: list[float | None] = [None] * len(conditions)
+
+    def check(self, readings: object, now: float) -> Condition | None:
+        """The first condition met (held for its duration) at time `now`, or None."""
+        met = None
+        for index, condition in enumerate(self.conditions):
+            if condition.holds(readings):
+                since = self._since[index]
+                if since is None:
+                    since = self._since[index] = now
+                if met is None and now - since >= condition.hold:
+                    met = condition
+            else:
+                self._since[index] = None
+        return met
+
+
+Implied = dict[str, tuple[str, str]]
+
+
+def parse_condition(text: str, source: str, key: str, implied: Implied | None = None) -> Condition:
+    """Parse `quantity op value [for duration]`.
+
+    `implied` maps a bare value ("4.5 V", "50 mA for 60 s") to (kind -> quantity, operator)
+    chosen by the step: a discharge ends *below* a voltage, a hold *below* a current.
+    """
+    body, hold = text.strip(), 0.0
+    hold_match = _HOLD.match(body)
+    if hold_match:
+        body = hold_match["body"]
+        hold = parse(hold_match["hold"], "time", source, key)
+    match = _CONDITION.match(body)
+    if match is None:
+        return _implied_condition(text, body, hold, source, key, implied)
+    name = " ".join(match["qty"].split())
+    channel = None
+    if name not in QUANTITIES:
+        channel, _, base = name.rpartition(" ")
+        if base not in CHANNEL_QUANTITIES or not channel:
+            known = ", ".join(sorted(QUANTITIES))
+            raise InputError(source, key, f"unknown quantity {name!r} in {text!r}; known: {known}, "
+                             "or '<channel> temperature', '<channel> dT/dt'")
+        name = base
+    value = parse(match["value"], QUANTITIES[name][1], source, key)
+    return Condition(name, match["op"], value, hold, channel, text.strip())
+
+
+def _implied_condition(
+    text: str, body: str, hold: float, source: str, key: str, implied: Implied | None
+) -> Condition:
+    kind = kind_of(body)
+    if implied is None or kind is None or kind not in implied:
+        raise InputError(source, key, f"expected a condition like 'voltage < 3.0 V' or "
+                         f"'current < 100 mA for 60 s', got {text!r}")
+    quantity, op = implied[kind]
+    value = parse(body, QUANTITIES[quantity][1], source, key)
+    return Condition(quantity, op, value, hold, None, text.strip())
+
+
+def parse_conditions(text: str, source: str, key: str, implied: Implied | None = None) -> tuple[Condition, ...]:
+    """Parse conditions joined by `or`."""
+    parts = [p for p in re.split(r"\s+or\s+", text.strip()) if p]
+    if not parts:
+        raise InputError(source, key, "expected at least one condition")
+    return tuple(parse_condition(p, source, key, implied) for p in parts)
+
+
+def channels_named(conditions: tuple[Condition, ...]) -> set[str]:
+    """Temperature channels these conditions name (checked against the station's)."""
+    return {c.channel for c in conditions if c.channel is not None}

@@ -1,0 +1,96 @@
+"""The live view: a Rich panel on a terminal, plain lines in a log (CI, nohup, a pipe)."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench.metrics import Totals
+from bench.readings import Readings
+from bench.runner import View
+from bench.steps import Step
+
+REFRESH = 0.25  # s of wall time between redraws
+PLAIN_STATUS = 10.0  # s of wall time between status lines when not on a terminal
+
+
+def hms(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def status_line(r: Readings, totals: Totals) -> str:
+    temps = " ".join(f"{name} {value:.1f}°C" for name, value in r.temps.items())
+    return (f"in {r.v_in:.3f} V {r.i_in:.3f} A | out {r.v_out:.3f} V {r.i_out:.3f} A | "
+            f"+{totals.q_in / 3600:.3f} Ah -{totals.q_out / 3600:.3f} Ah "
+            f"+{totals.e_in / 3600:.2f} Wh -{totals.e_out / 3600:.2f} Wh | {temps}")
+
+
+class PlainView(View):
+    """One line per step and a status line every few seconds: readable in a CI log."""
+
+    def __init__(self, echo: Any = print) -> None:
+        self._echo = echo
+        self._last = 0.0
+
+    def step_started(self, step: Step, cycle: int, count: int) -> None:
+        self._echo(f"step {count} (cycle {cycle}): {step.text}")
+
+    def sample(self, readings: Readings, step: Step, cycle: int, totals: Totals) -> None:
+        now = time.monotonic()
+        if now - self._last >= PLAIN_STATUS:
+            self._last = now
+            self._echo(f"  [{hms(readings.test_time)}] {status_line(readings, totals)}")
+
+    def message(self, text: str) -> None:
+        self._echo(text)
+
+
+class RichView(View):
+    """A panel redrawn a few times a second, whatever the sample rate."""
+
+    def __init__(self, console: Any, title: str) -> None:
+        from rich.live import Live
+
+        self._console = console
+        self._title = title
+        self._live = Live(console=console, auto_refresh=False, transient=True)
+        self._last = 0.0
+        self._step = ""
+        self._cycle = self._count = 0
+
+    def __enter__(self) -> "RichView":
+        self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._live.__exit__(*exc)
+
+    def step_started(self, step: Step, cycle: int, count: int) -> None:
+        self._step, self._cycle, self._count = step.text, cycle, count
+        self._console.print(f"[bold]step {count}[/] (cycle {cycle}): {step.text}")
+
+    def sample(self, readings: Readings, step: Step, cycle: int, totals: Totals) -> None:
+        now = time.monotonic()
+        if now - self._last < REFRESH:
+            return
+        self._last = now
+        self._live.update(self._panel(readings, totals), refresh=True)
+
+    def message(self, text: str) -> None:
+        self._console.print(f"[bold yellow]{text}[/]")
+
+    def _panel(self, r: Readings, totals: Totals) -> Any:
+        from rich.panel import Panel
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim")
+        grid.add_column()
+        grid.add_row("step", f"{self._count} (cycle {self._cycle}): {self._step}")
+        grid.add_row("elapsed", f"{hms(r.test_time)}   step {hms(r.step_time)}")
+        grid.add_row("input", f"{r.v_in:7.3f} V  {r.i_in:7.3f} A  {r.p_in:7.2f} W")
+        grid.add_row("output", f"{r.v_out:7.3f} V  {r.i_out:7.3f} A  {r.p_out:7.2f} W")
+        grid.add_row("step Ah", f"+{totals.q_in / 3600:.4f} in   -{totals.q_out / 3600:.4f} out")
+        grid.add_row("step Wh", f"+{totals.e_in / 3600:.3f} in   -{totals.e_out / 3600:.3f} out")
+        grid.add_row("temperature", "  ".join(f"{n} {v:.1f} °C" for n, v in r.temps.items()))
+        return Panel(grid, title=self._title, border_style="cyan")

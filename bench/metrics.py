@@ -1,0 +1,135 @@
+"""The metric catalogue: what a criterion can judge, computed from running totals.
+
+Totals are kept for the whole run, for each step execution and for each cycle; a criterion
+names a metric and optionally the step it is taken from (its last execution).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from bench.errors import InputError
+
+
+class Totals:
+    """Running aggregates over one scope (run, cycle or step): flat memory, SI floats."""
+
+    __slots__ = ("start", "end", "q_in", "q_out", "e_in", "e_out", "t_max", "t_start", "v_end")
+
+    def __init__(self, start: float, temps: dict[str, float]) -> None:
+        self.start = self.end = start
+        self.q_in = self.q_out = self.e_in = self.e_out = 0.0
+        self.t_start = dict(temps)
+        self.t_max = dict(temps)
+        self.v_end = float("nan")
+
+    def add(self, now: float, dq_in: float, dq_out: float, de_in: float, de_out: float,
+            temps: dict[str, float], voltage: float) -> None:
+        self.end = now
+        self.q_in += dq_in
+        self.q_out += dq_out
+        self.e_in += de_in
+        self.e_out += de_out
+        self.v_end = voltage
+        t_max, t_start = self.t_max, self.t_start
+        for name, value in temps.items():
+            best = t_max[name]
+            if value > best or best != best:  # a channel that faulted so far (NaN) takes its first reading
+                t_max[name] = value
+            if t_start[name] != t_start[name]:
+                t_start[name] = value
+
+    def to_json(self) -> dict[str, float]:
+        return {"duration_s": self.end - self.start, "charge_capacity_Ah": self.q_in / 3600,
+                "discharge_capacity_Ah": self.q_out / 3600, "charge_energy_Wh": self.e_in / 3600,
+                "discharge_energy_Wh": self.e_out / 3600,
+                "max_temperature_degC": {k: round(v, 3) for k, v in self.t_max.items()}}
+
+
+@dataclass(frozen=True, slots=True)
+class Ratings:
+    """DUT ratings from the profile (SI); None where the profile does not give one."""
+
+    kind: str
+    rated_capacity: float | None = None
+    nominal_voltage: float | None = None
+    rated_output_voltage: float | None = None
+    rated_output_current: float | None = None
+    rated_input_voltage: float | None = None
+    rated_input_current: float | None = None
+
+    @property
+    def rated_energy(self) -> float | None:
+        if self.rated_capacity is None or self.nominal_voltage is None:
+            return None
+        return self.rated_capacity * self.nominal_voltage
+
+
+def _ratio(num: float, den: float | None) -> float | None:
+    return num / den if den else None
+
+
+def _max_temperature(totals: Totals, channel: str | None) -> float | None:
+    names = list(totals.t_max) if channel is None else [channel]
+    values = [totals.t_max[n] for n in names if totals.t_max.get(n, float("nan")) == totals.t_max.get(n)]
+    return max(values) if values else None
+
+
+def _rise(totals: Totals, channel: str | None) -> float | None:
+    names = [channel] if channel is not None else list(totals.t_max)
+    rises = [totals.t_max[n] - totals.t_start[n] for n in names if n in totals.t_max]
+    rises = [r for r in rises if r == r]
+    return max(rises) if rises else None
+
+
+Compute = Callable[[Totals, Ratings, "str | None"], "float | None"]
+
+# metric -> (kind of its value, computation, meaning, the rating it needs)
+METRICS: dict[str, tuple[str, Compute, str, str | None]] = {
+    "discharge capacity": ("capacity", lambda t, r, c: t.q_out, "charge delivered at the DUT output (load side)", None),
+    "charge capacity": ("capacity", lambda t, r, c: t.q_in, "charge taken at the DUT input (supply side)", None),
+    "discharge energy": ("energy", lambda t, r, c: t.e_out, "energy delivered at the DUT output", None),
+    "charge energy": ("energy", lambda t, r, c: t.e_in, "energy taken at the DUT input", None),
+    "equivalent capacity": ("capacity", lambda t, r, c: _ratio(t.e_out, r.nominal_voltage),
+                            "output energy / nominal cell voltage: comparable with the label", "nominal_voltage"),
+    "conversion efficiency": ("ratio", lambda t, r, c: _ratio(t.e_out, r.rated_energy),
+                              "output energy / rated energy (rated capacity x nominal voltage)", "rated_capacity"),
+    "energy efficiency": ("ratio", lambda t, r, c: _ratio(t.e_out, t.e_in), "output energy / input energy", None),
+    "coulombic efficiency": ("ratio", lambda t, r, c: _ratio(t.q_out, t.q_in), "output charge / input charge", None),
+    "max temperature": ("temperature", lambda t, r, c: _max_temperature(t, c),
+                        "hottest reading (any channel, or '<channel> max temperature')", None),
+    "temperature rise": ("temperature difference", lambda t, r, c: _rise(t, c),
+                         "largest rise above the scope's first reading (or '<channel> temperature rise')", None),
+    "duration": ("time", lambda t, r, c: t.end - t.start, "time the scope lasted", None),
+    "end voltage": ("voltage", lambda t, r, c: t.v_end, "voltage at the end of the scope", None),
+}
+PER_CHANNEL = ("max temperature", "temperature rise")
+
+
+def split_metric(name: str, source: str, key: str) -> tuple[str, str | None]:
+    """'surface max temperature' -> ('max temperature', 'surface'); unknown names are an InputError."""
+    name = " ".join(name.split())
+    if name in METRICS:
+        return name, None
+    for base in PER_CHANNEL:
+        if name.endswith(" " + base):
+            return base, name[: -len(base) - 1]
+    known = ", ".join(METRICS)
+    raise InputError(source, key, f"unknown metric {name!r}; known: {known} "
+                     "(temperatures also per channel: 'cell max temperature')")
+
+
+# How a value of each kind is shown to people and in run.json: (unit label, SI -> shown).
+DISPLAY: dict[str, tuple[str, float]] = {
+    "capacity": ("Ah", 1 / 3600), "energy": ("Wh", 1 / 3600), "ratio": ("%", 100.0), "temperature": ("degC", 1.0),
+    "temperature difference": ("K", 1.0), "time": ("s", 1.0), "voltage": ("V", 1.0), "current": ("A", 1.0),
+    "power": ("W", 1.0),
+}
+
+
+def shown(kind: str, value: float | None) -> str:
+    """A value as people read it: '6.52 Ah', '91.3 %'."""
+    if value is None:
+        return "not measured"
+    unit, scale = DISPLAY[kind]
+    return f"{value * scale:.4g} {unit}"

@@ -1,0 +1,218 @@
+"""Profiles: what to do to the DUT, read from TOML, validated once, held as pure data.
+
+Every quantity is written with its unit and converted here to an SI float; every error names
+the file, the key path and what was expected.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Union
+
+from bench.conditions import Condition, parse_condition
+from bench.errors import InputError
+from bench.metrics import METRICS, Ratings, split_metric
+from bench.steps import Step, parse_step
+from bench.tables import list_value, need, read_toml, reject_unknown, text_value
+from bench.units import parse
+
+TOP_KEYS = {"name", "description", "source", "period", "steps", "dut", "safety", "criteria"}
+DUT_KEYS = {"kind": None, "rated_capacity": "capacity", "nominal_voltage": "voltage",
+            "rated_output_voltage": "voltage", "rated_output_current": "current",
+            "rated_input_voltage": "voltage", "rated_input_current": "current"}
+DUT_KINDS = ("power bank", "cell")
+CRITERION_KEYS = {"name", "metric", "step", "min", "max", "marginal", "description"}
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """Steps repeated `repeat` times; each new pass is a new cycle."""
+
+    repeat: int
+    body: tuple["Item", ...]
+    key: str
+
+
+Item = Union[Step, Loop]
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """A metric judged against bounds; `marginal` is a band inside the bounds (OpenHTF style)."""
+
+    name: str
+    metric: str
+    channel: str | None
+    step: str | None
+    low: float | None
+    high: float | None
+    marginal: float
+    kind: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    source: str
+    name: str
+    description: str
+    reference: str
+    period: float
+    items: tuple[Item, ...]
+    safety: tuple[Condition, ...]
+    criteria: tuple[Criterion, ...]
+    ratings: Ratings
+    text: str
+    sha256: str
+
+    def steps(self) -> Iterator[Step]:
+        """Every step once, in file order (loops not expanded)."""
+        yield from _walk(self.items)
+
+
+def _walk(items: tuple[Item, ...]) -> Iterator[Step]:
+    for item in items:
+        if isinstance(item, Loop):
+            yield from _walk(item.body)
+        else:
+            yield item
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate a profile file; raises InputError with file, key and expectation."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read the profile: {exc.strerror}") from None
+    return parse_profile(text, source)
+
+
+def parse_profile(text: str, source: str) -> Profile:
+    data = read_toml(text, source)
+    reject_unknown(data, TOP_KEYS, source, "")
+    name = text_value(data, "name", source, required=True)
+    period = parse(need(data, "period", source, "the sample period, e.g. period = \"1 s\""), "time", source, "period")
+    if period <= 0:
+        raise InputError(source, "period", "expected a positive sample period")
+    ratings = _ratings(data.get("dut"), source)
+    steps_raw = need(data, "steps", source, "a list of steps, e.g. steps = [\"Rest for 1 min\"]")
+    context = _StepContext(source, ratings)
+    items = context.items(steps_raw, "steps")
+    if not items:
+        raise InputError(source, "steps", "expected at least one step")
+    safety = _safety(data.get("safety", {}), source)
+    criteria = tuple(_criterion(c, source, f"criteria[{i}]", context.names, ratings)
+                     for i, c in enumerate(list_value(data.get("criteria", []), source, "criteria")))
+    names = [c.name for c in criteria]
+    if len(set(names)) != len(names):
+        raise InputError(source, "criteria", "criterion names must be unique")
+    return Profile(source=source, name=name, description=text_value(data, "description", source),
+                   reference=text_value(data, "source", source), period=period, items=items, safety=safety,
+                   criteria=criteria, ratings=ratings, text=text,
+                   sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+class _StepContext:
+    """Walks the step list, numbering steps and carrying the current limit a Hold inherits."""
+
+    def __init__(self, source: str, ratings: Ratings) -> None:
+        self.source, self.ratings = source, ratings
+        self.index = 0
+        self.limit: float | None = None
+        self.names: set[str] = set()
+
+    def items(self, raw: Any, key: str) -> tuple[Item, ...]:
+        return tuple(self.item(entry, f"{key}[{i}]") for i, entry in enumerate(list_value(raw, self.source, key)))
+
+    def item(self, entry: Any, key: str) -> Item:
+        if isinstance(entry, str):
+            return self.step(entry, key, None)
+        if not isinstance(entry, dict):
+            raise InputError(self.source, key, f"expected a step (text) or a table, got {entry!r}")
+        if "repeat" in entry:
+            reject_unknown(entry, {"repeat", "steps"}, self.source, key)
+            repeat = entry["repeat"]
+            if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
+                raise InputError(self.source, f"{key}.repeat", f"expected a whole number >= 1, got {repeat!r}")
+            body = self.items(need(entry, "steps", self.source, "the steps to repeat", key), f"{key}.steps")
+            if not body:
+                raise InputError(self.source, f"{key}.steps", "expected at least one step to repeat")
+            return Loop(repeat, body, key)
+        reject_unknown(entry, {"step", "name"}, self.source, key)
+        name = text_value(entry, "name", self.source, prefix=key)
+        text = need(entry, "step", self.source, "the step's wording, e.g. step = \"Rest for 30 min\"", key)
+        if not isinstance(text, str):
+            raise InputError(self.source, f"{key}.step", f"expected the step's wording as text, got {text!r}")
+        return self.step(text, f"{key}.step", name or None)
+
+    def step(self, text: str, key: str, name: str | None) -> Step:
+        if name is not None:
+            if name in self.names:
+                raise InputError(self.source, key, f"step name {name!r} is used twice")
+            self.names.add(name)
+        self.index += 1
+        step = parse_step(text, self.source, key, self.index, name=name,
+                          rated_capacity=self.ratings.rated_capacity, previous_limit=self.limit)
+        if step.side == "supply":
+            self.limit = step.limit
+        return step
+
+
+def _ratings(raw: Any, source: str) -> Ratings:
+    if raw is None:
+        raise InputError(source, "dut", f"expected a [dut] table with kind = one of {', '.join(DUT_KINDS)} "
+                         "and its ratings (rated_capacity, nominal_voltage...)")
+    if not isinstance(raw, dict):
+        raise InputError(source, "dut", "expected a table")
+    reject_unknown(raw, set(DUT_KEYS), source, "dut")
+    kind = raw.get("kind")
+    if kind not in DUT_KINDS:
+        raise InputError(source, "dut.kind", f"expected one of {', '.join(map(repr, DUT_KINDS))}, got {kind!r}")
+    values = {k: parse(raw[k], unit, source, f"dut.{k}") for k, unit in DUT_KEYS.items() if unit and k in raw}
+    return Ratings(kind=kind, **values)
+
+
+def _safety(raw: Any, source: str) -> tuple[Condition, ...]:
+    if not isinstance(raw, dict):
+        raise InputError(source, "safety", "expected a table with abort_if = [conditions]")
+    reject_unknown(raw, {"abort_if"}, source, "safety")
+    entries = list_value(raw.get("abort_if", []), source, "safety.abort_if")
+    out = []
+    for i, text in enumerate(entries):
+        key = f"safety.abort_if[{i}]"
+        if not isinstance(text, str):
+            raise InputError(source, key, f"expected a condition like 'cell temperature > 60 degC', got {text!r}")
+        out.append(parse_condition(text, source, key))
+    return tuple(out)
+
+
+def _criterion(raw: Any, source: str, key: str, step_names: set[str], ratings: Ratings) -> Criterion:
+    if not isinstance(raw, dict):
+        raise InputError(source, key, "expected a table with name, metric and min and/or max")
+    reject_unknown(raw, CRITERION_KEYS, source, key)
+    name = text_value(raw, "name", source, required=True, prefix=key)
+    metric_text = text_value(raw, "metric", source, required=True, prefix=key)
+    metric, channel = split_metric(metric_text, source, f"{key}.metric")
+    kind, _, _, needs = METRICS[metric]
+    if needs and getattr(ratings, needs) is None:
+        raise InputError(source, f"{key}.metric", f"{metric!r} needs dut.{needs}")
+    if needs == "rated_capacity" and ratings.nominal_voltage is None:
+        raise InputError(source, f"{key}.metric", f"{metric!r} needs dut.nominal_voltage")
+    step = raw.get("step")
+    if step is not None and step not in step_names:
+        known = ", ".join(sorted(step_names)) or "none: name a step with { step = \"...\", name = \"...\" }"
+        raise InputError(source, f"{key}.step", f"no step is named {step!r}; named steps: {known}")
+    low = parse(raw["min"], kind, source, f"{key}.min") if "min" in raw else None
+    high = parse(raw["max"], kind, source, f"{key}.max") if "max" in raw else None
+    if low is None and high is None:
+        raise InputError(source, key, "expected min and/or max")
+    if low is not None and high is not None and low > high:
+        raise InputError(source, key, "min is above max")
+    band_kind = "temperature difference" if kind == "temperature" else kind
+    marginal = parse(raw["marginal"], band_kind, source, f"{key}.marginal") if "marginal" in raw else 0.0
+    if marginal < 0:
+        raise InputError(source, f"{key}.marginal", "expected a band >= 0")
+    return Criterion(name, metric, channel, step, low, high, marginal, kind, key)

@@ -1,0 +1,226 @@
+"""Stations: which instruments fill which role at which address, the named temperature
+channels, and hard limits that no profile can loosen. An opened Station owns `safe()`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bench.errors import InputError
+from bench.tables import read_toml, reject_unknown
+from bench.units import parse
+
+ROLES = ("load", "supply", "thermo")
+LIMIT_KINDS = {"max_voltage": "voltage", "max_current": "current", "max_power": "power",
+               "max_temperature": "temperature"}
+DEFAULT_STATION = "sim.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleConfig:
+    role: str
+    driver: str
+    resource: str
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class HardLimits:
+    max_voltage: float
+    max_current: float
+    max_power: float
+    max_temperature: float
+
+
+@dataclass(frozen=True, slots=True)
+class WorldConfig:
+    """The simulated world behind `sim://` resources."""
+
+    dut: str
+    seed: int
+    ambient: float
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StationConfig:
+    source: str
+    name: str
+    roles: dict[str, RoleConfig]
+    channels: dict[str, int]
+    critical: frozenset[str]
+    limits: HardLimits
+    world: WorldConfig | None
+    text: str
+
+    @property
+    def simulated(self) -> bool:
+        return any(r.resource.startswith("sim://") for r in self.roles.values())
+
+
+def default_station_path() -> str:
+    return str(resources.files("bench.stations") / DEFAULT_STATION)
+
+
+def load_station(path: str | Path | None = None) -> StationConfig:
+    """Read and validate a station file (the embedded simulated station when None)."""
+    source = str(path) if path is not None else default_station_path()
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read the station file: {exc.strerror}") from None
+    data = read_toml(text, source)
+    reject_unknown(data, {"name", "description", *ROLES, "limits", "world"}, source, "")
+    roles = {role: _role(data, role, source) for role in ROLES}
+    thermo = roles["thermo"].options
+    channels = thermo.pop("channels", None)
+    if not isinstance(channels, dict) or not channels or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in channels.values()):
+        raise InputError(source, "thermo.channels", "expected a table of channel names to channel numbers, "
+                         "e.g. { cell = 101, surface = 102, ambient = 103 }")
+    critical = thermo.pop("critical", list(channels))
+    if not isinstance(critical, list) or any(c not in channels for c in critical):
+        raise InputError(source, "thermo.critical", f"expected a list of channel names among {sorted(channels)}")
+    limits_raw = data.get("limits")
+    if not isinstance(limits_raw, dict):
+        raise InputError(source, "limits", f"expected a [limits] table with {', '.join(LIMIT_KINDS)}")
+    reject_unknown(limits_raw, set(LIMIT_KINDS), source, "limits")
+    for key in LIMIT_KINDS:
+        if key not in limits_raw:
+            raise InputError(source, f"limits.{key}", "missing: every station sets all hard limits")
+    limits = HardLimits(**{k: parse(limits_raw[k], kind, source, f"limits.{k}") for k, kind in LIMIT_KINDS.items()})
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(source, "name", "missing; expected the station's name as text")
+    config = StationConfig(source, name, roles, dict(channels), frozenset(critical), limits,
+                           _world(data.get("world"), source), text)
+    if config.simulated and config.world is None:
+        raise InputError(source, "world", "sim:// resources need a [world] table (dut, seed, ambient)")
+    return config
+
+
+def _role(data: dict[str, Any], role: str, source: str) -> RoleConfig:
+    table = data.get(role)
+    if not isinstance(table, dict):
+        raise InputError(source, role, f"missing; expected a [{role}] table with driver and resource")
+    options = dict(table)
+    driver, resource = options.pop("driver", None), options.pop("resource", None)
+    if not isinstance(driver, str):
+        raise InputError(source, f"{role}.driver", "missing; expected a driver name (see `bench instruments list`)")
+    if not isinstance(resource, str):
+        raise InputError(source, f"{role}.resource", "missing; expected a resource such as "
+                         "'USB0::0x1AB1::0x0E11::DL3A000000001::INSTR', 'serial:///dev/ttyUSB0?baudrate=9600' or 'sim://'")
+    return RoleConfig(role, driver, resource, options)
+
+
+def _world(raw: Any, source: str) -> WorldConfig | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InputError(source, "world", "expected a table")
+    reject_unknown(raw, {"dut", "seed", "ambient", "overrides"}, source, "world")
+    dut, seed = raw.get("dut"), raw.get("seed", None)
+    if not isinstance(dut, str):
+        raise InputError(source, "world.dut", "missing; expected a DUT preset name (see `bench sim list`)")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise InputError(source, "world.seed", f"expected a whole number, got {seed!r}")
+    ambient = parse(raw.get("ambient"), "temperature", source, "world.ambient")
+    overrides = raw.get("overrides", {})
+    if not isinstance(overrides, dict):
+        raise InputError(source, "world.overrides", "expected a table of DUT parameters with units")
+    return WorldConfig(dut, seed, ambient, dict(overrides))
+
+
+class Station:
+    """Opened instruments bound to roles. `safe()` is idempotent and never raises."""
+
+    SAFE_ATTEMPTS = 3
+
+    def __init__(self, config: StationConfig, instruments: dict[str, Any]) -> None:
+        self.config = config
+        self.load = instruments["load"]
+        self.supply = instruments["supply"]
+        self.thermo = instruments["thermo"]
+        self.names = tuple(config.channels)
+        self.numbers = tuple(config.channels[n] for n in self.names)
+        self._pool = None if config.simulated else _pool(len(instruments))
+
+    def identify(self) -> dict[str, str]:
+        return {role: getattr(self, role).identify() for role in ROLES}
+
+    def read(self) -> tuple[float, float, float, float, dict[int, Any]]:
+        """(input V, input A, output V, output A, temperatures by channel number).
+
+        Separate connections are polled concurrently on a real bench; the simulated bench
+        reads in order, which is faster and deterministic.
+        """
+        if self._pool is None:
+            v_out, i_out = self.load.measure()
+            v_in, i_in = self.supply.measure()
+            return v_in, i_in, v_out, i_out, self.thermo.read(self.numbers)
+        load = self._pool.submit(self.load.measure)
+        supply = self._pool.submit(self.supply.measure)
+        temps = self._pool.submit(self.thermo.read, self.numbers)
+        (v_out, i_out), (v_in, i_in) = load.result(), supply.result()
+        return v_in, i_in, v_out, i_out, temps.result()
+
+    def safe(self) -> list[str]:
+        """Load input off and supply output off, each retried and confirmed by reading the state
+        back; returns what could not be done (empty when the bench is safe). Never raises."""
+        problems = []
+        for what, switch_off, is_on in (
+            ("load input", lambda: self.load.set_input(False), self.load.input_on),
+            ("supply output", lambda: self.supply.set_output(False), self.supply.output_on),
+        ):
+            for attempt in range(self.SAFE_ATTEMPTS):
+                try:
+                    switch_off()
+                    if not is_on():
+                        break
+                    failure = "still reports on"
+                except Exception as exc:  # every failure is retried, then reported, never raised
+                    failure = str(exc)
+                if attempt == self.SAFE_ATTEMPTS - 1:
+                    problems.append(f"{what} not confirmed off: {failure}")
+                else:
+                    time.sleep(0.05)
+        return problems
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+        for role in ROLES:
+            try:
+                getattr(self, role).close()
+            except Exception:  # closing a connection that already failed is not news
+                pass
+
+
+def _pool(workers: int) -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
+
+
+def open_station(config: StationConfig, world: Any = None) -> Station:
+    """Open every instrument; on failure, whatever was opened is made safe and closed."""
+    from drivers.registry import open_instrument
+
+    opened: dict[str, Any] = {}
+    try:
+        for role, rc in config.roles.items():
+            options = dict(rc.options)
+            if role == "thermo":
+                options["channels"] = dict(config.channels)
+            opened[role] = open_instrument(rc.driver, rc.resource, world=world, **options)
+    except Exception:
+        for instrument in opened.values():
+            try:
+                instrument.close()
+            except Exception:
+                pass
+        raise
+    return Station(config, opened)

@@ -1,0 +1,157 @@
+"""Step wording as battery engineers write it (PyBaMM / cycler style), parsed to Step records.
+
+    "Charge at 5 V, 3 A limit until current < 100 mA for 60 s"   supply CV 5 V, 3 A limit
+    "Charge at 1 A until 4.2 V"                                   supply CC 1 A up to 4.2 V
+    "Hold at 4.2 V until 50 mA"                                   supply CV, limit of the charge before
+    "Discharge at 2 A until 4.5 V"   (also W, ohm, V, or C-rate "0.5C")   electronic load CC/CP/CR/CV
+    "Rest for 30 min"                                             both off
+    "Discharge at 1 A for 1 hour or until 3.3 V (10 s period)"
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bench.conditions import Condition, Implied, parse_conditions
+from bench.errors import InputError
+from bench.units import kind_of, parse
+
+# A supply cannot drive its output past its set voltage: a CC charge "until 4.2 V" sets the
+# supply to 4.2 V and counts as done once the voltage is within this much of it.
+SUPPLY_REGULATION_TOLERANCE = 0.010
+
+_STEP = re.compile(
+    r"^(?P<verb>charge|discharge|hold|rest)"
+    r"(?:\s+at\s+(?P<setpoint>[^,]+?)(?:\s*,\s*(?P<limit>.+?)\s+limit)?)?"
+    r"(?:\s+for\s+(?P<duration>.+?))?"
+    r"(?:\s+(?:or\s+)?until\s+(?P<until>.+?))?"
+    r"(?:\s*\(\s*(?P<period>.+?)\s+period\s*\))?\s*$",
+    re.IGNORECASE,
+)
+_C_RATE = re.compile(r"^(?:(?P<mult>\d+(?:\.\d+)?)\s*C|C\s*/\s*(?P<div>\d+(?:\.\d+)?))$")
+_C_RATE_IN_TEXT = re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?\s*C|C\s*/\s*\d+(?:\.\d+)?)(?![\w/])")
+_LOAD_MODES = {"current": "CC", "voltage": "CV", "resistance": "CR", "power": "CP"}
+_IMPLIED: dict[str, Implied] = {
+    "charge": {"voltage": ("voltage", ">="), "current": ("current", "<="), "capacity": ("step capacity", ">="),
+               "energy": ("step energy", ">=")},
+    "discharge": {"voltage": ("voltage", "<="), "current": ("current", "<="), "capacity": ("step capacity", ">="),
+                  "energy": ("step energy", ">=")},
+    "hold": {"current": ("current", "<="), "capacity": ("step capacity", ">=")},
+    "rest": {},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step, with SI setpoints. `side` is the instrument the step drives (None for rest)."""
+
+    text: str
+    key: str
+    action: str
+    side: str | None
+    mode: str | None
+    level: float
+    limit: float
+    duration: float | None
+    until: tuple[Condition, ...]
+    period: float | None
+    name: str | None
+    index: int
+
+
+def parse_step(text: str, source: str, key: str, index: int, *, name: str | None = None,
+               rated_capacity: float | None = None, previous_limit: float | None = None) -> Step:
+    """Parse one step's wording; `previous_limit` is the current limit a Hold inherits."""
+    match = _STEP.match(text.strip())
+    if match is None:
+        raise InputError(source, key, f"cannot read step {text!r}; expected e.g. 'Discharge at 2 A until 4.5 V', "
+                         "'Charge at 5 V, 3 A limit until 100 mA', 'Hold at 4.2 V until 50 mA', 'Rest for 30 min'")
+    action = match["verb"].lower()
+    duration = parse(match["duration"], "time", source, key) if match["duration"] else None
+    period = parse(match["period"], "time", source, key) if match["period"] else None
+    if period is not None and period <= 0:
+        raise InputError(source, key, f"the sample period must be positive, got {match['period']!r}")
+    until_text = _c_rates_to_amps(match["until"], source, key, rated_capacity) if match["until"] else None
+    until = parse_conditions(until_text, source, key, _IMPLIED[action]) if until_text else ()
+    if duration is None and not until:
+        raise InputError(source, key, f"step {text!r} never ends: give 'for <duration>' or 'until <condition>'")
+    setpoint, limit = match["setpoint"], match["limit"]
+    common = dict(text=text.strip(), key=key, action=action, duration=duration, period=period, name=name,
+                  index=index)
+    if action == "rest":
+        if setpoint:
+            raise InputError(source, key, f"a rest takes no setpoint, got 'at {setpoint}'")
+        return Step(side=None, mode=None, level=0.0, limit=0.0, until=until, **common)
+    if not setpoint:
+        raise InputError(source, key, f"step {text!r} needs a setpoint: '{action.capitalize()} at ...'")
+    if action == "discharge":
+        if limit:
+            raise InputError(source, key, "a discharge takes no limit: the load sets exactly one quantity")
+        kind, level = _load_setpoint(setpoint, source, key, rated_capacity)
+        return Step(side="load", mode=_LOAD_MODES[kind], level=level, limit=0.0, until=until, **common)
+    if action == "hold":
+        voltage = parse(setpoint, "voltage", source, key)
+        current = parse(limit, "current", source, key) if limit else previous_limit
+        if current is None:
+            raise InputError(source, key, f"a hold needs a current limit: '{text.strip()}' has none and "
+                             "no charge before it; write 'Hold at 4.2 V, 1 A limit until 50 mA'")
+        return Step(side="supply", mode="CV", level=voltage, limit=current, until=until, **common)
+    return _charge_step(setpoint, limit, until, source, key, rated_capacity, common)
+
+
+def _charge_step(setpoint: str, limit: str | None, until: tuple[Condition, ...], source: str, key: str,
+                 rated_capacity: float | None, common: dict) -> Step:
+    kind = _setpoint_kind(setpoint)
+    if kind == "voltage":
+        if not limit:
+            raise InputError(source, key, f"a charge at {setpoint} needs a current limit: "
+                             f"'Charge at {setpoint}, 3 A limit until ...'")
+        return Step(side="supply", mode="CV", level=parse(setpoint, "voltage", source, key),
+                    limit=parse(limit, "current", source, key), until=until, **common)
+    if kind != "current":
+        raise InputError(source, key, f"a charge is driven by a supply: give a voltage with a current limit "
+                         f"or a current, got {setpoint!r}")
+    current = _current(setpoint, source, key, rated_capacity)
+    ceiling = [c for c in until if c.quantity == "voltage" and c.op in (">", ">=")]
+    if limit:
+        voltage = parse(limit, "voltage", source, key)
+    elif ceiling:
+        voltage = ceiling[0].value
+        until = tuple(
+            Condition(c.quantity, ">=", c.value - SUPPLY_REGULATION_TOLERANCE, c.hold, c.channel, c.text)
+            if c is ceiling[0] else c for c in until)
+    else:
+        raise InputError(source, key, f"a charge at {setpoint} needs a voltage it may not exceed: "
+                         f"'until 4.2 V' or 'Charge at {setpoint}, 4.2 V limit for 1 h'")
+    return Step(side="supply", mode="CC", level=voltage, limit=current, until=until, **common)
+
+
+def _setpoint_kind(setpoint: str) -> str | None:
+    if _C_RATE.match(setpoint.strip()):
+        return "current"
+    return kind_of(setpoint)
+
+
+def _current(setpoint: str, source: str, key: str, rated_capacity: float | None) -> float:
+    c_rate = _C_RATE.match(setpoint.strip())
+    if c_rate is None:
+        return parse(setpoint, "current", source, key)
+    if rated_capacity is None:
+        raise InputError(source, key, f"a C-rate ({setpoint!r}) needs dut.rated_capacity")
+    rate = float(c_rate["mult"]) if c_rate["mult"] else 1.0 / float(c_rate["div"])
+    return rate * rated_capacity / 3600.0
+
+
+def _c_rates_to_amps(text: str, source: str, key: str, rated_capacity: float | None) -> str:
+    """'until C/50' -> 'until 0.1 A' for a 5 Ah DUT."""
+    return _C_RATE_IN_TEXT.sub(lambda m: f"{_current(m.group(0), source, key, rated_capacity)!r} A", text)
+
+
+def _load_setpoint(setpoint: str, source: str, key: str, rated_capacity: float | None) -> tuple[str, float]:
+    kind = _setpoint_kind(setpoint)
+    if kind not in _LOAD_MODES:
+        raise InputError(source, key, f"a discharge runs at a current, power, resistance or voltage "
+                         f"('2 A', '10 W', '2 ohm', '3 V', '0.5C'), got {setpoint!r}")
+    if kind == "current":
+        return kind, _current(setpoint, source, key, rated_capacity)
+    return kind, parse(setpoint, kind, source, key)

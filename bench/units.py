@@ -1,0 +1,93 @@
+"""Quantities with units at the edges: parse "500 mA" once, check its dimension, keep SI floats.
+
+pint is imported lazily so that `bench --help` stays fast.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from bench.errors import InputError
+
+# What each kind of quantity is written in, and the unit its SI float is kept in.
+KINDS: dict[str, tuple[str, str]] = {
+    "voltage": ("volt", "e.g. '4.2 V'"),
+    "current": ("ampere", "e.g. '2 A' or '500 mA'"),
+    "power": ("watt", "e.g. '10 W'"),
+    "resistance": ("ohm", "e.g. '2 ohm'"),
+    "time": ("second", "e.g. '30 s', '30 min' or '2 h'"),
+    "capacity": ("coulomb", "e.g. '10000 mAh' or '2.5 Ah'"),
+    "energy": ("joule", "e.g. '37 Wh'"),
+    "temperature": ("degC", "e.g. '45 degC'"),
+    "temperature difference": ("delta_degC", "e.g. '10 K' or '10 delta_degC'"),
+    "temperature rate": ("delta_degC / second", "e.g. '1 K/min'"),
+    "voltage rate": ("volt / second", "e.g. '5 mV/min'"),
+    "ratio": ("dimensionless", "e.g. '80 %' or '0.8'"),
+}
+
+
+@lru_cache(maxsize=1)
+def registry() -> Any:
+    import pint
+
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg.define("percent = 0.01 = %")
+    return ureg
+
+
+def parse(text: object, kind: str, source: str, key: str) -> float:
+    """Convert a written quantity to the SI float of its kind, or raise an InputError."""
+    unit, example = KINDS[kind]
+    if not isinstance(text, str):
+        raise InputError(source, key, f"expected a {kind} with its unit ({example}), got {text!r}")
+    ureg = registry()
+    cleaned = text.strip().replace("°C", "degC").replace("°", "deg")
+    try:
+        quantity = ureg.Quantity(cleaned)
+    except Exception:
+        raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}") from None
+    if kind == "temperature" and str(quantity.units) in ("kelvin", "degree_Celsius", "degree_Fahrenheit"):
+        return float(quantity.to("degC").magnitude)
+    if kind == "ratio" and quantity.dimensionless:
+        return float(quantity.to("dimensionless").magnitude)
+    if kind != "ratio" and quantity.dimensionless:
+        raise InputError(source, key, f"expected a {kind} with its unit ({example}), got {text!r} (no unit)")
+    try:
+        return float(quantity.to(unit).magnitude)
+    except Exception:
+        found = kind_of(text)
+        what = f", which is a {found}" if found else ""
+        raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}{what}") from None
+
+
+def kind_of(text: str) -> str | None:
+    """Which kind of quantity a written value is, judged by its unit (None if none fits)."""
+    ureg = registry()
+    try:
+        quantity = ureg.Quantity(text.strip().replace("°C", "degC"))
+    except Exception:
+        return None
+    if quantity.dimensionless:
+        return "ratio" if text.strip().endswith("%") else None
+    if str(quantity.units) == "degree_Celsius":
+        return "temperature"
+    for kind, (unit, _) in KINDS.items():
+        if kind in ("ratio", "temperature"):
+            continue
+        if quantity.check(ureg.Unit(unit).dimensionality):
+            return kind
+    return None
+
+
+def parse_as(text: object, unit: str, source: str, key: str) -> float:
+    """Convert a written quantity to `unit` (a pint unit string), checking its dimension."""
+    ureg = registry()
+    if isinstance(text, (int, float)) and not isinstance(text, bool) and ureg.Unit(unit).dimensionless:
+        return float(text)
+    if not isinstance(text, str):
+        raise InputError(source, key, f"expected a value with its unit (in {unit} or compatible), got {text!r}")
+    try:
+        quantity = ureg.Quantity(text.strip().replace("°C", "degC"))
+        return float(quantity.to(unit).magnitude)
+    except Exception:
+        raise InputError(source, key, f"expected a value in {unit} or a compatible unit, got {text!r}") from None

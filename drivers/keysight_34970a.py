@@ -1,0 +1,128 @@
+"""Keysight (Agilent, HP) 34970A data acquisition unit and its successor DAQ970A, read as
+a thermocouple scanner (34901A/34902A/34908A multiplexers), typically over RS-232.
+
+Source: Keysight "34970A/34972A Data Acquisition / Switch Unit User's Guide", chapter 5
+"Remote Interface Reference": CONFigure:TEMPerature TCouple,<type>,(@<ch_list>) (which also
+redefines the scan list), UNIT:TEMPerature, [SENSe:]TEMPerature:TRANsducer:TCouple:RJUNction:TYPE
+INTernal, [SENSe:]TEMPerature:TRANsducer:TCouple:CHECk ON (open thermocouple check: above
+5 kohm the channel reads as overload, +9.90000000E+37), FORMat:READing:CHANnel ON, READ?, and
+"RS-232 Interface Commands" (SYSTem:REMote must precede any other command over RS-232,
+SYSTem:LOCal gives the front panel back); chapter 4 "Remote Interface Configuration"
+(RS-232: factory flow control XON/XOFF, so use serial://...?xonxoff=1). Replies are read up
+to LF with a CR before it stripped, so either RS-232 line ending works. The DAQ970A keeps
+these commands (Keysight "DAQ970A/DAQ973A Programming Guide", SENSe and ROUTe subsystems).
+
+Configuration is sent once per scan list (a handful of commands, then one SYSTem:ERRor?
+to prove it took); each read is then a single READ?. Channel numbers are requested in the
+reply because the instrument scans in ascending order whatever order the station lists.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from drivers.roles import ChannelFault, InstrumentError
+from drivers.scpi import ScpiInstrument
+from drivers.transports import Transport
+
+# thermocouple type -> range of its ITS-90 reference table, degC (anything outside is garbage)
+TC_RANGES: dict[str, tuple[float, float]] = {
+    "B": (0.0, 1820.0), "E": (-270.0, 1000.0), "J": (-210.0, 1200.0), "K": (-270.0, 1372.0),
+    "N": (-270.0, 1300.0), "R": (-50.0, 1768.0), "S": (-50.0, 1768.0), "T": (-270.0, 400.0),
+}
+OVERLOAD = 9.9e37
+
+
+def check_channel(channel: int) -> int:
+    """A multiplexer channel number sCC: slot 1-3, channel 01-40."""
+    if not (isinstance(channel, int) and 1 <= channel // 100 <= 3 and 1 <= channel % 100 <= 40):
+        raise ValueError(f"thermocouple channel {channel!r} is not a 34970A channel "
+                         "(slot 1-3, channel 01-40, e.g. 101)")
+    return channel
+
+
+class Keysight34970A(ScpiInstrument):
+    """Thermometer role. Options: channels (the station's {name: number} map or numbers,
+    scanned together), tc_type (J/K/T/E/N/R/S/B, default K), model, rs232 (send the
+    RS-232 remote-mode command; default: when the transport is a serial line)."""
+
+    TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 5.0}
+    manufacturers = ("HEWLETT-PACKARD", "Agilent Technologies", "Keysight Technologies")
+    models = ("34970A", "DAQ970A")
+
+    def __init__(self, transport: Transport, *, channels: Mapping[str, int] | Iterable[int] = (),
+                 tc_type: str = "K", model: str | None = None, rs232: bool | None = None) -> None:
+        numbers = channels.values() if isinstance(channels, Mapping) else channels
+        self.channels = tuple(sorted({check_channel(c) for c in numbers}))
+        if tc_type not in TC_RANGES:
+            raise ValueError(f"thermocouple type {tc_type!r} is not one of {', '.join(TC_RANGES)}")
+        super().__init__(transport, model=model)
+        self.tc_type = tc_type
+        self._plausible = TC_RANGES[tc_type]
+        self._scan: tuple[int, ...] | None = None  # the scan list configured; None = unknown
+        self._scan_lists: dict[tuple[int, ...], tuple[int, ...]] = {}  # request -> its scan list
+        self.rs232 = transport.serial_line if rs232 is None else rs232
+        if self.rs232:
+            self.transport.write("SYST:REM")
+
+    def identify(self) -> str:
+        self._scan = None  # a new session: the configuration may have been changed meanwhile
+        return super().identify()
+
+    def read(self, channels: tuple[int, ...]) -> dict[int, float | ChannelFault]:
+        scan = self._scan_lists.get(channels)
+        if scan is None:
+            wanted = {check_channel(c) for c in channels}
+            scan = self._scan_lists[channels] = tuple(sorted(wanted.union(self.channels)))
+        if scan != self._scan:
+            self._configure(scan)
+        readings = self._scan_once(scan)
+        return {c: readings[c] for c in channels}
+
+    def _configure(self, scan: tuple[int, ...]) -> None:
+        self._scan = None
+        chanlist = f"(@{','.join(map(str, scan))})"
+        for command in ("*CLS",
+                        f"CONF:TEMP TC,{self.tc_type},{chanlist}",
+                        f"UNIT:TEMP C,{chanlist}",
+                        f"TEMP:TRAN:TC:RJUN:TYPE INT,{chanlist}",
+                        f"TEMP:TRAN:TC:CHEC ON,{chanlist}",
+                        "FORM:READ:CHAN ON"):
+            self.transport.write(command)
+        error = self.transport.query("SYST:ERR?")
+        if not error.startswith(("+0,", "0,")):
+            raise InstrumentError(f"{self.resource}: configuring thermocouples {chanlist} failed: "
+                                  f"'SYST:ERR?' answered {error!r}")
+        self._scan = scan
+
+    def _scan_once(self, scan: tuple[int, ...]) -> dict[int, float | ChannelFault]:
+        reply = self.transport.query("READ?")
+        fields = reply.split(",")
+        if len(fields) != 2 * len(scan):
+            raise InstrumentError(f"'READ?' answered {reply!r}: expected reading,channel "
+                                  f"pairs for channels {scan}")
+        low, high = self._plausible
+        readings: dict[int, float | ChannelFault] = {}
+        for expected, value_text, channel_text in zip(scan, fields[::2], fields[1::2]):
+            try:
+                value, channel = float(value_text), int(channel_text)
+            except ValueError:
+                raise InstrumentError(f"'READ?' answered {reply!r}: not reading,channel pairs") from None
+            if channel != expected:
+                raise InstrumentError(f"'READ?' answered {reply!r}: channel {channel} where "
+                                      f"{expected} was due")
+            if abs(value) >= OVERLOAD:
+                readings[channel] = ChannelFault(channel, "open thermocouple or overload (+9.9E37)")
+            elif low <= value <= high:
+                readings[channel] = value
+            else:
+                raise InstrumentError(f"'READ?' answered {reply!r}: {value:g} degC on channel "
+                                      f"{channel} is outside the type {self.tc_type} range")
+        return readings
+
+    def close(self) -> None:
+        if self.rs232:
+            try:
+                self.transport.write("SYST:LOC")  # front panel usable again
+            except InstrumentError:
+                pass  # the line is gone: nothing to give back
+        super().close()

@@ -1,0 +1,60 @@
+"""A bare cell as DUT: the electronic load and the DC supply both wired to its terminals.
+
+There is no electronics in between, so charging is the supply's own CV with current limit:
+current = min(limit, (Vset - emf) / R0), and a load and a supply on together share one node.
+Thermal: one lumped node (the thermocouples on "cell" and "surface" read the same value).
+"""
+from __future__ import annotations
+
+from drivers.sim.cell import Cell, CellParams, OcvCurve
+from drivers.sim.circuit import LoadSettings, SupplySettings, load_current, load_current_at
+
+
+class BareCell:
+    """One cell on the bench; implements the `Dut` interface."""
+
+    def __init__(self, params: CellParams, ocv: OcvCurve, ambient: float) -> None:
+        p = params
+        self.cell = Cell(ocv, p.capacity, p.r0, p.r1, p.tau1, p.initial_soc)
+        self._heat_capacity = p.heat_capacity
+        self._conductance = p.ambient_conductance
+        self.max_step = min(1.0, 0.1 * p.heat_capacity / p.ambient_conductance)
+        self.ambient = ambient
+        self.temp = ambient
+        self.current = 0.0  # cell current, + = discharge
+        self.load_v = self.load_i = self.supply_v = self.supply_i = 0.0
+
+    def solve(self, load: LoadSettings, supply: SupplySettings) -> None:
+        e = self.cell.emf()
+        r0 = self.cell.r0
+        i_supply = 0.0
+        v0 = e  # Thevenin source the load sees: the cell alone...
+        if supply.on:
+            vs, limit = supply.voltage, supply.current_limit
+            i_load = load_current_at(load, vs)
+            i_supply = i_load - (e - vs) / r0  # what holding the node at vs takes
+            if 0.0 <= i_supply <= limit:
+                self._settle(vs, i_load, i_supply, supply)
+                return
+            if i_supply > limit:  # ...or the cell with the supply as a current source in parallel
+                i_supply = limit
+                v0 = e + r0 * limit
+            else:  # the cell sits above vs: a supply cannot sink, it sources nothing
+                i_supply = 0.0
+        i_load = load_current(load, v0, r0)
+        self._settle(v0 - r0 * i_load, i_load, i_supply, supply)
+
+    def _settle(self, node_v: float, i_load: float, i_supply: float, supply: SupplySettings) -> None:
+        self.load_v = node_v
+        self.load_i = i_load
+        self.supply_v = node_v if supply.on else 0.0
+        self.supply_i = i_supply
+        self.current = i_load - i_supply
+
+    def step(self, dt: float) -> None:
+        heat = self.cell.heat(self.current)
+        self.cell.step(self.current, dt)
+        self.temp += dt * (heat - self._conductance * (self.temp - self.ambient)) / self._heat_capacity
+
+    def temperature(self, placement: str) -> float:
+        return self.ambient if placement == "ambient" else self.temp

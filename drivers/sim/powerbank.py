@@ -1,0 +1,245 @@
+"""A power bank as DUT: a 1S nP pack behind a boost converter (USB output) and a charger IC
+(USB input), in a case that exchanges heat with the ambient.
+
+What the chips do, as modelled:
+- boost: 5.1 V no-load, droop through the output resistance (incl. cable); losses = fixed +
+  proportional to output power + I^2 R, drawn from the pack on top of the output power.
+- output protections: over-current switches the output off and retries after a delay
+  (hiccup); under-voltage (loaded pack voltage below the threshold) latches the output off
+  until the input is powered; light-load auto-off after a while below a current threshold,
+  armed only once the output has been loaded; a switched-off output wakes on a load being
+  plugged (the load input switching on) or on the input being powered.
+- charger: runs while the input is between its under- and over-voltage limits; CC then CV,
+  terminates below the termination current in CV, restarts below the recharge voltage; when
+  the supply current-limits, the charger lowers its charge current to hold its input at the
+  DPM voltage, so the supply sits in CC at that voltage.
+- no pass-through: while the input is powered the output is off (as many cheap banks do).
+- thermal: cells and case as two nodes; pack Joule heat into the cells, converter/charger
+  losses into the case, case to ambient through h*A.
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+from drivers.sim.cell import AH, Cell, CellParams, OcvCurve
+from drivers.sim.circuit import LoadSettings, SupplySettings, load_current
+from drivers.sim.params import quantity, require_fraction, require_positive
+
+
+class Output(enum.Enum):
+    """State of the USB output."""
+
+    ON = "on"
+    OCP = "over-current, waiting to retry"
+    UVP = "under-voltage, latched until the input is powered"
+    STANDBY = "off (light-load auto-off), waiting for a load to be plugged"
+    INPUT = "off while the input is powered (no pass-through)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PowerBankParams:
+    """A power bank: pack (as one equivalent cell), boost converter, protections, charger, thermal."""
+
+    capacity: float = quantity("coulomb", "real capacity of the pack (cells in parallel)")
+    rated_capacity: float = quantity("coulomb", "label capacity at rated_voltage; not used by the physics")
+    rated_voltage: float = quantity("volt", "nominal cell voltage the label refers to", 3.7)
+    r0: float = quantity("ohm", "series resistance of the pack")
+    r1: float = quantity("ohm", "RC-pair resistance of the pack")
+    tau1: float = quantity("second", "RC-pair time constant")
+    cells_heat_capacity: float = quantity("joule / kelvin", "heat capacity of the cells")
+    initial_soc: float = quantity("dimensionless", "state of charge at the start", 0.5)
+
+    output_voltage: float = quantity("volt", "boost output at no load", 5.1)
+    output_resistance: float = quantity("ohm", "output droop resistance, incl. cable", 0.08)
+    rated_output_current: float = quantity("ampere", "label output current; not used by the physics")
+    boost_fixed_loss: float = quantity("watt", "boost loss while the output is on (switching, quiescent)", 0.1)
+    boost_proportional_loss: float = quantity("dimensionless", "boost loss per watt of output", 0.045)
+    boost_resistance: float = quantity("ohm", "boost conduction loss per output ampere squared", 0.05)
+
+    ocp_current: float = quantity("ampere", "output over-current trip")
+    ocp_retry_time: float = quantity("second", "delay before the output retries after an over-current", 2.0)
+    uvp_voltage: float = quantity("volt", "loaded pack voltage below which the output collapses", 3.0)
+    light_load_current: float = quantity("ampere", "output current below which the auto-off timer runs", 0.06)
+    light_load_time: float = quantity("second", "light-load time before auto-off", 30.0)
+
+    input_min_voltage: float = quantity("volt", "input under-voltage lockout: no charging below", 4.5)
+    input_max_voltage: float = quantity("volt", "input over-voltage protection: charger off above", 6.2)
+    input_dpm_voltage: float = quantity("volt", "input voltage the charger holds when the supply current-limits", 4.5)
+    charge_current: float = quantity("ampere", "constant-current charge current (pack)")
+    charge_voltage: float = quantity("volt", "constant-voltage charge voltage (cell)", 4.2)
+    termination_current: float = quantity("ampere", "charge terminates below this current in CV")
+    recharge_voltage: float = quantity("volt", "a terminated charge restarts below this open-circuit voltage", 4.1)
+    charger_efficiency: float = quantity("dimensionless", "charger power efficiency (cells / input)", 0.9)
+    charger_quiescent_current: float = quantity("ampere", "input current of the charger IC itself", 0.005)
+
+    case_heat_capacity: float = quantity("joule / kelvin", "heat capacity of case and electronics")
+    cells_to_case_conductance: float = quantity("watt / kelvin", "heat transfer cells -> case")
+    case_to_ambient_conductance: float = quantity("watt / kelvin", "heat transfer case -> ambient (h*A)")
+
+    def __post_init__(self) -> None:
+        require_positive(
+            self, "capacity", "r0", "r1", "tau1", "cells_heat_capacity", "output_voltage", "output_resistance",
+            "ocp_retry_time", "light_load_time", "input_dpm_voltage", "charge_voltage", "charger_efficiency",
+            "case_heat_capacity", "cells_to_case_conductance", "case_to_ambient_conductance",
+        )
+        require_fraction(self, "initial_soc")
+        require_fraction(self, "charger_efficiency")
+
+
+def pack_of(cell: CellParams, parallel: int, **bank: float) -> PowerBankParams:
+    """Power-bank parameters for `parallel` identical cells; `bank` gives the non-pack fields.
+
+    The charger's termination current defaults to C/20 of the pack as built, and stays put if
+    the capacity is later overridden (the IC is programmed, it does not measure the cells).
+    """
+    capacity = parallel * cell.capacity
+    bank.setdefault("termination_current", capacity / AH / 20.0)
+    return PowerBankParams(
+        capacity=capacity,
+        r0=cell.r0 / parallel,
+        r1=cell.r1 / parallel,
+        tau1=cell.tau1,
+        cells_heat_capacity=parallel * cell.heat_capacity,
+        **bank,
+    )
+
+
+class PowerBank:
+    """State and operating point of one power bank; implements the `Dut` interface."""
+
+    def __init__(self, params: PowerBankParams, ocv: OcvCurve, ambient: float) -> None:
+        p = self.params = params
+        self.cell = Cell(ocv, p.capacity, p.r0, p.r1, p.tau1, p.initial_soc)
+        self.max_step = min(
+            1.0,
+            0.1 * p.cells_heat_capacity / p.cells_to_case_conductance,
+            0.1 * p.case_heat_capacity / (p.cells_to_case_conductance + p.case_to_ambient_conductance),
+        )
+        self.ambient = ambient
+        self.t_cells = ambient
+        self.t_case = ambient
+        self.output = Output.ON  # as if the button had been pressed when the bank was set up
+        self.charge_done = False
+        self._armed = False  # light-load auto-off armed (output has been loaded since it came on)
+        self._light_time = 0.0
+        self._retry_time = 0.0
+        self._load_was_on = False
+        self._cv_limited = False  # the charger's CV loop sets the current (termination may apply)
+        self.current = 0.0  # pack current, + = discharge
+        self._case_heat = 0.0  # W into the case at this operating point
+        self.load_v = self.load_i = self.supply_v = self.supply_i = 0.0
+
+    # --- operating point -------------------------------------------------------------------
+
+    def solve(self, load: LoadSettings, supply: SupplySettings) -> None:
+        p = self.params
+        input_valid = supply.on and p.input_min_voltage <= supply.voltage <= p.input_max_voltage
+        if input_valid:
+            self.output = Output.INPUT  # powering the input clears every output latch
+        elif self.output is Output.INPUT:
+            self.charge_done = False
+            self._switch_output_on()
+        plugged = load.on and not self._load_was_on
+        self._load_was_on = load.on
+        if plugged and self.output is Output.STANDBY:
+            self._switch_output_on()
+
+        self.load_v = self.load_i = self.current = self._case_heat = 0.0
+        self.supply_v = supply.voltage if supply.on else 0.0
+        self.supply_i = 0.0
+        if input_valid:
+            self._solve_charger(supply)
+        elif self.output is Output.ON:
+            self._solve_boost(load)
+
+    def _switch_output_on(self) -> None:
+        self.output = Output.ON
+        self._armed = False
+        self._light_time = 0.0
+
+    def _solve_boost(self, load: LoadSettings) -> None:
+        p = self.params
+        v0, r = p.output_voltage, p.output_resistance
+        i_out = load_current(load, v0, r)
+        if i_out > p.ocp_current:
+            self.output = Output.OCP
+            self._retry_time = 0.0
+            return
+        p_out = v0 * i_out  # at the converter, i.e. including the droop in the output resistance
+        loss = p.boost_fixed_loss + p.boost_proportional_loss * p_out + p.boost_resistance * i_out * i_out
+        p_cells = p_out + loss
+        e = self.cell.emf()
+        disc = e * e - 4.0 * self.cell.r0 * p_cells  # V * I = p_cells with V = e - r0 * I
+        v_cells = 0.5 * (e + math.sqrt(disc)) if disc >= 0.0 else 0.0
+        if v_cells < p.uvp_voltage:
+            self.output = Output.UVP
+            return
+        self.current = p_cells / v_cells
+        self.load_i = i_out
+        self.load_v = v0 - r * i_out
+        self._case_heat = loss + r * i_out * i_out
+
+    def _solve_charger(self, supply: SupplySettings) -> None:
+        p = self.params
+        e, r0 = self.cell.emf(), self.cell.r0
+        vs, limit = supply.voltage, supply.current_limit
+        iq, eff = p.charger_quiescent_current, p.charger_efficiency
+        self._cv_limited = False
+        i_ch = 0.0
+        if not self.charge_done and vs >= p.input_dpm_voltage:
+            i_cv = (p.charge_voltage - e) / r0
+            self._cv_limited = i_cv < p.charge_current
+            i_ch = max(0.0, min(p.charge_current, i_cv))
+        i_in = (e + r0 * i_ch) * i_ch / (eff * vs) + iq
+        if i_in <= limit:
+            self.supply_i = i_in
+        elif limit > iq:  # supply in CC; the charger's DPM loop holds its input at the DPM voltage
+            self._cv_limited = False
+            power = eff * (limit - iq) * p.input_dpm_voltage  # into the cells: (e + r0 i) i
+            i_ch = (math.sqrt(e * e + 4.0 * r0 * power) - e) / (2.0 * r0)
+            self.supply_v = p.input_dpm_voltage
+            self.supply_i = limit
+        else:  # the limit cannot even feed the IC: the input sags, nothing charges
+            i_ch = 0.0
+            self.supply_v = vs * limit / iq
+            self.supply_i = limit
+        self.current = -i_ch
+        self._case_heat = self.supply_v * self.supply_i - (e + r0 * i_ch) * i_ch
+
+    # --- time --------------------------------------------------------------------------------
+
+    def step(self, dt: float) -> None:
+        p, cell, i = self.params, self.cell, self.current
+        q_cells = cell.heat(i)
+        cell.step(i, dt)
+        flow = p.cells_to_case_conductance * (self.t_cells - self.t_case)
+        self.t_cells += dt * (q_cells - flow) / p.cells_heat_capacity
+        self.t_case += dt * (
+            self._case_heat + flow - p.case_to_ambient_conductance * (self.t_case - self.ambient)
+        ) / p.case_heat_capacity
+
+        out = self.output
+        if out is Output.ON:
+            if self.load_i >= p.light_load_current:
+                self._armed = True
+                self._light_time = 0.0
+            elif self._armed:
+                self._light_time += dt
+                if self._light_time >= p.light_load_time:
+                    self.output = Output.STANDBY
+        elif out is Output.OCP:
+            self._retry_time += dt
+            if self._retry_time >= p.ocp_retry_time:
+                self.output = Output.ON
+        elif out is Output.INPUT:
+            if self.charge_done:
+                self.charge_done = cell.ocv(cell.soc) >= p.recharge_voltage
+            elif self._cv_limited and -i < p.termination_current:
+                self.charge_done = True
+
+    def temperature(self, placement: str) -> float:
+        if placement == "cell":
+            return self.t_cells
+        return self.t_case if placement == "surface" else self.ambient

@@ -1,0 +1,77 @@
+"""Named DUTs the simulated world can hold, with their default parameters.
+
+`PRESETS[name].parameters()` lists every parameter with its default, pint unit and doc
+(what `bench sim list` shows); `PRESETS[name].build(overrides, ambient)` makes the model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from drivers.sim.barecell import BareCell
+from drivers.sim.cell import AH, LG_M50, OCV_CHEN2020, OcvCurve, load_ocv
+from drivers.sim.circuit import Dut
+from drivers.sim.params import ParameterInfo, describe, with_overrides
+from drivers.sim.powerbank import PowerBank, pack_of
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A DUT type: what it is, its default parameters, its model and OCV table."""
+
+    name: str
+    description: str
+    params: Any  # a frozen parameter dataclass (CellParams, PowerBankParams)
+    model: Callable[[Any, OcvCurve, float], Dut]  # (params, ocv, ambient degC) -> model
+    ocv_table: str
+
+    def parameters(self) -> list[ParameterInfo]:
+        """Every parameter with its default (SI), unit and doc."""
+        return describe(self.params)
+
+    def with_overrides(self, overrides: Mapping[str, float] | None) -> Any:
+        """The default parameters with some replaced (SI floats); unknown names are refused."""
+        return with_overrides(self.params, overrides, owner=f"DUT preset {self.name!r}")
+
+    def build(self, params: Any, ambient: float) -> Dut:
+        """The model for these parameters, at ambient temperature."""
+        return self.model(params, load_ocv(self.ocv_table), ambient)
+
+
+def _presets(*presets: Preset) -> dict[str, Preset]:
+    return {p.name: p for p in presets}
+
+
+# Power-bank cases: ~80 g (10 000) / ~140 g (20 000) of plastic, aluminium and PCB at ~1 J/(g K);
+# h*A ~ 10 W/(m2 K) over a 0.025 / 0.04 m2 surface; cells pressed to the case through pads.
+PRESETS: dict[str, Preset] = _presets(
+    Preset(
+        "lg-m50",
+        "bare LG INR21700-M50 cell (5 Ah NMC811/graphite-SiOx), load and supply on its terminals",
+        LG_M50,
+        BareCell,
+        OCV_CHEN2020,
+    ),
+    Preset(
+        "powerbank-10000",
+        "10 000 mAh power bank: 2P LG M50, 5 V 2.1 A USB output, 2 A charger",
+        pack_of(
+            LG_M50, 2,
+            rated_capacity=10.0 * AH, rated_output_current=2.1, ocp_current=3.0, charge_current=2.0,
+            case_heat_capacity=80.0, cells_to_case_conductance=0.5, case_to_ambient_conductance=0.25,
+        ),
+        PowerBank,
+        OCV_CHEN2020,
+    ),
+    Preset(
+        "powerbank-20000",
+        "20 000 mAh power bank: 4P LG M50, 5 V 3 A USB output, 3 A charger",
+        pack_of(
+            LG_M50, 4,
+            rated_capacity=20.0 * AH, rated_output_current=3.0, ocp_current=3.6, charge_current=3.0,
+            case_heat_capacity=140.0, cells_to_case_conductance=0.8, case_to_ambient_conductance=0.4,
+        ),
+        PowerBank,
+        OCV_CHEN2020,
+    ),
+)

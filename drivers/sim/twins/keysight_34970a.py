@@ -1,0 +1,171 @@
+"""Simulated Keysight 34970A / DAQ970A with thermocouples on a 34901A multiplexer: the
+commands of drivers/keysight_34970a.py's manual, reading world.temperature(placement).
+
+The 34970A model sits on RS-232: replies end with CR LF, and nothing but SYSTem:REMote is
+obeyed until it is in remote (the manual only promises "unpredictable results"; the twin
+queues -200 so CI shows it). The DAQ970A, which has no RS-232, uses USB/LAN framing.
+An open thermocouple (world.temperature() is None) reads +9.9E37 when the open-thermocouple
+check is on; without the check an open input reads 0 V, i.e. the terminal-block temperature,
+a plausible wrong number: the reason the driver always turns the check on.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drivers.keysight_34970a import OVERLOAD, TC_RANGES
+from drivers.sim.twins.scpi import (ScpiError, ScpiTwin, boolean, channel_list, choice,
+                                    expand, expect_args, nr3, scpi)
+
+TERMINAL_BLOCK_C = 25.0  # the isothermal block the internal reference junction measures
+_TC_TYPES = {t: t for t in TC_RANGES}
+_UNITS = {"C": "C", "CEL": "C", "F": "F", "FAR": "F", "K": "K"}
+_REMOTE = expand("SYSTem:REMote") | expand("SYSTem:RWLock")
+IDN = {"34970A": "HEWLETT-PACKARD,34970A,0,13-2-2",
+       "DAQ970A": "Keysight Technologies,DAQ970A,MY58000001,A.03.00-01.00-03.00-00.00-00-00"}
+
+
+@dataclass(slots=True)
+class _Channel:
+    tc_type: str
+    unit: str = "C"
+    check: bool = False
+
+
+class Keysight34970ATwin(ScpiTwin):
+    """Options: channels ({placement: channel number}, e.g. {"cell": 101}), model
+    (34970A or DAQ970A; default 34970A)."""
+
+    def __init__(self, world: Any, *, channels: Mapping[str, int], model: str = "34970A") -> None:
+        if model not in IDN:
+            raise ValueError(f"Keysight34970ATwin: model {model!r} is not one of {', '.join(IDN)}")
+        if not isinstance(channels, Mapping):
+            raise ValueError("Keysight34970ATwin: channels must map placements to channel numbers")
+        super().__init__()
+        self.world = world
+        self.placement_of = {number: placement for placement, number in channels.items()}
+        self.idn = IDN[model]
+        self.serial_line = model == "34970A"
+        self.output_terminator = "\r\n" if self.serial_line else "\n"
+        self.remote = not self.serial_line
+        self.reset()
+
+    def reset(self) -> None:
+        self.configured: dict[int, _Channel] = {}
+        self.scan: list[int] = []
+        self.with_channel = False
+
+    def write(self, message: str) -> None:
+        if not self.remote and message.strip().lstrip(":").upper() not in _REMOTE:
+            self.push_error(-200, "Execution error; RS-232 not in remote, send SYSTem:REMote")
+            return
+        super().write(message)
+
+    def _channel_list(self, arg: str) -> tuple[int, ...]:
+        channels = channel_list(arg)
+        if any(not (1 <= ch // 100 <= 3 and 1 <= ch % 100 <= 20) for ch in channels):
+            raise ScpiError(-224, "Illegal parameter value")  # a 34901A has channels 01-20
+        return channels
+
+    def _targets(self, parts: list[str]) -> list[_Channel]:
+        """The configured channels a trailing optional channel list names (else the scan list)."""
+        channels = self._channel_list(parts[0]) if parts else self.scan
+        if any(ch not in self.configured for ch in channels):
+            raise ScpiError(-221, "Settings conflict; channel not configured for temperature")
+        return [self.configured[ch] for ch in channels]
+
+    def _reading(self, ch: int) -> float:
+        config = self.configured[ch]
+        placement = self.placement_of.get(ch)
+        celsius = self.world.temperature(placement) if placement is not None else None
+        if celsius is None:
+            if config.check:
+                return OVERLOAD
+            celsius = TERMINAL_BLOCK_C
+        low, high = TC_RANGES[config.tc_type]
+        if not low <= celsius <= high:
+            return OVERLOAD
+        if config.unit == "F":
+            return celsius * 1.8 + 32.0
+        return celsius + 273.15 if config.unit == "K" else celsius
+
+    @scpi("CONFigure:TEMPerature")
+    def _configure(self, args: str) -> None:
+        parts = expect_args(args, 3, 5)  # TC,<type>[,<range>,<resolution>],(@list)
+        if choice(parts[0], {"TCouple": "TC"}) != "TC":
+            raise ScpiError(-224, "Illegal parameter value")
+        tc_type = "J" if parts[1].upper() in ("DEF", "DEFAULT") else choice(parts[1], _TC_TYPES)
+        channels = self._channel_list(parts[-1])
+        for ch in channels:
+            self.configured[ch] = _Channel(tc_type)
+        self.scan = sorted(channels)  # CONFigure redefines the scan list
+
+    @scpi("[SENSe:]TEMPerature:TRANsducer:TCouple:TYPE")
+    def _set_type(self, args: str) -> None:
+        parts = expect_args(args, 1, 2)
+        tc_type = choice(parts[0], _TC_TYPES)
+        for config in self._targets(parts[1:]):
+            config.tc_type = tc_type
+
+    @scpi("[SENSe:]TEMPerature:TRANsducer:TCouple:RJUNction:TYPE")
+    def _set_reference(self, args: str) -> None:
+        parts = expect_args(args, 1, 2)
+        if choice(parts[0], {"INTernal": "INT", "EXTernal": "EXT", "FIXed": "FIX"}) != "INT":
+            raise ScpiError(-221, "Settings conflict; only the internal reference is simulated")
+        self._targets(parts[1:])
+
+    @scpi("[SENSe:]TEMPerature:TRANsducer:TCouple:CHECk")
+    def _set_check(self, args: str) -> None:
+        parts = expect_args(args, 1, 2)
+        on = boolean(parts[0])
+        for config in self._targets(parts[1:]):
+            config.check = on
+
+    @scpi("[SENSe:]TEMPerature:TRANsducer:TCouple:CHECk?")
+    def _get_check(self, args: str) -> str:
+        return ",".join("1" if c.check else "0" for c in self._targets(expect_args(args, 0, 1)))
+
+    @scpi("UNIT:TEMPerature")
+    def _set_unit(self, args: str) -> None:
+        parts = expect_args(args, 1, 2)
+        unit = choice(parts[0], _UNITS)
+        for config in self._targets(parts[1:]):
+            config.unit = unit
+
+    @scpi("ROUTe:SCAN")
+    def _set_scan(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        channels = self._channel_list(arg)
+        if any(ch not in self.configured for ch in channels):
+            raise ScpiError(-221, "Settings conflict; channel not configured for temperature")
+        self.scan = sorted(set(channels))
+
+    @scpi("FORMat:READing:CHANnel")
+    def _set_format_channel(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        self.with_channel = boolean(arg)
+
+    @scpi("FORMat:READing:CHANnel?")
+    def _get_format_channel(self, args: str) -> str:
+        expect_args(args, 0)
+        return "1" if self.with_channel else "0"
+
+    @scpi("READ?")
+    def _read(self, args: str) -> str:
+        expect_args(args, 0)
+        if not self.scan:
+            raise ScpiError(-221, "Settings conflict; empty scan list")
+        if self.with_channel:
+            return ",".join(f"{nr3(self._reading(ch))},{ch}" for ch in self.scan)
+        return ",".join(nr3(self._reading(ch)) for ch in self.scan)
+
+    @scpi("SYSTem:REMote", "SYSTem:RWLock")
+    def _remote(self, args: str) -> None:
+        expect_args(args, 0)
+        self.remote = True
+
+    @scpi("SYSTem:LOCal")
+    def _local(self, args: str) -> None:
+        expect_args(args, 0)
+        self.remote = not self.serial_line

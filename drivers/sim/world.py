@@ -1,0 +1,132 @@
+"""The simulated world behind the simulated instruments: one DUT, one load, one supply,
+thermocouples, all sharing one simulated time.
+
+API CONTRACT (used by the simulated instrument twins and by bench.clock; keep it stable):
+
+    world = World(dut="powerbank-10000", seed=0, ambient=25.0, overrides={"capacity": 28800.0})
+    world.t                                   # simulated seconds since start (float)
+    world.advance_to(t)                       # integrate physics up to time t (own internal step)
+    world.set_load(mode, level)               # mode in "CC","CV","CR","CP"; level in A, V, ohm, W
+    world.set_load_input(on)                  # bool
+    world.set_supply(voltage, current_limit)  # V, A
+    world.set_supply_output(on)               # bool
+    world.load_reading() -> (V, A)            # voltage at the load terminals, current sunk (>= 0)
+    world.supply_reading() -> (V, A)          # voltage at the supply terminals, current sourced (>= 0)
+    world.temperature(placement) -> float | None   # degC with sensor noise; None = open thermocouple
+    world.placements                          # ("cell", "surface", "ambient")
+
+All values are plain SI floats (temperatures in degC). Setting a state re-solves the operating
+point at once, so a reading taken right after `set_load_input(True)` reflects the new state.
+Deterministic given the seed.
+
+What is behind it (the physics: cell.py, barecell.py, powerbank.py; each says what it models):
+- `dut` names a preset in `drivers.sim.presets.PRESETS` ("lg-m50", "powerbank-10000",
+  "powerbank-20000"); `PRESETS[name].parameters()` lists its parameters with defaults and pint
+  units. `overrides` replaces some of them with SI floats (convert "8 Ah" to coulomb at the
+  edge); an unknown name raises ValueError listing the valid ones. `world.params` is the
+  resulting frozen parameter set (the label values such as `rated_capacity` included);
+  `world.model` is the DUT model itself (its state: SOC, temperatures, output state).
+- At start the DUT is at its `initial_soc`, relaxed, at ambient; the load input and the supply
+  output are off, the load in CC at 0 A, the supply at 0 V / 0 A.
+- `advance_to(t)` steps the model by at most `model.max_step` (1 s for the presets; forward
+  Euler thermal, exact RC decay) and re-solves the operating point after every step; a `t`
+  not after `world.t` does nothing.
+- Thermocouple readings add Gaussian noise (`thermocouple_noise`, degC, default 0.05) drawn from
+  `random.Random(seed)`; ambient is constant. No open thermocouple is modelled yet (never None).
+"""
+from __future__ import annotations
+
+import math
+import random
+from typing import Any, Mapping
+
+from drivers.sim.circuit import LOAD_MODES, LoadSettings, SupplySettings
+from drivers.sim.presets import PRESETS
+
+
+class World:
+    """One DUT and the instruments wired to it, advanced in simulated time."""
+
+    placements: tuple[str, ...] = ("cell", "surface", "ambient")
+
+    def __init__(
+        self,
+        dut: str = "powerbank-10000",
+        seed: int = 0,
+        ambient: float = 25.0,
+        overrides: Mapping[str, float] | None = None,
+        thermocouple_noise: float = 0.05,
+    ) -> None:
+        if dut not in PRESETS:
+            raise ValueError(f"unknown DUT preset {dut!r}; known presets: {', '.join(PRESETS)}")
+        preset = PRESETS[dut]
+        self.dut_name = dut
+        self.params: Any = preset.with_overrides(overrides)
+        self.t = 0.0
+        self.model = preset.build(self.params, ambient)
+        self._rng = random.Random(seed)
+        self._noise = thermocouple_noise
+        self._load = LoadSettings()
+        self._supply = SupplySettings()
+        self._solve()
+
+    def _solve(self) -> None:
+        self.model.solve(self._load, self._supply)
+
+    def advance_to(self, t: float) -> None:
+        """Integrate the physics up to simulated time t (s)."""
+        dut, load, supply = self.model, self._load, self._supply
+        h = dut.max_step
+        now = self.t
+        while now < t:
+            nxt = now + h
+            if nxt > t:
+                nxt = t
+            dut.step(nxt - now)
+            now = nxt
+            dut.solve(load, supply)
+        self.t = now
+
+    def set_load(self, mode: str, level: float) -> None:
+        """Electronic-load mode ("CC", "CV", "CR", "CP") and level (A, V, ohm, W; >= 0)."""
+        if mode not in LOAD_MODES:
+            raise ValueError(f"load mode must be one of {', '.join(LOAD_MODES)}, got {mode!r}")
+        _check_level("load level", level)
+        self._load.mode = mode
+        self._load.level = float(level)
+        self._solve()
+
+    def set_load_input(self, on: bool) -> None:
+        self._load.on = bool(on)
+        self._solve()
+
+    def set_supply(self, voltage: float, current_limit: float) -> None:
+        """Supply CV setpoint (V) and current limit (A), both >= 0."""
+        _check_level("supply voltage", voltage)
+        _check_level("supply current limit", current_limit)
+        self._supply.voltage = float(voltage)
+        self._supply.current_limit = float(current_limit)
+        self._solve()
+
+    def set_supply_output(self, on: bool) -> None:
+        self._supply.on = bool(on)
+        self._solve()
+
+    def load_reading(self) -> tuple[float, float]:
+        """Voltage at the load terminals (V) and current sunk (A, >= 0)."""
+        return self.model.load_v, self.model.load_i
+
+    def supply_reading(self) -> tuple[float, float]:
+        """Voltage at the supply terminals (V) and current sourced (A, >= 0)."""
+        return self.model.supply_v, self.model.supply_i
+
+    def temperature(self, placement: str) -> float | None:
+        """Thermocouple reading (degC) at a placement, with sensor noise."""
+        if placement not in self.placements:
+            raise ValueError(f"unknown placement {placement!r}; placements: {', '.join(self.placements)}")
+        return self.model.temperature(placement) + self._rng.gauss(0.0, self._noise)
+
+
+def _check_level(what: str, value: float) -> None:
+    if not (math.isfinite(value) and value >= 0.0):
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")

@@ -1,0 +1,311 @@
+"""Byte pipes to instruments, opened from the resource string in a station file.
+
+Drivers speak text commands through a `Transport` and never learn what carries them:
+a VISA session (USB-TMC, LAN, GPIB, RS-232 through PyVISA and its pure-Python backend),
+a serial line through pyserial, or a simulated twin in this process (`sim://`).
+Every I/O failure, timeout included, surfaces as `InstrumentError` naming the resource,
+so the bench handles one exception type for every kind of link.
+
+pyvisa and pyserial are imported inside the openers: `bench --help` must start fast.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl, urlsplit
+
+from drivers.roles import InstrumentError
+
+if TYPE_CHECKING:
+    from drivers.sim.twins.scpi import ScpiTwin
+
+ACCEPTED_FORMS = """\
+accepted resource forms:
+  VISA (PyVISA, pyvisa-py backend unless visa_library is given):
+    USB0::0x1AB1::0x0E11::DL3A000000001::INSTR
+    TCPIP::192.168.1.20::INSTR          TCPIP0::192.168.1.20::5025::SOCKET
+    ASRL/dev/ttyUSB0::INSTR             GPIB0::5::INSTR
+  serial line (pyserial):
+    serial:///dev/ttyUSB0?baudrate=9600&parity=N&xonxoff=1     serial://COM3?baudrate=9600
+    pyserial URLs: loop://  socket://host:port  rfc2217://host:port  spy://...
+  simulation:
+    sim://<name>   (needs the simulated world: open it through drivers.registry.open_instrument)"""
+
+_VISA = re.compile(r"^(USB|TCPIP|GPIB|ASRL|VXI|PXI|VICP)[^:]*::.+", re.IGNORECASE)
+_PYSERIAL_SCHEMES = ("loop", "socket", "rfc2217", "spy", "alt", "hwgrep", "cp2110")
+_SERIAL_PARAMS: dict[str, Callable[[str], Any]] = {
+    "baudrate": int,
+    "bytesize": int,
+    "parity": str.upper,
+    "stopbits": float,
+    "xonxoff": lambda v: v.lower() in ("1", "true", "on", "yes"),
+    "rtscts": lambda v: v.lower() in ("1", "true", "on", "yes"),
+    "dsrdtr": lambda v: v.lower() in ("1", "true", "on", "yes"),
+}
+
+
+class ResourceError(ValueError):
+    """A resource string that names no transport this bench can open."""
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """A connection to one instrument: text messages with terminators, or raw bytes.
+
+    `query` is atomic (write then read under the connection's lock) so concurrent pollers
+    cannot interleave replies. Replies come back without their terminator.
+    """
+
+    resource: str
+    serial_line: bool  # bytes cross an RS-232 line: some instruments then need a remote-mode command
+
+    def write(self, message: str) -> None: ...
+
+    def query(self, message: str) -> str: ...
+
+    def read(self) -> str: ...
+
+    def write_bytes(self, data: bytes) -> None: ...
+
+    def read_bytes(self, n: int) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+def open_transport(
+    resource: str,
+    *,
+    read_termination: str = "\n",
+    write_termination: str = "\n",
+    timeout: float = 2.0,
+    baudrate: int | None = None,
+    visa_library: str | None = None,
+    twin: ScpiTwin | None = None,
+) -> Transport:
+    """Open the transport the resource string names (see ACCEPTED_FORMS).
+
+    `baudrate` overrides the line speed of serial resources (a `?baudrate=` in the URL
+    otherwise); `visa_library` selects another VISA implementation (e.g. "file.yaml@sim");
+    `twin` is the simulated instrument a `sim://` resource talks to.
+    """
+    framing = dict(read_termination=read_termination, write_termination=write_termination,
+                   timeout=timeout)
+    scheme = resource.split("://", 1)[0].lower() if "://" in resource else ""
+    if scheme == "sim":
+        if twin is None:
+            raise ResourceError(f"{resource!r}: a sim:// resource needs its simulated instrument;"
+                                " open it with drivers.registry.open_instrument(..., world=...)")
+        from drivers.sim.transport import SimTransport
+
+        return SimTransport(resource, twin, **framing)
+    if scheme == "serial":
+        port, settings = _parse_serial_url(resource)
+        if baudrate is not None:
+            settings["baudrate"] = baudrate
+        return SerialTransport(resource, port, settings, **framing)
+    if scheme in _PYSERIAL_SCHEMES:
+        return SerialTransport(resource, resource, {} if baudrate is None else {"baudrate": baudrate},
+                               **framing)
+    if not scheme and _VISA.match(resource):
+        return VisaTransport(resource, visa_library=visa_library, baudrate=baudrate, **framing)
+    raise ResourceError(f"cannot open {resource!r}: unknown resource form\n{ACCEPTED_FORMS}")
+
+
+def _parse_serial_url(resource: str) -> tuple[str, dict[str, Any]]:
+    url = urlsplit(resource)
+    port = url.netloc + url.path
+    if not port:
+        raise ResourceError(f"{resource!r} names no serial port\n{ACCEPTED_FORMS}")
+    settings: dict[str, Any] = {}
+    for key, value in parse_qsl(url.query, keep_blank_values=True):
+        if key not in _SERIAL_PARAMS:
+            raise ResourceError(f"{resource!r}: unknown serial setting {key!r};"
+                                f" known: {', '.join(_SERIAL_PARAMS)}")
+        try:
+            settings[key] = _SERIAL_PARAMS[key](value)
+        except ValueError:
+            raise ResourceError(f"{resource!r}: bad value {value!r} for {key}") from None
+    return port, settings
+
+
+class _TextTransport:
+    """Shared text framing over a byte transport: terminators, latin-1 decoding, one lock."""
+
+    resource: str
+    serial_line: bool
+
+    def __init__(self, resource: str, *, read_termination: str, write_termination: str,
+                 timeout: float) -> None:
+        self.resource = resource
+        self._rterm = read_termination
+        self._wterm = write_termination
+        self._timeout = timeout
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.resource}>"
+
+    def _error(self, what: str, message: str | None, exc: BaseException) -> InstrumentError:
+        about = f" {message!r}" if message is not None else ""
+        return InstrumentError(f"{self.resource}: {what}{about}: {exc}")
+
+    def _timeout_error(self, message: str | None) -> InstrumentError:
+        about = f" to {message!r}" if message is not None else ""
+        return InstrumentError(f"{self.resource}: no reply{about} within {self._timeout:g} s (timeout)")
+
+
+class VisaTransport(_TextTransport):
+    """A PyVISA session; pyvisa-py ("@py") unless another VISA library is named."""
+
+    _managers: dict[str, Any] = {}
+
+    def __init__(self, resource: str, *, visa_library: str | None, baudrate: int | None,
+                 read_termination: str, write_termination: str, timeout: float) -> None:
+        super().__init__(resource, read_termination=read_termination,
+                         write_termination=write_termination, timeout=timeout)
+        import pyvisa  # lazy: keeps CLI start-up fast
+
+        self._io_errors = (pyvisa.errors.Error, OSError)
+        self._timeout_code = pyvisa.constants.StatusCode.error_timeout
+        library = visa_library or "@py"
+        self.serial_line = resource.upper().startswith("ASRL")
+        try:
+            manager = self._managers.get(library)
+            if manager is None:
+                manager = self._managers[library] = pyvisa.ResourceManager(library)
+            self._inst = manager.open_resource(
+                resource, read_termination=read_termination, write_termination=write_termination,
+                timeout=round(timeout * 1000), encoding="latin-1")
+            if baudrate is not None and self.serial_line:
+                self._inst.baud_rate = baudrate
+        except (*self._io_errors, ValueError) as exc:
+            raise InstrumentError(f"{resource}: cannot open through VISA library {library!r}: {exc}"
+                                  ) from exc
+        self._closed = False
+
+    def _wrap(self, exc: BaseException, what: str, message: str | None) -> InstrumentError:
+        if getattr(exc, "error_code", None) == self._timeout_code:
+            return self._timeout_error(message)
+        return self._error(what, message, exc)
+
+    def write(self, message: str) -> None:
+        with self._lock:
+            try:
+                self._inst.write(message)
+            except self._io_errors as exc:
+                raise self._wrap(exc, "write failed for", message) from exc
+
+    def read(self) -> str:
+        with self._lock:
+            try:
+                return self._inst.read().rstrip("\r\n")
+            except self._io_errors as exc:
+                raise self._wrap(exc, "read failed", None) from exc
+
+    def query(self, message: str) -> str:
+        with self._lock:
+            try:
+                return self._inst.query(message).rstrip("\r\n")
+            except self._io_errors as exc:
+                raise self._wrap(exc, "query failed for", message) from exc
+
+    def write_bytes(self, data: bytes) -> None:
+        with self._lock:
+            try:
+                self._inst.write_raw(data)
+            except self._io_errors as exc:
+                raise self._wrap(exc, "raw write failed", None) from exc
+
+    def read_bytes(self, n: int) -> bytes:
+        with self._lock:
+            try:
+                return self._inst.read_bytes(n)
+            except self._io_errors as exc:
+                raise self._wrap(exc, "raw read failed", None) from exc
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            try:
+                self._inst.close()
+            except self._io_errors:
+                pass  # the session is gone either way; closing must not fail the safe path
+
+
+class SerialTransport(_TextTransport):
+    """A pyserial port or pyserial URL; replies are read up to the read terminator."""
+
+    serial_line = True
+
+    def __init__(self, resource: str, port: str, settings: dict[str, Any], *,
+                 read_termination: str, write_termination: str, timeout: float) -> None:
+        super().__init__(resource, read_termination=read_termination,
+                         write_termination=write_termination, timeout=timeout)
+        import serial  # lazy: keeps CLI start-up fast
+
+        self._io_errors = (serial.SerialException, OSError)
+        self._rterm_bytes = read_termination.encode("latin-1")
+        try:
+            self._port = serial.serial_for_url(port, timeout=timeout, write_timeout=timeout,
+                                               **settings)
+        except (*self._io_errors, ValueError) as exc:
+            raise InstrumentError(f"{resource}: cannot open serial port: {exc}") from exc
+
+    def _send(self, message: str) -> None:
+        try:
+            self._port.write((message + self._wterm).encode("latin-1"))
+        except self._io_errors as exc:
+            raise self._error("write failed for", message, exc) from exc
+        except UnicodeEncodeError as exc:
+            raise InstrumentError(f"{self.resource}: cannot send non-latin-1 text {message!r}") from exc
+
+    def _receive(self, message: str | None) -> str:
+        try:
+            data = self._port.read_until(self._rterm_bytes)
+        except self._io_errors as exc:
+            raise self._error("read failed after", message, exc) from exc
+        if not data.endswith(self._rterm_bytes):
+            raise self._timeout_error(message)
+        return data[: -len(self._rterm_bytes)].decode("latin-1").rstrip("\r\n")
+
+    def write(self, message: str) -> None:
+        with self._lock:
+            self._send(message)
+
+    def read(self) -> str:
+        with self._lock:
+            return self._receive(None)
+
+    def query(self, message: str) -> str:
+        with self._lock:
+            try:
+                self._port.reset_input_buffer()  # a late reply to a timed-out query must not shift every later one
+            except self._io_errors as exc:
+                raise self._error("flush failed before", message, exc) from exc
+            self._send(message)
+            return self._receive(message)
+
+    def write_bytes(self, data: bytes) -> None:
+        with self._lock:
+            try:
+                self._port.write(data)
+            except self._io_errors as exc:
+                raise self._error("raw write failed", None, exc) from exc
+
+    def read_bytes(self, n: int) -> bytes:
+        with self._lock:
+            try:
+                data = self._port.read(n)
+            except self._io_errors as exc:
+                raise self._error("raw read failed", None, exc) from exc
+        if len(data) < n:
+            raise self._timeout_error(None)
+        return data
+
+    def close(self) -> None:
+        try:
+            self._port.close()
+        except self._io_errors:
+            pass  # the port is gone either way; closing must not fail the safe path

@@ -1,0 +1,1 @@
+"""Station files. This folder ships as `bench.stations`, so the default sim.toml is embedded."""

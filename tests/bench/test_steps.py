@@ -1,0 +1,75 @@
+"""Step wording: PyBaMM / cycler phrases become instrument setpoints in SI."""
+import pytest
+
+from bench.errors import InputError
+from bench.steps import SUPPLY_REGULATION_TOLERANCE, parse_step
+
+
+def step(text, **kw):
+    return parse_step(text, "p.toml", "steps[0]", 1, **kw)
+
+
+def test_cv_charge_with_limit_drives_the_supply_and_ends_on_sustained_current():
+    s = step("Charge at 5 V, 3 A limit until current < 100 mA for 60 s")
+    assert (s.side, s.mode, s.level, s.limit) == ("supply", "CV", 5.0, 3.0)
+    (c,) = s.until
+    assert (c.quantity, c.op, c.value, c.hold) == ("current", "<", pytest.approx(0.1), 60.0)
+
+
+def test_cc_charge_until_voltage_sets_the_supply_to_that_voltage():
+    s = step("Charge at 1 A until 4.2 V")
+    assert (s.mode, s.level, s.limit) == ("CC", 4.2, 1.0)
+    assert s.until[0].value == pytest.approx(4.2 - SUPPLY_REGULATION_TOLERANCE)
+
+
+@pytest.mark.parametrize("text, mode, level", [
+    ("Discharge at 2 A until 4.5 V", "CC", 2.0),
+    ("Discharge at 10 W until 3.0 V", "CP", 10.0),
+    ("Discharge at 2 ohm until 3.0 V", "CR", 2.0),
+    ("Discharge at 3 V until 50 mA", "CV", 3.0),
+    ("Discharge at 500 mA for 10 min", "CC", 0.5),
+])
+def test_discharge_selects_the_load_mode_from_the_unit(text, mode, level):
+    s = step(text)
+    assert (s.side, s.mode, s.level) == ("load", mode, pytest.approx(level))
+
+
+def test_bare_voltage_ends_a_discharge_below_it():
+    c = step("Discharge at 2 A until 4.5 V").until[0]
+    assert (c.quantity, c.op, c.value) == ("voltage", "<=", 4.5)
+
+
+def test_c_rate_uses_the_rated_capacity():
+    assert step("Discharge at 0.5C until 2.5 V", rated_capacity=5 * 3600).level == pytest.approx(2.5)
+    assert step("Hold at 4.2 V until C/50", rated_capacity=5 * 3600, previous_limit=1.0).until[0].value == \
+        pytest.approx(0.1)
+
+
+def test_hold_inherits_the_current_limit_of_the_charge_before():
+    s = step("Hold at 4.2 V until 50 mA", previous_limit=1.5)
+    assert (s.mode, s.level, s.limit) == ("CV", 4.2, 1.5)
+
+
+def test_rest_with_duration_or_alternatives_and_period():
+    assert step("Rest for 30 min").duration == 1800
+    s = step("Discharge at 1 A for 1 hour or until 3.3 V (10 s period)")
+    assert (s.duration, s.period, s.until[0].value) == (3600, 10, 3.3)
+    s = step("Rest until cell temperature < 30 degC or time > 2 h")
+    assert [(c.channel, c.quantity) for c in s.until] == [("cell", "temperature"), (None, "time")]
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("Hold at 4.2 V until 50 mA", "needs a current limit"),
+    ("Charge at 5 V until 100 mA", "needs a current limit"),
+    ("Charge at 1 A for 1 h", "voltage it may not exceed"),
+    ("Discharge at 2 A", "never ends"),
+    ("Discharge at 2 degC until 3 V", "current, power, resistance or voltage"),
+    ("Jump at 2 A until 3 V", "cannot read step"),
+    ("Rest at 2 A for 1 min", "takes no setpoint"),
+    ("Discharge at 0.5C until 3 V", "needs dut.rated_capacity"),
+    ("Rest until frobnication > 3 V", "unknown quantity"),
+])
+def test_unreadable_steps_say_what_is_wrong(text, fragment):
+    with pytest.raises(InputError, match=fragment) as info:
+        step(text)
+    assert str(info.value).startswith("p.toml: steps[0]: ")

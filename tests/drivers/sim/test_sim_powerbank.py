@@ -1,0 +1,198 @@
+"""Power-bank behaviour as a bench sees it through the load and supply readings."""
+from __future__ import annotations
+
+import pytest
+
+from drivers.sim.cell import AH
+from drivers.sim.powerbank import Output
+from drivers.sim.presets import PRESETS
+from drivers.sim.world import World
+
+
+def discharge_until_off(world: World, amps: float, dt: float = 1.0) -> tuple[float, float]:
+    """CC discharge of the USB output until it delivers nothing; (Ah, seconds)."""
+    world.set_load("CC", amps)
+    world.set_load_input(True)
+    ah, t = 0.0, world.t
+    while True:
+        _, i = world.load_reading()
+        if i == 0.0:
+            return ah, t
+        t += dt
+        world.advance_to(t)
+        ah += i * dt / AH
+
+
+def full_bank(dut: str = "powerbank-10000", **overrides: float) -> World:
+    return World(dut=dut, overrides={"initial_soc": 1.0, **overrides}, thermocouple_noise=0.0)
+
+
+def test_boost_output_droops_from_5v1_through_its_output_resistance() -> None:
+    world = full_bank()
+    world.set_load("CC", 2.0)
+    assert world.load_reading() == (pytest.approx(5.1), 0.0)  # input off: no-load voltage
+    world.set_load_input(True)
+    assert world.load_reading() == (pytest.approx(5.1 - 0.08 * 2.0), 2.0)
+
+
+@pytest.mark.parametrize("amps, low, high", [(1.0, 0.88, 0.93), (2.0, 0.88, 0.92)])
+def test_boost_efficiency_at_5_to_10_w(amps: float, low: float, high: float) -> None:
+    world = full_bank(initial_soc=0.5)
+    world.set_load("CC", amps)
+    world.set_load_input(True)
+    v, i = world.load_reading()
+    bank = world.model
+    p_cells = bank.current * (bank.cell.emf() - bank.cell.r0 * bank.current)
+    assert low < v * i / p_cells < high
+
+
+def test_full_discharge_of_10000_at_2a_delivers_its_energy_then_collapses_at_uvp() -> None:
+    # Expected from energy: 2 x 5.05 Ah x ~3.6 V x ~0.9 / ~4.94 V = ~6.6 Ah, less the few %
+    # of charge left when the loaded pack reaches 3.0 V.
+    world = full_bank()
+    ah, seconds = discharge_until_off(world, 2.0)
+    assert 6.0 < ah < 7.0
+    assert world.model.output is Output.UVP
+    assert world.load_reading() == (0.0, 0.0)
+    world.advance_to(seconds + 600)  # the cells relax, but the output stays latched off
+    assert world.load_reading() == (0.0, 0.0)
+
+
+def test_20000_delivers_about_twice_the_10000() -> None:
+    small, _ = discharge_until_off(full_bank(), 2.0, dt=10.0)
+    large, _ = discharge_until_off(full_bank("powerbank-20000"), 2.0, dt=10.0)
+    assert large / small == pytest.approx(2.0, rel=0.05)
+
+
+def test_capacity_override_lowers_delivered_capacity_proportionally() -> None:
+    genuine = PRESETS["powerbank-10000"].params
+    counterfeit = full_bank(capacity=0.6 * genuine.capacity)
+    assert counterfeit.params.rated_capacity == genuine.rated_capacity  # the label does not change
+    full, _ = discharge_until_off(full_bank(), 2.0, dt=10.0)
+    small, _ = discharge_until_off(counterfeit, 2.0, dt=10.0)
+    assert small / full == pytest.approx(0.6, abs=0.03)
+
+
+def test_uvp_latch_clears_when_the_input_is_powered() -> None:
+    world = World(overrides={"initial_soc": 0.08})
+    _, t = discharge_until_off(world, 2.0)
+    world.set_supply(5.0, 3.0)
+    world.set_supply_output(True)
+    assert world.load_reading() == (0.0, 0.0)  # no pass-through while charging
+    assert world.supply_reading()[1] > 1.0
+    world.advance_to(t + 600)
+    world.set_supply_output(False)
+    assert world.load_reading()[1] == 2.0
+
+
+def test_charging_at_5v_3a_draws_about_2a_then_tapers_and_terminates() -> None:
+    world = World(overrides={"initial_soc": 0.2})
+    world.set_supply(5.0, 3.0)
+    world.set_supply_output(True)
+    v, i_cc = world.supply_reading()
+    assert v == 5.0
+    assert 1.5 < i_cc < 2.2  # 2.0 A into the cells at ~3.6 V, 90 % efficient, from 5 V
+    t, tapered = 0.0, False
+    while not world.model.charge_done:
+        assert t < 6 * 3600, "charge did not terminate"
+        t += 10.0
+        world.advance_to(t)
+        tapered = tapered or 0.2 < world.supply_reading()[1] < 0.8 * i_cc
+    assert tapered
+    world.advance_to(t + 600)
+    assert world.supply_reading()[1] < 0.1
+    assert world.model.cell.soc > 0.97
+
+
+def test_supply_current_limit_puts_the_supply_in_cc_and_the_charger_gives_way() -> None:
+    world = World(overrides={"initial_soc": 0.5})
+    world.set_supply(5.0, 1.0)
+    world.set_supply_output(True)
+    v, i = world.supply_reading()
+    assert i == 1.0
+    assert v == pytest.approx(world.params.input_dpm_voltage)
+    assert 0.9 < -world.model.current < world.params.charge_current
+
+
+def test_input_over_voltage_and_under_voltage_stop_charging() -> None:
+    world = World()
+    world.set_supply_output(True)
+    for volts in (7.0, 4.3):
+        world.set_supply(volts, 3.0)
+        assert world.supply_reading() == (volts, 0.0)
+    world.set_supply(5.0, 3.0)
+    assert world.supply_reading()[1] > 1.0
+
+
+def test_over_current_trips_the_output_and_it_retries_after_2_s() -> None:
+    world = World()
+    world.set_load("CC", 3.5)
+    world.set_load_input(True)
+    assert world.load_reading() == (0.0, 0.0)
+    world.advance_to(1.0)
+    world.set_load("CC", 1.0)
+    assert world.load_reading() == (0.0, 0.0)  # still waiting
+    world.advance_to(2.0)
+    assert world.load_reading() == (pytest.approx(5.02), 1.0)
+
+
+def test_over_current_keeps_hiccuping_while_the_overload_stays() -> None:
+    world = World()
+    world.set_load("CC", 3.5)
+    world.set_load_input(True)
+    for t in range(1, 30):
+        world.advance_to(float(t))
+        assert world.load_reading() == (0.0, 0.0)
+    assert world.model.output is Output.OCP
+
+
+def test_cv_load_below_the_boost_output_trips_over_current() -> None:
+    world = World()
+    world.set_load("CV", 4.5)
+    world.set_load_input(True)  # would need (5.1 - 4.5) / 0.08 = 7.5 A
+    assert world.model.output is Output.OCP
+    assert world.load_reading() == (0.0, 0.0)
+
+
+def test_cr_and_cp_loads_solve_with_the_droop() -> None:
+    world = World()
+    world.set_load_input(True)
+    world.set_load("CR", 5.0)
+    v, i = world.load_reading()
+    assert i == pytest.approx(5.1 / 5.08) and v == pytest.approx(5.0 * i)
+    world.set_load("CP", 10.0)
+    v, i = world.load_reading()
+    assert v * i == pytest.approx(10.0) and v == pytest.approx(5.1 - 0.08 * i)
+
+
+def test_light_load_auto_off_after_30_s_once_loaded_and_wake_on_plug() -> None:
+    world = World()
+    world.set_load("CC", 0.03)
+    world.set_load_input(True)
+    world.advance_to(120.0)
+    assert world.load_reading()[1] == 0.03  # never loaded: the timer is not armed
+    world.set_load("CC", 1.0)
+    world.advance_to(130.0)
+    world.set_load("CC", 0.03)
+    world.advance_to(158.0)
+    assert world.load_reading()[1] == 0.03
+    world.advance_to(161.0)
+    assert world.load_reading() == (0.0, 0.0)
+    assert world.model.output is Output.STANDBY
+    world.set_load_input(False)
+    world.set_load_input(True)  # plugging a load wakes it
+    assert world.load_reading()[1] == 0.03
+
+
+def test_surface_warms_a_few_k_in_an_hour_at_10_w_and_relaxes_at_rest() -> None:
+    world = full_bank()
+    world.set_load("CC", 2.0)
+    world.set_load_input(True)
+    world.advance_to(3600.0)
+    loaded_case, loaded_cells = world.temperature("surface"), world.temperature("cell")
+    assert 2.0 < loaded_case - 25.0 < 10.0
+    assert loaded_cells > loaded_case  # heat flows out of the cells through the case
+    world.set_load_input(False)
+    world.advance_to(3 * 3600.0)
+    assert world.temperature("surface") - 25.0 < 0.2 * (loaded_case - 25.0)
+    assert world.temperature("ambient") == 25.0
