@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
 instruments_app = typer.Typer(no_args_is_help=True, help="Instrument drivers.")
 app.add_typer(instruments_app, name="instruments")
@@ -24,7 +24,9 @@ StationOption = typer.Option(None, "--station", "-s", help="Station file (defaul
 def _console(stderr: bool = False):  # noqa: ANN202 - rich imported lazily
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False)
+    console.soft_wrap = not console.is_terminal  # a log keeps one line per line
+    return console
 
 
 def _invalid(exc: Exception) -> typer.Exit:
@@ -45,18 +47,14 @@ def run(
     dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: DUT preset (e.g. powerbank-20000)."),
 ) -> None:
     """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR."""
-    import signal
     import sys
 
-    from bench.errors import InputError, OperatorStop
+    from bench import signals
+    from bench.errors import InputError
     from bench.session import Request, execute
 
     console = _console()
-    def stop(signum: int, _frame: object) -> None:
-        raise OperatorStop(signal.Signals(signum).name)
-    signal.signal(signal.SIGTERM, stop)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, stop)
+    signals.install()
 
     request = Request(profile, station, log_dir, speed, serial, operator, seed, dut)
     def announce(folder: Path) -> None:
@@ -78,6 +76,7 @@ def run(
 
 
 def _show_verdict(console, outcome, folder: Path) -> None:  # noqa: ANN001
+    from rich.align import Align
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -96,8 +95,8 @@ def _show_verdict(console, outcome, folder: Path) -> None:  # noqa: ANN001
         console.print(table)
     style = {"PASS": "bold white on green", "FAIL": "bold white on red", "ABORTED": "bold black on yellow",
              "ERROR": "bold white on magenta"}[outcome.verdict]
-    big = Text(f"\n   {outcome.verdict}   \n", style=style, justify="center")
-    console.print(Panel(big, expand=False, subtitle=outcome.reason, subtitle_align="left"))
+    console.print(Panel(Align.center(Text(f"\n{outcome.verdict}\n")), style=style, width=40))
+    console.print(outcome.reason)
     console.print(f"data: {folder}")
 
 
@@ -126,8 +125,9 @@ def validate(
     if prof.reference:
         console.print(f"source: {prof.reference}")
     r = prof.ratings
-    ratings = [f"{k.replace('_', ' ')} {getattr(r, k):g}" for k in ("nominal_voltage", "rated_output_voltage",
-               "rated_output_current", "rated_input_voltage", "rated_input_current") if getattr(r, k) is not None]
+    units = {"nominal_voltage": "V", "rated_output_voltage": "V", "rated_output_current": "A",
+             "rated_input_voltage": "V", "rated_input_current": "A"}
+    ratings = [f"{k.replace('_', ' ')} {getattr(r, k):g} {u}" for k, u in units.items() if getattr(r, k) is not None]
     if r.rated_capacity is not None:
         ratings.insert(0, f"rated capacity {r.rated_capacity / 3.6:g} mAh")
     console.print(f"DUT: {r.kind}; " + ", ".join(ratings))
@@ -140,7 +140,7 @@ def validate(
             else:
                 guess = step_estimate(item, r)
                 when = f"~{hms(guess)}" if guess is not None else "?"
-                name = f" [{item.name}]" if item.name else ""
+                name = f" \\[{item.name}]" if item.name else ""
                 console.print(f"{indent}{item.index:>2}. {item.text}{name}  [dim]{when}[/]")
     console.print("steps:")
     show(prof.items, "  ")
@@ -192,4 +192,9 @@ def sim_list() -> None:
 
 
 def main() -> None:
-    app()
+    """Entry point: anything unexpected is one line and exit 4, never a traceback."""
+    try:
+        app()
+    except Exception as exc:  # the last guard; bench run already ends every run in safe state
+        _console(stderr=True).print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
+        raise SystemExit(EXIT["ERROR"]) from None

@@ -19,6 +19,7 @@ from bench.logbook import Logbook
 from bench.metrics import Totals
 from bench.profile import Item, Loop, Profile
 from bench.readings import NAN, Readings
+from bench.signals import deferred
 from bench.station import HardLimits, Station
 from bench.steps import Step
 from drivers.roles import ChannelFault, InstrumentError
@@ -100,24 +101,30 @@ class Runner:
         except SafetyTrip as trip:
             outcome = self._stopped("ABORTED", f"safety limit: {trip}", "safety_trip")
         except (KeyboardInterrupt, OperatorStop) as stop:
-            outcome = self._stopped("ABORTED", f"operator stop ({stop or 'Ctrl-C'})", "operator_stop")
+            outcome = self._stopped("ABORTED", f"operator stop ({str(stop) or 'Ctrl-C'})", "operator_stop")
         except (InstrumentError, MonitoringLost) as fault:
             outcome = self._stopped("ERROR", f"instrument fault: {fault}", "fault")
         except Exception as exc:
             outcome = self._stopped("ERROR", f"internal error: {type(exc).__name__}: {exc}", "fault",
                                     traceback=traceback.format_exc())
         finally:
-            problems = self.station.safe()
-            outcome.safe_problems = problems
-            if problems:
-                outcome.verdict, outcome.reason = "ERROR", f"{outcome.reason}; SAFE STATE NOT CONFIRMED: {problems}"
-            self.log.event("safe_state", self.clock.now(), confirmed=not problems, problems=problems)
-            self.log.sync()
+            with deferred(reraise=False):
+                problems = self.station.safe()
+                outcome.safe_problems = problems
+                if problems:
+                    outcome.verdict = "ERROR"
+                    outcome.reason = f"{outcome.reason}; SAFE STATE NOT CONFIRMED: {problems}"
+                self.log.event("safe_state", self.clock.now(), confirmed=not problems, problems=problems)
+                self.log.sync()
         outcome.run_totals = self.run_totals
         return outcome
 
     def _stopped(self, verdict: str, reason: str, event: str, **extra: Any) -> Outcome:
         # Safe state first, records second: the DUT does not wait for the disk.
+        with deferred(reraise=False):
+            return self._record_stop(verdict, reason, event, **extra)
+
+    def _record_stop(self, verdict: str, reason: str, event: str, **extra: Any) -> Outcome:
         problems = self.station.safe()
         self.log.event(event, self.clock.now(), reason=reason, safe_problems=problems, **extra)
         self.view.message(reason)
@@ -197,7 +204,8 @@ class Runner:
         self._prev = None  # the next step starts its own integration at its first sample
         log.event("step_end", clock.now(), step=step.text, index=step.index, count=self.step_count,
                   cycle=self.cycle, ended_by=ended_by, results=totals.to_json())
-        log.sync()
+        with deferred():  # a stop signal waits until the step's records are on disk
+            log.sync()
 
     def _measure(self, step: Step, now: float, step_time: float) -> None:
         v_in, i_in, v_out, i_out, raw_temps = self.station.read()
@@ -251,7 +259,8 @@ class Runner:
     def _check_safety(self, now: float, step: Step, totals: Totals) -> None:
         tripped = self.safety.check(self.readings, now)
         if tripped is not None:
-            self.station.safe()  # at once, before anything else; the row that tripped is kept
+            with deferred(reraise=False):
+                self.station.safe()  # at once, before anything else; the row that tripped is kept
             self._record(step, totals)
             raise SafetyTrip(f"{tripped.text} (measured: {_measured(tripped, self.readings)})")
 

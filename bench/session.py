@@ -10,12 +10,13 @@ from typing import Any
 
 import bench
 from bench.clock import RealClock, SimClock
-from bench.errors import InputError
+from bench.errors import InputError, OperatorStop
 from bench.logbook import Logbook, new_run_folder
 from bench.plan import check_against_station
 from bench.profile import Profile, load_profile
 from bench.report import write_junit
 from bench.runner import Outcome, Runner, View
+from bench.signals import deferred
 from bench.station import StationConfig, load_station, open_station
 from bench.units import parse_as
 
@@ -60,15 +61,28 @@ def make_world(station: StationConfig, seed: int | None, dut: str | None) -> Any
             raise InputError(station.source, f"world.overrides.{key}",
                              f"not a parameter of {name!r}; known: {', '.join(units)}")
         overrides[key] = parse_as(text, units[key], station.source, f"world.overrides.{key}")
-    return World(dut=name, seed=cfg.seed if seed is None else seed, ambient=cfg.ambient, overrides=overrides)
+    try:
+        return World(dut=name, seed=cfg.seed if seed is None else seed, ambient=cfg.ambient, overrides=overrides)
+    except ValueError as exc:
+        raise InputError(station.source, "world", str(exc)) from None
 
 
-def execute(request: Request, view: View | None = None, on_folder: Any = None) -> tuple[Outcome, Path]:
-    """Run the profile; the run folder is created before any instrument is touched."""
+def execute(request: Request, view: View | None = None, on_folder: Any = None, world: Any = None
+            ) -> tuple[Outcome, Path]:
+    """Run the profile; the run folder is created before any instrument is touched.
+
+    `world` replaces the station's simulated world (to run on one built or inspected by the caller).
+    """
     profile, station_cfg = prepare(request)
-    world = make_world(station_cfg, request.seed, request.dut)
+    if world is None:
+        world = make_world(station_cfg, request.seed, request.dut)
+    elif not station_cfg.simulated:
+        raise InputError(station_cfg.source, "", "a simulated world needs a station with sim:// resources")
     started = dt.datetime.now().astimezone()
-    folder = new_run_folder(request.log_dir, request.profile.stem, request.serial, started)
+    try:
+        folder = new_run_folder(request.log_dir, request.profile.stem, request.serial, started)
+    except OSError as exc:
+        raise InputError("--log-dir", str(request.log_dir), f"cannot create the run folder: {exc.strerror}") from None
     if on_folder is not None:
         on_folder(folder)
     log = Logbook(folder, tuple(station_cfg.channels), started.timestamp())
@@ -84,16 +98,21 @@ def execute(request: Request, view: View | None = None, on_folder: Any = None) -
         log.write_json("run.json", meta)
         clock = SimClock(world, request.speed) if world is not None else RealClock()
         outcome = Runner(profile, station, clock, log, view).run()
+    except (KeyboardInterrupt, OperatorStop) as stop:  # stopped while opening: nothing was switched on
+        problems = station.safe() if station is not None else []
+        outcome = Outcome("ABORTED", f"operator stop ({str(stop) or 'Ctrl-C'})", safe_problems=problems)
     except Exception as exc:  # could not open or identify: nothing was switched on
         reason = f"instrument fault: {exc}" if not isinstance(exc, InputError) else str(exc)
         problems = station.safe() if station is not None else []
         log.event("fault", 0.0, reason=reason)
         outcome = Outcome("ERROR", reason, safe_problems=problems)
     finally:
-        if station is not None:
-            station.close()
-        log.close()
-    _finish(log, meta, outcome, profile)
+        with deferred(reraise=False):
+            if station is not None:
+                station.close()
+            log.close()
+    with deferred(reraise=False):
+        _finish(log, meta, outcome, profile)
     return outcome, folder
 
 
@@ -107,7 +126,7 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
         "ended": None,
         "operator": request.operator,
         "dut": {"serial": request.serial, "kind": profile.ratings.kind,
-                "simulated_preset": None if world is None else request.dut or station.world.dut},  # type: ignore[union-attr]
+                "simulated_preset": None if world is None else world.dut_name},
         "profile": {"path": str(request.profile), "name": profile.name, "sha256": profile.sha256,
                     "text": profile.text},
         "station": {"path": station.source, "name": station.name, "text": station.text,

@@ -99,7 +99,26 @@ def load_station(path: str | Path | None = None) -> StationConfig:
                            _world(data.get("world"), source), text)
     if config.simulated and config.world is None:
         raise InputError(source, "world", "sim:// resources need a [world] table (dut, seed, ambient)")
+    _check_drivers(config)
     return config
+
+
+def _check_drivers(station: StationConfig) -> None:
+    """Every role names a registered driver that can fill it, with options it accepts."""
+    from drivers.registry import REGISTRY
+
+    for role, rc in station.roles.items():
+        info = REGISTRY.get(rc.driver)
+        if info is None:
+            raise InputError(station.source, f"{role}.driver", f"unknown driver {rc.driver!r}; known: "
+                             f"{', '.join(sorted(REGISTRY))} (bench instruments list)")
+        if role not in info.roles:
+            raise InputError(station.source, f"{role}.driver", f"{rc.driver!r} cannot be the {role}; "
+                             f"it fills {', '.join(info.roles)}")
+        given = set(rc.options) | ({"channels"} if role == "thermo" else set())
+        for option in sorted(given - set(info.options)):
+            raise InputError(station.source, f"{role}.{option}", f"not an option of {rc.driver!r}; "
+                             f"it takes {', '.join(info.options) or 'none'}")
 
 
 def _role(data: dict[str, Any], role: str, source: str) -> RoleConfig:

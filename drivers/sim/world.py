@@ -14,6 +14,7 @@ API CONTRACT (used by the simulated instrument twins and by bench.clock; keep it
     world.supply_reading() -> (V, A)          # voltage at the supply terminals, current sourced (>= 0)
     world.temperature(placement) -> float | None   # degC with sensor noise; None = open thermocouple
     world.placements                          # ("cell", "surface", "ambient")
+    world.load_input_on, world.supply_output_on   # switch states (read-only)
 
 All values are plain SI floats (temperatures in degC). Setting a state re-solves the operating
 point at once, so a reading taken right after `set_load_input(True)` reflects the new state.
@@ -111,6 +112,15 @@ class World:
     def set_supply_output(self, on: bool) -> None:
         self._supply.on = bool(on)
         self._solve()
+
+    @property
+    def load_input_on(self) -> bool:
+        """Whether the load input is on: what a test checks to know the bench was left safe."""
+        return self._load.on
+
+    @property
+    def supply_output_on(self) -> bool:
+        return self._supply.on
 
     def load_reading(self) -> tuple[float, float]:
         """Voltage at the load terminals (V) and current sunk (A, >= 0)."""

@@ -35,7 +35,8 @@ class _Channel:
 
 class Keysight34970ATwin(ScpiTwin):
     """Options: channels ({placement: channel number}, e.g. {"cell": 101}), model
-    (34970A or DAQ970A; default 34970A)."""
+    (34970A or DAQ970A; default 34970A). A channel named for no placement of the world has
+    nothing wired to it: it reads as an open thermocouple."""
 
     def __init__(self, world: Any, *, channels: Mapping[str, int], model: str = "34970A") -> None:
         if model not in IDN:
@@ -44,7 +45,8 @@ class Keysight34970ATwin(ScpiTwin):
             raise ValueError("Keysight34970ATwin: channels must map placements to channel numbers")
         super().__init__()
         self.world = world
-        self.placement_of = {number: placement for placement, number in channels.items()}
+        self.placement_of = {number: placement for placement, number in channels.items()
+                             if placement in world.placements}
         self.idn = IDN[model]
         self.serial_line = model == "34970A"
         self.output_terminator = "\r\n" if self.serial_line else "\n"

@@ -1,0 +1,41 @@
+"""Ctrl-C, SIGTERM and SIGHUP become OperatorStop, except inside `deferred()`: switching the
+bench to safe state and closing the records must not be cut short by a second Ctrl-C."""
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+from typing import Iterator
+
+from bench.errors import OperatorStop
+
+_state = {"depth": 0, "pending": None}
+NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+if hasattr(signal, "SIGHUP"):
+    NAMES[signal.SIGHUP] = "SIGHUP"
+
+
+def _handler(signum: int, _frame: object) -> None:
+    name = NAMES.get(signum, signal.Signals(signum).name)
+    if _state["depth"]:
+        _state["pending"] = name
+        return
+    raise OperatorStop(name)
+
+
+def install() -> None:
+    """Route the stop signals through OperatorStop (main thread only)."""
+    for signum in NAMES:
+        signal.signal(signum, _handler)
+
+
+@contextmanager
+def deferred(reraise: bool = True) -> Iterator[None]:
+    """Hold stop signals for the block; with `reraise`, one that came in is raised after it."""
+    _state["depth"] += 1
+    try:
+        yield
+    finally:
+        _state["depth"] -= 1
+        pending, _state["pending"] = _state["pending"], None
+        if pending and reraise and not _state["depth"]:
+            raise OperatorStop(pending)
