@@ -7,11 +7,13 @@ from typing import Optional
 
 import typer
 
+from bench.cli_instruments import instruments_app
+from bench.cli_sim import sim_app
+from bench.console import console as _console
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
-instruments_app = typer.Typer(no_args_is_help=True, help="Instrument drivers.")
 app.add_typer(instruments_app, name="instruments")
-sim_app = typer.Typer(no_args_is_help=True, help="The simulated bench.")
 app.add_typer(sim_app, name="sim")
 
 EXIT = {"PASS": 0, "FAIL": 1, "ABORTED": 3, "ERROR": 4}
@@ -19,14 +21,6 @@ EXIT_INVALID = 2
 
 StationOption = typer.Option(None, "--station", "-s", help="Station file (default: the simulated bench).",
                              show_default=False)
-
-
-def _console(stderr: bool = False):  # noqa: ANN202 - rich imported lazily
-    from rich.console import Console
-
-    console = Console(stderr=stderr, highlight=False)
-    console.soft_wrap = not console.is_terminal  # a log keeps one line per line
-    return console
 
 
 def _invalid(exc: Exception) -> typer.Exit:
@@ -159,36 +153,6 @@ def validate(
     note = f" (not counted: {len(unknown)} step(s) ending on conditions only)" if unknown else ""
     console.print(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
     console.print("[green]valid[/]")
-
-
-@instruments_app.command("list")
-def instruments_list() -> None:
-    """Registered drivers, their roles and where their commands come from."""
-    from rich.table import Table
-
-    from drivers.registry import REGISTRY
-
-    table = Table("driver", "roles", "models", "interface", "options", "commands from")
-    for name, info in REGISTRY.items():
-        table.add_row(name, ", ".join(info.roles), ", ".join(info.models), ", ".join(info.interfaces),
-                      ", ".join(info.options), info.source)
-    _console().print(table)
-
-
-@sim_app.command("list")
-def sim_list() -> None:
-    """Simulated DUT presets and their parameters (override them in a station's [world.overrides])."""
-    from rich.table import Table
-
-    from drivers.sim.presets import PRESETS
-
-    console = _console()
-    for name, preset in PRESETS.items():
-        table = Table("parameter", "default", "unit", "meaning", title=f"{name}: {preset.description}",
-                      title_justify="left")
-        for p in preset.parameters():
-            table.add_row(p.name, f"{p.value:g}", p.unit, p.doc)
-        console.print(table)
 
 
 def main() -> None:
