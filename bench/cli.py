@@ -19,11 +19,13 @@ app.add_typer(sim_app, name="sim")
 EXIT = {"PASS": 0, "FAIL": 1, "ABORTED": 3, "ERROR": 4}
 EXIT_INVALID = 2
 
+SpeedOption = typer.Option(None, "--speed", min=0.001,
+                           help="Simulated bench only: run at N x real time (default: as fast as possible).")
 StationOption = typer.Option(None, "--station", "-s", help="Station file (default: the simulated bench).",
                              show_default=False)
 
 
-def _invalid(exc: Exception) -> typer.Exit:
+def _invalid(exc: object) -> typer.Exit:
     _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
     return typer.Exit(EXIT_INVALID)
 
@@ -33,36 +35,79 @@ def run(
     profile: Path = typer.Argument(..., help="Profile file (TOML).", show_default=False),
     station: Optional[Path] = StationOption,
     log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where run folders are created."),
-    speed: Optional[float] = typer.Option(None, "--speed", min=0.001,
-                                          help="Simulated bench only: run at N x real time (default: as fast as possible)."),
+    speed: Optional[float] = SpeedOption,
     serial: Optional[str] = typer.Option(None, "--serial", help="DUT serial number (recorded, and part of the run id)."),
     operator: Optional[str] = typer.Option(None, "--operator", help="Who runs the test (recorded)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Simulated bench only: random seed of the world."),
     dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: DUT preset (e.g. powerbank-20000)."),
+    defect: list[str] = typer.Option(
+        [], "--defect", show_default=False, metavar="NAME[:param=value,...]",
+        help="Simulated bench only, repeatable: a DUT or bench defect, e.g. 'micro-short:resistance=20 ohm' "
+             "(bench sim list)."),
 ) -> None:
     """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR."""
+    from bench.session import Request, execute
+
+    request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect))
+    _drive(profile.name, lambda view, announce: execute(request, view, announce))
+
+
+@app.command()
+def resume(
+    run_dir: Path = typer.Argument(..., help="The run folder of the interrupted run.", show_default=False),
+    speed: Optional[float] = SpeedOption,
+) -> None:
+    """Take up an interrupted run (crash, kill -9, power cut) from its last checkpoint."""
+    from bench.session import resume as resume_run
+
+    _drive(run_dir.name, lambda view, announce: (announce(run_dir), resume_run(run_dir, speed, view))[1])
+
+
+@app.command("pause")
+def pause_run(run_dir: Path = typer.Argument(..., help="The run folder.", show_default=False)) -> None:
+    """Pause a running test from another terminal: the DUT is made safe, monitoring goes on."""
+    _control(run_dir, "pause")
+
+
+@app.command("continue")
+def continue_run(run_dir: Path = typer.Argument(..., help="The run folder.", show_default=False)) -> None:
+    """Continue a paused test: its step is set up again and carries on."""
+    _control(run_dir, "continue")
+
+
+def _control(run_dir: Path, command: str) -> None:
+    from bench import control
+
+    if not (run_dir / "run.json").exists():
+        raise _invalid(f"{run_dir}: not a run folder (no run.json)")
+    if not control.is_running(run_dir):
+        raise _invalid(f"{run_dir}: no process is running this run (bench resume takes up an interrupted one)")
+    control.request(run_dir, command)
+    _console().print(f"{command} requested for {run_dir}")
+
+
+def _drive(title: str, start) -> None:  # noqa: ANN001
+    """Run with the live view that fits the output, then show the verdict and exit with its code."""
     import sys
 
     from bench import signals
     from bench.errors import InputError
-    from bench.session import Request, execute
 
     console = _console()
-    signals.install()
 
-    request = Request(profile, station, log_dir, speed, serial, operator, seed, dut)
     def announce(folder: Path) -> None:
         console.print(f"run folder: {folder}")
     try:
-        if sys.stdout.isatty():
-            from bench.live import RichView
+        with signals.handled():
+            if sys.stdout.isatty():
+                from bench.live import RichView
 
-            with RichView(console, profile.name) as view:
-                outcome, folder = execute(request, view, announce)
-        else:
-            from bench.live import PlainView
+                with RichView(console, title) as view:
+                    outcome, folder = start(view, announce)
+            else:
+                from bench.live import PlainView
 
-            outcome, folder = execute(request, PlainView(console.print), announce)
+                outcome, folder = start(PlainView(console.print), announce)
     except InputError as exc:
         raise _invalid(exc) from None
     _show_verdict(console, outcome, folder)

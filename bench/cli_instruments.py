@@ -1,11 +1,22 @@
-"""`bench instruments ...`: the drivers the bench knows."""
+"""`bench instruments ...`: the drivers the bench knows, what is attached, and whether a
+station's instruments answer. pyvisa and pyserial are imported inside the commands."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
 
 import typer
 
 from bench.console import console as _console
+from drivers.roles import InstrumentError
 
 instruments_app = typer.Typer(no_args_is_help=True, help="Instrument drivers.")
+
+EXIT_FAULT = 4
+EXIT_INVALID = 2
+LOCAL_VISA = ("usb", "gpib")  # interfaces listed without touching the network
+SERIAL_WORDS = ("rs-232", "rs-485", "serial")
 
 
 @instruments_app.command("list")
@@ -20,3 +31,255 @@ def instruments_list() -> None:
         table.add_row(name, ", ".join(info.roles), ", ".join(info.models), ", ".join(info.interfaces),
                       ", ".join(info.options), info.source)
     _console().print(table)
+
+
+# --- scan ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SerialPort:
+    """A serial port as pyserial lists it; `usb` when it is a USB adapter (it has a VID:PID)."""
+
+    device: str
+    description: str
+    usb: bool
+
+
+def visa_listing(visa_library: str, lan: bool) -> tuple[list[str], list[str]]:
+    """VISA instrument resources and notes on what could not be searched.
+
+    With pyvisa-py, only USB and GPIB are listed unless `lan`: its LAN discovery broadcasts
+    (VXI-11) and queries mDNS (HiSLIP), which a lab network may forbid. Serial ports are listed
+    by pyserial instead. Another VISA library lists what it lists.
+    """
+    import pyvisa
+
+    manager = pyvisa.ResourceManager(visa_library)
+    if visa_library != "@py":
+        return list(manager.list_resources("?*::INSTR")), []
+    from pyvisa_py.sessions import Session  # pyvisa-py's own registry of interfaces (pyvisa-info uses it)
+
+    wanted = LOCAL_VISA + (("tcpip",) if lan else ())
+    found: list[str] = []
+    for (interface, kind), session in Session.iter_valid_session_classes():
+        if kind == "INSTR" and interface.name in wanted:
+            found += session.list_resources()
+    notes = [f"{interface.name.upper()} not searched: {issue.splitlines()[0]}"
+             for (interface, kind), issue in Session.iter_session_classes_issues()
+             if kind == "INSTR" and interface.name in wanted]
+    if not lan:
+        notes.append("LAN not searched (--lan to broadcast for VXI-11 and HiSLIP instruments)")
+    return found, notes
+
+
+def serial_listing() -> list[SerialPort]:
+    from serial.tools import list_ports
+
+    return [SerialPort(p.device, p.description, p.vid is not None) for p in list_ports.comports()]
+
+
+def ask_idn(resource: str, timeout: float, visa_library: str | None) -> str:
+    """The instrument's *IDN? answer, or InstrumentError."""
+    from drivers.transports import open_transport
+
+    transport = open_transport(resource, timeout=timeout, visa_library=visa_library)
+    try:
+        return transport.query("*IDN?").strip()
+    finally:
+        transport.close()
+
+
+def suggest(idn: str) -> list[str]:
+    """Registered drivers whose manufacturer and model match an IEEE 488.2 identification."""
+    from drivers.registry import REGISTRY
+
+    fields = [f.strip() for f in idn.split(",")]
+    if len(fields) < 2:
+        return []
+    maker, model = fields[0].upper(), fields[1]
+    return [name for name, info in REGISTRY.items()
+            if model in info.models and maker in (m.upper() for m in info.driver.manufacturers)]
+
+
+def serial_drivers() -> list[str]:
+    """Drivers of serial instruments that no *IDN? can find (they speak no SCPI)."""
+    from drivers.registry import REGISTRY
+    from drivers.scpi import ScpiInstrument
+
+    return [name for name, info in REGISTRY.items()
+            if any(word in i.lower() for i in info.interfaces for word in SERIAL_WORDS)
+            and not issubclass(info.driver, ScpiInstrument)]
+
+
+@instruments_app.command("scan")
+def instruments_scan(
+    timeout: float = typer.Option(0.5, "--timeout", min=0.01, help="Seconds to wait for each answer."),
+    lan: bool = typer.Option(False, "--lan", help="Also search the LAN (VXI-11 broadcast, HiSLIP mDNS)."),
+    probe_serial: bool = typer.Option(False, "--probe-serial",
+                                      help="Also ask *IDN? on serial ports (at --baud). Off by default: "
+                                           "an Arduino resets when its port opens, and a Modbus bus or "
+                                           "an unknown device should not be sent stray bytes."),
+    baud: int = typer.Option(9600, "--baud", min=50, help="Line speed for --probe-serial."),
+    visa_library: Optional[str] = typer.Option(None, "--visa-library", show_default=False,
+                                               help="VISA implementation (default: pyvisa-py '@py'; "
+                                                    "'@ivi' for NI-VISA / Keysight IO Libraries)."),
+) -> None:
+    """List attached instruments (VISA USB/GPIB, serial ports), ask each *IDN? where that is
+    safe, and suggest the registered driver that matches. Exit 0, found or not."""
+    from rich.table import Table
+
+    console = _console()
+    resources, notes = visa_listing(visa_library or "@py", lan)
+    ports = serial_listing()
+    # (shown as, what it is, address to ask, VISA library, on a serial line)
+    targets = [(r, "VISA", r, visa_library, r.upper().startswith("ASRL")) for r in resources]
+    targets += [(p.device, f"serial port ({p.description})" if p.usb else "built-in serial port",
+                 f"serial://{p.device}?baudrate={baud}", None, True) for p in ports]
+    table = Table()
+    for header in ("resource", "what", "identity", "suggested driver"):
+        table.add_column(header, overflow="fold")
+    identified = 0
+    for shown, what, address, library, serial in targets:
+        maybe = ", ".join(serial_drivers()) if serial else ""  # what *IDN? cannot find
+        if serial and not probe_serial:
+            table.add_row(shown, what, "not asked (--probe-serial)", maybe)
+            continue
+        try:
+            idn = ask_idn(address, timeout, library)
+        except InstrumentError as exc:
+            table.add_row(shown, what, f"no answer to *IDN?: {exc}", maybe)
+            continue
+        table.add_row(shown, what, idn, ", ".join(suggest(idn)) or "no registered driver")
+        identified += 1
+    attached = resources or [p for p in ports if p.usb or probe_serial]
+    if attached:
+        console.print(table)
+        if not identified:
+            console.print("No instrument identified.")
+    else:
+        builtin = ", ".join(p.device for p in ports)
+        console.print("Nothing attached: no USB or GPIB instrument and no USB serial adapter found"
+                      + (f" (built-in serial ports {builtin} were not asked: --probe-serial)." if builtin
+                         else "."))
+    for note in notes:
+        console.print(f"note: {note}", soft_wrap=True)
+
+
+# --- check --------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class RoleCheck:
+    """What `check` found for one role."""
+
+    role: str
+    driver: str
+    resource: str
+    identity: str = ""
+    reading: str = ""
+    problem: str = ""
+    invalid: bool = False  # the station's options or resource were refused (exit 2)
+
+
+class _NotOpen:
+    """Stands for an instrument that could not be opened: every call fails, so that
+    Station.safe() reports what it could not switch off instead of skipping it."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*_: Any) -> Any:
+            raise InstrumentError("never opened (see above)")
+        return fail
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, InstrumentError) else f"{type(exc).__name__}: {exc}"
+
+
+def _read_once(role: str, instrument: Any, channels: dict[str, int]) -> tuple[str, str]:
+    """The role's reading as text, and the faults found in it ('' when none)."""
+    from drivers.roles import ChannelFault
+
+    if role != "thermo":
+        volts, amps = instrument.measure()
+        return f"{volts:.4g} V, {amps:.4g} A", ""
+    readings = instrument.read(tuple(channels.values()))
+    shown, faults = [], []
+    for name, number in channels.items():
+        value = readings[number]
+        if isinstance(value, ChannelFault):
+            shown.append(f"{name} FAULT")
+            faults.append(f"channel {name} ({number}): {value.reason}")
+        else:
+            shown.append(f"{name} {value:.2f} degC")
+    return ", ".join(shown), "; ".join(faults)
+
+
+def check_station(config: Any, world: Any) -> tuple[list[RoleCheck], list[str]]:
+    """Open, identify and read every instrument of the station, then put the bench in safe
+    state; the result per role and what safe state could not confirm. Never raises."""
+    from bench.station import Station
+    from drivers.registry import open_instrument
+
+    checks: list[RoleCheck] = []
+    instruments: dict[str, Any] = {}
+    for role, rc in config.roles.items():
+        check = RoleCheck(role, rc.driver, rc.resource)
+        checks.append(check)
+        options = dict(rc.options, channels=dict(config.channels)) if role == "thermo" else dict(rc.options)
+        try:
+            instruments[role] = open_instrument(rc.driver, rc.resource, world=world, **options)
+        except Exception as exc:  # reported in the table; the other roles are still checked
+            check.problem = f"cannot open: {_describe(exc)}"
+            check.invalid = isinstance(exc, ValueError)  # a bad option or resource form
+            instruments[role] = _NotOpen()
+            continue
+        try:
+            check.identity = instruments[role].identify()
+            check.reading, check.problem = _read_once(role, instruments[role], config.channels)
+        except Exception as exc:
+            check.problem = _describe(exc)
+    station = Station(config, instruments)
+    try:
+        problems = station.safe()
+    finally:
+        station.close()
+    return checks, problems
+
+
+@instruments_app.command("check")
+def instruments_check(
+    station: Optional[Path] = typer.Option(None, "--station", "-s", show_default=False,
+                                           help="Station file (default: the simulated bench)."),
+) -> None:
+    """Open every instrument of the station, identify it, read it once, leave the bench safe.
+    Exit 0 when all is OK, 4 when an instrument fails, 2 for an invalid station (or options)."""
+    from rich.table import Table
+
+    from bench.errors import InputError
+    from bench.session import make_world
+    from bench.station import load_station
+
+    try:
+        config = load_station(station)
+        world = make_world(config, None, None)
+    except InputError as exc:
+        _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    checks, unsafe = check_station(config, world)
+    console = _console()
+    table = Table(title=f"{config.name} ({config.source})")
+    for header in ("role", "driver", "resource", "identity", "reading", "result"):
+        table.add_column(header, overflow="fold")  # a log keeps every character, folded
+    for c in checks:
+        table.add_row(c.role, c.driver, c.resource, c.identity, c.reading,
+                      "[red]FAIL[/]" if c.problem else "[green]OK[/]")
+    table.add_row("safe state", "", "", "", "not confirmed" if unsafe else
+                  "load input off, supply output off (read back)",
+                  "[red]FAIL[/]" if unsafe else "[green]OK[/]")
+    console.print(table)
+    failures = [f"{c.role} ({c.driver} at {c.resource}): {c.problem}" for c in checks if c.problem]
+    failures += [f"safe state: {problem}" for problem in unsafe]
+    for failure in failures:
+        console.print(f"[red]FAIL[/] {failure}", soft_wrap=True)
+    console.print("all instruments OK" if not failures else f"{len(failures)} problem(s)")
+    if any(c.invalid for c in checks):
+        raise typer.Exit(EXIT_INVALID)
+    raise typer.Exit(EXIT_FAULT if failures else 0)

@@ -6,7 +6,8 @@ in seconds; with a speed factor it runs at N x real time (for demos and training
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from contextlib import contextmanager
+from typing import ContextManager, Iterator, Protocol
 
 
 class Clock(Protocol):
@@ -18,12 +19,21 @@ class Clock(Protocol):
 
     def sleep_until(self, t: float) -> None: ...
 
+    def wall_period(self, period: float) -> float:
+        """How much wall time one sample period takes."""
+        ...
+
+    def real_time(self) -> ContextManager[None]:
+        """Run at real time inside the block (a paused simulated bench must not race ahead)."""
+        ...
+
 
 class RealClock:
     simulated = False
 
-    def __init__(self) -> None:
-        self._start = time.monotonic()
+    def __init__(self, offset: float = 0.0) -> None:
+        """`offset`: the clock reads this at start (a resumed run continues its test time)."""
+        self._start = time.monotonic() - offset
 
     def now(self) -> float:
         return time.monotonic() - self._start
@@ -33,24 +43,49 @@ class RealClock:
         if delay > 0:
             time.sleep(delay)
 
+    def wall_period(self, period: float) -> float:
+        return period
+
+    @contextmanager
+    def real_time(self) -> Iterator[None]:
+        yield
+
 
 class SimClock:
     """Simulated time: the world's own. `speed` None runs as fast as possible."""
 
     simulated = True
 
-    def __init__(self, world: object, speed: float | None = None) -> None:
+    def __init__(self, world: object, speed: float | None = None, origin: float | None = None) -> None:
+        """`origin`: the world time that reads as 0 (default: now; a resumed run passes 0, so
+        the test time goes on from the world's own)."""
         self._world = world
+        self._sim0 = world.t if origin is None else origin  # type: ignore[attr-defined]
+        self._pace(speed)
+
+    def _pace(self, speed: float | None) -> None:
         self._speed = speed
         self._wall0 = time.monotonic()
-        self._sim0 = world.t  # type: ignore[attr-defined]
+        self._t0 = self.now()
 
     def now(self) -> float:
         return self._world.t - self._sim0  # type: ignore[attr-defined]
 
     def sleep_until(self, t: float) -> None:
         if self._speed:
-            delay = self._wall0 + t / self._speed - time.monotonic()
+            delay = self._wall0 + (t - self._t0) / self._speed - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
         self._world.advance_to(self._sim0 + t)  # type: ignore[attr-defined]
+
+    def wall_period(self, period: float) -> float:
+        return period / self._speed if self._speed else 0.0
+
+    @contextmanager
+    def real_time(self) -> Iterator[None]:
+        speed = self._speed
+        self._pace(1.0)
+        try:
+            yield
+        finally:
+            self._pace(speed)

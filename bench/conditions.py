@@ -104,6 +104,8 @@ def parse_condition(text: str, source: str, key: str, implied: Implied | None = 
     if hold_match:
         body = hold_match["body"]
         hold = parse(hold_match["hold"], "time", source, key)
+        if hold < 0:
+            raise InputError(source, key, f"expected a duration >= 0 after 'for', got {hold_match['hold']!r}")
     match = _CONDITION.match(body)
     if match is None:
         return _implied_condition(text, body, hold, source, key, implied)

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -41,18 +42,28 @@ def new_run_folder(log_dir: Path, profile_stem: str, serial: str | None, now: dt
     raise FileExistsError(f"no free run folder name under {log_dir} for {stem}")
 
 
+def columns(channels: int) -> tuple[tuple[str, str], ...]:
+    """(name, format) of every samples.csv column for a station with `channels` temperatures."""
+    return BASE_COLUMNS + tuple((f"Temperature T{i} / degC", "%.3f") for i in range(1, channels + 1))
+
+
 class Logbook:
-    def __init__(self, folder: Path, channels: tuple[str, ...], unix_start: float) -> None:
+    """Writes a run folder. `rows` > 0 reopens an interrupted run's files to append to them."""
+
+    def __init__(self, folder: Path, channels: tuple[str, ...], unix_start: float, rows: int = 0) -> None:
         self.folder = folder
         self.unix_start = unix_start
-        columns = BASE_COLUMNS + tuple((f"Temperature T{i} / degC", "%.3f") for i in range(1, len(channels) + 1))
-        self.columns = tuple(name for name, _ in columns)
-        self._format = ",".join(fmt for _, fmt in columns) + "\n"
-        self._samples = open(folder / "samples.csv", "x", encoding="utf-8", newline="")
-        self._samples.write(",".join(self.columns) + "\n")
-        self._events = open(folder / "events.jsonl", "x", encoding="utf-8")
+        cols = columns(len(channels))
+        self.columns = tuple(name for name, _ in cols)
+        self._format = ",".join(fmt for _, fmt in cols) + "\n"
+        mode = "a" if rows else "x"
+        self._samples = open(folder / "samples.csv", mode, encoding="utf-8", newline="")
+        if not rows:
+            self._samples.write(",".join(self.columns) + "\n")
+        self._events = open(folder / "events.jsonl", mode, encoding="utf-8")
+        self._lock = threading.Lock()  # the watchdog thread writes events too
         self._last_flush = time.monotonic()
-        self.rows = 0
+        self.rows = rows
 
     def sample(self, values: tuple[Any, ...]) -> None:
         """One row, values in column order (the Unix time is filled in here)."""
@@ -66,8 +77,17 @@ class Logbook:
     def event(self, kind: str, test_time: float, **fields: Any) -> None:
         record = {"event": kind, "test_time_s": round(test_time, 3), "unix_time_s": round(self.unix_start + test_time, 3)}
         record.update(fields)
-        self._events.write(json.dumps(record, default=str) + "\n")
-        self._events.flush()
+        with self._lock:
+            self._events.write(json.dumps(record, default=str) + "\n")
+            self._events.flush()
+
+    def flush(self) -> None:
+        self._samples.flush()
+        self._last_flush = time.monotonic()
+
+    def offset(self) -> int:
+        """Bytes of samples.csv written so far (after flush: all on the file)."""
+        return self._samples.tell()
 
     def sync(self) -> None:
         """Step boundary: everything so far is on disk."""

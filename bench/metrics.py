@@ -39,6 +39,18 @@ class Totals:
             if t_start[name] != t_start[name]:
                 t_start[name] = value
 
+    def state(self) -> dict[str, object]:
+        """Everything needed to carry on after a resume (see from_state)."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    @classmethod
+    def from_state(cls, state: dict[str, object]) -> "Totals":
+        totals = cls.__new__(cls)
+        for name in cls.__slots__:
+            value = state[name]
+            setattr(totals, name, dict(value) if isinstance(value, dict) else value)
+        return totals
+
     def to_json(self) -> dict[str, float]:
         return {"duration_s": self.end - self.start, "charge_capacity_Ah": self.q_in / 3600,
                 "discharge_capacity_Ah": self.q_out / 3600, "charge_energy_Wh": self.e_in / 3600,

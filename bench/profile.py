@@ -15,9 +15,10 @@ from bench.errors import InputError
 from bench.metrics import METRICS, Ratings, split_metric
 from bench.steps import Step, parse_step
 from bench.tables import list_value, need, read_toml, reject_unknown, text_value
-from bench.units import parse
+from bench.units import parse, parse_positive
 
-TOP_KEYS = {"name", "description", "source", "period", "steps", "dut", "safety", "criteria"}
+TOP_KEYS = {"name", "description", "source", "period", "steps", "dut", "safety", "criteria", "on_resume"}
+ON_RESUME = ("continue", "restart")
 DUT_KEYS = {"kind": None, "rated_capacity": "capacity", "nominal_voltage": "voltage",
             "rated_output_voltage": "voltage", "rated_output_current": "current",
             "rated_input_voltage": "voltage", "rated_input_current": "current"}
@@ -65,6 +66,7 @@ class Profile:
     ratings: Ratings
     text: str
     sha256: str
+    on_resume: str = "continue"
 
     def steps(self) -> Iterator[Step]:
         """Every step once, in file order (loops not expanded)."""
@@ -87,6 +89,8 @@ def load_profile(path: str | Path) -> Profile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(source, "", f"cannot read the profile: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(source, "", "not a text file: expected a TOML profile in UTF-8") from None
     return parse_profile(text, source)
 
 
@@ -106,13 +110,16 @@ def parse_profile(text: str, source: str) -> Profile:
     safety = _safety(data.get("safety", {}), source)
     criteria = tuple(_criterion(c, source, f"criteria[{i}]", context.names, ratings)
                      for i, c in enumerate(list_value(data.get("criteria", []), source, "criteria")))
+    on_resume = data.get("on_resume", "continue")
+    if on_resume not in ON_RESUME:
+        raise InputError(source, "on_resume", f"expected one of {', '.join(map(repr, ON_RESUME))}, got {on_resume!r}")
     names = [c.name for c in criteria]
     if len(set(names)) != len(names):
         raise InputError(source, "criteria", "criterion names must be unique")
     return Profile(source=source, name=name, description=text_value(data, "description", source),
                    reference=text_value(data, "source", source), period=period, items=items, safety=safety,
                    criteria=criteria, ratings=ratings, text=text,
-                   sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+                   sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), on_resume=on_resume)
 
 
 class _StepContext:
@@ -143,6 +150,8 @@ class _StepContext:
             return Loop(repeat, body, key)
         reject_unknown(entry, {"step", "name"}, self.source, key)
         name = text_value(entry, "name", self.source, prefix=key)
+        if "name" in entry and not name.strip():
+            raise InputError(self.source, f"{key}.name", "expected the step's name as text, got an empty one")
         text = need(entry, "step", self.source, "the step's wording, e.g. step = \"Rest for 30 min\"", key)
         if not isinstance(text, str):
             raise InputError(self.source, f"{key}.step", f"expected the step's wording as text, got {text!r}")
@@ -171,7 +180,7 @@ def _ratings(raw: Any, source: str) -> Ratings:
     kind = raw.get("kind")
     if kind not in DUT_KINDS:
         raise InputError(source, "dut.kind", f"expected one of {', '.join(map(repr, DUT_KINDS))}, got {kind!r}")
-    values = {k: parse(raw[k], unit, source, f"dut.{k}") for k, unit in DUT_KEYS.items() if unit and k in raw}
+    values = {k: parse_positive(raw[k], unit, source, f"dut.{k}") for k, unit in DUT_KEYS.items() if unit and k in raw}
     return Ratings(kind=kind, **values)
 
 
@@ -201,7 +210,7 @@ def _criterion(raw: Any, source: str, key: str, step_names: set[str], ratings: R
         raise InputError(source, f"{key}.metric", f"{metric!r} needs dut.{needs}")
     if needs == "rated_capacity" and ratings.nominal_voltage is None:
         raise InputError(source, f"{key}.metric", f"{metric!r} needs dut.nominal_voltage")
-    step = raw.get("step")
+    step = text_value(raw, "step", source, prefix=key) if "step" in raw else None
     if step is not None and step not in step_names:
         known = ", ".join(sorted(step_names)) or "none: name a step with { step = \"...\", name = \"...\" }"
         raise InputError(source, f"{key}.step", f"no step is named {step!r}; named steps: {known}")
@@ -215,4 +224,7 @@ def _criterion(raw: Any, source: str, key: str, step_names: set[str], ratings: R
     marginal = parse(raw["marginal"], band_kind, source, f"{key}.marginal") if "marginal" in raw else 0.0
     if marginal < 0:
         raise InputError(source, f"{key}.marginal", "expected a band >= 0")
+    if marginal and low is not None and high is not None and 2 * marginal > high - low:
+        raise InputError(source, f"{key}.marginal", "the band is wider than half the room between min and max, so "
+                         "nothing could PASS")
     return Criterion(name, metric, channel, step, low, high, marginal, kind, key)

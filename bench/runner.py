@@ -3,16 +3,24 @@
 Each tick: read all instruments, integrate capacity and energy (trapezoid) on the input and
 output sides, check safety (station hard limits, profile limits, critical temperature
 channels), check the step's end conditions, write the row, update the live view.
+A few times a second (wall time) it also feeds the watchdog, looks for a pause or continue
+from the operator and, every few seconds, writes a checkpoint. Instrument errors are retried
+with backoff (reopening the connection) for the station's grace time.
 Whatever happens, the station is put in safe state before `run` returns.
 """
 from __future__ import annotations
 
+import math
+import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
+from bench import checkpoint
+from bench.checkpoint import RunState
 from bench.clock import Clock
 from bench.conditions import QUANTITIES, Condition, Watch
+from bench.control import ControlFile
 from bench.criteria import Result, evaluate
 from bench.errors import OperatorStop, SafetyTrip
 from bench.logbook import Logbook
@@ -20,16 +28,25 @@ from bench.metrics import Totals
 from bench.profile import Item, Loop, Profile
 from bench.readings import NAN, Readings
 from bench.signals import deferred
-from bench.station import HardLimits, Station
+from bench.station import HardLimits, InstrumentFault, Station
 from bench.steps import Step
-from drivers.roles import ChannelFault, InstrumentError
+from bench.watchdog import Watchdog
+from drivers.roles import ChannelFault, InstrumentError, RangeError
 
 RATE_WINDOW = 60.0  # s over which dT/dt and dV/dt are taken
+HOUSEKEEPING = 0.25  # s of wall time between looks at the control file and the watchdog
+CHECKPOINT_EVERY = 5.0  # s of wall time between periodic checkpoints
+MAX_BACKOFF = 5.0  # s between two retries of a failing instrument
 _EPS = 1e-9
+T = TypeVar("T")
 
 
 class MonitoringLost(Exception):
     """A critical temperature channel gave no valid reading."""
+
+
+class Stalled(Exception):
+    """The sample loop stopped ticking (the watchdog fired)."""
 
 
 @dataclass
@@ -64,22 +81,36 @@ class View:
 
 class Runner:
     def __init__(self, profile: Profile, station: Station, clock: Clock, logbook: Logbook,
-                 view: View | None = None) -> None:
+                 view: View | None = None, state: RunState | None = None) -> None:
         self.profile = profile
         self.station = station
         self.clock = clock
         self.log = logbook
         self.view = view or View()
+        self.state = state
         needs_rates = any(c.quantity in ("dT/dt", "dV/dt") for c in self._all_conditions())
         self.readings = Readings(station.names, RATE_WINDOW if needs_rates else None)
         self.safety = Watch(hard_limit_conditions(station.config.limits) + profile.safety)
         self.critical = station.config.critical
+        self.policy = station.config.faults
         self.faulted: set[str] = set()
+        self._frozen: dict[str, tuple[float, float]] = {}
         self.cycle = 1
         self.step_count = 0
+        self.position = 0
         self.run_totals: Totals | None = None
         self.step_totals: dict[str, Totals] = {}
+        self.paused_s = 0.0
         self._prev: tuple[float, float, float, float, float] | None = None
+        self._control = ControlFile(logbook.folder)
+        self._watchdog = Watchdog(self.policy.watchdog, self._stall)
+        self._stalled: str | None = None
+        self._next_housekeeping = 0.0
+        self._next_checkpoint = 0.0
+        # the step being run, for checkpoints
+        self._index = 0
+        self._step_start = 0.0
+        self._totals: Totals | None = None
 
     def _all_conditions(self) -> Iterator[Condition]:
         yield from self.profile.safety
@@ -88,22 +119,29 @@ class Runner:
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> Outcome:
-        """Run the whole profile; always ends in safe state, whatever the exit path."""
+        """Run the whole profile (or what is left of it); always ends in safe state."""
         outcome = Outcome("ERROR", "did not start")
         try:
-            self._safe_start()
-            for step in self._sequence(self.profile.items):
-                self._run_step(step)
+            with self._watchdog:
+                self._safe_start()
+                for step, resumed in self._steps():
+                    self._run_step(step, resumed)
             results = evaluate(self.profile.criteria, self.run_totals, self.step_totals, self.profile.ratings)
             failed = [r for r in results if r.outcome == "FAIL"]
-            outcome = Outcome("FAIL" if failed else "PASS",
-                              "; ".join(r.describe() for r in failed) or "all criteria met", results)
+            reason = "; ".join(r.describe() for r in failed) or (
+                "all criteria met" if results else "completed; the profile sets no criteria")
+            outcome = Outcome("FAIL" if failed else "PASS", reason, results)
         except SafetyTrip as trip:
             outcome = self._stopped("ABORTED", f"safety limit: {trip}", "safety_trip")
-        except (KeyboardInterrupt, OperatorStop) as stop:
-            outcome = self._stopped("ABORTED", f"operator stop ({str(stop) or 'Ctrl-C'})", "operator_stop")
+        except (KeyboardInterrupt, OperatorStop, Stalled) as stop:
+            if self._stalled:
+                outcome = self._stopped("ERROR", self._stalled, "fault")
+            else:
+                outcome = self._stopped("ABORTED", f"operator stop ({str(stop) or 'Ctrl-C'})", "operator_stop")
         except (InstrumentError, MonitoringLost) as fault:
             outcome = self._stopped("ERROR", f"instrument fault: {fault}", "fault")
+        except RangeError as exc:
+            outcome = self._stopped("ERROR", f"a step asks more than the instrument can do: {exc}", "fault")
         except Exception as exc:
             outcome = self._stopped("ERROR", f"internal error: {type(exc).__name__}: {exc}", "fault",
                                     traceback=traceback.format_exc())
@@ -122,22 +160,39 @@ class Runner:
     def _stopped(self, verdict: str, reason: str, event: str, **extra: Any) -> Outcome:
         # Safe state first, records second: the DUT does not wait for the disk.
         with deferred(reraise=False):
-            return self._record_stop(verdict, reason, event, **extra)
-
-    def _record_stop(self, verdict: str, reason: str, event: str, **extra: Any) -> Outcome:
-        problems = self.station.safe()
-        self.log.event(event, self.clock.now(), reason=reason, safe_problems=problems, **extra)
-        self.view.message(reason)
-        results = []
-        if self.run_totals is not None:
-            results = evaluate(self.profile.criteria, self.run_totals, self.step_totals, self.profile.ratings)
-        return Outcome(verdict, reason, results)
+            problems = self.station.safe()
+            self.log.event(event, self.clock.now(), reason=reason, safe_problems=problems, **extra)
+            self.view.message(reason)
+            results = []
+            if self.run_totals is not None:
+                results = evaluate(self.profile.criteria, self.run_totals, self.step_totals, self.profile.ratings)
+            return Outcome(verdict, reason, results)
 
     def _safe_start(self) -> None:
         problems = self.station.safe()
         if problems:
             raise InstrumentError(f"cannot put the bench in safe state before starting: {problems}")
-        self.log.event("run_start", self.clock.now(), profile=self.profile.name)
+        if self.state is None:
+            self.log.event("run_start", self.clock.now(), profile=self.profile.name)
+
+    def _steps(self) -> Iterator[tuple[Step, bool]]:
+        """(step, resumed) in execution order. A resume skips what was done and continues the
+        interrupted step, or runs it again as a new step when the profile says restart."""
+        state = self.state
+        done = state.position if state is not None else 0
+        if done:
+            self.step_count = state.step_count
+            self._index, self._step_start = state.last_index, state.step_start
+            self._totals, self.run_totals, self.step_totals = state.totals()
+            self.paused_s = state.paused_s
+            self._prev = tuple(state.prev) if state.prev else None
+        for position, step in enumerate(self._sequence(self.profile.items), 1):
+            self.position = position
+            if position > done:
+                yield step, False
+            elif position == done and not state.step_ended:
+                # continue where it was, or run it again as a new step count
+                yield step, self.profile.on_resume == "continue" and self._totals is not None
 
     def _sequence(self, items: tuple[Item, ...]) -> Iterator[Step]:
         """Steps in execution order; every new pass of a loop is a new cycle."""
@@ -166,49 +221,185 @@ class Runner:
             station.load.set_input(False)
             station.supply.set_output(False)
 
-    def _run_step(self, step: Step) -> None:
-        self.step_count += 1
+    def _run_step(self, step: Step, resumed: bool) -> None:
         clock, log = self.clock, self.log
-        self._apply(step)
-        start = clock.now()
-        log.event("step_start", start, step=step.text, index=step.index, count=self.step_count, cycle=self.cycle)
+        self._retry(lambda: self._apply(step), step)
+        now = clock.now()
+        period = step.period or self.profile.period
+        # A resume that lost no time (the simulated bench) carries on at the next sample as if
+        # nothing happened; after a real gap, the step goes on with a fresh sample now.
+        seamless = resumed and now - self.state.test_time < period  # type: ignore[union-attr]
+        if resumed:
+            start, totals = self._step_start, self._totals
+            log.event("step_continued", now, step=step.text, index=step.index, count=self.step_count,
+                      position=self.position, cycle=self.cycle, step_time_s=round(now - start, 3))
+        else:
+            self.step_count += 1
+            start, totals = now, None
+            log.event("step_start", now, step=step.text, index=step.index, count=self.step_count,
+                      position=self.position, cycle=self.cycle)
         self.view.step_started(step, self.cycle, self.step_count)
         self.readings.restart_voltage_rate()
-        totals = None
-        period = step.period or self.profile.period
+        if not seamless:
+            self._prev = None  # never integrate across a change of setpoint or a gap
+        self._watchdog.allow(self.clock.wall_period(period))
         until = Watch(step.until)
         ended_by = None
-        k = 0
+        k = math.floor((now - start) / period + _EPS)
+        sample_now = not seamless
         while ended_by is None:
-            if k:
+            if not sample_now:
+                k += 1
                 clock.sleep_until(start + k * period)
-            k += 1
             now = clock.now()
-            self._measure(step, now, now - start)
             if totals is None:
-                totals = Totals(now, self.readings.temps)
-                if self.run_totals is None:
-                    self.run_totals = Totals(now, self.readings.temps)
-            self._integrate(step, now, totals)
-            self._check_safety(now, step, totals)
-            self._record(step, totals)
-            self.view.sample(self.readings, step, self.cycle, totals)
+                totals = self._sample(step, now, now - start, None)
+                self._index, self._step_start, self._totals = step.index, start, totals
+                self._checkpoint(now)
+            else:
+                self._sample(step, now, now - start, totals)
+            sample_now = False
             if step.duration is not None and now - start >= step.duration - _EPS:
                 ended_by = f"duration {step.duration:g} s"
             else:
                 met = until.check(self.readings, now)
                 if met is not None:
                     ended_by = met.text
+            wall = time.monotonic()
+            if wall >= self._next_housekeeping:
+                paused = self._housekeeping(step, now, wall)
+                if paused:
+                    start += paused
+                    k = math.floor((clock.now() - start) / period + _EPS)
+                    self._step_start = start
         if step.name is not None:
             self.step_totals[step.name] = totals
-        self._prev = None  # the next step starts its own integration at its first sample
         log.event("step_end", clock.now(), step=step.text, index=step.index, count=self.step_count,
                   cycle=self.cycle, ended_by=ended_by, results=totals.to_json())
         with deferred():  # a stop signal waits until the step's records are on disk
             log.sync()
+            self._checkpoint(clock.now(), step_ended=True)
 
-    def _measure(self, step: Step, now: float, step_time: float) -> None:
-        v_in, i_in, v_out, i_out, raw_temps = self.station.read()
+    def _sample(self, step: Step, now: float, step_time: float, totals: Totals | None,
+                action: str | None = None) -> Totals:
+        """One tick: read, integrate, check safety, record, show."""
+        raw = self._retry(self.station.read, step)
+        self._measure(step, now, step_time, raw)
+        if totals is None:
+            totals = Totals(now, self.readings.temps)
+            if self.run_totals is None:
+                self.run_totals = Totals(now, self.readings.temps)
+        self._integrate(step, now, totals)
+        self._check_safety(now, step, totals)
+        self._record(step, totals, action)
+        self.view.sample(self.readings, step, self.cycle, totals)
+        return totals
+
+    # -- faults ----------------------------------------------------------------------------
+    def _retry(self, action: Callable[[], T], step: Step) -> T:
+        """Run an instrument action; on failure retry with backoff, reopen the connection and
+        set the step up again, for at most the grace time. Blind on a critical thermometer,
+        the bench goes safe at once while it retries."""
+        try:
+            return action()
+        except InstrumentFault as fault:
+            failure = fault
+        clock, log = self.clock, self.log
+        first = clock.now()
+        if failure.role == "thermo" and self.critical:
+            self.station.safe()
+            log.event("monitoring_lost", first, error=str(failure))
+        attempt = 0
+        while True:
+            log.event("retry", clock.now(), role=failure.role, attempt=attempt + 1, error=str(failure))
+            if clock.now() - first >= self.policy.grace:
+                raise InstrumentFault(failure.role, InstrumentError(
+                    f"not recovered within {self.policy.grace:g} s: {failure}"))
+            clock.sleep_until(clock.now() + min(0.1 * 2 ** attempt, MAX_BACKOFF))
+            self._watchdog.beat()
+            attempt += 1
+            try:
+                if attempt >= 2:
+                    identity = self.station.reopen(failure.role)
+                    log.event("reopened", clock.now(), role=failure.role, identity=identity)
+                if attempt >= 2 or failure.role == "thermo":
+                    self._apply(step)
+                result = action()
+            except InstrumentFault as again:
+                failure = again
+                continue
+            log.event("recovered", clock.now(), role=failure.role, attempts=attempt,
+                      downtime_s=round(clock.now() - first, 3))
+            return result
+
+    def _stall(self, quiet: float) -> None:
+        """Watchdog thread: safe state now, then let the main thread end the run as ERROR."""
+        self._stalled = f"sample loop stalled for {quiet:.1f} s (watchdog)"
+        self.station.safe()
+        self.log.event("watchdog", self.clock.now(), quiet_s=round(quiet, 3))
+
+    # -- housekeeping: watchdog, operator, checkpoints --------------------------------------
+    def _housekeeping(self, step: Step, now: float, wall: float) -> float:
+        """Returns the time spent paused (0 if the operator did not pause)."""
+        self._next_housekeeping = wall + HOUSEKEEPING
+        self._watchdog.beat(wall)
+        if self._stalled:
+            raise Stalled(self._stalled)
+        paused = 0.0
+        if self._control.poll() == "pause":
+            paused = self._pause(step)
+        if wall >= self._next_checkpoint:
+            self._checkpoint(now)
+        return paused
+
+    def _pause(self, step: Step) -> float:
+        """Operator pause: DUT safe, monitoring and safety go on, rows say 'pause'."""
+        clock, log = self.clock, self.log
+        self.station.safe()
+        began = clock.now()
+        log.event("paused", began, count=self.step_count)
+        self.view.message("paused: `bench continue` resumes the step")
+        self._prev = None
+        self._checkpoint(began)
+        period = step.period or self.profile.period
+        with clock.real_time():
+            self._watchdog.allow(period)
+            t = began
+            while True:
+                t += period
+                clock.sleep_until(t)
+                self._sample(step, clock.now(), clock.now() - began, self._totals, action="pause")
+                self._watchdog.beat()
+                if self._stalled:
+                    raise Stalled(self._stalled)
+                if self._control.poll() == "continue":
+                    break
+        self._watchdog.allow(clock.wall_period(period))
+        paused = clock.now() - began
+        self.paused_s += paused
+        self._prev = None
+        self._retry(lambda: self._apply(step), step)
+        log.event("continued", clock.now(), count=self.step_count, paused_s=round(paused, 3))
+        self.view.message(f"continued after {paused:.0f} s paused")
+        return paused
+
+    def _checkpoint(self, now: float, step_ended: bool = False) -> None:
+        with deferred():
+            self.log.flush()
+            state = RunState(
+                step_count=self.step_count, position=self.position, last_index=self._index, cycle=self.cycle,
+                step_start=self._step_start,
+                step_totals=self._totals.state() if self._totals else None,
+                run_totals=self.run_totals.state() if self.run_totals else None,
+                named={name: t.state() for name, t in self.step_totals.items()},
+                rows=self.log.rows, offset=self.log.offset(), test_time=now, paused_s=self.paused_s,
+                step_ended=step_ended, prev=list(self._prev) if self._prev else None)
+            checkpoint.save(self.log.folder, state, self.station.world)
+        self._next_checkpoint = time.monotonic() + CHECKPOINT_EVERY
+
+    # -- per sample ------------------------------------------------------------------------
+    def _measure(self, step: Step, now: float, step_time: float, raw: tuple) -> None:
+        v_in, i_in, v_out, i_out, raw_temps = raw
         r = self.readings
         r.test_time, r.step_time = now, step_time
         r.v_in, r.i_in, r.p_in = v_in, i_in, v_in * i_in
@@ -227,6 +418,8 @@ class Runner:
             elif name in self.faulted:
                 self.faulted.discard(name)
                 self.log.event("channel_recovered", now, channel=name)
+            elif name in self.critical:
+                self._check_frozen(name, value, now)
             temps[name] = value
             if value > hottest or hottest != hottest:
                 hottest = value
@@ -239,6 +432,15 @@ class Runner:
         if name not in self.faulted:
             self.faulted.add(name)
             self.log.event("channel_fault", now, channel=name, number=fault.channel, reason=fault.reason)
+
+    def _check_frozen(self, name: str, value: float, now: float) -> None:
+        """A reading that repeats to the last digit for too long is a reader that stopped."""
+        last = self._frozen.get(name)
+        if last is None or last[0] != value:
+            self._frozen[name] = (value, now)
+        elif now - last[1] > self.policy.frozen:
+            raise MonitoringLost(f"temperature channel {name!r} frozen at {value:g} degC for "
+                                 f"{now - last[1]:.0f} s")
 
     def _integrate(self, step: Step, now: float, totals: Totals) -> None:
         r = self.readings
@@ -264,12 +466,12 @@ class Runner:
             self._record(step, totals)
             raise SafetyTrip(f"{tripped.text} (measured: {_measured(tripped, self.readings)})")
 
-    def _record(self, step: Step, totals: Totals) -> None:
+    def _record(self, step: Step, totals: Totals, action: str | None = None) -> None:
         r = self.readings
         self.log.sample((
             r.test_time, r.voltage, r.i_in - r.i_out, r.p_in - r.p_out, self.cycle, self.step_count, step.index,
-            step.action, totals.q_in / 3600, totals.q_out / 3600, totals.e_in / 3600, totals.e_out / 3600,
-            r.v_in, r.i_in, r.v_out, r.i_out, *r.temps.values(),
+            action or step.action, totals.q_in / 3600, totals.q_out / 3600, totals.e_in / 3600,
+            totals.e_out / 3600, r.v_in, r.i_in, r.v_out, r.i_out, *r.temps.values(),
         ))
 
 

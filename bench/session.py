@@ -1,7 +1,9 @@
-"""One run from start to finish: validate, open, run, record, always leaving the bench safe."""
+"""One run from start to finish, or an interrupted one taken up again: validate, open, run,
+record, always leaving the bench safe."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import platform
 import time
 from dataclasses import dataclass
@@ -9,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import bench
-from bench.clock import RealClock, SimClock
+from bench import checkpoint, control
+from bench.clock import Clock, RealClock, SimClock
 from bench.errors import InputError, OperatorStop
 from bench.logbook import Logbook, new_run_folder
 from bench.plan import check_against_station
-from bench.profile import Profile, load_profile
+from bench.profile import Profile, load_profile, parse_profile
 from bench.report import write_junit
+from bench.resume import recover
 from bench.runner import Outcome, Runner, View
 from bench.signals import deferred
-from bench.station import StationConfig, load_station, open_station
+from bench.station import StationConfig, load_station, open_station, parse_station
 from bench.units import parse_as
 
 
@@ -31,6 +35,7 @@ class Request:
     operator: str | None = None
     seed: int | None = None
     dut: str | None = None
+    defects: tuple[str, ...] = ()  # simulated DUT defects, as `--defect NAME[:param=value,...]` writes them
 
 
 def prepare(request: Request) -> tuple[Profile, StationConfig]:
@@ -38,15 +43,17 @@ def prepare(request: Request) -> tuple[Profile, StationConfig]:
     profile = load_profile(request.profile)
     station = load_station(request.station)
     check_against_station(profile, station)
-    if (request.seed is not None or request.dut is not None) and not station.simulated:
-        raise InputError(station.source, "world", "--seed and --dut apply to a simulated station only")
+    if (request.seed is not None or request.dut is not None or request.defects) and not station.simulated:
+        raise InputError(station.source, "world", "--seed, --dut and --defect apply to a simulated station only")
     return profile, station
 
 
-def make_world(station: StationConfig, seed: int | None, dut: str | None) -> Any:
-    """The simulated world behind the station's sim:// resources (None on a real bench)."""
+def make_world(station: StationConfig, seed: int | None, dut: str | None, defects: tuple[str, ...] = ()) -> Any:
+    """The simulated world behind the station's sim:// resources (None on a real bench), with the
+    `--defect` specs applied (their quantities checked and converted with pint)."""
     if station.world is None:
         return None
+    from drivers.sim.defects import parse_defect
     from drivers.sim.presets import PRESETS
     from drivers.sim.world import World
 
@@ -61,21 +68,28 @@ def make_world(station: StationConfig, seed: int | None, dut: str | None) -> Any
             raise InputError(station.source, f"world.overrides.{key}",
                              f"not a parameter of {name!r}; known: {', '.join(units)}")
         overrides[key] = parse_as(text, units[key], station.source, f"world.overrides.{key}")
+    faults = []
+    for spec in defects:
+        try:
+            faults.append(parse_defect(spec, lambda text, unit, key: parse_as(text, unit, "--defect", key)))
+        except ValueError as exc:
+            raise InputError("--defect", spec, str(exc)) from None
     try:
-        return World(dut=name, seed=cfg.seed if seed is None else seed, ambient=cfg.ambient, overrides=overrides)
+        return World(dut=name, seed=cfg.seed if seed is None else seed, ambient=cfg.ambient, overrides=overrides,
+                     defects=faults)
     except ValueError as exc:
-        raise InputError(station.source, "world", str(exc)) from None
+        raise InputError(station.source if not defects else "--defect", "world", str(exc)) from None
 
 
 def execute(request: Request, view: View | None = None, on_folder: Any = None, world: Any = None
             ) -> tuple[Outcome, Path]:
-    """Run the profile; the run folder is created before any instrument is touched.
+    """Run the profile in a new run folder, created before any instrument is touched.
 
     `world` replaces the station's simulated world (to run on one built or inspected by the caller).
     """
     profile, station_cfg = prepare(request)
     if world is None:
-        world = make_world(station_cfg, request.seed, request.dut)
+        world = make_world(station_cfg, request.seed, request.dut, request.defects)
     elif not station_cfg.simulated:
         raise InputError(station_cfg.source, "", "a simulated world needs a station with sim:// resources")
     started = dt.datetime.now().astimezone()
@@ -85,27 +99,64 @@ def execute(request: Request, view: View | None = None, on_folder: Any = None, w
         raise InputError("--log-dir", str(request.log_dir), f"cannot create the run folder: {exc.strerror}") from None
     if on_folder is not None:
         on_folder(folder)
-    log = Logbook(folder, tuple(station_cfg.channels), started.timestamp())
     meta = _run_meta(folder, request, profile, station_cfg, world, started)
+    log = Logbook(folder, tuple(station_cfg.channels), meta["unix_start"])
+    clock = SimClock(world, request.speed) if world is not None else RealClock()
+    return _drive(folder, meta, profile, station_cfg, world, log, clock, view, None), folder
+
+
+def resume(folder: Path, speed: float | None = None, view: View | None = None) -> tuple[Outcome, Path]:
+    """Take up an interrupted run (crash, kill -9, power cut) from its last checkpoint."""
+    meta_path = folder / "run.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(folder), "run.json", f"not a readable run folder ({exc})") from None
+    if meta.get("status") == "finished":
+        raise InputError(str(meta_path), "status", f"the run has finished ({meta.get('verdict')}): nothing to resume")
+    if control.is_running(folder):
+        raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
+    profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"])
+    station_cfg = parse_station(meta["station"]["text"], meta["station"]["path"])
+    state, world = recover(folder, profile, tuple(station_cfg.channels))
+    if station_cfg.simulated:
+        if world is None:
+            world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"])
+        world.advance_to(state.test_time)  # the DUT lived on until the last row written
+        clock: Clock = SimClock(world, speed, origin=0.0)
+        gap = 0.0
+    else:
+        gap = max(0.0, time.time() - (meta["unix_start"] + state.test_time))
+        clock = RealClock(offset=state.test_time + gap)
+    (folder / control.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
+    log = Logbook(folder, tuple(station_cfg.channels), meta["unix_start"], rows=state.rows)
+    log.event("resumed", clock.now(), gap_s=round(gap, 3), rows=state.rows, step_count=state.step_count,
+              step_ended=state.step_ended, policy=profile.on_resume)
+    meta["resumes"] = meta.get("resumes", 0) + 1
+    return _drive(folder, meta, profile, station_cfg, world, log, clock, view, state), folder
+
+
+def _drive(folder: Path, meta: dict[str, Any], profile: Profile, station_cfg: StationConfig, world: Any,
+           log: Logbook, clock: Clock, view: View | None, state: Any) -> Outcome:
+    """Hold the run folder, open and identify the instruments, run, and record the end."""
+    lock = control.RunLock(folder)
+    if not lock.acquire():
+        raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
+    meta["status"] = "running"
     log.write_json("run.json", meta)
     station = None
     try:
         station = open_station(station_cfg, world)
-        meta["instruments"] = {role: {"driver": rc.driver, "resource": rc.resource} for role, rc in
-                               station_cfg.roles.items()}
-        for role, identity in station.identify().items():
-            meta["instruments"][role]["identity"] = identity
+        _identify(station, station_cfg, meta, resumed=state is not None)
         log.write_json("run.json", meta)
-        clock = SimClock(world, request.speed) if world is not None else RealClock()
-        outcome = Runner(profile, station, clock, log, view).run()
+        outcome = Runner(profile, station, clock, log, view, state).run()
     except (KeyboardInterrupt, OperatorStop) as stop:  # stopped while opening: nothing was switched on
         problems = station.safe() if station is not None else []
         outcome = Outcome("ABORTED", f"operator stop ({str(stop) or 'Ctrl-C'})", safe_problems=problems)
     except Exception as exc:  # could not open or identify: nothing was switched on
-        reason = f"instrument fault: {exc}" if not isinstance(exc, InputError) else str(exc)
         problems = station.safe() if station is not None else []
-        log.event("fault", 0.0, reason=reason)
-        outcome = Outcome("ERROR", reason, safe_problems=problems)
+        log.event("fault", clock.now(), reason=f"instrument fault: {exc}")
+        outcome = Outcome("ERROR", f"instrument fault: {exc}", safe_problems=problems)
     finally:
         with deferred(reraise=False):
             if station is not None:
@@ -113,7 +164,24 @@ def execute(request: Request, view: View | None = None, on_folder: Any = None, w
             log.close()
     with deferred(reraise=False):
         _finish(log, meta, outcome, profile)
-    return outcome, folder
+        for name in (checkpoint.CHECKPOINT, checkpoint.WORLD, control.CONTROL):
+            (folder / name).unlink(missing_ok=True)
+        lock.release()
+        (folder / control.LOCK).unlink(missing_ok=True)
+    return outcome
+
+
+def _identify(station: Any, config: StationConfig, meta: dict[str, Any], resumed: bool) -> None:
+    """Record who answered; on a resume, the same instruments must answer."""
+    identities = station.identify()
+    if resumed:
+        for role, identity in identities.items():
+            before = meta["instruments"].get(role, {}).get("identity")
+            if before is not None and before != identity:
+                raise InputError(config.source, f"{role}.resource", f"now answers {identity!r}, but the run "
+                                 f"started with {before!r}: refusing to mix instruments in one run")
+    meta["instruments"] = {role: {"driver": rc.driver, "resource": rc.resource, "identity": identities[role]}
+                           for role, rc in config.roles.items()}
 
 
 def _run_meta(folder: Path, request: Request, profile: Profile, station: StationConfig, world: Any,
@@ -123,18 +191,22 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
         "status": "running",
         "verdict": None,
         "started": started.isoformat(timespec="seconds"),
+        "unix_start": started.timestamp(),
         "ended": None,
         "operator": request.operator,
         "dut": {"serial": request.serial, "kind": profile.ratings.kind,
-                "simulated_preset": None if world is None else world.dut_name},
+                "simulated_preset": None if world is None else world.dut_name,
+                "defects": [] if world is None else [{"name": d.name, **vars(d)} for d in world.defects]},
         "profile": {"path": str(request.profile), "name": profile.name, "sha256": profile.sha256,
                     "text": profile.text},
         "station": {"path": station.source, "name": station.name, "text": station.text,
                     "simulated": station.simulated,
-                    "seed": None if world is None else (request.seed if request.seed is not None else station.world.seed)},  # type: ignore[union-attr]
+                    "seed": None if station.world is None else
+                    (request.seed if request.seed is not None else station.world.seed)},
         "temperature_channels": {f"T{i}": name for i, name in enumerate(station.channels, 1)},
         "software": {"powerbench": bench.__version__, "python": platform.python_version(),
                      "platform": platform.platform()},
+        "instruments": {},
     }
 
 
@@ -146,7 +218,6 @@ def _finish(log: Logbook, meta: dict[str, Any], outcome: Outcome, profile: Profi
         "verdict": outcome.verdict,
         "reason": outcome.reason,
         "ended": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "wall_time_s": round(time.time() - dt.datetime.fromisoformat(meta["started"]).timestamp(), 1),
         "test_time_s": round(duration, 3),
         "safe_state_confirmed": not outcome.safe_problems,
         "criteria": [r.to_json() for r in outcome.results],

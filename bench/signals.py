@@ -22,10 +22,16 @@ def _handler(signum: int, _frame: object) -> None:
     raise OperatorStop(name)
 
 
-def install() -> None:
-    """Route the stop signals through OperatorStop (main thread only)."""
-    for signum in NAMES:
-        signal.signal(signum, _handler)
+@contextmanager
+def handled() -> Iterator[None]:
+    """Route the stop signals through OperatorStop for the block (main thread only), then put
+    back what was there before."""
+    before = {signum: signal.signal(signum, _handler) for signum in NAMES}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager

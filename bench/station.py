@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import InputError
+from drivers.roles import InstrumentError
 from bench.tables import read_toml, reject_unknown
-from bench.units import parse
+from bench.units import parse, parse_positive
 
 ROLES = ("load", "supply", "thermo")
 LIMIT_KINDS = {"max_voltage": "voltage", "max_current": "current", "max_power": "power",
@@ -36,6 +37,18 @@ class HardLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class FaultPolicy:
+    """How long the bench tolerates trouble before it goes to safe state with ERROR."""
+
+    grace: float = 30.0  # s an instrument may keep failing (retried with backoff) before the run ends
+    watchdog: float = 10.0  # s of wall time the sample loop may stall
+    frozen: float = 600.0  # s a critical temperature may repeat the very same value
+
+
+FAULT_KEYS = {"grace": "time", "watchdog": "time", "frozen": "time"}
+
+
+@dataclass(frozen=True, slots=True)
 class WorldConfig:
     """The simulated world behind `sim://` resources."""
 
@@ -55,6 +68,7 @@ class StationConfig:
     limits: HardLimits
     world: WorldConfig | None
     text: str
+    faults: FaultPolicy = FaultPolicy()
 
     @property
     def simulated(self) -> bool:
@@ -72,8 +86,14 @@ def load_station(path: str | Path | None = None) -> StationConfig:
         text = Path(source).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(source, "", f"cannot read the station file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(source, "", "not a text file: expected a TOML station file in UTF-8") from None
+    return parse_station(text, source)
+
+
+def parse_station(text: str, source: str) -> StationConfig:
     data = read_toml(text, source)
-    reject_unknown(data, {"name", "description", *ROLES, "limits", "world"}, source, "")
+    reject_unknown(data, {"name", "description", *ROLES, "limits", "world", "faults"}, source, "")
     roles = {role: _role(data, role, source) for role in ROLES}
     thermo = roles["thermo"].options
     channels = thermo.pop("channels", None)
@@ -81,8 +101,12 @@ def load_station(path: str | Path | None = None) -> StationConfig:
             isinstance(v, int) and not isinstance(v, bool) for v in channels.values()):
         raise InputError(source, "thermo.channels", "expected a table of channel names to channel numbers, "
                          "e.g. { cell = 101, surface = 102, ambient = 103 }")
+    numbers = list(channels.values())
+    for name, number in channels.items():
+        if numbers.count(number) > 1:
+            raise InputError(source, f"thermo.channels.{name}", f"channel {number} is given to more than one name")
     critical = thermo.pop("critical", list(channels))
-    if not isinstance(critical, list) or any(c not in channels for c in critical):
+    if not isinstance(critical, list) or any(not isinstance(c, str) or c not in channels for c in critical):
         raise InputError(source, "thermo.critical", f"expected a list of channel names among {sorted(channels)}")
     limits_raw = data.get("limits")
     if not isinstance(limits_raw, dict):
@@ -91,12 +115,13 @@ def load_station(path: str | Path | None = None) -> StationConfig:
     for key in LIMIT_KINDS:
         if key not in limits_raw:
             raise InputError(source, f"limits.{key}", "missing: every station sets all hard limits")
-    limits = HardLimits(**{k: parse(limits_raw[k], kind, source, f"limits.{k}") for k, kind in LIMIT_KINDS.items()})
+    limits = HardLimits(**{k: (parse if kind == "temperature" else parse_positive)(
+        limits_raw[k], kind, source, f"limits.{k}") for k, kind in LIMIT_KINDS.items()})
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InputError(source, "name", "missing; expected the station's name as text")
     config = StationConfig(source, name, roles, dict(channels), frozenset(critical), limits,
-                           _world(data.get("world"), source), text)
+                           _world(data.get("world"), source), text, _faults(data.get("faults", {}), source))
     if config.simulated and config.world is None:
         raise InputError(source, "world", "sim:// resources need a [world] table (dut, seed, ambient)")
     _check_drivers(config)
@@ -135,6 +160,17 @@ def _role(data: dict[str, Any], role: str, source: str) -> RoleConfig:
     return RoleConfig(role, driver, resource, options)
 
 
+def _faults(raw: Any, source: str) -> FaultPolicy:
+    if not isinstance(raw, dict):
+        raise InputError(source, "faults", f"expected a table with {', '.join(FAULT_KEYS)}")
+    reject_unknown(raw, set(FAULT_KEYS), source, "faults")
+    values = {k: parse(raw[k], kind, source, f"faults.{k}") for k, kind in FAULT_KEYS.items() if k in raw}
+    for key, value in values.items():
+        if value <= 0:
+            raise InputError(source, f"faults.{key}", "expected a positive time")
+    return FaultPolicy(**values)
+
+
 def _world(raw: Any, source: str) -> WorldConfig | None:
     if raw is None:
         return None
@@ -153,13 +189,29 @@ def _world(raw: Any, source: str) -> WorldConfig | None:
     return WorldConfig(dut, seed, ambient, dict(overrides))
 
 
+class InstrumentFault(InstrumentError):
+    """An instrument error with the role it happened on, so the runner knows what to retry."""
+
+    def __init__(self, role: str, error: Exception) -> None:
+        super().__init__(f"{role}: {error}")
+        self.role = role
+
+
+def _tagged(role: str, call: Any, *args: Any) -> Any:
+    try:
+        return call(*args)
+    except InstrumentError as exc:
+        raise InstrumentFault(role, exc) from exc
+
+
 class Station:
     """Opened instruments bound to roles. `safe()` is idempotent and never raises."""
 
     SAFE_ATTEMPTS = 3
 
-    def __init__(self, config: StationConfig, instruments: dict[str, Any]) -> None:
+    def __init__(self, config: StationConfig, instruments: dict[str, Any], world: Any = None) -> None:
         self.config = config
+        self.world = world
         self.load = instruments["load"]
         self.supply = instruments["supply"]
         self.thermo = instruments["thermo"]
@@ -177,14 +229,27 @@ class Station:
         reads in order, which is faster and deterministic.
         """
         if self._pool is None:
-            v_out, i_out = self.load.measure()
-            v_in, i_in = self.supply.measure()
-            return v_in, i_in, v_out, i_out, self.thermo.read(self.numbers)
-        load = self._pool.submit(self.load.measure)
-        supply = self._pool.submit(self.supply.measure)
-        temps = self._pool.submit(self.thermo.read, self.numbers)
+            v_out, i_out = _tagged("load", self.load.measure)
+            v_in, i_in = _tagged("supply", self.supply.measure)
+            return v_in, i_in, v_out, i_out, _tagged("thermo", self.thermo.read, self.numbers)
+        load = self._pool.submit(_tagged, "load", self.load.measure)
+        supply = self._pool.submit(_tagged, "supply", self.supply.measure)
+        temps = self._pool.submit(_tagged, "thermo", self.thermo.read, self.numbers)
         (v_out, i_out), (v_in, i_in) = load.result(), supply.result()
         return v_in, i_in, v_out, i_out, temps.result()
+
+    def reopen(self, role: str) -> str:
+        """Close and open one instrument again (a lost connection); returns its identity.
+
+        The instrument may have been power-cycled meanwhile: the caller sets it up again.
+        """
+        old = getattr(self, role)
+        try:
+            old.close()
+        except Exception:  # the connection is already broken; that is why it is reopened
+            pass
+        setattr(self, role, _open_role(self.config, role, self.world))
+        return _tagged(role, getattr(self, role).identify)
 
     def safe(self) -> list[str]:
         """Load input off and supply output off, each retried and confirmed by reading the state
@@ -224,17 +289,22 @@ def _pool(workers: int) -> Any:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
 
 
-def open_station(config: StationConfig, world: Any = None) -> Station:
-    """Open every instrument; on failure, whatever was opened is made safe and closed."""
+def _open_role(config: StationConfig, role: str, world: Any) -> Any:
     from drivers.registry import open_instrument
 
+    rc = config.roles[role]
+    options = dict(rc.options)
+    if role == "thermo":
+        options["channels"] = dict(config.channels)
+    return open_instrument(rc.driver, rc.resource, world=world, **options)
+
+
+def open_station(config: StationConfig, world: Any = None) -> Station:
+    """Open every instrument; on failure, whatever was opened is closed."""
     opened: dict[str, Any] = {}
     try:
-        for role, rc in config.roles.items():
-            options = dict(rc.options)
-            if role == "thermo":
-                options["channels"] = dict(config.channels)
-            opened[role] = open_instrument(rc.driver, rc.resource, world=world, **options)
+        for role in config.roles:
+            opened[role] = _open_role(config, role, world)
     except Exception:
         for instrument in opened.values():
             try:
@@ -242,4 +312,4 @@ def open_station(config: StationConfig, world: Any = None) -> Station:
             except Exception:
                 pass
         raise
-    return Station(config, opened)
+    return Station(config, opened, world)

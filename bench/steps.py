@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bench.conditions import Condition, Implied, parse_conditions
 from bench.errors import InputError
-from bench.units import kind_of, parse
+from bench.units import kind_of, parse, parse_positive
 
 # A supply cannot drive its output past its set voltage: a CC charge "until 4.2 V" sets the
 # supply to 4.2 V and counts as done once the voltage is within this much of it.
@@ -67,7 +67,7 @@ def parse_step(text: str, source: str, key: str, index: int, *, name: str | None
         raise InputError(source, key, f"cannot read step {text!r}; expected e.g. 'Discharge at 2 A until 4.5 V', "
                          "'Charge at 5 V, 3 A limit until 100 mA', 'Hold at 4.2 V until 50 mA', 'Rest for 30 min'")
     action = match["verb"].lower()
-    duration = parse(match["duration"], "time", source, key) if match["duration"] else None
+    duration = parse_positive(match["duration"], "time", source, key) if match["duration"] else None
     period = parse(match["period"], "time", source, key) if match["period"] else None
     if period is not None and period <= 0:
         raise InputError(source, key, f"the sample period must be positive, got {match['period']!r}")
@@ -90,8 +90,8 @@ def parse_step(text: str, source: str, key: str, index: int, *, name: str | None
         kind, level = _load_setpoint(setpoint, source, key, rated_capacity)
         return Step(side="load", mode=_LOAD_MODES[kind], level=level, limit=0.0, until=until, **common)
     if action == "hold":
-        voltage = parse(setpoint, "voltage", source, key)
-        current = parse(limit, "current", source, key) if limit else previous_limit
+        voltage = parse_positive(setpoint, "voltage", source, key)
+        current = parse_positive(limit, "current", source, key) if limit else previous_limit
         if current is None:
             raise InputError(source, key, f"a hold needs a current limit: '{text.strip()}' has none and "
                              "no charge before it; write 'Hold at 4.2 V, 1 A limit until 50 mA'")
@@ -106,17 +106,19 @@ def _charge_step(setpoint: str, limit: str | None, until: tuple[Condition, ...],
         if not limit:
             raise InputError(source, key, f"a charge at {setpoint} needs a current limit: "
                              f"'Charge at {setpoint}, 3 A limit until ...'")
-        return Step(side="supply", mode="CV", level=parse(setpoint, "voltage", source, key),
-                    limit=parse(limit, "current", source, key), until=until, **common)
+        return Step(side="supply", mode="CV", level=parse_positive(setpoint, "voltage", source, key),
+                    limit=parse_positive(limit, "current", source, key), until=until, **common)
     if kind != "current":
         raise InputError(source, key, f"a charge is driven by a supply: give a voltage with a current limit "
                          f"or a current, got {setpoint!r}")
     current = _current(setpoint, source, key, rated_capacity)
     ceiling = [c for c in until if c.quantity == "voltage" and c.op in (">", ">=")]
     if limit:
-        voltage = parse(limit, "voltage", source, key)
+        voltage = parse_positive(limit, "voltage", source, key)
     elif ceiling:
         voltage = ceiling[0].value
+        if voltage <= 0:
+            raise InputError(source, key, f"a charge needs a positive voltage to stop at, got {ceiling[0].text!r}")
         until = tuple(
             Condition(c.quantity, ">=", c.value - SUPPLY_REGULATION_TOLERANCE, c.hold, c.channel, c.text)
             if c is ceiling[0] else c for c in until)
@@ -135,10 +137,13 @@ def _setpoint_kind(setpoint: str) -> str | None:
 def _current(setpoint: str, source: str, key: str, rated_capacity: float | None) -> float:
     c_rate = _C_RATE.match(setpoint.strip())
     if c_rate is None:
-        return parse(setpoint, "current", source, key)
+        return parse_positive(setpoint, "current", source, key)
     if rated_capacity is None:
         raise InputError(source, key, f"a C-rate ({setpoint!r}) needs dut.rated_capacity")
-    rate = float(c_rate["mult"]) if c_rate["mult"] else 1.0 / float(c_rate["div"])
+    divisor = 1.0 if c_rate["mult"] else float(c_rate["div"])
+    rate = float(c_rate["mult"] or 1.0) / divisor if divisor else 0.0
+    if rate <= 0:
+        raise InputError(source, key, f"expected a positive C-rate, got {setpoint!r}")
     return rate * rated_capacity / 3600.0
 
 
@@ -154,4 +159,4 @@ def _load_setpoint(setpoint: str, source: str, key: str, rated_capacity: float |
                          f"('2 A', '10 W', '2 ohm', '3 V', '0.5C'), got {setpoint!r}")
     if kind == "current":
         return kind, _current(setpoint, source, key, rated_capacity)
-    return kind, parse(setpoint, kind, source, key)
+    return kind, parse_positive(setpoint, kind, source, key)

@@ -4,6 +4,8 @@ pint is imported lazily so that `bench --help` stays fast.
 """
 from __future__ import annotations
 
+import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -26,13 +28,32 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 
 
+# A written quantity is a number and a unit, nothing more: pint would also evaluate arithmetic
+# ("2*3 A", "9**9**9 V", which never returns), and profiles are data, not expressions.
+_WRITTEN = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*"
+                      r"(?:%|[^\W\d]\w*(?:\s*[/*\u00b7]\s*[^\W\d]\w*)*)?\s*")
+# A rate of temperature is a difference over time: "1 degC/min" is 1 K/min, not 274.15 K/min.
+_ABSOLUTE_DEGREES = re.compile(r"(?<!delta_)\bdeg([CF])\b")
+
+
+def _quantity(text: str, kind: str | None = None) -> Any:
+    """pint Quantity of a written value; ValueError unless it is a finite number with a unit."""
+    cleaned = text.strip().replace("°C", "degC").replace("°", "deg")
+    if not _WRITTEN.fullmatch(cleaned):
+        raise ValueError(f"not a number with a unit: {text!r}")
+    if kind == "temperature rate":
+        cleaned = _ABSOLUTE_DEGREES.sub(r"delta_deg\1", cleaned)
+    quantity = registry().Quantity(cleaned)
+    if not math.isfinite(quantity.magnitude):
+        raise ValueError(f"not a finite number: {text!r}")
+    return quantity
+
+
 @lru_cache(maxsize=1)
 def registry() -> Any:
     import pint
 
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    ureg.define("percent = 0.01 = %")
-    return ureg
+    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 
 
 def parse(text: object, kind: str, source: str, key: str) -> float:
@@ -40,10 +61,8 @@ def parse(text: object, kind: str, source: str, key: str) -> float:
     unit, example = KINDS[kind]
     if not isinstance(text, str):
         raise InputError(source, key, f"expected a {kind} with its unit ({example}), got {text!r}")
-    ureg = registry()
-    cleaned = text.strip().replace("°C", "degC").replace("°", "deg")
     try:
-        quantity = ureg.Quantity(cleaned)
+        quantity = _quantity(text, kind)
     except Exception:
         raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}") from None
     if kind == "temperature" and str(quantity.units) in ("kelvin", "degree_Celsius", "degree_Fahrenheit"):
@@ -60,11 +79,19 @@ def parse(text: object, kind: str, source: str, key: str) -> float:
         raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}{what}") from None
 
 
+def parse_positive(text: object, kind: str, source: str, key: str) -> float:
+    """As parse, for a setpoint, rating or limit, which must be above zero."""
+    value = parse(text, kind, source, key)
+    if value <= 0:
+        raise InputError(source, key, f"expected a positive {kind}, got {text!r}")
+    return value
+
+
 def kind_of(text: str) -> str | None:
     """Which kind of quantity a written value is, judged by its unit (None if none fits)."""
     ureg = registry()
     try:
-        quantity = ureg.Quantity(text.strip().replace("°C", "degC"))
+        quantity = _quantity(text)
     except Exception:
         return None
     if quantity.dimensionless:
@@ -87,7 +114,6 @@ def parse_as(text: object, unit: str, source: str, key: str) -> float:
     if not isinstance(text, str):
         raise InputError(source, key, f"expected a value with its unit (in {unit} or compatible), got {text!r}")
     try:
-        quantity = ureg.Quantity(text.strip().replace("°C", "degC"))
-        return float(quantity.to(unit).magnitude)
+        return float(_quantity(text).to(unit).magnitude)
     except Exception:
         raise InputError(source, key, f"expected a value in {unit} or a compatible unit, got {text!r}") from None

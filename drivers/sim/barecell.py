@@ -2,7 +2,8 @@
 
 There is no electronics in between, so charging is the supply's own CV with current limit:
 current = min(limit, (Vset - emf) / R0), and a load and a supply on together share one node.
-Thermal: one lumped node (the thermocouples on "cell" and "surface" read the same value).
+Thermal: one lumped node (the thermocouples on "cell" and "surface" read the same value),
+heated by the cell (cell.py: Joule, reversible, leakage and self-heating) and cooled to ambient.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ class BareCell:
 
     def __init__(self, params: CellParams, ocv: OcvCurve, ambient: float) -> None:
         p = params
-        self.cell = Cell(ocv, p.capacity, p.r0, p.r1, p.tau1, p.initial_soc)
+        self.cell = Cell(ocv, p)
         self._heat_capacity = p.heat_capacity
         self._conductance = p.ambient_conductance
         self.max_step = min(1.0, 0.1 * p.heat_capacity / p.ambient_conductance)
@@ -52,8 +53,7 @@ class BareCell:
         self.current = i_load - i_supply
 
     def step(self, dt: float) -> None:
-        heat = self.cell.heat(self.current)
-        self.cell.step(self.current, dt)
+        heat = self.cell.step(self.current, dt, self.temp)
         self.temp += dt * (heat - self._conductance * (self.temp - self.ambient)) / self._heat_capacity
 
     def temperature(self, placement: str) -> float:

@@ -25,7 +25,7 @@ class ParameterInfo:
     """One model parameter as a listing shows it."""
 
     name: str
-    value: float
+    value: float | str | bool
     unit: str
     doc: str
 

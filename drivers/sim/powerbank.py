@@ -4,18 +4,24 @@
 What the chips do, as modelled:
 - boost: 5.1 V no-load, droop through the output resistance (incl. cable); losses = fixed +
   proportional to output power + I^2 R, drawn from the pack on top of the output power.
-- output protections: over-current switches the output off and retries after a delay
-  (hiccup); under-voltage (loaded pack voltage below the threshold) latches the output off
-  until the input is powered; light-load auto-off after a while below a current threshold,
-  armed only once the output has been loaded; a switched-off output wakes on a load being
-  plugged (the load input switching on) or on the input being powered.
-- charger: runs while the input is between its under- and over-voltage limits; CC then CV,
+- output protections, each acting at once on the operating point the load demands:
+  short circuit (the load's V/I below `short_circuit_resistance`) switches the output off,
+  latched until a load is plugged again; over-current switches it off and either retries
+  after a delay (hiccup) or latches like a short (`ocp_latch`); under-voltage (loaded pack
+  voltage below the threshold) latches the output off until the input is powered;
+  over-temperature (cells above `otp_temperature`) switches it off until they cool
+  `otp_hysteresis` below; light-load auto-off after a while below a current threshold, armed
+  only once the output has been loaded. A switched-off output wakes on a load being plugged
+  (the load input switching on) or on the input being powered, except over-temperature,
+  which waits for the cells to cool.
+- charger: runs while the input is between its under- and over-voltage limits and the cells
+  are below `charge_otp_temperature` (resumes `otp_hysteresis` below); CC then CV,
   terminates below the termination current in CV, restarts below the recharge voltage; when
   the supply current-limits, the charger lowers its charge current to hold its input at the
   DPM voltage, so the supply sits in CC at that voltage.
 - no pass-through: while the input is powered the output is off (as many cheap banks do).
-- thermal: cells and case as two nodes; pack Joule heat into the cells, converter/charger
-  losses into the case, case to ambient through h*A.
+- thermal: cells and case as two nodes; the pack's heat (cell.py) into the cells,
+  converter/charger losses into the case, case to ambient through h*A.
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ import enum
 import math
 from dataclasses import dataclass
 
-from drivers.sim.cell import AH, Cell, CellParams, OcvCurve
+from drivers.sim.cell import AH, Cell, CellModel, CellParams, OcvCurve
 from drivers.sim.circuit import LoadSettings, SupplySettings, load_current
 from drivers.sim.params import quantity, require_fraction, require_positive
 
@@ -32,24 +38,22 @@ class Output(enum.Enum):
     """State of the USB output."""
 
     ON = "on"
-    OCP = "over-current, waiting to retry"
+    OCP = "over-current, waiting to retry (or latched until a load is plugged)"
+    SHORT = "short circuit, latched until a load is plugged"
+    OTP = "over-temperature, waiting for the cells to cool"
     UVP = "under-voltage, latched until the input is powered"
     STANDBY = "off (light-load auto-off), waiting for a load to be plugged"
     INPUT = "off while the input is powered (no pass-through)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PowerBankParams:
-    """A power bank: pack (as one equivalent cell), boost converter, protections, charger, thermal."""
+class PowerBankParams(CellModel):
+    """A power bank: pack (as one equivalent cell: the CellModel fields are the pack's),
+    boost converter, protections, charger, thermal."""
 
-    capacity: float = quantity("coulomb", "real capacity of the pack (cells in parallel)")
-    rated_capacity: float = quantity("coulomb", "label capacity at rated_voltage; not used by the physics")
-    rated_voltage: float = quantity("volt", "nominal cell voltage the label refers to", 3.7)
-    r0: float = quantity("ohm", "series resistance of the pack")
-    r1: float = quantity("ohm", "RC-pair resistance of the pack")
-    tau1: float = quantity("second", "RC-pair time constant")
-    cells_heat_capacity: float = quantity("joule / kelvin", "heat capacity of the cells")
     initial_soc: float = quantity("dimensionless", "state of charge at the start", 0.5)
+    rated_voltage: float = quantity("volt", "nominal cell voltage the label refers to", 3.7)
+    cells_heat_capacity: float = quantity("joule / kelvin", "heat capacity of the cells")
 
     output_voltage: float = quantity("volt", "boost output at no load", 5.1)
     output_resistance: float = quantity("ohm", "output droop resistance, incl. cable", 0.08)
@@ -60,6 +64,12 @@ class PowerBankParams:
 
     ocp_current: float = quantity("ampere", "output over-current trip")
     ocp_retry_time: float = quantity("second", "delay before the output retries after an over-current", 2.0)
+    ocp_latch: float = quantity("dimensionless", "1: an over-current latches until a load is plugged; 0: retry", 0.0)
+    short_circuit_resistance: float = quantity(
+        "ohm", "a load below this V/I is a short circuit: output off at once, latched", 0.5)
+    otp_temperature: float = quantity("degC", "cell temperature above which the output switches off", 60.0)
+    charge_otp_temperature: float = quantity("degC", "cell temperature above which charging stops", 45.0)
+    otp_hysteresis: float = quantity("kelvin", "output / charging resume this much below their trip", 10.0)
     uvp_voltage: float = quantity("volt", "loaded pack voltage below which the output collapses", 3.0)
     light_load_current: float = quantity("ampere", "output current below which the auto-off timer runs", 0.06)
     light_load_time: float = quantity("second", "light-load time before auto-off", 30.0)
@@ -79,12 +89,12 @@ class PowerBankParams:
     case_to_ambient_conductance: float = quantity("watt / kelvin", "heat transfer case -> ambient (h*A)")
 
     def __post_init__(self) -> None:
+        CellModel.__post_init__(self)
         require_positive(
-            self, "capacity", "r0", "r1", "tau1", "cells_heat_capacity", "output_voltage", "output_resistance",
+            self, "cells_heat_capacity", "output_voltage", "output_resistance",
             "ocp_retry_time", "light_load_time", "input_dpm_voltage", "charge_voltage", "charger_efficiency",
             "case_heat_capacity", "cells_to_case_conductance", "case_to_ambient_conductance",
         )
-        require_fraction(self, "initial_soc")
         require_fraction(self, "charger_efficiency")
 
 
@@ -96,12 +106,17 @@ def pack_of(cell: CellParams, parallel: int, **bank: float) -> PowerBankParams:
     """
     capacity = parallel * cell.capacity
     bank.setdefault("termination_current", capacity / AH / 20.0)
+    chemistry = {f: getattr(cell, f) for f in ("activation_energy", "entropic_coefficient", "cycle_fade",
+                                                "cycle_fade_exponent", "cold_cycling_slope", "calendar_fade",
+                                                "resistance_growth")}
     return PowerBankParams(
         capacity=capacity,
         r0=cell.r0 / parallel,
         r1=cell.r1 / parallel,
         tau1=cell.tau1,
+        self_discharge_resistance=cell.self_discharge_resistance / parallel,
         cells_heat_capacity=parallel * cell.heat_capacity,
+        **chemistry,
         **bank,
     )
 
@@ -111,7 +126,7 @@ class PowerBank:
 
     def __init__(self, params: PowerBankParams, ocv: OcvCurve, ambient: float) -> None:
         p = self.params = params
-        self.cell = Cell(ocv, p.capacity, p.r0, p.r1, p.tau1, p.initial_soc)
+        self.cell = Cell(ocv, p)
         self.max_step = min(
             1.0,
             0.1 * p.cells_heat_capacity / p.cells_to_case_conductance,
@@ -122,6 +137,7 @@ class PowerBank:
         self.t_case = ambient
         self.output = Output.ON  # as if the button had been pressed when the bank was set up
         self.charge_done = False
+        self.charge_hot = False  # charging paused by the charger's over-temperature protection
         self._armed = False  # light-load auto-off armed (output has been loaded since it came on)
         self._light_time = 0.0
         self._retry_time = 0.0
@@ -143,7 +159,8 @@ class PowerBank:
             self._switch_output_on()
         plugged = load.on and not self._load_was_on
         self._load_was_on = load.on
-        if plugged and self.output is Output.STANDBY:
+        if plugged and (self.output is Output.STANDBY or self.output is Output.SHORT
+                        or (self.output is Output.OCP and p.ocp_latch)):
             self._switch_output_on()
 
         self.load_v = self.load_i = self.current = self._case_heat = 0.0
@@ -163,6 +180,9 @@ class PowerBank:
         p = self.params
         v0, r = p.output_voltage, p.output_resistance
         i_out = load_current(load, v0, r)
+        if i_out > 0.0 and v0 - r * i_out < p.short_circuit_resistance * i_out:
+            self.output = Output.SHORT
+            return
         if i_out > p.ocp_current:
             self.output = Output.OCP
             self._retry_time = 0.0
@@ -188,7 +208,7 @@ class PowerBank:
         iq, eff = p.charger_quiescent_current, p.charger_efficiency
         self._cv_limited = False
         i_ch = 0.0
-        if not self.charge_done and vs >= p.input_dpm_voltage:
+        if not self.charge_done and not self.charge_hot and vs >= p.input_dpm_voltage:
             i_cv = (p.charge_voltage - e) / r0
             self._cv_limited = i_cv < p.charge_current
             i_ch = max(0.0, min(p.charge_current, i_cv))
@@ -212,26 +232,35 @@ class PowerBank:
 
     def step(self, dt: float) -> None:
         p, cell, i = self.params, self.cell, self.current
-        q_cells = cell.heat(i)
-        cell.step(i, dt)
+        q_cells = cell.step(i, dt, self.t_cells)
         flow = p.cells_to_case_conductance * (self.t_cells - self.t_case)
         self.t_cells += dt * (q_cells - flow) / p.cells_heat_capacity
         self.t_case += dt * (
             self._case_heat + flow - p.case_to_ambient_conductance * (self.t_case - self.ambient)
         ) / p.case_heat_capacity
+        hot = self.t_cells
+        if self.charge_hot:
+            self.charge_hot = hot > p.charge_otp_temperature - p.otp_hysteresis
+        else:
+            self.charge_hot = hot > p.charge_otp_temperature
 
         out = self.output
         if out is Output.ON:
-            if self.load_i >= p.light_load_current:
+            if hot > p.otp_temperature:
+                self.output = Output.OTP
+            elif self.load_i >= p.light_load_current:
                 self._armed = True
                 self._light_time = 0.0
             elif self._armed:
                 self._light_time += dt
                 if self._light_time >= p.light_load_time:
                     self.output = Output.STANDBY
+        elif out is Output.OTP:
+            if hot < p.otp_temperature - p.otp_hysteresis:
+                self._switch_output_on()
         elif out is Output.OCP:
             self._retry_time += dt
-            if self._retry_time >= p.ocp_retry_time:
+            if self._retry_time >= p.ocp_retry_time and not p.ocp_latch:
                 self.output = Output.ON
         elif out is Output.INPUT:
             if self.charge_done:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from drivers.sim.barecell import BareCell
-from drivers.sim.cell import AH, LG_M50, OCV_CHEN2020, OcvCurve, load_ocv
+from drivers.sim.cell import AH, LG_M50, LG_MJ1, OCV_CHEN2020, OCV_LG_MJ1, OcvCurve, load_ocv
 from drivers.sim.circuit import Dut
 from drivers.sim.params import ParameterInfo, describe, with_overrides
 from drivers.sim.powerbank import PowerBank, pack_of
@@ -44,6 +44,13 @@ def _presets(*presets: Preset) -> dict[str, Preset]:
 
 # Power-bank cases: ~80 g (10 000) / ~140 g (20 000) of plastic, aluminium and PCB at ~1 J/(g K);
 # h*A ~ 10 W/(m2 K) over a 0.025 / 0.04 m2 surface; cells pressed to the case through pads.
+# 9 V outputs (USB PD / QC fixed 9 V profile): a boost about 1.5 points less efficient than at
+# 5 V, 2 A rated, over-current at 2.6 A, droop over a shorter, thicker cable.
+_BANK_10000 = dict(case_heat_capacity=80.0, cells_to_case_conductance=0.5, case_to_ambient_conductance=0.25)
+_BANK_20000 = dict(case_heat_capacity=140.0, cells_to_case_conductance=0.8, case_to_ambient_conductance=0.4)
+_NINE_VOLT = dict(output_voltage=9.1, output_resistance=0.06, boost_proportional_loss=0.06,
+                  rated_output_current=2.0, ocp_current=2.6)
+
 PRESETS: dict[str, Preset] = _presets(
     Preset(
         "lg-m50",
@@ -53,25 +60,40 @@ PRESETS: dict[str, Preset] = _presets(
         OCV_CHEN2020,
     ),
     Preset(
+        "lg-mj1",
+        "bare LG INR18650-MJ1 cell (3.5 Ah NMC/graphite-SiOx, measured OCV), load and supply on its terminals",
+        LG_MJ1,
+        BareCell,
+        OCV_LG_MJ1,
+    ),
+    Preset(
         "powerbank-10000",
         "10 000 mAh power bank: 2P LG M50, 5 V 2.1 A USB output, 2 A charger",
-        pack_of(
-            LG_M50, 2,
-            rated_capacity=10.0 * AH, rated_output_current=2.1, ocp_current=3.0, charge_current=2.0,
-            case_heat_capacity=80.0, cells_to_case_conductance=0.5, case_to_ambient_conductance=0.25,
-        ),
+        pack_of(LG_M50, 2, rated_capacity=10.0 * AH, rated_output_current=2.1, ocp_current=3.0,
+                charge_current=2.0, **_BANK_10000),
         PowerBank,
         OCV_CHEN2020,
     ),
     Preset(
         "powerbank-20000",
         "20 000 mAh power bank: 4P LG M50, 5 V 3 A USB output, 3 A charger",
-        pack_of(
-            LG_M50, 4,
-            rated_capacity=20.0 * AH, rated_output_current=3.0, ocp_current=3.6, charge_current=3.0,
-            case_heat_capacity=140.0, cells_to_case_conductance=0.8, case_to_ambient_conductance=0.4,
-        ),
+        pack_of(LG_M50, 4, rated_capacity=20.0 * AH, rated_output_current=3.0, ocp_current=3.6,
+                charge_current=3.0, **_BANK_20000),
         PowerBank,
         OCV_CHEN2020,
+    ),
+    Preset(
+        "powerbank-10000-9v",
+        "10 000 mAh power bank: 3P LG MJ1, fixed 9 V 2 A output, 2 A charger",
+        pack_of(LG_MJ1, 3, rated_capacity=10.0 * AH, charge_current=2.0, **_NINE_VOLT, **_BANK_10000),
+        PowerBank,
+        OCV_LG_MJ1,
+    ),
+    Preset(
+        "powerbank-20000-9v",
+        "20 000 mAh power bank: 6P LG MJ1, fixed 9 V 2 A output, 3 A charger",
+        pack_of(LG_MJ1, 6, rated_capacity=20.0 * AH, charge_current=3.0, **_NINE_VOLT, **_BANK_20000),
+        PowerBank,
+        OCV_LG_MJ1,
     ),
 )

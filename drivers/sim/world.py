@@ -3,7 +3,8 @@ thermocouples, all sharing one simulated time.
 
 API CONTRACT (used by the simulated instrument twins and by bench.clock; keep it stable):
 
-    world = World(dut="powerbank-10000", seed=0, ambient=25.0, overrides={"capacity": 28800.0})
+    world = World(dut="powerbank-10000", seed=0, ambient=25.0, overrides={"capacity": 28800.0},
+                  defects=[MicroShort(onset=50.0)])  # defects and a Chamber ambient are optional
     world.t                                   # simulated seconds since start (float)
     world.advance_to(t)                       # integrate physics up to time t (own internal step)
     world.set_load(mode, level)               # mode in "CC","CV","CR","CP"; level in A, V, ohm, W
@@ -15,33 +16,47 @@ API CONTRACT (used by the simulated instrument twins and by bench.clock; keep it
     world.temperature(placement) -> float | None   # degC with sensor noise; None = open thermocouple
     world.placements                          # ("cell", "surface", "ambient")
     world.load_input_on, world.supply_output_on   # switch states (read-only)
+    world.ambient(t) -> float                 # chamber temperature (degC) at simulated time t
+    world.defects                             # the defects applied, in order (drivers.sim.defects)
+    world.link_fault                          # the flaky-link defect or None (read by drivers.sim.transport)
 
 All values are plain SI floats (temperatures in degC). Setting a state re-solves the operating
 point at once, so a reading taken right after `set_load_input(True)` reflects the new state.
 Deterministic given the seed.
 
 What is behind it (the physics: cell.py, barecell.py, powerbank.py; each says what it models):
-- `dut` names a preset in `drivers.sim.presets.PRESETS` ("lg-m50", "powerbank-10000",
-  "powerbank-20000"); `PRESETS[name].parameters()` lists its parameters with defaults and pint
+- `dut` names a preset in `drivers.sim.presets.PRESETS` (`bench sim list`);
+  `PRESETS[name].parameters()` lists its parameters with defaults and pint
   units. `overrides` replaces some of them with SI floats (convert "8 Ah" to coulomb at the
   edge); an unknown name raises ValueError listing the valid ones. `world.params` is the
-  resulting frozen parameter set (the label values such as `rated_capacity` included);
-  `world.model` is the DUT model itself (its state: SOC, temperatures, output state).
+  resulting frozen parameter set (the label values such as `rated_capacity` included; defects
+  do not change it); `world.model` is the DUT model itself (its state: SOC, temperatures,
+  output state; `world.model.cell.efc` the equivalent full cycles done).
+- `ambient` is a constant (degC) or a `drivers.sim.chamber.Chamber` (a step or a ramp);
+  the DUT exchanges heat with the chamber temperature of the moment.
+- `defects` are objects of `drivers.sim.defects` (`DEFECTS` by name), applied in order once
+  the DUT is built; two of the same name are refused (ValueError), as is a defect the DUT
+  cannot have (e.g. a protection fault on a bare cell).
 - At start the DUT is at its `initial_soc`, relaxed, at ambient; the load input and the supply
   output are off, the load in CC at 0 A, the supply at 0 V / 0 A.
 - `advance_to(t)` steps the model by at most `model.max_step` (1 s for the presets; forward
   Euler thermal, exact RC decay) and re-solves the operating point after every step; a `t`
   not after `world.t` does nothing.
 - Thermocouple readings add Gaussian noise (`thermocouple_noise`, degC, default 0.05) drawn from
-  `random.Random(seed)`; ambient is constant. No open thermocouple is modelled yet (never None).
+  `random.Random(seed)`; an open thermocouple (the open-thermocouple defect) reads None from
+  its time on. The flaky link draws from generators of its own (`link_random(name)`, seeded
+  from the seed and the instrument), so it never shifts the sensor noise.
 """
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable
 from typing import Any, Mapping
 
+from drivers.sim.chamber import Chamber
 from drivers.sim.circuit import LOAD_MODES, LoadSettings, SupplySettings
+from drivers.sim.defects import Defect
 from drivers.sim.presets import PRESETS
 
 
@@ -54,21 +69,34 @@ class World:
         self,
         dut: str = "powerbank-10000",
         seed: int = 0,
-        ambient: float = 25.0,
+        ambient: float | Chamber = 25.0,
         overrides: Mapping[str, float] | None = None,
         thermocouple_noise: float = 0.05,
+        defects: Iterable[Defect] = (),
     ) -> None:
         if dut not in PRESETS:
             raise ValueError(f"unknown DUT preset {dut!r}; known presets: {', '.join(PRESETS)}")
         preset = PRESETS[dut]
         self.dut_name = dut
+        self.seed = seed
         self.params: Any = preset.with_overrides(overrides)
         self.t = 0.0
-        self.model = preset.build(self.params, ambient)
+        self.ambient = ambient if isinstance(ambient, Chamber) else Chamber([(0.0, ambient)])
+        self.model = preset.build(self.params, self.ambient(0.0))
         self._rng = random.Random(seed)
         self._noise = thermocouple_noise
+        self._open_from: dict[str, float] = {}
+        self._link_rngs: dict[str, random.Random] = {}
+        self.link_fault: Any = None
         self._load = LoadSettings()
         self._supply = SupplySettings()
+        self.defects = tuple(defects)
+        names = [d.name for d in self.defects]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"defect {name!r} given twice; give it once with all its parameters")
+        for defect in self.defects:
+            defect.apply(self)
         self._solve()
 
     def _solve(self) -> None:
@@ -77,12 +105,15 @@ class World:
     def advance_to(self, t: float) -> None:
         """Integrate the physics up to simulated time t (s)."""
         dut, load, supply = self.model, self._load, self._supply
+        chamber = None if self.ambient.constant else self.ambient
         h = dut.max_step
         now = self.t
         while now < t:
             nxt = now + h
             if nxt > t:
                 nxt = t
+            if chamber is not None:
+                dut.ambient = chamber(now)
             dut.step(nxt - now)
             now = nxt
             dut.solve(load, supply)
@@ -131,10 +162,26 @@ class World:
         return self.model.supply_v, self.model.supply_i
 
     def temperature(self, placement: str) -> float | None:
-        """Thermocouple reading (degC) at a placement, with sensor noise."""
+        """Thermocouple reading (degC) at a placement, with sensor noise; None once it is open."""
         if placement not in self.placements:
             raise ValueError(f"unknown placement {placement!r}; placements: {', '.join(self.placements)}")
+        if self._open_from and self.t >= self._open_from.get(placement, math.inf):
+            return None
         return self.model.temperature(placement) + self._rng.gauss(0.0, self._noise)
+
+    def open_thermocouple(self, placement: str, at: float) -> None:
+        """From simulated time `at` (s) on, the thermocouple at `placement` reads open."""
+        if placement not in self.placements:
+            raise ValueError(f"unknown placement {placement!r}; placements: {', '.join(self.placements)}")
+        self._open_from[placement] = min(at, self._open_from.get(placement, math.inf))
+
+    def link_random(self, name: str) -> random.Random:
+        """The generator of the flaky link to instrument `name`: one per name, seeded from the seed,
+        kept across reopenings so a reopened link does not replay its faults."""
+        rng = self._link_rngs.get(name)
+        if rng is None:
+            rng = self._link_rngs[name] = random.Random(f"{self.seed}:link:{name}")
+        return rng
 
 
 def _check_level(what: str, value: float) -> None:

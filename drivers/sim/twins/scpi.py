@@ -158,17 +158,35 @@ def nr3(value: float) -> str:
     return f"{value:+.8E}"
 
 
-class ScpiTwin:
-    """Base of the simulated instruments: parses program messages, keeps the error queue
+class Twin:
+    """What the sim:// transport needs of any simulated instrument, SCPI or not: its framing
+    (checked against the driver's at open), the message level and the byte level."""
+
+    input_terminators: tuple[str, ...] = ("\n", "\r\n")
+    output_terminator: str = "\n"
+    serial_line: bool = False
+
+    def write(self, message: str) -> None:
+        """Take one program message (what the driver's transport.write sends)."""
+        raise NotImplementedError
+
+    def read(self) -> str | None:
+        """The pending response without terminator, or None (the read would time out)."""
+        raise NotImplementedError
+
+    def feed(self, data: bytes) -> bytes:
+        """Take bytes from the line; return the bytes the instrument sends back."""
+        raise NotImplementedError
+
+
+class ScpiTwin(Twin):
+    """Base of the simulated SCPI instruments: parses program messages, keeps the error queue
     and the output buffer, and frames bytes like the real interface does.
 
     Subclasses set `idn`, mark handlers with @scpi and implement `reset()` (*RST).
     """
 
     idn: str
-    input_terminators: tuple[str, ...] = ("\n", "\r\n")
-    output_terminator: str = "\n"
-    serial_line: bool = False
     _headers: ClassVar[dict[str, Handler]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drivers.sim.cell import AH, LG_M50, OCV_CHEN2020, Cell, load_ocv
+from drivers.sim.cell import AH, LG_M50, OCV_CHEN2020, OCV_LG_MJ1, Cell, load_ocv
 from drivers.sim.world import World
 
 REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference"
@@ -26,8 +26,7 @@ def _rows(path: Path) -> list[dict[str, float]]:
 
 
 def m50() -> Cell:
-    p = LG_M50
-    return Cell(load_ocv(OCV_CHEN2020), p.capacity, p.r0, p.r1, p.tau1, soc=1.0)
+    return Cell(load_ocv(OCV_CHEN2020), LG_M50, soc=1.0)
 
 
 def test_shipped_ocv_table_matches_the_pybamm_ocv_points(reference: Path) -> None:
@@ -54,7 +53,7 @@ def test_m50_1c_discharge_follows_pybamm_dfn_within_25_mv_and_2_percent_capacity
         if v <= 2.5:
             break
         v_prev = v
-        cell.step(current, 1.0)
+        cell.step(current, 1.0, 25.0)  # the DFN reference is isothermal
         t += 1
     t_cut = t - 1 + (v_prev - 2.5) / (v_prev - v)  # interpolate the 2.5 V crossing
     rmse = math.sqrt(sum(e * e for e in errors) / len(errors))
@@ -103,3 +102,74 @@ def test_bare_cell_warms_under_a_1c_discharge() -> None:
     world.set_load_input(True)
     world.advance_to(1800)
     assert 5.0 < world.temperature("cell") - world.temperature("ambient") < 25.0
+
+
+def discharge(current: float, temp: float = 25.0) -> tuple[float, list[float]]:
+    """Isothermal CC discharge of a full LG M50 to 2.5 V: delivered Ah, terminal voltage each second."""
+    cell, volts = m50(), []
+    while True:
+        volts.append(cell.emf() - cell.r0 * current)
+        if volts[-1] <= 2.5:
+            return current * (len(volts) - 1) / AH, volts
+        cell.step(current, 1.0, temp)
+
+
+def test_m50_at_half_and_twice_1c_stays_physically_plausible_without_refitting() -> None:
+    """No reference exists at 0.5C and 2C; what a real cell must show and is checked: more
+    charge at a lower rate, every rate below the real capacity and above 90 % of it, and a
+    voltage drop below OCV at the same depth of discharge that scales with the current
+    (the ohmic step at once: I R0; after a few RC time constants: I (R0 + R1))."""
+    delivered = {rate: discharge(5.0 * rate)[0] for rate in (0.5, 1.0, 2.0)}
+    assert LG_M50.capacity / AH > delivered[0.5] > delivered[1.0] > delivered[2.0] > 0.9 * LG_M50.capacity / AH
+    ocv = load_ocv(OCV_CHEN2020)
+    for rate in (0.5, 2.0):
+        current = 5.0 * rate
+        volts = discharge(current)[1]
+        t_half = int(0.5 * AH * 2.5 / current)  # 2.5 Ah out: the same depth for every rate
+        drop = ocv(1.0 - current * t_half / LG_M50.capacity) - volts[t_half]
+        assert drop == pytest.approx(current * (LG_M50.r0 + LG_M50.r1), rel=0.05)
+        assert ocv(1.0) - volts[0] == pytest.approx(current * LG_M50.r0)
+
+
+def test_cold_cell_sags_more_by_the_arrhenius_factor() -> None:
+    (warm_ah, warm), (cold_ah, cold) = discharge(5.0), discharge(5.0, temp=0.0)
+    ocv_10_min = load_ocv(OCV_CHEN2020)(1.0 - 5.0 * 600 / LG_M50.capacity)
+    factor = math.exp(20_000 / 8.314 * (1 / 273.15 - 1 / 298.15))  # ~2x at 0 degC
+    assert (ocv_10_min - cold[600]) / (ocv_10_min - warm[600]) == pytest.approx(factor, rel=0.02)
+    assert cold_ah < warm_ah
+
+
+def test_reversible_heat_warms_a_discharge_and_cools_a_charge() -> None:
+    """With dU/dT < 0 the entropic term is +I T |dU/dT|: on top of Joule heat on discharge, against it on charge."""
+    joule = 2.0 * 2.0 * LG_M50.r0
+    heat_out, heat_in = m50().step(2.0, 1e-6, 25.0), m50().step(-2.0, 1e-6, 25.0)
+    reversible = 2.0 * 298.15 * 0.1e-3
+    leak = load_ocv(OCV_CHEN2020)(1.0) ** 2 / LG_M50.self_discharge_resistance  # heat of the self-discharge
+    assert heat_out == pytest.approx(joule + reversible + leak, rel=1e-3)
+    assert heat_in == pytest.approx(joule - reversible + leak, rel=1e-3)
+
+
+def test_idle_cell_self_discharges_about_2_percent_a_month() -> None:
+    cell = Cell(load_ocv(OCV_CHEN2020), LG_M50, soc=0.5)
+    for _ in range(30 * 24):
+        cell.step(0.0, 3600.0, 25.0)  # hour steps: the leak changes little within one
+    assert 0.5 - cell.soc == pytest.approx(0.02 * 5.0 / 5.05 * 3.7 / 3.6, rel=0.1)
+
+
+def test_shipped_mj1_ocv_is_the_measured_simses_table(reference: Path) -> None:
+    ocv = load_ocv(OCV_LG_MJ1)
+    rows = _rows(reference / "LG_INR18650MJ1_OCV.csv")
+    assert all(ocv(r["SOC"]) == pytest.approx(r["OCV"], abs=1e-9) for r in rows)
+    assert (Path(__file__).parents[3] / "drivers" / "sim" / "data" / "LICENSE-simses-data.txt").read_text().startswith(
+        "BSD 3-Clause License")
+
+
+def test_bare_mj1_delivers_about_its_3_45_ah_at_0_5c() -> None:
+    world = World(dut="lg-mj1", thermocouple_noise=0.0)
+    world.set_load("CC", 1.75)
+    world.set_load_input(True)
+    t = 0
+    while world.load_reading()[0] > 2.5:
+        t += 10
+        world.advance_to(t)
+    assert 1.75 * t / AH == pytest.approx(3.4, abs=0.15)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from drivers.sim.cell import AH
+from drivers.sim.chamber import Chamber
 from drivers.sim.powerbank import Output
 from drivers.sim.presets import PRESETS
 from drivers.sim.world import World
@@ -196,3 +197,74 @@ def test_surface_warms_a_few_k_in_an_hour_at_10_w_and_relaxes_at_rest() -> None:
     world.advance_to(3 * 3600.0)
     assert world.temperature("surface") - 25.0 < 0.2 * (loaded_case - 25.0)
     assert world.temperature("ambient") == 25.0
+
+
+def test_ocp_latch_holds_the_output_off_until_a_load_is_plugged_again() -> None:
+    world = World(overrides={"ocp_latch": 1.0})
+    world.set_load("CC", 3.5)
+    world.set_load_input(True)
+    world.set_load("CC", 1.0)
+    world.advance_to(60.0)
+    assert world.load_reading() == (0.0, 0.0) and world.model.output is Output.OCP  # no retry
+    world.set_load_input(False)
+    world.set_load_input(True)
+    assert world.load_reading()[1] == 1.0
+
+
+@pytest.mark.parametrize("mode, level", [("CR", 0.3), ("CV", 3.0), ("CC", 40.0)])
+def test_short_circuit_collapses_the_output_at_once_and_latches(mode: str, level: float) -> None:
+    world = World()
+    world.set_load(mode, level)
+    world.set_load_input(True)
+    assert world.model.output is Output.SHORT and world.load_reading() == (0.0, 0.0)
+    world.set_load("CC", 1.0)
+    world.advance_to(30.0)
+    assert world.load_reading() == (0.0, 0.0)  # latched, not hiccuping like an over-current
+    world.set_load_input(False)
+    world.set_load_input(True)
+    assert world.load_reading()[1] == 1.0
+
+
+def test_cr_load_above_the_short_threshold_but_over_the_current_limit_is_an_over_current() -> None:
+    world = World()
+    world.set_load("CR", 1.0)  # 5.1 V / 1.08 ohm = 4.7 A
+    world.set_load_input(True)
+    assert world.model.output is Output.OCP
+
+
+def test_over_temperature_stops_the_output_and_resumes_it_10_k_cooler() -> None:
+    world = World(ambient=Chamber([(0.0, 50.0), (1200.0, 70.0), (2400.0, 30.0)]), thermocouple_noise=0.0)
+    world.set_load("CC", 1.0)
+    world.set_load_input(True)
+    tripped_at = resumed_at = None
+    for t in range(10, 6000, 10):
+        world.advance_to(float(t))
+        on = world.load_reading()[1] > 0.0
+        if tripped_at is None and not on:
+            tripped_at, hot = t, world.temperature("cell")
+        elif tripped_at is not None and resumed_at is None and on:
+            resumed_at, cool = t, world.temperature("cell")
+    assert tripped_at is not None and resumed_at is not None and tripped_at < resumed_at
+    assert hot == pytest.approx(60.0, abs=0.2) and cool == pytest.approx(50.0, abs=0.2)
+
+
+def test_charger_pauses_above_45_degc_and_resumes_10_k_cooler() -> None:
+    world = World(ambient=46.0)
+    world.set_supply(5.0, 3.0)
+    world.set_supply_output(True)
+    world.advance_to(1.0)
+    assert world.model.charge_hot and world.supply_reading()[1] < 0.01  # only the IC's own current
+    cool = World(ambient=Chamber.ramp(0.0, 600.0, 46.0, 30.0))
+    cool.set_supply(5.0, 3.0)
+    cool.set_supply_output(True)
+    cool.advance_to(3600.0)
+    assert not cool.model.charge_hot and cool.supply_reading()[1] > 1.0
+
+
+@pytest.mark.parametrize("dut, pack_ah", [("powerbank-10000-9v", 3 * 3.45), ("powerbank-20000-9v", 6 * 3.45)])
+def test_9v_banks_deliver_their_energy_at_9_v(dut: str, pack_ah: float) -> None:
+    world = full_bank(dut)
+    ah, _ = discharge_until_off(world, 2.0, dt=10.0)
+    assert world.params.output_voltage == pytest.approx(9.1)
+    expected = pack_ah * 3.6 * 0.89 / (9.1 - 0.06 * 2.0)  # pack energy x boost efficiency / output voltage
+    assert ah == pytest.approx(expected, rel=0.06)

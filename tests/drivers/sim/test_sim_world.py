@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 
 import pint
 import pytest
+from sim_stack import BANK, CELL, Run, profile
 
+from drivers.sim.chamber import Chamber
+from drivers.sim.defects import FlakyLink, OpenThermocouple
 from drivers.sim.presets import PRESETS
 from drivers.sim.world import World
 
@@ -42,7 +46,7 @@ def test_override_must_be_a_number_in_range() -> None:
 
 
 def test_unknown_preset_lists_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="known presets: lg-m50, powerbank-10000, powerbank-20000"):
+    with pytest.raises(ValueError, match="known presets: lg-m50, lg-mj1, powerbank-10000, powerbank-20000, "):
         World(dut="powerbank-99")
 
 
@@ -50,7 +54,7 @@ def test_every_parameter_unit_is_a_coherent_si_pint_unit() -> None:
     ureg = pint.UnitRegistry()
     for preset in PRESETS.values():
         for info in preset.parameters():
-            one = ureg.Quantity(1.0, info.unit)
+            one = ureg.Quantity(1.0, "kelvin" if info.unit == "degC" else info.unit)  # degC: SI steps, offset zero
             assert one.to_base_units().magnitude == pytest.approx(1.0), (preset.name, info.name)
     capacity = next(i for i in PRESETS["powerbank-10000"].parameters() if i.name == "capacity")
     assert ureg.Quantity("8 Ah").to(capacity.unit).magnitude == pytest.approx(28800.0)
@@ -114,3 +118,47 @@ def test_bad_settings_are_refused() -> None:
         world.set_supply(5.0, float("nan"))
     with pytest.raises(ValueError, match="unknown placement 'core'"):
         world.temperature("core")
+
+
+def test_chamber_step_and_ramp_set_the_ambient_the_dut_exchanges_heat_with() -> None:
+    ramp = Chamber.ramp(600.0, 1200.0, 25.0, 45.0)
+    assert [ramp(t) for t in (0.0, 600.0, 900.0, 1200.0, 5000.0)] == [25.0, 25.0, 35.0, 45.0, 45.0]
+    step = Chamber.step(100.0, 25.0, 0.0)
+    assert (step(99.9), step(100.0)) == (25.0, 0.0)
+    world = World(dut="lg-m50", ambient=Chamber.step(100.0, 25.0, 45.0), thermocouple_noise=0.0)
+    world.advance_to(7200.0)
+    assert world.temperature("ambient") == 45.0
+    assert 44.5 < world.temperature("cell") < 45.0  # the cell followed the chamber (time constant ~20 min)
+
+
+def test_chamber_refuses_points_out_of_order() -> None:
+    with pytest.raises(ValueError, match="time order"):
+        Chamber([(10.0, 25.0), (0.0, 30.0)])
+
+
+def test_open_thermocouple_reads_none_from_its_time_the_others_carry_on() -> None:
+    world = World(defects=[OpenThermocouple(placement="surface", at=60.0)])
+    world.advance_to(59.0)
+    assert world.temperature("surface") is not None
+    world.advance_to(60.0)
+    assert world.temperature("surface") is None and world.temperature("cell") is not None
+
+
+def test_defects_draw_nothing_from_the_sensor_noise() -> None:
+    plain, flaky = World(seed=4), World(seed=4, defects=[FlakyLink(rate=0.5)])
+    flaky.link_random("RigolDL3000Twin").random()
+    assert [plain.temperature("cell") for _ in range(5)] == [flaky.temperature("cell") for _ in range(5)]
+
+
+@pytest.mark.parametrize("dut, step", [("powerbank-10000", "Discharge at 2 A until 4.5 V"),
+                                       ("lg-m50", "Discharge at 5 A until 3.0 V")])
+def test_delivered_capacity_does_not_depend_on_the_sampling_period(tmp_path: Path, dut: str, step: str) -> None:
+    """The world integrates with its own step: sampling every 10 s instead of every 1 s changes
+    only where the bench sees the end, within a sample of the 1 s run."""
+    delivered = []
+    for period in ("1 s", "10 s"):
+        folder = tmp_path / period.replace(" ", "")
+        folder.mkdir()
+        run = Run(folder, profile(folder, f'"{step}"', period=period, dut=CELL if dut == "lg-m50" else BANK), dut=dut)
+        delivered.append(run.column("Discharging Capacity / Ah")[-1])
+    assert delivered[1] == pytest.approx(delivered[0], rel=0.005)

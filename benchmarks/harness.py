@@ -1,0 +1,74 @@
+"""What the benchmarks share: cases timed side by side (ABAB...) and the rows they report.
+
+A case is a context manager factory: entering it sets the case up (untimed) and gives the
+callable to time; leaving it tears the case down. Every round runs every case once, in the
+same order, so slow drift of the machine hits all cases alike.
+"""
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Case = Callable[[], AbstractContextManager[Callable[[], object]]]
+INSTALL = "pip install -r benchmarks/requirements.txt"
+
+
+@dataclass
+class Timings:
+    """Seconds per run of each case, and the cases skipped with the reason."""
+
+    seconds: dict[str, list[float]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def interleave(cases: dict[str, Case], repeat: int) -> Timings:
+    """Time every case once per round for `repeat` rounds. A case whose set-up needs a
+    package that is not installed is skipped (the peers live in the benchmark environment)."""
+    out = Timings({name: [] for name in cases})
+    for _ in range(repeat):
+        for name, case in cases.items():
+            if name in out.skipped:
+                continue
+            try:
+                with case() as work:
+                    gc.collect()
+                    start = time.perf_counter()
+                    work()
+                    out.seconds[name].append(time.perf_counter() - start)
+            except ImportError as exc:
+                out.skipped[name] = f"skipped: {exc.name or exc} not installed ({INSTALL})"
+    return out
+
+
+def rows(benchmark: str, timings: Timings, floor: str, notes: dict[str, str]) -> list[dict]:
+    """One row per case: median seconds and the median of its per-round ratios to the floor
+    (paired rounds, so a slow moment of the machine cancels out)."""
+    base = timings.seconds[floor]
+    out = []
+    for name, seconds in timings.seconds.items():
+        if name in timings.skipped:
+            out.append(row(benchmark, name, None, None, timings.skipped[name]))
+            continue
+        ratio = statistics.median(s / b for s, b in zip(seconds, base))
+        out.append(row(benchmark, name, statistics.median(seconds), ratio, notes.get(name, "")))
+    return out
+
+
+def row(benchmark: str, case: str, median_s: float | None, ratio: float | None, note: str) -> dict:
+    return {"benchmark": benchmark, "case": case, "median_s": median_s, "ratio": ratio, "note": note}
+
+
+def new_logbook(folder: Path, channels: tuple[str, ...]) -> Any:
+    """A powerbench run folder under `folder`, as `bench run` makes one."""
+    import datetime as dt
+
+    from bench.logbook import Logbook, new_run_folder
+
+    started = dt.datetime.now()
+    return Logbook(new_run_folder(folder, "benchmark", None, started), channels, started.timestamp())

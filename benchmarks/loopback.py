@@ -1,0 +1,118 @@
+"""Tiny SCPI instruments on 127.0.0.1, for the benchmarks that need real connections and
+real waits (pyvisa-sim answers at once and cannot wait).
+
+Each one answers the commands that powerbench's drivers send to its model, after a set
+delay, and keeps every message it receives with the time.monotonic() it arrived, so a
+benchmark can tell when the load was told to switch its input off. powerbench talks to
+them through its real transports: TCPIP SOCKET resources opened by PyVISA (pyvisa-py).
+"""
+from __future__ import annotations
+
+import socketserver
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+Reply = Callable[[], str]
+
+
+class Instrument:
+    """One instrument: `replies` maps each query to what it answers; `switch`, if any, is the
+    command that turns its input or output on or off and the query that reads it back."""
+
+    def __init__(self, idn: str, replies: dict[str, Reply], switch: tuple[str, str] | None = None) -> None:
+        self.replies = {"*IDN?": lambda: idn, "SYST:ERR?": lambda: '+0,"No error"', **replies}
+        self.switch = switch
+        self.on = False
+        self.delay = 0.0  # s before every reply
+        self.received: list[tuple[float, str]] = []
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.instrument = self  # type: ignore[attr-defined]
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    @property
+    def resource(self) -> str:
+        return f"TCPIP0::127.0.0.1::{self._server.server_address[1]}::SOCKET"
+
+    def answer(self, message: str) -> str | None:
+        self.received.append((time.monotonic(), message))
+        if self.switch is not None:
+            command, query = self.switch
+            if message.startswith(command):
+                self.on = message[len(command):].startswith("ON")
+                return None
+            if message == query:
+                return "1" if self.on else "0"
+        if "?" not in message:
+            return None  # a setting: accepted
+        if self.delay:
+            time.sleep(self.delay)
+        return self.replies[message]()
+
+    def queries(self) -> int:
+        return sum("?" in message for _, message in self.received)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        instrument: Instrument = self.server.instrument  # type: ignore[attr-defined]
+        for line in self.rfile:
+            reply = instrument.answer(line.decode("latin-1").strip())
+            if reply is not None:
+                self.wfile.write(reply.encode("latin-1") + b"\n")
+
+
+def bench(temperature: Callable[[], float] = lambda: 25.0) -> dict[str, Instrument]:
+    """A Rigol DL3021 load, a Keysight E36312A supply and a 34970A reading three thermocouples
+    (cell = `temperature()`, surface and ambient 25 degC), the station's three roles."""
+    def scan() -> str:
+        return ",".join(f"{t:+.8E},{c}" for t, c in ((temperature(), 101), (25.0, 102), (25.0, 103)))
+
+    return {
+        "load": Instrument("RIGOL TECHNOLOGIES,DL3021,DL3A000000001,00.01.05.00.01",
+                           {":MEAS:VOLT?": lambda: "+4.98765000E+00", ":MEAS:CURR?": lambda: "+1.50012000E+00"},
+                           (":SOUR:INP:STAT ", ":SOUR:INP:STAT?")),
+        "supply": Instrument("Keysight Technologies,E36312A,MY00000001,1.0.4-1.0.4-1.12",
+                             {"MEAS:VOLT? (@1)": lambda: "+0.00000000E+00", "MEAS:CURR? (@1)": lambda: "+0.00000000E+00"},
+                             ("OUTP ", "OUTP? (@1)")),
+        "thermo": Instrument("Agilent Technologies,34970A,0,13-2-2", {"READ?": scan}),
+    }
+
+
+STATION = """\
+name = "loopback bench"
+[load]
+driver = "rigol-dl3000"
+resource = "{load}"
+[supply]
+driver = "keysight-e36300"
+resource = "{supply}"
+channel = 1
+[thermo]
+driver = "keysight-34970a"
+resource = "{thermo}"
+critical = ["cell", "surface"]
+[thermo.channels]
+cell = 101
+surface = 102
+ambient = 103
+[limits]
+max_voltage = "21 V"
+max_current = "5 A"
+max_power = "60 W"
+max_temperature = "70 degC"
+"""
+
+
+def station_file(instruments: dict[str, Instrument], folder: Path) -> Path:
+    """A station file naming the loopback instruments' resources (a real, non-simulated bench)."""
+    path = folder / "loopback-station.toml"
+    path.write_text(STATION.format(**{role: i.resource for role, i in instruments.items()}), encoding="utf-8")
+    return path

@@ -1,0 +1,177 @@
+"""Speed of the simulated bench: how much simulated time a second of wall time buys.
+
+Cases (issue 4's targets, one core):
+- a 12-hour capacity test of the 10 000 mAh bank sampled every second, through the whole
+  stack: bench.session.execute on the default simulated station (drivers, simulated
+  instruments, runner, logbook writing a run folder in a temp dir); target under 4.3 s;
+- the same test on the physics alone: World driven directly with the same steps, end
+  conditions and readings (load, supply, three thermocouples) every second: the floor;
+- a 300-cycle life test of the 10 000 mAh bank sampled every 10 s, whole stack; target under
+  3 minutes; and the same on the physics alone.
+`ratio` is whole stack / physics alone for the same test (paired rounds). `python -m
+benchmarks.sim_speed` prints the rows; `--quick` (benchmarks.QUICK) shortens the life test
+to 10 cycles and scales its times by 30.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import benchmarks
+from benchmarks.harness import row
+
+CAPACITY_TEST = """
+name = "12 h capacity test"
+period = "1 s"
+steps = [
+    "Charge at 5 V, 3 A limit until current < 100 mA for 60 s",
+    "Rest for 1 h",
+    { step = "Discharge at 0.85 A until 4.5 V", name = "discharge" },
+    "Rest for 1 h",
+]
+[dut]
+kind = "power bank"
+rated_capacity = "10000 mAh"
+nominal_voltage = "3.7 V"
+[[criteria]]
+name = "delivered capacity"
+metric = "discharge capacity"
+step = "discharge"
+min = "5 Ah"
+"""
+
+LIFE_TEST = """
+name = "{cycles}-cycle life test"
+period = "10 s"
+steps = [{{ repeat = {cycles}, steps = [
+    "Charge at 5 V, 3 A limit until current < 100 mA for 60 s",
+    "Rest for 10 min",
+    {{ step = "Discharge at 2 A until 4.5 V", name = "discharge" }},
+    "Rest for 10 min",
+] }}]
+[dut]
+kind = "power bank"
+rated_capacity = "10000 mAh"
+nominal_voltage = "3.7 V"
+[[criteria]]
+name = "last discharge"
+metric = "discharge capacity"
+step = "discharge"
+min = "4 Ah"
+"""
+
+# (side, level, current limit, end) per step; end(v, i, step time, quiet time) -> done
+Step = tuple[str, float, float, Callable[[float, float, float, float], bool]]
+CAPACITY_STEPS: list[Step] = [
+    ("supply", 5.0, 3.0, lambda v, i, t, quiet: quiet >= 60.0),
+    ("rest", 0.0, 0.0, lambda v, i, t, quiet: t >= 3600.0),
+    ("load", 0.85, 0.0, lambda v, i, t, quiet: v < 4.5),
+    ("rest", 0.0, 0.0, lambda v, i, t, quiet: t >= 3600.0),
+]
+LIFE_CYCLE: list[Step] = [
+    ("supply", 5.0, 3.0, lambda v, i, t, quiet: quiet >= 60.0),
+    ("rest", 0.0, 0.0, lambda v, i, t, quiet: t >= 600.0),
+    ("load", 2.0, 0.0, lambda v, i, t, quiet: v < 4.5),
+    ("rest", 0.0, 0.0, lambda v, i, t, quiet: t >= 600.0),
+]
+
+
+def physics_alone(steps: list[Step], period: float) -> float:
+    """The profile on the World alone, read like the bench reads it; returns simulated seconds."""
+    from drivers.sim.world import World
+
+    world = World(dut="powerbank-10000", seed=1)
+    now = 0.0
+    for side, level, limit, done in steps:
+        world.set_load_input(False)
+        world.set_supply_output(False)
+        if side == "supply":
+            world.set_supply(level, limit)
+            world.set_supply_output(True)
+        elif side == "load":
+            world.set_load("CC", level)
+            world.set_load_input(True)
+        start, quiet_since = now, None
+        while True:
+            world.advance_to(now)
+            v_out, i_out = world.load_reading()
+            v_in, i_in = world.supply_reading()
+            for placement in world.placements:
+                world.temperature(placement)
+            v, i = (v_in, i_in) if side == "supply" else (v_out, i_out)
+            if i < 0.1:
+                quiet_since = now if quiet_since is None else quiet_since
+            else:
+                quiet_since = None
+            if done(v, i, now - start, 0.0 if quiet_since is None else now - quiet_since):
+                break
+            now += period
+    return now
+
+
+def whole_stack(profile_text: str) -> float:
+    """The profile through bench.session.execute on the default simulated station; simulated seconds."""
+    from bench.session import Request, execute
+
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = Path(tmp) / "profile.toml"
+        profile.write_text(profile_text, encoding="utf-8")
+        outcome, _ = execute(Request(profile, log_dir=Path(tmp) / "logs"))
+        if outcome.verdict != "PASS":
+            raise RuntimeError(f"the benchmark profile ended {outcome.verdict}: {outcome.reason}")
+        assert outcome.run_totals is not None
+        return outcome.run_totals.end - outcome.run_totals.start
+
+
+def _timed(work: Callable[[], float]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds of this process (less sensitive to a busy machine), simulated seconds."""
+    start, cpu = time.perf_counter(), time.process_time()
+    simulated = work()
+    return time.perf_counter() - start, time.process_time() - cpu, simulated
+
+
+def run(repeat: int = 3) -> list[dict]:
+    cycles = 10 if benchmarks.QUICK else 300
+    life_scale = 300 / cycles
+    cases = {  # name: (physics alone, whole stack, target s for the full case, scale to it, rounds)
+        "12 h capacity test, 1 s samples": (
+            lambda: physics_alone(CAPACITY_STEPS, 1.0), lambda: whole_stack(CAPACITY_TEST), 4.3, 1.0, repeat),
+        f"{cycles}-cycle life test of a 10 000 mAh bank, 10 s samples": (
+            lambda: physics_alone(LIFE_CYCLE * cycles, 10.0), lambda: whole_stack(LIFE_TEST.format(cycles=cycles)),
+            180.0, life_scale, 1),  # minutes per round: one round
+    }
+    out = []
+    for name, (physics, stack, target, scale, rounds) in cases.items():
+        phys_s, stack_s, phys_cpu, stack_cpu, ratios, sim_h = [], [], [], [], [], 0.0
+        for _ in range(rounds):
+            p, p_cpu, _sim = _timed(physics)
+            s, s_cpu, simulated = _timed(stack)
+            phys_s.append(p)
+            stack_s.append(s)
+            phys_cpu.append(p_cpu)
+            stack_cpu.append(s_cpu)
+            ratios.append(s / p)
+            sim_h = simulated / 3600.0
+        p_med, s_med = statistics.median(phys_s), statistics.median(stack_s)
+        out.append(row("sim_speed", f"{name}: physics alone", p_med, 1.0,
+                       f"{sim_h:.1f} h simulated, {sim_h * 3600 / p_med:,.0f} x real time; "
+                       f"CPU {statistics.median(phys_cpu):.2f} s"))
+        verdict = "met" if s_med * scale < target else "NOT met"
+        extra = f" (x{scale:g} = {s_med * scale:.0f} s for 300 cycles)" if scale != 1 else ""
+        out.append(row("sim_speed", f"{name}: whole stack", s_med, statistics.median(ratios),
+                       f"{sim_h:.1f} h simulated, {sim_h * 3600 / s_med:,.0f} x real time; CPU "
+                       f"{statistics.median(stack_cpu):.2f} s; target < {target:g} s {verdict}{extra}; "
+                       "ratio = whole stack / physics alone"))
+    return out
+
+
+if __name__ == "__main__":
+    benchmarks.QUICK = "--quick" in sys.argv[1:]
+    for r in run(1 if benchmarks.QUICK else 3):
+        shown = "-" if r["median_s"] is None else f"{r['median_s']:.2f} s"
+        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        print(f"{r['case']:<70} {shown:>10} {ratio:>6}  {r['note']}")

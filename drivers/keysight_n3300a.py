@@ -1,0 +1,113 @@
+"""Keysight (Agilent) N3300A / N3301A electronic load mainframes with N3302A..N3307A load
+modules, over GPIB or RS-232. The driver works one module: channel = the module's slot.
+
+Source: Agilent "Programming Guide, DC Electronic Loads Models N3300A, N3301A, N3302A,
+N3303A, N3304A, N3305A, N3306A, and N3307A" (5964-8198, edition 2), chapter 4 "Language
+Dictionary": CHANnel[:LOAD] <n> (INSTrument[:SELect] is the same command) directs the
+channel-specific commands that follow; [SOURce:]FUNCtion (alias MODE) CURRent|RESistance|
+VOLTage; [SOURce:]CURRent|RESistance|VOLTage[:LEVel][:IMMediate]; [SOURce:]INPut[:STATe]
+0|1|OFF|ON and INPut? (0|1); MEASure:CURRent|VOLTage[:DC]?; *RDT? lists the module in each
+channel. The modules have no constant-power mode. Checked against PyICe's agilent_n3301
+driver (INSTRUMENT <n>, CURRENT <v>, MEASURE:CURRENT?) and an N3301A script
+(:CHANnel:LOAD <n>, *RDT? parsed as "<...><n>:<module>;..."). Module ratings from the
+N3300A data sheet (5980-0232). The CR span is kept to 1 ohm..1 kohm, inside every module's
+resistance ranges; the wider module limits were not available to check.
+
+The channel is selected once per session (at the first channel-specific command, and again
+after identify()), not before every command: one driver owns the connection.
+"""
+from __future__ import annotations
+
+import re
+
+from drivers.loads import LoadRatings, ScpiLoad
+from drivers.roles import InstrumentError
+from drivers.transports import Transport
+
+_OHMS = (1.0, 1000.0)
+MODULES: dict[str, LoadRatings] = {
+    "N3302A": LoadRatings(volts=60.0, amps=30.0, watts=None, ohms=_OHMS),  # 150 W
+    "N3303A": LoadRatings(volts=240.0, amps=10.0, watts=None, ohms=_OHMS),  # 250 W
+    "N3304A": LoadRatings(volts=60.0, amps=60.0, watts=None, ohms=_OHMS),  # 300 W
+    "N3305A": LoadRatings(volts=150.0, amps=60.0, watts=None, ohms=_OHMS),  # 500 W
+    "N3306A": LoadRatings(volts=60.0, amps=120.0, watts=None, ohms=_OHMS),  # 600 W
+    "N3307A": LoadRatings(volts=150.0, amps=30.0, watts=None, ohms=_OHMS),  # 250 W
+}
+SLOTS: dict[str, int] = {"N3300A": 6, "N3301A": 2}
+_RDT_ENTRY = re.compile(r"\D*(\d+)\s*:\s*(\S+)")
+
+
+class KeysightN3300A(ScpiLoad):
+    """ElectronicLoad role on one module. Options: channel (its slot, 1-6; default 1), module
+    (the module the station expects there), model (the mainframe the station expects)."""
+
+    TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
+    manufacturers = ("Agilent Technologies", "Keysight Technologies")
+    models = tuple(SLOTS)  # the mainframes
+    modules = tuple(MODULES)
+    LEVEL = {"CC": "CURR {value}", "CV": "VOLT {value}", "CR": "RES {value}"}
+    FUNCTIONS = {"CC": "CURR", "CV": "VOLT", "CR": "RES"}
+    FUNCTION = "FUNC {function}"
+    INPUT = "INP {state}"
+    INPUT_QUERY = "INP?"
+    MEASURE_VOLTAGE = "MEAS:VOLT?"
+    MEASURE_CURRENT = "MEAS:CURR?"
+
+    def __init__(self, transport: Transport, *, channel: int = 1, module: str | None = None,
+                 model: str | None = None) -> None:
+        if channel not in range(1, 7):
+            raise ValueError(f"KeysightN3300A: channel {channel!r} is not a slot 1-6")
+        if module is not None and module not in MODULES:
+            raise ValueError(f"KeysightN3300A: module {module!r} is not one of "
+                             f"{', '.join(MODULES)}")
+        super().__init__(transport, model=model)
+        if model is not None and channel > SLOTS[model]:
+            raise ValueError(f"KeysightN3300A: the {model} has {SLOTS[model]} slots; "
+                             f"channel {channel} does not exist")
+        self.channel = channel
+        self.module = module  # the expected module until identify() reads the real one
+        self._selected = False
+
+    def identify(self) -> str:
+        """*IDN? of the mainframe and *RDT? for the module in this channel; InstrumentError
+        unless both are what the driver (and the station) expect."""
+        self._selected = False
+        idn = super().identify()
+        assert self.model is not None
+        if self.channel > SLOTS[self.model]:
+            raise InstrumentError(f"{self.resource} is an {self.model} with {SLOTS[self.model]} "
+                                  f"slots; channel {self.channel} does not exist")
+        found = self._modules().get(self.channel)
+        if found is None:
+            raise InstrumentError(f"{self.resource}: no load module in channel {self.channel}")
+        if found not in MODULES:
+            raise InstrumentError(f"{self.resource}: channel {self.channel} holds a {found}, "
+                                  f"not one of {', '.join(MODULES)}")
+        if self.module is not None and found != self.module:
+            raise InstrumentError(f"{self.resource}: channel {self.channel} holds a {found}; "
+                                  f"the station expects a {self.module}")
+        self.module = found
+        return f"{idn} (channel {self.channel}: {found})"
+
+    def _modules(self) -> dict[int, str]:
+        """Channel -> module model, from *RDT?."""
+        reply = self.transport.query("*RDT?")
+        modules: dict[int, str] = {}
+        for entry in reply.split(";"):
+            match = _RDT_ENTRY.fullmatch(entry.strip())
+            if match is None:
+                raise InstrumentError(f"'*RDT?' answered {reply!r}: not a list of "
+                                      "<channel>:<module> entries")
+            modules[int(match[1])] = match[2]
+        return modules
+
+    def _ratings(self) -> tuple[LoadRatings, str]:
+        if self.module is None:
+            self.identify()
+        assert self.module is not None
+        return MODULES[self.module], f"{self.module} in channel {self.channel}"
+
+    def _select(self) -> None:
+        if not self._selected:
+            self.transport.write(f"CHAN {self.channel}")
+            self._selected = True

@@ -1,0 +1,208 @@
+"""Pico Technology USB TC-08: an 8-channel thermocouple data logger on USB, driven through
+Pico's SDK (the native usbtc08 library and Pico's picosdk Python wrappers, which bind it with
+ctypes).
+
+Source: Pico Technology "USB TC-08 Temperature Logger Programmer's Guide" (single-reading mode:
+usb_tc08_open_unit, usb_tc08_set_mains, usb_tc08_set_channel, usb_tc08_get_single,
+usb_tc08_get_unit_info2, usb_tc08_get_last_error, usb_tc08_close_unit), the SDK header
+usbtc08.h (return conventions, channel 0 = cold junction and 1-8 = thermocouples, thermocouple
+types as characters, units, info lines, error codes), and Pico's picosdk-python-wrappers
+(picosdk/usbtc08.py and tc08Examples/tc08SingleModeExample.py, whose calls this driver makes).
+
+Resources: `usbtc08://` opens the first unit found; `usbtc08://A0061/123` also checks that the
+unit's batch/serial is that one (identify()). `sim://` opens the simulated twin, which stands in
+for the SDK at the ctypes-wrapper level: the driver's own calls, with the same ctypes arrays,
+run against it; no USB is simulated. Without the SDK, opening a real unit is an
+InstrumentError that says what to install.
+
+Faults: the header gives one per-channel fault indication, the overflow bit field of
+usb_tc08_get_single (bit n: channel n over range); a flagged channel or a NaN is a
+ChannelFault. Not confirmed (no unit at hand): what a real TC-08 reads for an open
+thermocouple; it is expected to drift out of range and set the flag, as an open input does on
+most thermocouple amplifiers.
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from drivers.roles import ChannelFault, InstrumentError
+from drivers.transports import ResourceError
+
+SCHEME = "usbtc08://"
+TC_TYPES: dict[str, tuple[float, float]] = {  # type -> range of its ITS-90 reference table, degC
+    "B": (0.0, 1820.0), "E": (-270.0, 1000.0), "J": (-210.0, 1200.0), "K": (-270.0, 1372.0),
+    "N": (-270.0, 1300.0), "R": (-50.0, 1768.0), "S": (-50.0, 1768.0), "T": (-270.0, 400.0),
+}
+CHANNELS = range(1, 9)
+UNITS_CENTIGRADE = 0
+INFO_DRIVER_VERSION, INFO_BATCH_AND_SERIAL = 0, 4
+INFO_CHARS = 256
+ERRORS = {  # usbtc08.h enUSBTC08Error
+    0: "OK", 1: "operating system not supported", 2: "no channels set", 3: "invalid parameter",
+    4: "hardware variant not supported (update the driver)", 5: "incorrect mode",
+    6: "enumeration incomplete", 7: "unit not responding", 8: "firmware download failed",
+    9: "missing or corrupted EEPROM", 10: "cannot find enumerated device", 11: "thread failure",
+    12: "cannot get USB pipe information", 13: "no calibration date", 14: "picopp driver too old",
+    15: "driver function error (communication lost, in SDK headers before 2022)",
+    16: "communication with the unit lost",
+}
+INSTALL = ("install Pico's TC-08 driver library (libusbtc08, part of PicoSDK; Linux: Pico's "
+           "libusbtc08 package) and its Python wrappers: pip install picosdk")
+
+
+class SdkLink:
+    """What a TC-08 resource opens: the usbtc08 library (Pico's ctypes wrapper, or on sim:// the
+    twin standing in for it) and the batch/serial the station wants, if it names one."""
+
+    serial_line = False
+
+    def __init__(self, resource: str, library: Any, serial: str = "") -> None:
+        self.resource = resource
+        self.library = library
+        self.serial = serial
+
+    def close(self) -> None:
+        """Nothing to release: the driver closes the unit it opened."""
+
+
+def load_sdk(resource: str) -> Any:
+    """picosdk's usbtc08 library object, or InstrumentError saying what to install."""
+    try:
+        from picosdk.usbtc08 import usbtc08
+    except ImportError as exc:
+        raise InstrumentError(f"{resource}: Pico's Python wrappers are not installed ({exc}); "
+                              f"{INSTALL}") from None
+    except OSError as exc:  # picosdk's CannotFindPicoSDKError: the native library is missing
+        raise InstrumentError(f"{resource}: Pico's TC-08 library was not found ({exc}); "
+                              f"{INSTALL}") from None
+    return usbtc08
+
+
+def open_link(resource: str, *, twin: Any = None, **_framing: Any) -> SdkLink:
+    """The link drivers.registry.open_instrument opens for a TC-08 resource (no byte transport:
+    the SDK owns the USB connection)."""
+    if resource.lower().startswith("sim://"):
+        if twin is None:
+            raise ResourceError(f"{resource!r}: a sim:// resource needs its simulated instrument;"
+                                " open it with drivers.registry.open_instrument(..., world=...)")
+        return SdkLink(resource, twin)
+    if not resource.lower().startswith(SCHEME):
+        raise ResourceError(f"cannot open {resource!r} as a Pico TC-08: its resources are "
+                            f"{SCHEME} (the first unit found), {SCHEME}<batch/serial> "
+                            f"(e.g. {SCHEME}A0061/123) or sim://")
+    return SdkLink(resource, load_sdk(resource), resource[len(SCHEME):])
+
+
+class PicoTC08:
+    """Thermometer role. Options: channels (the station's {name: number} map, 1-8),
+    tc_type (B/E/J/K/N/R/S/T, default K, all channels), mains_hz (50 or 60: the noise
+    rejection filter, default 50)."""
+
+    TRANSPORT: dict[str, Any] = {}
+    manufacturers = ("Pico Technology",)
+    models = ("USB TC-08",)
+    open_link = staticmethod(open_link)
+
+    def __init__(self, transport: SdkLink, *, channels: Mapping[str, int] | Iterable[int] = (),
+                 tc_type: str = "K", mains_hz: int = 50) -> None:
+        numbers = channels.values() if isinstance(channels, Mapping) else channels
+        self.channels = tuple(sorted({_check_channel(c) for c in numbers}))
+        if tc_type not in TC_TYPES:
+            raise ValueError(f"pico-tc08: tc_type {tc_type!r} is not one of {', '.join(TC_TYPES)}")
+        if mains_hz not in (50, 60):
+            raise ValueError(f"pico-tc08: mains_hz {mains_hz!r} is not 50 or 60")
+        self.transport = transport
+        self.tc_type = tc_type
+        self._enabled: set[int] = set()
+        self._handle = self._open()
+        try:
+            self._check(self._lib.usb_tc08_set_mains(self._handle, int(mains_hz == 60)),
+                        "usb_tc08_set_mains")
+        except InstrumentError:
+            self.close()
+            raise
+
+    @property
+    def resource(self) -> str:
+        return self.transport.resource
+
+    @property
+    def _lib(self) -> Any:
+        return self.transport.library
+
+    def __repr__(self) -> str:
+        return f"<PicoTC08 at {self.resource}>"
+
+    def _open(self) -> int:
+        handle = self._lib.usb_tc08_open_unit()
+        if handle > 0:
+            return handle
+        if handle == 0:
+            raise InstrumentError(f"{self.resource}: no USB TC-08 found (plugged in? not open in "
+                                  "PicoLog or another program?)")
+        reason = ERRORS.get(self._lib.usb_tc08_get_last_error(0), "unknown error")
+        raise InstrumentError(f"{self.resource}: usb_tc08_open_unit failed: {reason}")
+
+    def _check(self, status: int, call: str) -> None:
+        """SDK calls return 0 on failure; the reason is then the unit's last error."""
+        if status == 0:
+            code = self._lib.usb_tc08_get_last_error(self._handle)
+            raise InstrumentError(f"{self.resource}: {call} failed: "
+                                  f"{ERRORS.get(code, f'unknown error {code}')}")
+
+    def _info(self, line: int) -> str:
+        text = ctypes.create_string_buffer(INFO_CHARS)
+        self._check(self._lib.usb_tc08_get_unit_info2(self._handle, text, INFO_CHARS, line),
+                    "usb_tc08_get_unit_info2")
+        return text.value.decode("ascii", "replace").strip()
+
+    def identify(self) -> str:
+        """maker,model,batch/serial,driver version; InstrumentError if the station named
+        another unit."""
+        serial = self._info(INFO_BATCH_AND_SERIAL)
+        if self.transport.serial and serial != self.transport.serial:
+            raise InstrumentError(f"{self.resource} opened TC-08 {serial}, not "
+                                  f"{self.transport.serial} (with several units, unplug the others)")
+        return f"Pico Technology,USB TC-08,{serial},{self._info(INFO_DRIVER_VERSION)}"
+
+    def read(self, channels: tuple[int, ...]) -> dict[int, float | ChannelFault]:
+        for channel in sorted({_check_channel(c) for c in (*channels, *self.channels)} - self._enabled):
+            self._check(self._lib.usb_tc08_set_channel(self._handle, channel, ord(self.tc_type)),
+                        "usb_tc08_set_channel")
+            self._enabled.add(channel)
+        temperatures = (ctypes.c_float * 9)()  # [0] is the cold junction
+        overflow = (ctypes.c_int16 * 1)()
+        self._check(self._lib.usb_tc08_get_single(self._handle, temperatures, overflow,
+                                                  UNITS_CENTIGRADE), "usb_tc08_get_single")
+        low, high = TC_TYPES[self.tc_type]
+        readings: dict[int, float | ChannelFault] = {}
+        for channel in channels:
+            value = temperatures[channel]
+            if overflow[0] >> channel & 1:
+                readings[channel] = ChannelFault(channel, "over range (overflow flag): open "
+                                                 "thermocouple or beyond the type's range")
+            elif math.isnan(value):
+                readings[channel] = ChannelFault(channel, "no reading (NaN)")
+            elif low <= value <= high:
+                readings[channel] = value
+            else:
+                raise InstrumentError(f"{self.resource}: usb_tc08_get_single gave {value:g} degC "
+                                      f"on channel {channel}, outside the type {self.tc_type} range "
+                                      "without its overflow flag")
+        return readings
+
+    def close(self) -> None:
+        """Release the unit (another program may then open it); safe to call twice."""
+        if self._handle:
+            handle, self._handle = self._handle, 0
+            self._lib.usb_tc08_close_unit(handle)
+        self.transport.close()
+
+
+def _check_channel(channel: object) -> int:
+    if not isinstance(channel, int) or isinstance(channel, bool) or channel not in CHANNELS:
+        raise ValueError(f"thermocouple channel {channel!r} is not a TC-08 channel (1-8)")
+    return channel

@@ -1,0 +1,70 @@
+"""Simulated Keysight N3300A / N3301A mainframe holding one load module: the commands of
+drivers/keysight_n3300a.py's manual. The module sits in the slot the station names and is
+wired to the world's DUT; channel-specific commands act on the channel selected with
+CHANnel (or INSTrument), and selecting an empty slot queues -241 "Hardware missing"."""
+from __future__ import annotations
+
+from typing import Any
+
+from drivers.keysight_n3300a import MODULES, SLOTS
+from drivers.sim.twins.loads import (LoadTwin, amps, function, input_state, level, measure, volts,
+                                     watts)
+from drivers.sim.twins.scpi import ScpiError, expect_args, nr3, number, scpi
+
+_FUNCTIONS = {"CURRent": "CC", "VOLTage": "CV", "RESistance": "CR"}
+
+
+class KeysightN3300ATwin(LoadTwin):
+    """Options: model (N3300A or N3301A; default N3300A), channel (the slot of the module;
+    default 1), module (N3302A ... N3307A; default N3302A)."""
+
+    def __init__(self, world: Any, *, model: str = "N3300A", channel: int = 1,
+                 module: str | None = None) -> None:
+        module = module or "N3302A"
+        if model not in SLOTS:
+            raise ValueError(f"KeysightN3300ATwin: model {model!r} is not one of "
+                             f"{', '.join(SLOTS)}")
+        if module not in MODULES:
+            raise ValueError(f"KeysightN3300ATwin: module {module!r} is not one of "
+                             f"{', '.join(MODULES)}")
+        if channel not in range(1, SLOTS[model] + 1):
+            raise ValueError(f"KeysightN3300ATwin: the {model} has no slot {channel!r}")
+        self.idn = f"Agilent Technologies,{model},0,A.03.01"
+        self.slots = SLOTS[model]
+        self.modules = {channel: module}
+        super().__init__(world, {channel: MODULES[module]}, wired=channel)
+
+    def reset(self) -> None:
+        super().reset()
+        self.selected = min(self.inputs)
+
+    def targets(self, parts: list[str]) -> tuple[int, ...]:
+        return (self.selected,)
+
+    @scpi("CHANnel[:LOAD]", "INSTrument[:SELect]")
+    def _select_channel(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        channel = int(number(arg, 1, self.slots))
+        if channel not in self.inputs:
+            raise ScpiError(-241, "Hardware missing")
+        self.selected = channel
+
+    @scpi("CHANnel[:LOAD]?", "INSTrument[:SELect]?")
+    def _selected_channel(self, args: str) -> str:
+        expect_args(args, 0)
+        return str(self.selected)
+
+    @scpi("*RDT?")
+    def _resources(self, args: str) -> str:
+        expect_args(args, 0)
+        return ";".join(f"CHANNEL {ch}:{module}" for ch, module in sorted(self.modules.items()))
+
+    _function = function("[SOURce:]FUNCtion", _FUNCTIONS)
+    _mode = function("[SOURce:]MODE", _FUNCTIONS)
+    _cc, _cc_query = level("CC", "[SOURce:]CURRent[:LEVel][:IMMediate]", nr3)
+    _cv, _cv_query = level("CV", "[SOURce:]VOLTage[:LEVel][:IMMediate]", nr3)
+    _cr, _cr_query = level("CR", "[SOURce:]RESistance[:LEVel][:IMMediate]", nr3)
+    _input, _input_query = input_state("[SOURce:]INPut[:STATe]")
+    _voltage = measure("MEASure[:SCALar]:VOLTage[:DC]?", volts, nr3)
+    _current = measure("MEASure[:SCALar]:CURRent[:DC]?", amps, nr3)
+    _power = measure("MEASure[:SCALar]:POWer[:DC]?", watts, nr3)

@@ -1,0 +1,133 @@
+"""Simulated Korad KEL103 / KEL102 electronic load: the serial protocol of
+drivers/korad_kel103.py, bound to the world's load.
+
+Strict the way the real one is: a command it does not understand, or a parameter without
+its unit, is dropped without a word (a query then gets no reply: the driver times out), and
+there is no error queue to ask (no SYSTem:ERRor?, no *RST/*CLS/*OPC?); what it dropped is
+kept in `rejected` for tests. A level above the front-panel limit (:CURR:UPP and the like,
+the rating by default) is set to the limit, as the real load does. Writing a level also
+selects its function.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from drivers.korad_kel103 import RATINGS, UNITS
+from drivers.sim.twins.loads import LoadTwin
+from drivers.sim.twins.scpi import ScpiError, boolean, choice, expect_args, scpi
+
+_FUNCTIONS = {"CC": "CC", "CV": "CV", "CR": "CR", "CW": "CP"}
+_NAMES = {mode: name for name, mode in _FUNCTIONS.items()}
+_VALUE = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))([A-Z]+)", re.IGNORECASE)
+
+
+def with_unit(value: float, unit: str) -> str:
+    """A number as the KEL10x prints it: five significant digits, then the unit (7.4486V)."""
+    digits = 4 if value < 10 else 3 if value < 100 else 2 if value < 1000 else 1
+    return f"{value:.{digits}f}{unit}"
+
+
+def _level(mode: str, node: str) -> tuple[Any, ...]:
+    """Set and query handlers of one mode's level and of its front-panel upper limit."""
+    unit = UNITS[mode]
+
+    @scpi(f":{node}")
+    def set_level(self: KoradKEL103Twin, args: str) -> None:
+        low, high = self.span(1, mode)[0], self.limits[mode]
+        self.set_level(1, mode, min(max(self.value(args, unit, low, high), low), high))
+        self.set_function(1, mode)
+
+    @scpi(f":{node}?")
+    def get_level(self: KoradKEL103Twin, args: str) -> str:
+        expect_args(args, 0)
+        return with_unit(self.inputs[1].levels[mode], unit)
+
+    @scpi(f":{node}:UPPer")
+    def set_limit(self: KoradKEL103Twin, args: str) -> None:
+        low, high = self.span(1, mode)
+        self.limits[mode] = min(max(self.value(args, unit, low, high), low), high)
+
+    @scpi(f":{node}:UPPer?")
+    def get_limit(self: KoradKEL103Twin, args: str) -> str:
+        expect_args(args, 0)
+        return with_unit(self.limits[mode], unit)
+
+    return set_level, get_level, set_limit, get_limit
+
+
+class KoradKEL103Twin(LoadTwin):
+    """Option: model (KEL102 or KEL103; default KEL103)."""
+
+    input_terminators = ("\n",)
+    serial_line = True  # a USB virtual serial port
+
+    def __init__(self, world: Any, *, model: str = "KEL103") -> None:
+        if model not in RATINGS:
+            raise ValueError(f"KoradKEL103Twin: model {model!r} is not one of {', '.join(RATINGS)}")
+        self.idn = f"KORAD-{model} V3.30 SN:00000001"
+        self.rejected: list[str] = []
+        super().__init__(world, {1: RATINGS[model]}, wired=1)
+
+    def reset(self) -> None:
+        super().reset()
+        self.limits = {mode: self.span(1, mode)[1] for mode in UNITS}
+
+    def push_error(self, code: int, message: str) -> None:
+        self.rejected.append(f"{code:+d},{message}")  # nothing the host can read back
+
+    @staticmethod
+    def value(args: str, unit: str, low: float, high: float) -> float:
+        """A number with its unit (1.5000A), MIN or MAX."""
+        (arg,) = expect_args(args, 1)
+        if arg.upper() in ("MIN", "MAX"):
+            return low if arg.upper() == "MIN" else high
+        match = _VALUE.fullmatch(arg)
+        if match is None or match[2].upper() != unit:
+            raise ScpiError(-104, "Data type error")
+        return float(match[1])
+
+    @scpi("*RST", "*CLS", "*OPC?", "SYSTem:ERRor[:NEXT]?")
+    def _not_a_kel_command(self, args: str) -> None:
+        raise ScpiError(-113, "Undefined header")
+
+    @scpi(":FUNCtion")
+    def _set_function(self, args: str) -> None:
+        (name,) = expect_args(args, 1)
+        self.set_function(1, choice(name, _FUNCTIONS))
+
+    @scpi(":FUNCtion?")
+    def _get_function(self, args: str) -> str:
+        expect_args(args, 0)
+        return _NAMES[self.inputs[1].function]
+
+    _cc, _cc_query, _cc_limit, _cc_limit_query = _level("CC", "CURRent")
+    _cv, _cv_query, _cv_limit, _cv_limit_query = _level("CV", "VOLTage")
+    _cr, _cr_query, _cr_limit, _cr_limit_query = _level("CR", "RESistance")
+    _cp, _cp_query, _cp_limit, _cp_limit_query = _level("CP", "POWer")
+
+    @scpi(":INPut")
+    def _set_input(self, args: str) -> None:
+        (state,) = expect_args(args, 1)
+        self.set_input(1, boolean(state))
+
+    @scpi(":INPut?")
+    def _get_input(self, args: str) -> str:
+        expect_args(args, 0)
+        return "ON" if self.inputs[1].on else "OFF"
+
+    @scpi(":MEASure:VOLTage?")
+    def _measure_voltage(self, args: str) -> str:
+        expect_args(args, 0)
+        return with_unit(self.reading(1)[0], "V")
+
+    @scpi(":MEASure:CURRent?")
+    def _measure_current(self, args: str) -> str:
+        expect_args(args, 0)
+        return with_unit(self.reading(1)[1], "A")
+
+    @scpi(":MEASure:POWer?")
+    def _measure_power(self, args: str) -> str:
+        expect_args(args, 0)
+        volts, amps = self.reading(1)
+        return with_unit(volts * amps, "W")

@@ -1,0 +1,140 @@
+"""Simulated Siglent SPD3303X / SPD3303X-E with the quirks drivers/siglent_spd3303x.py
+documents (and cites): setpoints only as [CH1:|CH2:]VOLTage / CURRent, OUTPut CHn,ON|OFF
+and no OUTPut? (the state is in the SYSTem:STATus? hex word), a five-field *IDN?,
+SYSTem:ERRor? answering "<code>  <text>" ("0  No Error"), no *RST, *CLS or *OPC?.
+Readings as "5.000". The error numbers are SCPI-99's (the Siglent list is not public).
+
+Not modelled: dropping a command that comes too soon after the last (the twin runs in
+simulated time, where the driver does not pause; the pause is tested on the driver side).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from drivers.siglent_spd3303x import PROGRAMMING_RANGES, STATUS_OUTPUT_BIT
+from drivers.sim.twins.dc_supply import Outputs, wired_spans
+from drivers.sim.twins.scpi import ScpiError, ScpiTwin, choice, expect_args, number, scpi
+
+NO_ERROR = "0  No Error"
+STATUS_INDEPENDENT = 0x04  # bits 2-3 = 01: independent outputs (the Quick Start's "0x0224" example)
+_PREFIX = re.compile(r"\s*:?CH([12]):", re.IGNORECASE)  # CH3 has no programmable setpoints
+_PREFIXABLE = {"VOLT", "VOLTAGE", "CURR", "CURRENT"}
+_PROGRAMMABLE = {"CH1": 1, "CH2": 2}
+_SWITCHABLE = {"CH1": 1, "CH2": 2, "CH3": 3}
+_ON_OFF = {"ON": True, "OFF": False}
+
+
+class SiglentSPD3303XTwin(ScpiTwin):
+    """Options: model (SPD3303X or SPD3303X-E; default SPD3303X), channel (1 or 2: the
+    output wired to the DUT)."""
+
+    def __init__(self, world: Any, *, model: str = "SPD3303X", channel: int = 1) -> None:
+        spans = wired_spans(type(self).__name__, PROGRAMMING_RANGES, model, channel)
+        super().__init__()
+        self.world = world
+        self.outputs = Outputs(world, spans, wired=channel)
+        self.idn = f"Siglent Technologies,{model},SPD3XAAA000001,1.01.01.02.05,V3.0"
+        self._prefix: int | None = None  # the channel a CHn: prefix names, while it runs
+        self.reset()
+
+    def reset(self) -> None:
+        """The power-on state (the instrument has no *RST)."""
+        self.outputs.reset()
+        self.fixed_on = False  # CH3, the fixed output
+        self.selected = 1
+
+    def write(self, message: str) -> None:
+        """A CHn: prefix addresses VOLTage/CURRent of that channel; anywhere else it is unknown."""
+        prefix = _PREFIX.match(message)
+        rest = message[prefix.end():] if prefix else ""
+        if prefix is None or rest.partition(" ")[0].rstrip("?").upper() not in _PREFIXABLE:
+            super().write(message)
+            return
+        self._prefix = int(prefix[1])
+        try:
+            super().write(rest)
+        finally:
+            self._prefix = None
+
+    def push_error(self, code: int, message: str) -> None:
+        if len(self._errors) >= 20:
+            self._errors[-1] = "-350  Queue overflow"
+        else:
+            self._errors.append(f"{code}  {message}")
+
+    def _target(self) -> int:
+        return self._prefix or self.selected
+
+    def _named(self, args: str) -> int:
+        parts = expect_args(args, 0, 1)
+        return choice(parts[0], _PROGRAMMABLE) if parts else self.selected
+
+    @scpi("*RST", "*CLS", "*OPC?", "SYSTem:ERRor:NEXT?")
+    def _absent(self, args: str) -> None:
+        raise ScpiError(-113, "Undefined header")
+
+    @scpi("SYSTem:ERRor?")
+    def _siglent_error(self, args: str) -> str:
+        expect_args(args, 0)
+        return self._errors.popleft() if self._errors else NO_ERROR
+
+    @scpi("VOLTage")
+    def _set_voltage(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        ch = self._target()
+        self.outputs.program(ch, number(arg, 0.0, self.outputs.spans[ch].vmax), self.outputs.amps[ch])
+
+    @scpi("CURRent")
+    def _set_current(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        ch = self._target()
+        self.outputs.program(ch, self.outputs.volts[ch], number(arg, 0.0, self.outputs.spans[ch].imax))
+
+    @scpi("VOLTage?")
+    def _get_voltage(self, args: str) -> str:
+        expect_args(args, 0)
+        return f"{self.outputs.volts[self._target()]:.3f}"
+
+    @scpi("CURRent?")
+    def _get_current(self, args: str) -> str:
+        expect_args(args, 0)
+        return f"{self.outputs.amps[self._target()]:.3f}"
+
+    @scpi("OUTPut")
+    def _set_output(self, args: str) -> None:
+        name, state = expect_args(args, 2)
+        ch, on = choice(name, _SWITCHABLE), choice(state, _ON_OFF)
+        if ch == 3:
+            self.fixed_on = on
+        else:
+            self.outputs.switch(ch, on)
+
+    @scpi("MEASure:VOLTage?")
+    def _measure_voltage(self, args: str) -> str:
+        return f"{self.outputs.reading(self._named(args))[0]:.3f}"
+
+    @scpi("MEASure:CURRent?")
+    def _measure_current(self, args: str) -> str:
+        return f"{self.outputs.reading(self._named(args))[1]:.3f}"
+
+    @scpi("SYSTem:STATus?")
+    def _status(self, args: str) -> str:
+        expect_args(args, 0)
+        status = STATUS_INDEPENDENT
+        for ch, bit in STATUS_OUTPUT_BIT.items():
+            if self.outputs.on[ch]:
+                status |= 1 << bit
+            if self.outputs.constant_current(ch):
+                status |= 1 << (ch - 1)
+        return f"0x{status:04X}"
+
+    @scpi("INSTrument")
+    def _select(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        self.selected = choice(arg, _PROGRAMMABLE)
+
+    @scpi("INSTrument?")
+    def _selected(self, args: str) -> str:
+        expect_args(args, 0)
+        return f"CH{self.selected}"

@@ -1,0 +1,122 @@
+"""Keysight E36100 driver: protocol against pyvisa-sim (keysight_e36100.yaml) and its twin."""
+from __future__ import annotations
+
+import pytest
+from driver_helpers import NO_ERROR, Recorder, visa_sim
+
+from drivers.keysight_e36100 import KeysightE36100
+from drivers.registry import open_instrument
+from drivers.roles import InstrumentError, PowerSupply, RangeError
+
+E36102A = "USB0::0x2A8D::0x1802::MY56000001::INSTR"
+E36106B = "TCPIP::192.168.1.41::INSTR"
+
+
+def supply_at(resource: str, **options: object) -> tuple[KeysightE36100, Recorder]:
+    transport = visa_sim("keysight_e36100", resource)
+    return KeysightE36100(transport, **options), transport
+
+
+def test_identify_returns_the_idn_and_learns_the_model() -> None:
+    supply, _ = supply_at(E36102A)
+    assert supply.identify() == "Keysight Technologies,E36102A,MY56000001,1.0.3-1.0.1-1.00"
+    assert supply.model == "E36102A"
+
+
+def test_configure_is_one_apply_that_leaves_the_output_alone() -> None:
+    supply, wire = supply_at(E36102A, model="E36102A")
+    supply.configure(5.0, 3.0)
+    supply.configure(6.18, 5.15)  # the top of the E36102A's programming range
+    assert wire.sent == ["APPL 5,3", "APPL 6.18,5.15"]
+    assert wire.query("SYST:ERR?") == NO_ERROR
+
+
+def test_output_is_switched_and_read_back_and_an_offset_is_no_current() -> None:
+    supply, wire = supply_at(E36102A, model="E36102A")
+    supply.set_output(True)
+    assert supply.output_on() is True
+    assert supply.measure() == (5.0003, 0.0)  # the reply was -0.2 mA: offset noise
+    supply.set_output(False)
+    assert wire.sent == ["OUTP ON", "OUTP?", "MEAS:VOLT?", "MEAS:CURR?", "OUTP OFF"]
+    assert wire.query("SYST:ERR?") == NO_ERROR
+
+
+@pytest.mark.parametrize(("voltage", "current", "shown"), [
+    (6.2, 1.0, "voltage 6.2 V is outside the E36102A range 0..6.18 V"),
+    (5.0, 5.2, "current limit 5.2 A is outside the E36102A range 0..5.15 A"),
+    (-0.5, 1.0, "voltage -0.5 V is outside"),
+    (float("nan"), 1.0, "voltage nan V is outside"),
+])
+def test_out_of_range_settings_are_refused_before_anything_is_sent(
+        voltage: float, current: float, shown: str) -> None:
+    supply, wire = supply_at(E36102A, model="E36102A")
+    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
+        supply.configure(voltage, current)
+    assert wire.sent == []
+
+
+def test_ranges_follow_the_model_the_instrument_reports() -> None:
+    supply, wire = supply_at(E36106B)
+    supply.configure(100.0, 0.4)  # an E36106B gives 100 V, and only 0.4 A
+    with pytest.raises(RangeError, match="0..0.412 A"):
+        supply.configure(5.0, 3.0)
+    assert wire.sent == ["*IDN?", "APPL 100,0.4"]
+    assert wire.query("SYST:ERR?") == NO_ERROR
+
+
+def test_another_instrument_is_rejected_by_name() -> None:
+    supply, _ = supply_at("USB0::0x2A8D::0x1102::MY59000001::INSTR")
+    with pytest.raises(InstrumentError, match="is a Keysight Technologies E36312A, not one of "
+                                              "the KeysightE36100 models"):
+        supply.identify()
+
+
+def test_a_model_the_station_did_not_expect_is_rejected() -> None:
+    supply, _ = supply_at(E36106B, model="E36102A")
+    with pytest.raises(InstrumentError, match="is a E36106B; the station expects a E36102A"):
+        supply.identify()
+
+
+@pytest.mark.parametrize(("resource", "call", "shown"), [
+    ("MY56000666", "measure", r"'MEAS:VOLT\?' answered '\+5.0#03E\+00': not a number"),
+    ("MY56000666", "output_on", r"'OUTP\?' answered '2': not a boolean"),
+    ("MY56000667", "measure", r"'MEAS:CURR\?' answered '\+3.00000000E\+00': outside"),
+])
+def test_a_garbled_or_implausible_reply_names_the_command_and_the_reply(
+        resource: str, call: str, shown: str) -> None:
+    supply, _ = supply_at(f"USB0::0x2A8D::0x1802::{resource}::INSTR", model="E36103A")
+    with pytest.raises(InstrumentError, match=shown):
+        getattr(supply, call)()
+
+
+# --- against the twin (sim://) ----------------------------------------------------------
+
+def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None:
+    supply = open_instrument("keysight-e36100", "sim://supply", world=cell_world, model="E36103A")
+    assert isinstance(supply, PowerSupply)
+    assert supply.identify().startswith("Keysight Technologies,E36103A,")
+    supply.configure(4.2, 1.0)
+    supply.set_output(True)
+    assert supply.output_on() is True
+    volts, amps = supply.measure()
+    assert 0.0 < amps <= 1.0 + 1e-9 and volts <= 4.2 + 1e-9
+    supply.set_output(False)
+    assert supply.output_on() is False
+    assert not cell_world.supply_output_on  # type: ignore[attr-defined]
+    supply.close()
+    assert supply.transport.query("SYST:ERR?") == NO_ERROR
+
+
+@pytest.mark.parametrize(("command", "error"), [
+    ("APPL 7,1", '-222,"Data out of range"'),
+    ("APPL 5,5.2", '-222,"Data out of range"'),
+    ("APPL", '-109,"Missing parameter"'),
+    ("OUTP MAYBE", '-224,"Illegal parameter value"'),
+    ("MEAS:VOLT? (@1)", '-108,"Parameter not allowed"'),  # one output: no channel list
+    ("MEAS:RES?", '-113,"Undefined header"'),
+])
+def test_the_twin_queues_the_error_a_real_supply_would(cell_world: object, command: str,
+                                                       error: str) -> None:
+    supply = open_instrument("keysight-e36100", "sim://supply", world=cell_world)
+    supply.transport.write(command)
+    assert supply.transport.query("SYST:ERR?") == error

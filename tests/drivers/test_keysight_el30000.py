@@ -1,0 +1,131 @@
+"""Keysight EL30000 driver: protocol against pyvisa-sim (keysight_el30000.yaml) and against its
+twin; every channel-specific command names the station's input with a channel list."""
+from __future__ import annotations
+
+import pytest
+from driver_helpers import NO_ERROR, Recorder, visa_sim
+
+from drivers.keysight_el30000 import KeysightEL30000
+from drivers.registry import open_instrument
+from drivers.roles import ElectronicLoad, InstrumentError, RangeError
+
+EL34243A = "USB0::0x2A8D::0x3902::MY60000001::INSTR"
+EL34143A = "TCPIP0::192.168.1.32::5025::SOCKET"
+
+
+def load_at(resource: str, **options: object) -> tuple[KeysightEL30000, Recorder]:
+    transport = visa_sim("keysight_el30000", resource)
+    return KeysightEL30000(transport, **options), transport
+
+
+@pytest.mark.parametrize(("mode", "level", "level_command", "function"), [
+    ("CC", 1.5, "CURR 1.5,(@2)", "MODE CURR,(@2)"),
+    ("CV", 4.2, "VOLT 4.2,(@2)", "MODE VOLT,(@2)"),
+    ("CR", 8.25, "RES 8.25,(@2)", "MODE RES,(@2)"),
+    ("CP", 12.5, "POW 12.5,(@2)", "MODE POW,(@2)"),
+])
+def test_each_mode_writes_its_level_then_its_mode_on_the_stations_input(
+        mode: str, level: float, level_command: str, function: str) -> None:
+    load, wire = load_at(EL34243A, channel=2, model="EL34243A")
+    load.set_mode(mode, level)  # type: ignore[arg-type]
+    assert wire.sent == [level_command, function]
+    assert wire.query("SYST:ERR?") == NO_ERROR
+
+
+def test_input_measure_and_readback_name_the_input() -> None:
+    load, wire = load_at(EL34243A, channel=2, model="EL34243A")
+    load.set_input(True)
+    load.set_input(False)
+    assert load.input_on() is True
+    assert load.measure() == (4.98765, 1.50012)
+    assert wire.sent == ["INP ON,(@2)", "INP OFF,(@2)", "INP? (@2)", "MEAS:VOLT? (@2)",
+                         "MEAS:CURR? (@2)"]
+    assert wire.query("SYST:ERR?") == NO_ERROR
+
+
+def test_ranges_are_per_input_and_follow_the_model_reported() -> None:
+    dual, dual_wire = load_at(EL34243A)
+    dual.set_mode("CC", 55.0)
+    assert dual_wire.sent == ["*IDN?", "CURR 55,(@1)", "MODE CURR,(@1)"]
+    with pytest.raises(RangeError, match="CP power 340 W is outside the EL34243A input 1 "
+                                         r"range 0\.\.300 W"):
+        dual.set_mode("CP", 340.0)  # 300 W per input on the dual load...
+    single, single_wire = load_at(EL34143A)
+    single.set_mode("CP", 340.0)  # ...350 W on the single one
+    assert single_wire.sent == ["*IDN?", "POW 340,(@1)", "MODE POW,(@1)"]
+
+
+@pytest.mark.parametrize(("mode", "level", "shown"), [
+    ("CC", 61.0, "CC current 61 A is outside the EL34243A input 1 range 0..60 A"),
+    ("CV", 151.0, "CV voltage 151 V is outside the EL34243A input 1 range 0..150 V"),
+    ("CR", 0.04, "CR resistance 0.04 ohm is outside the EL34243A input 1 range 0.05..4000 ohm"),
+])
+def test_out_of_range_levels_are_refused_before_anything_is_sent(mode: str, level: float,
+                                                                 shown: str) -> None:
+    load, wire = load_at(EL34243A, model="EL34243A")
+    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
+        load.set_mode(mode, level)  # type: ignore[arg-type]
+    assert wire.sent == []
+
+
+def test_a_second_input_is_refused_on_the_single_input_model() -> None:
+    with pytest.raises(ValueError, match="the EL34143A has one input; channel 2"):
+        load_at(EL34143A, channel=2, model="EL34143A")
+    load, _ = load_at(EL34143A, channel=2)
+    with pytest.raises(InstrumentError, match="is an EL34143A, which has one input; channel 2"):
+        load.identify()
+    with pytest.raises(ValueError, match="channel 3 is not 1 or 2"):
+        load_at(EL34243A, channel=3)
+
+
+def test_another_keysight_instrument_is_rejected_by_name() -> None:
+    load, _ = load_at("USB0::0x2A8D::0x1102::MY00000001::INSTR")
+    with pytest.raises(InstrumentError, match="is a Keysight Technologies E36312A, not one of"):
+        load.identify()
+
+
+def test_garbled_and_overload_replies_name_the_command_and_the_reply() -> None:
+    load, _ = load_at(EL34143A, model="EL34143A")
+    with pytest.raises(InstrumentError, match=r"'MEAS:CURR\? \(@1\)' answered '\+9.90000000E\+37'"):
+        load.measure()
+    with pytest.raises(InstrumentError, match=r"'INP\? \(@1\)' answered 'ON,OFF': not a boolean"):
+        load.input_on()
+
+
+# --- against the twin (sim://) --------------------------------------------------------------
+
+def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None:
+    load = open_instrument("keysight-el30000", "sim://load", world=cell_world, channel=2)
+    assert isinstance(load, ElectronicLoad)
+    assert load.identify().startswith("Keysight Technologies,EL34243A,")
+    for mode, level in (("CC", 1.0), ("CV", 3.9), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5)):
+        load.set_mode(mode, level)  # type: ignore[arg-type]
+        load.set_input(True)
+        assert load.input_on() is True
+        assert load.measure()[1] > 0.1
+        load.set_input(False)
+        assert load.input_on() is False
+    load.close()
+    assert load.transport.query("SYST:ERR?") == '+0,"No error"'
+
+
+def test_only_the_wired_input_sinks_from_the_dut(cell_world: object) -> None:
+    load = open_instrument("keysight-el30000", "sim://load", world=cell_world, channel=2)
+    load.transport.write("CURR 1,(@1:2)")
+    load.transport.write("INP ON,(@1,2)")
+    assert load.transport.query("MEAS:CURR? (@1,2)") == "+0.00000000E+00,+1.00000000E+00"
+    assert load.transport.query("INP? (@1:2)") == "1,1"
+
+
+@pytest.mark.parametrize(("command", "error"), [
+    ("CURRE 1,(@1)", '-113,"Undefined header"'),
+    ("CURR 61,(@1)", '-222,"Data out of range"'),
+    ("INP ON,(@3)", '-224,"Illegal parameter value"'),
+    ("MODE AMPS,(@1)", '-224,"Illegal parameter value"'),
+])
+def test_the_twin_queues_the_error_a_real_load_would(cell_world: object, command: str,
+                                                     error: str) -> None:
+    load = open_instrument("keysight-el30000", "sim://load", world=cell_world)
+    load.transport.write(command)
+    assert load.transport.query("SYST:ERR?") == error
+    assert load.transport.query("SYST:ERR?") == '+0,"No error"'

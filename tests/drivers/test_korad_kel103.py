@@ -1,0 +1,164 @@
+"""Korad KEL103 driver: protocol against pyvisa-sim (korad_kel103.yaml, a serial line) and
+against its twin. The device has no error queue and stays silent on what it does not
+understand, so replies are parsed strictly, levels are read back, commands are paced."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from driver_helpers import Recorder, visa_sim
+
+import drivers.pacing
+from drivers.korad_kel103 import KoradKEL103
+from drivers.registry import open_instrument
+from drivers.roles import ElectronicLoad, InstrumentError, RangeError
+
+KEL103 = "ASRL1::INSTR"
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """A simulated clock for the pacing (the waits it asked for): tests never sleep."""
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(drivers.pacing, "monotonic", lambda: now[0])
+    monkeypatch.setattr(drivers.pacing, "sleep", sleep)
+    yield waits
+
+
+def load_at(resource: str, **options: object) -> tuple[KoradKEL103, Recorder]:
+    transport = visa_sim("korad_kel103", resource)
+    return KoradKEL103(transport, **options), transport
+
+
+def test_identify_finds_the_model_whatever_the_brand() -> None:
+    korad, _ = load_at(KEL103)
+    assert korad.identify() == "KORAD-KEL103 V3.30 SN:00000001"
+    assert korad.model == "KEL103"
+    rnd, _ = load_at("ASRL3::INSTR")
+    rnd.identify()
+    assert rnd.model == "KEL102"
+
+
+@pytest.mark.parametrize(("mode", "level", "sent"), [
+    ("CC", 1.5, [":CURR 1.5000A", ":FUNC CC", ":CURR?"]),
+    ("CV", 4.2, [":VOLT 4.2000V", ":FUNC CV", ":VOLT?"]),
+    ("CR", 8.25, [":RES 8.2500OHM", ":FUNC CR", ":RES?"]),
+    ("CP", 12.5, [":POW 12.5000W", ":FUNC CW", ":POW?"]),
+])
+def test_each_mode_writes_its_level_with_unit_then_its_function_and_reads_it_back(
+        mode: str, level: float, sent: list[str]) -> None:
+    load, wire = load_at(KEL103, model="KEL103")
+    load.set_mode(mode, level)  # type: ignore[arg-type]
+    assert wire.sent == sent
+
+
+def test_a_level_clipped_by_the_front_panel_limit_is_an_instrument_error() -> None:
+    load, _ = load_at("ASRL2::INSTR", model="KEL103")
+    with pytest.raises(InstrumentError, match="CC current set to 20 A reads back 10 A: clipped"):
+        load.set_mode("CC", 20.0)
+
+
+def test_input_on_off_its_state_and_measure_parse_the_units() -> None:
+    load, wire = load_at(KEL103, model="KEL103")
+    load.set_input(True)
+    load.set_input(False)
+    assert load.input_on() is True
+    assert load.measure() == (12.0, 1.5001)
+    assert wire.sent == [":INP ON", ":INP OFF", ":INP?", ":MEAS:VOLT?", ":MEAS:CURR?"]
+
+
+def test_commands_on_a_real_line_are_paced_50_ms_apart(clock: list[float]) -> None:
+    load, _ = load_at(KEL103, model="KEL103")
+    load.set_input(True)
+    load.set_input(False)
+    load.measure()
+    assert clock == [pytest.approx(0.05)] * 3  # before each command but the first
+
+
+def test_the_simulated_twin_is_not_paced(cell_world: object, clock: list[float]) -> None:
+    load = open_instrument("korad-kel103", "sim://load", world=cell_world)
+    load.set_input(True)
+    load.measure()
+    assert clock == []
+
+
+@pytest.mark.parametrize(("resource", "error"), [
+    ("ASRL4::INSTR", r"':MEAS:VOLT\?' answered '12.000': not a number in V"),
+    ("ASRL5::INSTR", r"':MEAS:CURR\?' answered '1.5001V': not a number in A"),
+])
+def test_garbled_or_unit_bearing_replies_name_the_command_and_the_reply(resource: str,
+                                                                        error: str) -> None:
+    load, _ = load_at(resource, model="KEL103")
+    with pytest.raises(InstrumentError, match=error):
+        load.measure()
+
+
+def test_a_garbled_input_state_is_an_instrument_error() -> None:
+    load, _ = load_at("ASRL4::INSTR", model="KEL103")
+    with pytest.raises(InstrumentError, match=r"':INP\?' answered 'OM': not a boolean"):
+        load.input_on()
+
+
+@pytest.mark.parametrize(("model", "mode", "level", "shown"), [
+    ("KEL103", "CC", 31.0, "CC current 31 A is outside the KEL103 range 0..30 A"),
+    ("KEL103", "CV", 121.0, "CV voltage 121 V is outside the KEL103 range 0..120 V"),
+    ("KEL102", "CP", 200.0, "CP power 200 W is outside the KEL102 range 0..150 W"),
+    ("KEL103", "CR", 0.5, "CR resistance 0.5 ohm is outside the KEL103 range 1..1000 ohm"),
+])
+def test_out_of_range_levels_are_refused_before_anything_is_sent(model: str, mode: str,
+                                                                 level: float, shown: str) -> None:
+    load, wire = load_at(KEL103, model=model)
+    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
+        load.set_mode(mode, level)  # type: ignore[arg-type]
+    assert wire.sent == []
+
+
+def test_another_korad_instrument_or_model_is_rejected_by_name() -> None:
+    supply, _ = load_at("ASRL6::INSTR")
+    with pytest.raises(InstrumentError, match="answered 'KORAD KA3005P V5.8 SN:03379314': not a "
+                                              "Korad KEL102 or KEL103"):
+        supply.identify()
+    small, _ = load_at("ASRL3::INSTR", model="KEL103")
+    with pytest.raises(InstrumentError, match="is a KEL102; the station expects a KEL103"):
+        small.identify()
+
+
+# --- against the twin (sim://): no error queue, so what it dropped is checked instead --------
+
+def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None:
+    load = open_instrument("korad-kel103", "sim://load", world=cell_world, model="KEL103")
+    assert isinstance(load, ElectronicLoad)
+    assert load.identify().startswith("KORAD-KEL103 ")
+    for mode, level in (("CC", 1.0), ("CV", 3.9), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5)):
+        load.set_mode(mode, level)  # type: ignore[arg-type]
+        load.set_input(True)
+        assert load.input_on() is True
+        assert load.measure()[1] > 0.1
+        load.set_input(False)
+        assert load.input_on() is False
+    load.close()
+    assert load.transport.twin.rejected == []
+
+
+def test_the_twin_stays_silent_on_what_it_does_not_understand(cell_world: object) -> None:
+    load = open_instrument("korad-kel103", "sim://load", world=cell_world)
+    for query in ("SYST:ERR?", ":MEAS:VOLTS?", "*OPC?"):
+        with pytest.raises(InstrumentError, match="no reply to .* \\(timeout\\)"):
+            load.transport.query(query)
+    load.transport.write(":CURR 2")  # no unit: dropped, the level stays
+    assert load.transport.query(":CURR?") == "0.0000A"
+    assert load.transport.query("*IDN?").startswith("KORAD-KEL103")  # still in step
+
+
+def test_the_twin_clips_a_level_to_the_front_panel_limit_and_the_driver_notices(
+        cell_world: object) -> None:
+    load = open_instrument("korad-kel103", "sim://load", world=cell_world)
+    load.transport.write(":CURR:UPP 2A")
+    with pytest.raises(InstrumentError, match="set to 3 A reads back 2 A: clipped"):
+        load.set_mode("CC", 3.0)

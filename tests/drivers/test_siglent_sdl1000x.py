@@ -1,0 +1,180 @@
+"""Siglent SDL1000X driver: protocol against pyvisa-sim (siglent_sdl1000x.yaml) and against its
+twin. The sequence all SCPI loads share (drivers/loads.py) is pinned here once."""
+from __future__ import annotations
+
+import pytest
+from driver_helpers import Recorder, visa_sim
+
+from drivers.registry import open_instrument
+from drivers.roles import ElectronicLoad, InstrumentError, RangeError
+from drivers.siglent_sdl1000x import SiglentSDL1000X
+
+SDL1020XE = "USB0::0xF4EC::0x1621::SDL13GCX5R0001::INSTR"
+SDL1030X = "TCPIP0::192.168.1.31::5025::SOCKET"
+GARBLED = "USB0::0xF4EC::0x1621::SDL13GCX5R0666::INSTR"
+NO_ERROR = '0,"No error"'
+
+
+def load_at(resource: str, **options: object) -> tuple[SiglentSDL1000X, Recorder]:
+    transport = visa_sim("siglent_sdl1000x", resource)
+    return SiglentSDL1000X(transport, **options), transport
+
+
+def test_identify_returns_the_idn_and_learns_the_model() -> None:
+    load, _ = load_at(SDL1020XE)
+    assert load.identify() == "Siglent Technologies,SDL1020X-E,SDL13GCX5R0001,1.1.1.21"
+    assert load.model == "SDL1020X-E"
+
+
+def test_level_goes_before_the_function_and_the_function_only_when_it_changes() -> None:
+    load, wire = load_at(SDL1020XE, model="SDL1020X-E")
+    load.set_mode("CC", 1.5)
+    load.set_mode("CC", 2.0)
+    load.set_mode("CV", 4.2)
+    assert wire.sent == [":SOUR:CURR:LEV:IMM 1.5", ":SOUR:FUNC CURRENT", ":SOUR:CURR:LEV:IMM 2",
+                         ":SOUR:VOLT:LEV:IMM 4.2", ":SOUR:FUNC VOLTAGE"]
+    assert wire.query("SYST:ERR?") == NO_ERROR
+
+
+@pytest.mark.parametrize(("mode", "level", "level_command", "function"), [
+    ("CC", 1.5, ":SOUR:CURR:LEV:IMM 1.5", ":SOUR:FUNC CURRENT"),
+    ("CV", 4.2, ":SOUR:VOLT:LEV:IMM 4.2", ":SOUR:FUNC VOLTAGE"),
+    ("CR", 8.25, ":SOUR:RES:LEV:IMM 8.25", ":SOUR:FUNC RESISTANCE"),
+    ("CP", 12.5, ":SOUR:POW:LEV:IMM 12.5", ":SOUR:FUNC POWER"),
+])
+def test_each_mode_writes_its_level_and_the_long_function_name(
+        mode: str, level: float, level_command: str, function: str) -> None:
+    load, wire = load_at(SDL1020XE, model="SDL1020X-E")
+    load.set_mode(mode, level)  # type: ignore[arg-type]
+    assert wire.sent == [level_command, function]
+    assert wire.query("SYST:ERR?") == NO_ERROR
+
+
+def test_a_new_session_resends_the_function() -> None:
+    load, wire = load_at(SDL1020XE, model="SDL1020X-E")
+    load.set_mode("CC", 2.0)
+    load.identify()  # the front panel may have changed the function since
+    load.set_mode("CC", 2.0)
+    assert wire.sent.count(":SOUR:FUNC CURRENT") == 2
+
+
+def test_input_on_off_and_its_state_read_back() -> None:
+    load, wire = load_at(SDL1020XE)
+    load.set_input(True)
+    load.set_input(False)
+    assert load.input_on() is True
+    assert wire.sent == [":SOUR:INP:STAT ON", ":SOUR:INP:STAT OFF", ":SOUR:INP:STAT?"]
+    assert wire.query("SYST:ERR?") == NO_ERROR
+
+
+def test_measure_returns_volts_and_amps() -> None:
+    load, wire = load_at(SDL1020XE, model="SDL1020X-E")
+    assert load.measure() == (4.98765, 1.50012)
+    assert wire.sent == ["MEAS:VOLT?", "MEAS:CURR?"]
+
+
+def test_a_tiny_negative_current_reads_as_zero() -> None:
+    load, _ = load_at(SDL1030X, model="SDL1030X")
+    assert load.measure() == (12.0, 0.0)
+
+
+@pytest.mark.parametrize(("mode", "level", "shown"), [
+    ("CC", 30.5, "CC current 30.5 A is outside the SDL1020X-E range 0..30 A"),
+    ("CV", -1.0, "CV voltage -1 V is outside the SDL1020X-E range 0..150 V"),
+    ("CR", 0.01, "CR resistance 0.01 ohm is outside the SDL1020X-E range 0.03..10000 ohm"),
+    ("CP", 250.0, "CP power 250 W is outside the SDL1020X-E range 0..200 W"),
+    ("CC", float("nan"), "CC current nan A"),
+])
+def test_out_of_range_levels_are_refused_before_anything_is_sent(mode: str, level: float,
+                                                                 shown: str) -> None:
+    load, wire = load_at(SDL1020XE, model="SDL1020X-E")
+    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
+        load.set_mode(mode, level)  # type: ignore[arg-type]
+    assert wire.sent == []
+
+
+def test_ranges_follow_the_model_the_instrument_reports() -> None:
+    big, big_wire = load_at(SDL1030X)
+    big.set_mode("CP", 250.0)  # asks *IDN? first: an SDL1030X takes 300 W
+    assert big_wire.sent == ["*IDN?", ":SOUR:POW:LEV:IMM 250", ":SOUR:FUNC POWER"]
+    small, small_wire = load_at(SDL1020XE)
+    with pytest.raises(RangeError, match="SDL1020X-E range 0..200 W"):
+        small.set_mode("CP", 250.0)
+    assert small_wire.sent == ["*IDN?"]
+
+
+def test_another_siglent_instrument_is_rejected_by_name() -> None:
+    load, _ = load_at("USB0::0xF4EC::0x1301::SDM35HBQ1R0003::INSTR")
+    with pytest.raises(InstrumentError, match="is a Siglent Technologies SDM3055, not one of"):
+        load.identify()
+
+
+def test_another_sdl_than_the_station_expects_is_rejected() -> None:
+    load, _ = load_at(SDL1020XE, model="SDL1030X")
+    with pytest.raises(InstrumentError, match="is a SDL1020X-E; the station expects a SDL1030X"):
+        load.identify()
+
+
+def test_garbled_replies_name_the_command_and_the_reply() -> None:
+    load, _ = load_at(GARBLED, model="SDL1020X")
+    with pytest.raises(InstrumentError, match=r"'MEAS:VOLT\?' answered '4.98 V': not a number"):
+        load.measure()
+    with pytest.raises(InstrumentError, match=r"':SOUR:INP:STAT\?' answered 'maybe'"):
+        load.input_on()
+
+
+def test_an_overload_reply_is_not_taken_for_a_current() -> None:
+    load, _ = load_at("USB0::0xF4EC::0x1621::SDL13GCX5R0777::INSTR", model="SDL1020X")
+    with pytest.raises(InstrumentError, match=r"'MEAS:CURR\?' answered '9.9E37': outside"):
+        load.measure()
+
+
+def test_bad_options_are_refused_at_construction() -> None:
+    wire = visa_sim("siglent_sdl1000x", SDL1020XE)
+    with pytest.raises(ValueError, match="model 'SDL1040X'"):
+        SiglentSDL1000X(wire, model="SDL1040X")
+    with pytest.raises(ValueError, match="load mode 'CX'"):
+        SiglentSDL1000X(wire, model="SDL1020X").set_mode("CX", 1.0)  # type: ignore[arg-type]
+    assert wire.sent == []
+
+
+# --- against the twin (sim://): the twin is strict, so any stray command shows up --------
+
+def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None:
+    load = open_instrument("siglent-sdl1000x", "sim://load", world=cell_world, model="SDL1030X")
+    assert isinstance(load, ElectronicLoad)
+    assert load.identify().startswith("Siglent Technologies,SDL1030X,")
+    for mode, level in (("CC", 1.0), ("CV", 3.9), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5)):
+        load.set_mode(mode, level)  # type: ignore[arg-type]
+        load.set_input(True)
+        assert load.input_on() is True
+        load.measure()
+        load.set_input(False)
+        assert load.input_on() is False
+    load.close()
+    assert load.transport.query("SYST:ERR?") == '+0,"No error"'
+
+
+def test_the_twin_sinks_what_the_driver_asks(cell_world: object) -> None:
+    load = open_instrument("siglent-sdl1000x", "sim://load", world=cell_world)
+    load.set_mode("CC", 1.0)
+    load.set_input(True)
+    volts, amps = load.measure()
+    assert amps == pytest.approx(1.0)
+    assert 2.5 < volts < 4.3
+    load.set_input(False)
+    assert load.measure()[1] == 0.0
+
+
+@pytest.mark.parametrize(("command", "error"), [
+    (":SOUR:CURRE 1", '-113,"Undefined header"'),
+    (":SOUR:CURR:LEV:IMM 31", '-222,"Data out of range"'),
+    (":SOUR:FUNC LED", '-224,"Illegal parameter value"'),
+    (":SOUR:INP:STAT", '-109,"Missing parameter"'),
+])
+def test_the_twin_queues_the_error_a_real_load_would(cell_world: object, command: str,
+                                                     error: str) -> None:
+    load = open_instrument("siglent-sdl1000x", "sim://load", world=cell_world)
+    load.transport.write(command)
+    assert load.transport.query("SYST:ERR?") == error
+    assert load.transport.query("SYST:ERR?") == '+0,"No error"'
