@@ -37,6 +37,8 @@ class RunState:
     paused_s: float = 0.0
     step_ended: bool = False
     prev: list[float] | None = None  # the last sample integrated: (t, I in, I out, P in, P out)
+    cycles: dict[str, Any] | None = None  # the CycleBook
+    stopped: dict[str, int] = field(default_factory=dict)  # loops ended by stop_if: instance -> passes
 
     def totals(self) -> tuple[Totals | None, Totals | None, dict[str, Totals]]:
         """(current step, run, named steps) as live Totals."""

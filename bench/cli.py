@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from bench.cli_instruments import instruments_app
+from bench.cli_lot import lot
 from bench.cli_sim import sim_app
 from bench.console import console as _console
 
@@ -15,6 +16,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(sim_app, name="sim")
+app.command("lot")(lot)
 
 EXIT = {"PASS": 0, "FAIL": 1, "ABORTED": 3, "ERROR": 4}
 EXIT_INVALID = 2

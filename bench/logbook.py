@@ -25,6 +25,11 @@ BASE_COLUMNS = (
     ("Output Voltage / V", "%.5f"), ("Output Current / A", "%.5f"),
 )
 FLUSH_INTERVAL = 1.0
+CYCLE_COLUMNS = (
+    ("Cycle Count / 1", "%d"), ("Test Time / s", "%.3f"), ("Charging Capacity / Ah", "%.6f"),
+    ("Discharging Capacity / Ah", "%.6f"), ("Charging Energy / Wh", "%.6f"), ("Discharging Energy / Wh", "%.6f"),
+    ("Coulombic Efficiency / %", "%.4f"), ("Energy Efficiency / %", "%.4f"), ("Max Temperature / degC", "%.3f"),
+)
 
 
 def new_run_folder(log_dir: Path, profile_stem: str, serial: str | None, now: dt.datetime) -> Path:
@@ -80,6 +85,15 @@ class Logbook:
         with self._lock:
             self._events.write(json.dumps(record, default=str) + "\n")
             self._events.flush()
+
+    def cycle(self, values: tuple[Any, ...]) -> None:
+        """One row of cycles.csv: a cycle that has just completed."""
+        path = self.folder / "cycles.csv"
+        new = not path.exists()
+        with open(path, "a", encoding="utf-8", newline="") as fh:
+            if new:
+                fh.write(",".join(name for name, _ in CYCLE_COLUMNS) + "\n")
+            fh.write(",".join(fmt for _, fmt in CYCLE_COLUMNS) % values + "\n")
 
     def flush(self) -> None:
         self._samples.flush()

@@ -12,30 +12,45 @@ from bench.errors import InputError
 
 
 class Totals:
-    """Running aggregates over one scope (run, cycle or step): flat memory, SI floats."""
+    """Running aggregates over one scope (run, cycle or step): flat memory, SI floats.
 
-    __slots__ = ("start", "end", "q_in", "q_out", "e_in", "e_out", "t_max", "t_start", "v_end")
+    Fed the live Readings (anything with temps, voltage, i_in and i_out) once per sample.
+    """
 
-    def __init__(self, start: float, temps: dict[str, float]) -> None:
+    __slots__ = ("start", "end", "q_in", "q_out", "e_in", "e_out", "t_max", "t_min", "t_start", "v_before",
+                 "v_first", "v_end", "i_in_max", "i_out_max", "i_in_end", "i_out_end")
+
+    def __init__(self, start: float, readings: object, v_before: float = float("nan")) -> None:
+        r = readings
         self.start = self.end = start
         self.q_in = self.q_out = self.e_in = self.e_out = 0.0
-        self.t_start = dict(temps)
-        self.t_max = dict(temps)
-        self.v_end = float("nan")
+        self.t_start = dict(r.temps)  # type: ignore[attr-defined]
+        self.t_max = dict(r.temps)  # type: ignore[attr-defined]
+        self.t_min = dict(r.temps)  # type: ignore[attr-defined]
+        self.v_before = v_before  # the voltage just before the scope (a pulse's rest voltage)
+        self.v_first = self.v_end = r.voltage  # type: ignore[attr-defined]
+        self.i_in_max = self.i_in_end = r.i_in  # type: ignore[attr-defined]
+        self.i_out_max = self.i_out_end = r.i_out  # type: ignore[attr-defined]
 
-    def add(self, now: float, dq_in: float, dq_out: float, de_in: float, de_out: float,
-            temps: dict[str, float], voltage: float) -> None:
+    def add(self, now: float, dq_in: float, dq_out: float, de_in: float, de_out: float, r: object) -> None:
         self.end = now
         self.q_in += dq_in
         self.q_out += dq_out
         self.e_in += de_in
         self.e_out += de_out
-        self.v_end = voltage
-        t_max, t_start = self.t_max, self.t_start
-        for name, value in temps.items():
-            best = t_max[name]
-            if value > best or best != best:  # a channel that faulted so far (NaN) takes its first reading
+        self.v_end = r.voltage  # type: ignore[attr-defined]
+        i_in, i_out = r.i_in, r.i_out  # type: ignore[attr-defined]
+        self.i_in_end, self.i_out_end = i_in, i_out
+        if i_in > self.i_in_max:
+            self.i_in_max = i_in
+        if i_out > self.i_out_max:
+            self.i_out_max = i_out
+        t_max, t_min, t_start = self.t_max, self.t_min, self.t_start
+        for name, value in r.temps.items():  # type: ignore[attr-defined]
+            if value > t_max[name] or t_max[name] != t_max[name]:  # NaN so far (a fault): take the reading
                 t_max[name] = value
+            if value < t_min[name] or t_min[name] != t_min[name]:
+                t_min[name] = value
             if t_start[name] != t_start[name]:
                 t_start[name] = value
 
@@ -87,11 +102,24 @@ def _max_temperature(totals: Totals, channel: str | None) -> float | None:
     return max(values) if values else None
 
 
-def _rise(totals: Totals, channel: str | None) -> float | None:
+def _largest(totals: Totals, channel: str | None, low: dict[str, float]) -> float | None:
+    """The largest of t_max - low over the channels (or the one named); NaN channels skipped."""
     names = [channel] if channel is not None else list(totals.t_max)
-    rises = [totals.t_max[n] - totals.t_start[n] for n in names if n in totals.t_max]
-    rises = [r for r in rises if r == r]
-    return max(rises) if rises else None
+    spans = [totals.t_max[n] - low[n] for n in names if n in totals.t_max]
+    spans = [s for s in spans if s == s]
+    return max(spans) if spans else None
+
+
+def _dcir(t: Totals) -> float | None:
+    """|V_end - V_before| / |I_end| on the step's side: a pulse from rest."""
+    current = max(t.i_in_end, t.i_out_end)
+    if current <= 0 or t.v_before != t.v_before:
+        return None
+    return abs(t.v_end - t.v_before) / current
+
+
+def _per_second(value: float, t: Totals) -> float | None:
+    return value / (t.end - t.start) if t.end > t.start else None
 
 
 Compute = Callable[[Totals, Ratings, "str | None"], "float | None"]
@@ -110,12 +138,28 @@ METRICS: dict[str, tuple[str, Compute, str, str | None]] = {
     "coulombic efficiency": ("ratio", lambda t, r, c: _ratio(t.q_out, t.q_in), "output charge / input charge", None),
     "max temperature": ("temperature", lambda t, r, c: _max_temperature(t, c),
                         "hottest reading (any channel, or '<channel> max temperature')", None),
-    "temperature rise": ("temperature difference", lambda t, r, c: _rise(t, c),
+    "temperature rise": ("temperature difference", lambda t, r, c: _largest(t, c, t.t_start),
                          "largest rise above the scope's first reading (or '<channel> temperature rise')", None),
+    "temperature span": ("temperature difference", lambda t, r, c: _largest(t, c, t.t_min),
+                         "largest max - min of a channel over the scope: its stability", None),
     "duration": ("time", lambda t, r, c: t.end - t.start, "time the scope lasted", None),
     "end voltage": ("voltage", lambda t, r, c: t.v_end, "voltage at the end of the scope", None),
+    "voltage decay": ("voltage rate", lambda t, r, c: _per_second(t.v_first - t.v_end, t),
+                      "(first - last voltage) / duration: the K value of a rest, positive when falling", None),
+    "dcir": ("resistance", lambda t, r, c: _dcir(t),
+             "|end voltage - voltage before the step| / end current: DC internal resistance of a pulse", None),
+    "end input current": ("current", lambda t, r, c: t.i_in_end, "supply current at the end (float current)", None),
+    "end output current": ("current", lambda t, r, c: t.i_out_end, "load current at the end", None),
+    "mean input current": ("current", lambda t, r, c: _per_second(t.q_in, t), "input charge / duration", None),
+    "mean output current": ("current", lambda t, r, c: _per_second(t.q_out, t), "output charge / duration", None),
+    "peak input current": ("current", lambda t, r, c: t.i_in_max, "highest supply current", None),
+    "peak output current": ("current", lambda t, r, c: t.i_out_max, "highest load current (e.g. the trip point)",
+                            None),
+    "capacity retention": ("ratio", lambda t, r, c: None,
+                           "discharge capacity of the step in a cycle / in the first cycle (cycle criteria)", None),
 }
-PER_CHANNEL = ("max temperature", "temperature rise")
+PER_CHANNEL = ("max temperature", "temperature rise", "temperature span")
+CYCLE_ONLY = ("capacity retention",)
 
 
 def split_metric(name: str, source: str, key: str) -> tuple[str, str | None]:
@@ -135,7 +179,7 @@ def split_metric(name: str, source: str, key: str) -> tuple[str, str | None]:
 DISPLAY: dict[str, tuple[str, float]] = {
     "capacity": ("Ah", 1 / 3600), "energy": ("Wh", 1 / 3600), "ratio": ("%", 100.0), "temperature": ("degC", 1.0),
     "temperature difference": ("K", 1.0), "time": ("s", 1.0), "voltage": ("V", 1.0), "current": ("A", 1.0),
-    "power": ("W", 1.0),
+    "power": ("W", 1.0), "resistance": ("mOhm", 1000.0), "voltage rate": ("mV/h", 3.6e6),
 }
 
 

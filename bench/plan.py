@@ -22,9 +22,9 @@ def check_against_station(profile: Profile, station: StationConfig) -> None:
             over += [("voltage", step.level, limits.max_voltage, "V"), ("current limit", step.limit,
                                                                          limits.max_current, "A")]
         elif step.mode == "CC":
-            over.append(("current", step.level, limits.max_current, "A"))
+            over.append(("current", _highest(step), limits.max_current, "A"))
         elif step.mode == "CP":
-            over.append(("power", step.level, limits.max_power, "W"))
+            over.append(("power", _highest(step), limits.max_power, "W"))
         elif step.mode == "CV":
             over.append(("voltage", step.level, limits.max_voltage, "V"))
         for what, value, limit, unit in over:
@@ -37,6 +37,11 @@ def check_against_station(profile: Profile, station: StationConfig) -> None:
         _check_channel(condition.channel, src, key, station)
     for criterion in profile.criteria:
         _check_channel(criterion.channel, src, f"{criterion.key}.metric", station)
+
+
+def _highest(step: Step) -> float:
+    """The highest level a step sets (a ramp may go down)."""
+    return step.level if step.ramp is None else max(step.level, step.ramp[0])
 
 
 def _check_channel(channel: str | None, source: str, key: str, station: StationConfig) -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Iterator, Union
 
 from bench.conditions import Condition, parse_condition
+from bench.cycles import CycleCondition, parse_stop_if
 from bench.errors import InputError
-from bench.metrics import METRICS, Ratings, split_metric
+from bench.metrics import CYCLE_ONLY, METRICS, Ratings, split_metric
 from bench.steps import Step, parse_step
 from bench.tables import list_value, need, read_toml, reject_unknown, text_value
 from bench.units import parse, parse_positive
@@ -23,7 +24,8 @@ DUT_KEYS = {"kind": None, "rated_capacity": "capacity", "nominal_voltage": "volt
             "rated_output_voltage": "voltage", "rated_output_current": "current",
             "rated_input_voltage": "voltage", "rated_input_current": "current"}
 DUT_KINDS = ("power bank", "cell")
-CRITERION_KEYS = {"name", "metric", "step", "min", "max", "marginal", "description"}
+CRITERION_KEYS = {"name", "metric", "step", "cycle", "min", "max", "marginal", "description"}
+CYCLE_SCOPES = ("each", "first", "last", "trend")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,7 @@ class Loop:
     repeat: int
     body: tuple["Item", ...]
     key: str
+    stop_if: CycleCondition | None = None
 
 
 Item = Union[Step, Loop]
@@ -51,6 +54,7 @@ class Criterion:
     marginal: float
     kind: str
     key: str
+    cycle: str | None = None  # None: the run or the named step; else each, first, last or trend
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +144,17 @@ class _StepContext:
         if not isinstance(entry, dict):
             raise InputError(self.source, key, f"expected a step (text) or a table, got {entry!r}")
         if "repeat" in entry:
-            reject_unknown(entry, {"repeat", "steps"}, self.source, key)
+            reject_unknown(entry, {"repeat", "steps", "stop_if"}, self.source, key)
             repeat = entry["repeat"]
             if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
                 raise InputError(self.source, f"{key}.repeat", f"expected a whole number >= 1, got {repeat!r}")
             body = self.items(need(entry, "steps", self.source, "the steps to repeat", key), f"{key}.steps")
             if not body:
                 raise InputError(self.source, f"{key}.steps", "expected at least one step to repeat")
-            return Loop(repeat, body, key)
+            stop_if = None
+            if "stop_if" in entry:
+                stop_if = parse_stop_if(entry["stop_if"], self.source, f"{key}.stop_if", self.names)
+            return Loop(repeat, body, key, stop_if)
         reject_unknown(entry, {"step", "name"}, self.source, key)
         name = text_value(entry, "name", self.source, prefix=key)
         if "name" in entry and not name.strip():
@@ -214,6 +221,13 @@ def _criterion(raw: Any, source: str, key: str, step_names: set[str], ratings: R
     if step is not None and step not in step_names:
         known = ", ".join(sorted(step_names)) or "none: name a step with { step = \"...\", name = \"...\" }"
         raise InputError(source, f"{key}.step", f"no step is named {step!r}; named steps: {known}")
+    cycle = raw.get("cycle")
+    if cycle is not None and cycle not in CYCLE_SCOPES:
+        raise InputError(source, f"{key}.cycle", f"expected one of {', '.join(map(repr, CYCLE_SCOPES))}, got {cycle!r}")
+    if metric in CYCLE_ONLY and (cycle is None or step is None):
+        raise InputError(source, key, f"{metric!r} is judged per cycle on a named step: give cycle and step")
+    if cycle == "trend" and kind == "temperature":
+        kind = "temperature difference"  # a slope per cycle is a difference, not a temperature
     low = parse(raw["min"], kind, source, f"{key}.min") if "min" in raw else None
     high = parse(raw["max"], kind, source, f"{key}.max") if "max" in raw else None
     if low is None and high is None:
@@ -227,4 +241,4 @@ def _criterion(raw: Any, source: str, key: str, step_names: set[str], ratings: R
     if marginal and low is not None and high is not None and 2 * marginal > high - low:
         raise InputError(source, f"{key}.marginal", "the band is wider than half the room between min and max, so "
                          "nothing could PASS")
-    return Criterion(name, metric, channel, step, low, high, marginal, kind, key)
+    return Criterion(name, metric, channel, step, low, high, marginal, kind, key, cycle)

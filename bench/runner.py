@@ -22,6 +22,7 @@ from bench.clock import Clock
 from bench.conditions import QUANTITIES, Condition, Watch
 from bench.control import ControlFile
 from bench.criteria import Result, evaluate
+from bench.cycles import CycleBook, first_with, met, summary
 from bench.errors import OperatorStop, SafetyTrip
 from bench.logbook import Logbook
 from bench.metrics import Totals
@@ -100,6 +101,9 @@ class Runner:
         self.position = 0
         self.run_totals: Totals | None = None
         self.step_totals: dict[str, Totals] = {}
+        self.book = CycleBook.from_state(state.cycles if state else None)
+        self.stopped: dict[str, int] = dict(state.stopped) if state else {}  # loop instance -> passes run
+        self._generated = 0
         self.paused_s = 0.0
         self._prev: tuple[float, float, float, float, float] | None = None
         self._control = ControlFile(logbook.folder)
@@ -109,6 +113,8 @@ class Runner:
         self._next_checkpoint = 0.0
         # the step being run, for checkpoints
         self._index = 0
+        self._v_before = float("nan")
+        self._sampled = False  # whether this process has read the bench yet
         self._step_start = 0.0
         self._totals: Totals | None = None
 
@@ -126,7 +132,8 @@ class Runner:
                 self._safe_start()
                 for step, resumed in self._steps():
                     self._run_step(step, resumed)
-            results = evaluate(self.profile.criteria, self.run_totals, self.step_totals, self.profile.ratings)
+            self._close_cycle()
+            results = self._evaluate()
             failed = [r for r in results if r.outcome == "FAIL"]
             reason = "; ".join(r.describe() for r in failed) or (
                 "all criteria met" if results else "completed; the profile sets no criteria")
@@ -163,10 +170,23 @@ class Runner:
             problems = self.station.safe()
             self.log.event(event, self.clock.now(), reason=reason, safe_problems=problems, **extra)
             self.view.message(reason)
-            results = []
-            if self.run_totals is not None:
-                results = evaluate(self.profile.criteria, self.run_totals, self.step_totals, self.profile.ratings)
+            self._close_cycle()
+            results = self._evaluate() if self.run_totals is not None else []
             return Outcome(verdict, reason, results)
+
+    def _evaluate(self) -> list[Result]:
+        return evaluate(self.profile.criteria, self.run_totals, self.step_totals, self.profile.ratings,
+                        self.book.records)
+
+    def _close_cycle(self) -> None:
+        """The cycle being counted is over: keep its record, write its cycles.csv row."""
+        cycle = self.book.cycle
+        record = self.book.close()
+        if record is not None:
+            row = summary(cycle, record)
+            self.log.cycle(row)
+            self.log.event("cycle_end", self.clock.now(), cycle=cycle, charge_capacity_Ah=row[2],
+                           discharge_capacity_Ah=row[3], charge_energy_Wh=row[4], discharge_energy_Wh=row[5])
 
     def _safe_start(self) -> None:
         problems = self.station.safe()
@@ -195,15 +215,28 @@ class Runner:
                 yield step, self.profile.on_resume == "continue" and self._totals is not None
 
     def _sequence(self, items: tuple[Item, ...]) -> Iterator[Step]:
-        """Steps in execution order; every new pass of a loop is a new cycle."""
+        """Steps in execution order; every new pass of a loop is a new cycle. A loop's stop_if
+        is judged on each pass just completed; on a resume, passes already judged are replayed
+        from the record of where the loop stopped."""
+        done = self.state.position if self.state is not None else 0
         for item in items:
-            if isinstance(item, Loop):
-                for n in range(item.repeat):
-                    if n:
-                        self.cycle += 1
-                    yield from self._sequence(item.body)
-            else:
+            if not isinstance(item, Loop):
+                self._generated += 1
                 yield item
+                continue
+            instance = f"{item.key}@{self._generated}"
+            passes = self.stopped.get(instance, item.repeat)
+            for n in range(passes):
+                if n:
+                    self.cycle += 1
+                yield from self._sequence(item.body)
+                if item.stop_if is not None and self._generated >= done and instance not in self.stopped:
+                    record, first = self.book.live(), first_with(self.book.records, item.stop_if.step)
+                    if record is not None and met(item.stop_if, record, first or record, self.profile.ratings):
+                        self.stopped[instance] = n + 1
+                        self.log.event("loop_stopped", self.clock.now(), loop=item.key, passes=n + 1,
+                                       cycle=self.cycle, condition=item.stop_if.text)
+                        break
 
     # -- one step --------------------------------------------------------------------------
     def _apply(self, step: Step) -> None:
@@ -215,7 +248,7 @@ class Runner:
             station.supply.set_output(True)
         elif step.side == "load":
             station.supply.set_output(False)
-            station.load.set_mode(step.mode, step.level)
+            station.load.set_mode(step.mode, step.level if step.ramp is None else step.ramp[0])
             station.load.set_input(True)
         else:
             station.load.set_input(False)
@@ -223,6 +256,9 @@ class Runner:
 
     def _run_step(self, step: Step, resumed: bool) -> None:
         clock, log = self.clock, self.log
+        if self.book.cycle != self.cycle:
+            self._close_cycle()
+            self.book.cycle = self.cycle
         self._retry(lambda: self._apply(step), step)
         now = clock.now()
         period = step.period or self.profile.period
@@ -240,6 +276,8 @@ class Runner:
                       position=self.position, cycle=self.cycle)
         self.view.step_started(step, self.cycle, self.step_count)
         self.readings.restart_voltage_rate()
+        if self._sampled:  # the voltage on this step's side before it began (for DCIR)
+            self._v_before = self.readings.v_in if step.side == "supply" else self.readings.v_out
         if not seamless:
             self._prev = None  # never integrate across a change of setpoint or a gap
         self._watchdog.allow(self.clock.wall_period(period))
@@ -252,6 +290,8 @@ class Runner:
                 k += 1
                 clock.sleep_until(start + k * period)
             now = clock.now()
+            if step.ramp is not None:
+                self._ramp(step, now - start)
             if totals is None:
                 totals = self._sample(step, now, now - start, None)
                 self._index, self._step_start, self._totals = step.index, start, totals
@@ -274,11 +314,17 @@ class Runner:
                     self._step_start = start
         if step.name is not None:
             self.step_totals[step.name] = totals
+            self.book.named[step.name] = totals
         log.event("step_end", clock.now(), step=step.text, index=step.index, count=self.step_count,
                   cycle=self.cycle, ended_by=ended_by, results=totals.to_json())
         with deferred():  # a stop signal waits until the step's records are on disk
             log.sync()
             self._checkpoint(clock.now(), step_ended=True)
+
+    def _ramp(self, step: Step, step_time: float) -> None:
+        first, over = step.ramp  # type: ignore[misc]
+        level = first + (step.level - first) * min(1.0, step_time / over)
+        self._retry(lambda: self.station.load.set_mode(step.mode, level), step)
 
     def _sample(self, step: Step, now: float, step_time: float, totals: Totals | None,
                 action: str | None = None) -> Totals:
@@ -286,9 +332,11 @@ class Runner:
         raw = self._retry(self.station.read, step)
         self._measure(step, now, step_time, raw)
         if totals is None:
-            totals = Totals(now, self.readings.temps)
+            totals = Totals(now, self.readings, self._v_before)
             if self.run_totals is None:
-                self.run_totals = Totals(now, self.readings.temps)
+                self.run_totals = Totals(now, self.readings)
+        if self.book.totals is None:
+            self.book.totals = Totals(now, self.readings)
         self._integrate(step, now, totals)
         self._check_safety(now, step, totals)
         self._record(step, totals, action)
@@ -393,13 +441,15 @@ class Runner:
                 run_totals=self.run_totals.state() if self.run_totals else None,
                 named={name: t.state() for name, t in self.step_totals.items()},
                 rows=self.log.rows, offset=self.log.offset(), test_time=now, paused_s=self.paused_s,
-                step_ended=step_ended, prev=list(self._prev) if self._prev else None)
+                step_ended=step_ended, prev=list(self._prev) if self._prev else None,
+                cycles=self.book.state(), stopped=dict(self.stopped))
             checkpoint.save(self.log.folder, state, self.station.world)
         self._next_checkpoint = time.monotonic() + CHECKPOINT_EVERY
 
     # -- per sample ------------------------------------------------------------------------
     def _measure(self, step: Step, now: float, step_time: float, raw: tuple) -> None:
         v_in, i_in, v_out, i_out, raw_temps = raw
+        self._sampled = True
         r = self.readings
         r.test_time, r.step_time = now, step_time
         r.v_in, r.i_in, r.p_in = v_in, i_in, v_in * i_in
@@ -451,8 +501,9 @@ class Runner:
         dt = now - prev[0]
         dq_in, dq_out = 0.5 * (prev[1] + r.i_in) * dt, 0.5 * (prev[2] + r.i_out) * dt
         de_in, de_out = 0.5 * (prev[3] + r.p_in) * dt, 0.5 * (prev[4] + r.p_out) * dt
-        totals.add(now, dq_in, dq_out, de_in, de_out, r.temps, r.voltage)
-        self.run_totals.add(now, dq_in, dq_out, de_in, de_out, r.temps, r.voltage)  # type: ignore[union-attr]
+        totals.add(now, dq_in, dq_out, de_in, de_out, r)
+        self.run_totals.add(now, dq_in, dq_out, de_in, de_out, r)  # type: ignore[union-attr]
+        self.book.totals.add(now, dq_in, dq_out, de_in, de_out, r)  # type: ignore[union-attr]
         if step.side == "supply":
             r.step_capacity, r.step_energy = totals.q_in, totals.e_in
         else:

@@ -13,6 +13,7 @@ from typing import Any
 import bench
 from bench import checkpoint, control
 from bench.clock import Clock, RealClock, SimClock
+from bench.cycles import summary
 from bench.errors import InputError, OperatorStop
 from bench.logbook import Logbook, new_run_folder
 from bench.plan import check_against_station
@@ -118,7 +119,7 @@ def resume(folder: Path, speed: float | None = None, view: View | None = None) -
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
     profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"])
     station_cfg = parse_station(meta["station"]["text"], meta["station"]["path"])
-    state, world = recover(folder, profile, tuple(station_cfg.channels))
+    state, world, closed = recover(folder, profile, tuple(station_cfg.channels))
     if station_cfg.simulated:
         if world is None:
             world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"])
@@ -130,6 +131,8 @@ def resume(folder: Path, speed: float | None = None, view: View | None = None) -
         clock = RealClock(offset=state.test_time + gap)
     (folder / control.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
     log = Logbook(folder, tuple(station_cfg.channels), meta["unix_start"], rows=state.rows)
+    for cycle, record in closed:
+        log.cycle(summary(cycle, record))
     log.event("resumed", clock.now(), gap_s=round(gap, 3), rows=state.rows, step_count=state.step_count,
               step_ended=state.step_ended, policy=profile.on_resume)
     meta["resumes"] = meta.get("resumes", 0) + 1

@@ -22,6 +22,7 @@ SUPPLY_REGULATION_TOLERANCE = 0.010
 
 _STEP = re.compile(
     r"^(?P<verb>charge|discharge|hold|rest)"
+    r"(?:\s+ramp\s+from\s+(?P<ramp_from>.+?)\s+to\s+(?P<ramp_to>.+?)\s+over\s+(?P<ramp_over>.+?))?"
     r"(?:\s+at\s+(?P<setpoint>[^,]+?)(?:\s*,\s*(?P<limit>.+?)\s+limit)?)?"
     r"(?:\s+for\s+(?P<duration>.+?))?"
     r"(?:\s+(?:or\s+)?until\s+(?P<until>.+?))?"
@@ -57,6 +58,7 @@ class Step:
     period: float | None
     name: str | None
     index: int
+    ramp: tuple[float, float] | None = None  # (level at the start, seconds to reach `level`)
 
 
 def parse_step(text: str, source: str, key: str, index: int, *, name: str | None = None,
@@ -76,6 +78,10 @@ def parse_step(text: str, source: str, key: str, index: int, *, name: str | None
     if duration is None and not until:
         raise InputError(source, key, f"step {text!r} never ends: give 'for <duration>' or 'until <condition>'")
     setpoint, limit = match["setpoint"], match["limit"]
+    if match["ramp_from"]:
+        if action != "discharge" or setpoint:
+            raise InputError(source, key, "only a discharge ramps: 'Discharge ramp from 2 A to 4 A over 60 s until ...'")
+        return _ramp(match, until, duration, period, text, source, key, index, name, rated_capacity)
     common = dict(text=text.strip(), key=key, action=action, duration=duration, period=period, name=name,
                   index=index)
     if action == "rest":
@@ -126,6 +132,18 @@ def _charge_step(setpoint: str, limit: str | None, until: tuple[Condition, ...],
         raise InputError(source, key, f"a charge at {setpoint} needs a voltage it may not exceed: "
                          f"'until 4.2 V' or 'Charge at {setpoint}, 4.2 V limit for 1 h'")
     return Step(side="supply", mode="CC", level=voltage, limit=current, until=until, **common)
+
+
+def _ramp(match: re.Match, until: tuple[Condition, ...], duration: float | None, period: float | None, text: str,
+          source: str, key: str, index: int, name: str | None, rated_capacity: float | None) -> Step:
+    """A load level that moves linearly from one value to another (e.g. looking for a trip point)."""
+    kind, start = _load_setpoint(match["ramp_from"], source, key, rated_capacity)
+    end_kind, end = _load_setpoint(match["ramp_to"], source, key, rated_capacity)
+    if end_kind != kind:
+        raise InputError(source, key, f"a ramp goes from one {kind} to another, got {match['ramp_to']!r}")
+    over = parse_positive(match["ramp_over"], "time", source, key)
+    return Step(text=text.strip(), key=key, action="discharge", side="load", mode=_LOAD_MODES[kind], level=end,
+                limit=0.0, duration=duration, until=until, period=period, name=name, index=index, ramp=(start, over))
 
 
 def _setpoint_kind(setpoint: str) -> str | None:

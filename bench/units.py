@@ -16,7 +16,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "voltage": ("volt", "e.g. '4.2 V'"),
     "current": ("ampere", "e.g. '2 A' or '500 mA'"),
     "power": ("watt", "e.g. '10 W'"),
-    "resistance": ("ohm", "e.g. '2 ohm'"),
+    "resistance": ("ohm", "e.g. '2 ohm' or '80 mOhm'"),
     "time": ("second", "e.g. '30 s', '30 min' or '2 h'"),
     "capacity": ("coulomb", "e.g. '10000 mAh' or '2.5 Ah'"),
     "energy": ("joule", "e.g. '37 Wh'"),
@@ -38,7 +38,7 @@ _ABSOLUTE_DEGREES = re.compile(r"(?<!delta_)\bdeg([CF])\b")
 
 def _quantity(text: str, kind: str | None = None) -> Any:
     """pint Quantity of a written value; ValueError unless it is a finite number with a unit."""
-    cleaned = text.strip().replace("°C", "degC").replace("°", "deg")
+    cleaned = text.strip().replace("°C", "degC").replace("°", "deg").replace("Ω", "ohm").replace("Ohm", "ohm")
     if not _WRITTEN.fullmatch(cleaned):
         raise ValueError(f"not a number with a unit: {text!r}")
     if kind == "temperature rate":

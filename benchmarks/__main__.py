@@ -13,6 +13,7 @@ import json
 import os
 import pkgutil
 import platform
+import subprocess
 import sys
 import traceback
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import benchmarks
 PACKAGES = ("powerbench", "pyvisa", "pyvisa-py", "pyvisa-sim", "pymeasure", "qcodes", "openhtf",
             "protobuf", "numpy", "pandas", "pint", "typer", "rich")
 RESULTS = Path(__file__).with_name("results.json")
+REPO = Path(__file__).resolve().parent.parent
 
 
 def discover() -> dict[str, Callable[[int], list[dict]]]:
@@ -48,6 +50,16 @@ def machine() -> dict[str, object]:
     return {"cpu": cpu, "cores": os.cpu_count(), "python": f"{platform.python_implementation()} "
             f"{platform.python_version()}", "os": platform.platform(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def source() -> str:
+    """The commit measured, and whether bench/ or drivers/ had changes not committed."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown (not a git checkout)"
+    return commit + (" with uncommitted changes in bench/ or drivers/" if git("status", "--porcelain", "bench", "drivers") else "")
 
 
 def versions() -> dict[str, str]:
@@ -105,10 +117,10 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"benchmark": name, "case": "(failed)", "median_s": None, "ratio": None,
                          "note": f"{type(exc).__name__}: {exc}"})
     info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    report = {"date": started.isoformat(timespec="seconds"), "command": command, "machine": info,
+    report = {"date": started.isoformat(timespec="seconds"), "command": command, "source": source(), "machine": info,
               "versions": versions(), "repeat": repeat, "quick": args.quick, "rows": rows,
               "environment": sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())}
-    print(f"date: {report['date']}\ncommand: {command}\n"
+    print(f"date: {report['date']}\ncommand: {command}\npowerbench: {report['source']}\n"
           f"machine: {info['cpu']}, {info['cores']} cores, {info['python']}, {info['os']}, "
           f"load average {info['load_average_at_start'][0]} at start, {info['load_average_at_end'][0]} at end\n"
           f"versions: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}\n"

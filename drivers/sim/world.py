@@ -4,7 +4,8 @@ thermocouples, all sharing one simulated time.
 API CONTRACT (used by the simulated instrument twins and by bench.clock; keep it stable):
 
     world = World(dut="powerbank-10000", seed=0, ambient=25.0, overrides={"capacity": 28800.0},
-                  defects=[MicroShort(onset=50.0)])  # defects and a Chamber ambient are optional
+                  defects=[MicroShort(onset=50.0)],  # defects, a Chamber ambient and a spread are optional
+                  spread=Spread())                   # this unit's own capacity, resistances... from the seed
     world.t                                   # simulated seconds since start (float)
     world.advance_to(t)                       # integrate physics up to time t (own internal step)
     world.set_load(mode, level)               # mode in "CC","CV","CR","CP"; level in A, V, ohm, W
@@ -18,6 +19,7 @@ API CONTRACT (used by the simulated instrument twins and by bench.clock; keep it
     world.load_input_on, world.supply_output_on   # switch states (read-only)
     world.ambient(t) -> float                 # chamber temperature (degC) at simulated time t
     world.defects                             # the defects applied, in order (drivers.sim.defects)
+    world.spread                              # the unit-to-unit Spread applied, or None (drivers.sim.spread)
     world.link_fault                          # the flaky-link defect or None (read by drivers.sim.transport)
 
 All values are plain SI floats (temperatures in degC). Setting a state re-solves the operating
@@ -30,8 +32,14 @@ What is behind it (the physics: cell.py, barecell.py, powerbank.py; each says wh
   units. `overrides` replaces some of them with SI floats (convert "8 Ah" to coulomb at the
   edge); an unknown name raises ValueError listing the valid ones. `world.params` is the
   resulting frozen parameter set (the label values such as `rated_capacity` included; defects
-  do not change it); `world.model` is the DUT model itself (its state: SOC, temperatures,
-  output state; `world.model.cell.efc` the equivalent full cycles done).
+  do not change it; a spread does: it is this unit's own set); `world.model` is the DUT model
+  itself (its state: SOC, temperatures, output state; `world.model.cell.efc` the equivalent
+  full cycles done).
+- `spread` (default None: every unit of a preset is the same) is a `drivers.sim.spread.Spread`
+  of relative sigmas: the unit's capacity, R0, R1, tau1 and self-discharge resistance are the
+  preset's (after the overrides) times log-normal factors drawn from the seed (default sigmas
+  1 %, 3 %, 3 %, 3 %, 10 %; draws clipped at 3 sigma; from `random.Random(f"{seed}:spread")`,
+  so the sensor noise does not shift). Worlds with other seeds are other units of one lot.
 - `ambient` is a constant (degC) or a `drivers.sim.chamber.Chamber` (a step or a ramp);
   the DUT exchanges heat with the chamber temperature of the moment.
 - `defects` are objects of `drivers.sim.defects` (`DEFECTS` by name), applied in order once
@@ -58,6 +66,7 @@ from drivers.sim.chamber import Chamber
 from drivers.sim.circuit import LOAD_MODES, LoadSettings, SupplySettings
 from drivers.sim.defects import Defect
 from drivers.sim.presets import PRESETS
+from drivers.sim.spread import Spread
 
 
 class World:
@@ -73,13 +82,17 @@ class World:
         overrides: Mapping[str, float] | None = None,
         thermocouple_noise: float = 0.05,
         defects: Iterable[Defect] = (),
+        spread: Spread | None = None,
     ) -> None:
         if dut not in PRESETS:
             raise ValueError(f"unknown DUT preset {dut!r}; known presets: {', '.join(PRESETS)}")
         preset = PRESETS[dut]
         self.dut_name = dut
         self.seed = seed
+        self.spread = spread
         self.params: Any = preset.with_overrides(overrides)
+        if spread is not None:
+            self.params = spread.apply(self.params, seed)
         self.t = 0.0
         self.ambient = ambient if isinstance(ambient, Chamber) else Chamber([(0.0, ambient)])
         self.model = preset.build(self.params, self.ambient(0.0))

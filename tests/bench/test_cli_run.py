@@ -29,7 +29,7 @@ def test_quick_check_passes_with_exit_0_and_plain_lines_in_a_log(tmp_path):
     assert "step 1 (cycle 1): Charge at 5 V, 3 A limit until current < 100 mA for 60 s" in result.output
     assert "PASS" in result.output and "Traceback" not in result.output
     (folder,) = tmp_path.iterdir()
-    assert {p.name for p in folder.iterdir()} == {"samples.csv", "events.jsonl", "run.json", "junit.xml"}
+    assert {p.name for p in folder.iterdir()} == {"samples.csv", "cycles.csv", "events.jsonl", "run.json", "junit.xml"}
 
 
 def test_a_failed_criterion_exits_1(tmp_path, sim_station):

@@ -137,7 +137,7 @@ def test_the_text_and_its_sha256_are_kept_as_read(tmp_path):
 
 # --- what is refused ----------------------------------------------------------------------
 
-C_LIMIT = '''steps = [{ step = "Rest for 1 min", name = "r" }]\n'''
+NAMED_REST = '''steps = [{ step = "Rest for 1 min", name = "r" }]\n'''
 MALFORMED = [
     # wrong dimension
     ("current written as a voltage in a step",
@@ -204,12 +204,12 @@ MALFORMED = [
      "steps[1].step", "step name 'a' is used twice"),
     ("empty step name", document(steps='steps = [{ step = "Rest for 1 min", name = "" }]\n'),
      "steps[0].name", "empty"),
-    ("criterion naming an unknown step", document(steps=C_LIMIT, tail=criterion(metric="duration", step="rest", min="1 s")),
+    ("criterion naming an unknown step", document(steps=NAMED_REST, tail=criterion(metric="duration", step="rest", min="1 s")),
      "criteria[0].step", "no step is named 'rest'; named steps: r"),
     ("criterion naming a step with a list", document(tail=criterion(metric="duration", step=["out"], min="1 s")),
      "criteria[0].step", "expected text"),
-    ("criterion naming an unknown metric", document(tail=criterion(metric="capacity retention", min="80 %")),
-     "criteria[0].metric", "unknown metric 'capacity retention'; known: discharge capacity"),
+    ("criterion naming an unknown metric", document(tail=criterion(metric="capacity fade", min="80 %")),
+     "criteria[0].metric", "unknown metric 'capacity fade'; known: discharge capacity"),
     ("duplicate criterion names",
      document(tail=criterion(metric="duration", min="1 s") + criterion(metric="duration", max="9 h")),
      "criteria", "unique"),

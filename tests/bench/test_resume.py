@@ -138,7 +138,7 @@ def test_replaying_the_rows_rebuilds_the_totals_of_the_run(tmp_path, write):
     profile_path = write("cycles.toml", CYCLES.format(policy="continue"))
     outcome, folder = execute(Request(profile_path, None, tmp_path, dut="lg-m50"))
     meta = json.loads((folder / "run.json").read_text())
-    state, world = recover(folder, load_profile(profile_path), ("cell", "surface", "ambient"))
+    state, world, _ = recover(folder, load_profile(profile_path), ("cell", "surface", "ambient"))
     run = state.totals()[1]
     assert world is None and state.rows == meta["samples"] and state.step_count == 15 and state.cycle == 3
     assert run.q_out / 3600 == pytest.approx(meta["totals"]["discharge_capacity_Ah"], rel=1e-5)

@@ -114,7 +114,8 @@ def test_profile_temperature_limit_aborts_with_load_and_supply_off(tmp_path, wri
     meta, events, rows = read_run(folder)
     assert_bench_safe(world, meta)
     assert float(rows[-1]["Temperature T2 / degC"]) > 27  # the row that tripped is on disk
-    assert [e["event"] for e in events][-2:] == ["safety_trip", "safe_state"]
+    kinds = [e["event"] for e in events]
+    assert "safety_trip" in kinds and kinds[-1] == "safe_state"
     run_case = ET.parse(folder / "junit.xml").getroot().find(".//testcase[@name='run']/failure")
     assert run_case is not None and run_case.get("message").startswith("ABORTED")
 

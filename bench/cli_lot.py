@@ -1,0 +1,120 @@
+"""`bench lot RUN_DIR...`: the units of one lot compared, outliers flagged (see bench.lot)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from bench.console import console as _console
+
+EXIT_NO_OUTLIER, EXIT_OUTLIER, EXIT_INVALID = 0, 1, 2
+
+
+def lot(
+    run_dirs: list[Path] = typer.Argument(..., help="Run folders of the units, or a folder holding them.",
+                                          show_default=False),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the table as CSV (units in the column names).",
+                                       show_default=False),
+    threshold: float = typer.Option(3.5, "--threshold", help="A unit is an outlier on a metric when |z| is above."),
+    mixed: bool = typer.Option(False, "--mixed", help="Compare runs of different profiles anyway."),
+) -> None:
+    """Compare the units of one lot on every metric and flag the outliers: exit 0 none, 1 outlier(s), 2 invalid input.
+
+    Robust statistics per metric: median and MAD (median absolute deviation), and for each unit
+    the modified z-score of Iglewicz and Hoaglin, z = 0.6745 (x - median) / MAD, with the MAD
+    never below the bench's resolution. Runs that did not finish or ended ERROR/ABORTED are
+    listed but not counted; at least 3 units must count.
+    """
+    from bench.errors import InputError
+    from bench.lot import collect, screen, write_csv
+
+    try:
+        result = screen(collect(run_dirs), threshold, mixed)
+        if out is not None:
+            write_csv(result, out)
+    except InputError as exc:
+        _console(stderr=True).print(f"[bold red]error:[/] {_escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    show(result, _console(), out)
+    raise typer.Exit(EXIT_OUTLIER if result.outliers else EXIT_NO_OUTLIER)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _value(value: float | None) -> str:
+    return "" if value is None else f"{value:.5g}"
+
+
+def show(result: Any, console: Any, out: Path | None = None) -> None:
+    """The lot table (units as rows, flagged cells highlighted) and what it means, in words."""
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    from bench.lot import Z_FACTOR
+
+    counted = result.counted
+    profiles = sorted({u.profile or "?" for u in result.units})
+    title = (f"Lot of {len(result.units)} units, {len(counted)} compared "
+             f"(profile{'s' if len(profiles) > 1 else ''} {', '.join(profiles)})")
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("unit")
+    table.add_column("verdict")
+    for metric in result.metrics:
+        table.add_column(f"{metric.name}\n{metric.unit}", justify="right")
+    table.add_column("outlier on")
+    for index, unit in enumerate(result.units):
+        cells: list[Any] = [Text(unit.label), Text(unit.verdict or unit.status or "?")]
+        for metric in result.metrics:
+            text = _value(unit.values.get(metric))
+            cells.append(Text(text, style="bold white on red") if result.flagged(index, metric) else Text(text))
+        if unit.left_out is not None:
+            cells.append(Text(f"left out: {unit.left_out}", style="italic"))
+        else:
+            cells.append(Text(", ".join(m.name for m in result.outliers.get(index, [])), style="bold red"))
+        table.add_row(*cells, style="dim" if unit.left_out is not None else None)
+    table.add_section()
+    stats = [result.stats[m] for m in result.metrics]
+    table.add_row(Text("median", style="italic"), "", *(_value(s.median) for s in stats), "")
+    table.add_row(Text("MAD used", style="italic"), "",
+                  *("" if not s.judged else f"{s.spread:.3g}" + (" (floor)" if s.floored else "") for s in stats), "")
+    if console.is_terminal:
+        console.print(table)
+    else:  # a log or a pipe: the whole table, as wide as it needs, never cropped
+        width = max(console.width, Measurement.get(console, console.options.update(max_width=100_000), table).maximum)
+        narrow, console.width = console.width, width
+        console.print(table, crop=False)
+        console.width = narrow
+
+    judged = [s for s in stats if s.judged]
+    console.print(f"modified z-score z = {Z_FACTOR} (x - median) / MAD (Iglewicz and Hoaglin, 1993) on "
+                  f"{len(judged)} metric(s); outlier when |z| > {result.threshold:g}", soft_wrap=True)
+    floored = [s.metric.name for s in judged if s.floored]
+    if floored:
+        console.print(f"MAD below the bench's resolution, judged against the floor: {', '.join(floored)}",
+                      soft_wrap=True, markup=False)
+    unjudged = [s.metric.name for s in stats if not s.judged]
+    if unjudged:
+        console.print(f"not judged (fewer than 3 compared units with a value): {', '.join(unjudged)}",
+                      soft_wrap=True, markup=False)
+    if result.mixed and len({u.sha256 for u in result.units}) > 1:
+        console.print("runs of different profiles compared (--mixed)", style="yellow")
+    for unit in result.units:
+        if unit.left_out is not None:
+            console.print(f"left out of the statistics: {unit.label}: {unit.left_out}", soft_wrap=True,
+                          markup=False)
+    if out is not None:
+        console.print(f"table written to {out}", soft_wrap=True, markup=False)
+    if result.outliers:
+        for index, metrics in result.outliers.items():
+            unit = result.units[index]
+            console.print(Text(f"OUTLIER {unit.label}: " + ", ".join(
+                f"{m.header} = {_value(unit.values[m])} (z {result.z[index, m]:+.1f})" for m in metrics),
+                style="bold red"), soft_wrap=True)
+    else:
+        console.print(Text("no outlier", style="bold green"))

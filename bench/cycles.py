@@ -1,0 +1,130 @@
+"""Per-cycle bookkeeping: totals of each cycle and of each named step within it, for cycle
+criteria ("each", "first", "last", "trend"), a loop's stop_if, and cycles.csv."""
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bench.errors import InputError
+from bench.metrics import CYCLE_ONLY, METRICS, Ratings, Totals, split_metric
+from bench.units import parse
+
+OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+_STOP_IF = re.compile(r"^\s*(?P<metric>.+?)(?:\s+of\s+(?P<step>.+?))?\s*(?P<op><=|>=|<|>)\s*(?P<value>.+?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class CycleCondition:
+    """`<metric> [of <step>] op value`, judged on a cycle that has just completed."""
+
+    metric: str
+    channel: str | None
+    step: str | None
+    op: str
+    value: float
+    text: str
+
+
+def parse_stop_if(text: Any, source: str, key: str, step_names: set[str]) -> CycleCondition:
+    match = _STOP_IF.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise InputError(source, key, f"expected '<metric> [of <step name>] <op> <value>', e.g. "
+                         f"'capacity retention of discharge < 80 %', got {text!r}")
+    metric, channel = split_metric(match["metric"], source, key)
+    step = match["step"]
+    if step is not None and step not in step_names:
+        raise InputError(source, key, f"no step is named {step!r}; named steps: {', '.join(sorted(step_names))}")
+    if metric in CYCLE_ONLY and step is None:
+        raise InputError(source, key, f"{metric!r} needs a step: '{metric} of <step name> < ...'")
+    value = parse(match["value"], METRICS[metric][0], source, key)
+    return CycleCondition(metric, channel, step, match["op"], value, text.strip())
+
+
+class CycleBook:
+    """The cycle being run (live Totals) and the closed ones (as plain states, for checkpoints)."""
+
+    def __init__(self) -> None:
+        self.records: dict[int, dict[str, Any]] = {}
+        self.cycle = 0
+        self.totals: Totals | None = None
+        self.named: dict[str, Totals] = {}
+
+    def close(self) -> dict[str, Any] | None:
+        """Close the current cycle; its record, or None if nothing was measured in it."""
+        if self.totals is None:
+            return None
+        record = {"totals": self.totals.state(), "named": {n: t.state() for n, t in self.named.items()}}
+        self.records[self.cycle] = record
+        self.totals, self.named = None, {}
+        return record
+
+    def live(self) -> dict[str, Any] | None:
+        """The current cycle as a record (not closed)."""
+        if self.totals is None:
+            return None
+        return {"totals": self.totals.state(), "named": {n: t.state() for n, t in self.named.items()}}
+
+    def state(self) -> dict[str, Any]:
+        return {"records": {str(k): v for k, v in self.records.items()}, "cycle": self.cycle, "live": self.live()}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any] | None) -> "CycleBook":
+        book = cls()
+        if not state:
+            return book
+        book.records = {int(k): v for k, v in state["records"].items()}
+        book.cycle = state["cycle"]
+        if state["live"]:
+            book.totals = Totals.from_state(state["live"]["totals"])
+            book.named = {n: Totals.from_state(s) for n, s in state["live"]["named"].items()}
+        return book
+
+
+def value_in(record: dict[str, Any], metric: str, channel: str | None, step: str | None, ratings: Ratings,
+             first: dict[str, Any] | None) -> float | None:
+    """A metric over one cycle record (or over its named step); retention against `first`."""
+    scope = record["totals"] if step is None else record["named"].get(step)
+    if scope is None:
+        return None
+    totals = Totals.from_state(scope)
+    if metric == "capacity retention":
+        base = None if first is None else first["named"].get(step)  # type: ignore[index]
+        if base is None or not base["q_out"]:
+            return None
+        return totals.q_out / base["q_out"]
+    return METRICS[metric][1](totals, ratings, channel)
+
+
+def met(condition: CycleCondition, record: dict[str, Any], first: dict[str, Any] | None, ratings: Ratings) -> bool:
+    value = value_in(record, condition.metric, condition.channel, condition.step, ratings, first)
+    return value is not None and OPS[condition.op](value, condition.value)
+
+
+def first_with(records: dict[int, dict[str, Any]], step: str | None) -> dict[str, Any] | None:
+    """The earliest cycle record that has the step (the base of a retention)."""
+    for cycle in sorted(records):
+        if step is None or step in records[cycle]["named"]:
+            return records[cycle]
+    return None
+
+
+def slope(points: list[tuple[int, float]]) -> float | None:
+    """Least-squares slope of value against cycle number (None below three cycles)."""
+    if len(points) < 3:
+        return None
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else None
+
+
+def summary(cycle: int, record: dict[str, Any]) -> tuple[Any, ...]:
+    """One row of cycles.csv (see logbook.CYCLE_COLUMNS)."""
+    t = Totals.from_state(record["totals"])
+    temps = [v for v in t.t_max.values() if v == v]
+    return (cycle, t.end, t.q_in / 3600, t.q_out / 3600, t.e_in / 3600, t.e_out / 3600,
+            100 * t.q_out / t.q_in if t.q_in else float("nan"), 100 * t.e_out / t.e_in if t.e_in else float("nan"),
+            max(temps) if temps else float("nan"))

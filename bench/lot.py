@@ -1,0 +1,371 @@
+"""Lot screening: the units of one lot compared on every metric, with robust statistics.
+
+Each unit is one finished run folder. Its metrics are every criterion value in run.json, the
+run totals in run.json, and, when the run folder has a cycles.csv of two cycles or more,
+figures derived from it (number of cycles, last cycle's capacities, energies and efficiencies,
+mean coulombic efficiency, hottest cycle, capacity retention last / first cycle, and the fade
+in mAh per cycle: the least-squares slope of discharge capacity against cycle number). For each metric the lot's median and MAD
+(median absolute deviation) give every unit the modified z-score of Iglewicz and Hoaglin:
+
+    z = 0.6745 (x - median) / MAD
+
+(B. Iglewicz and D. C. Hoaglin, "How to Detect and Handle Outliers", The ASQC Basic References
+in Quality Control: Statistical Techniques, vol. 16, ASQC Quality Press, 1993; also the
+NIST/SEMATECH e-Handbook of Statistical Methods, section 1.3.5.17). 0.6745 is the 0.75 quantile
+of the standard normal, so z reads in standard deviations for normal data. They recommend
+labelling |z| > 3.5 as a potential outlier: the default threshold. Median and MAD are not pulled by the
+odd unit itself, as a mean and a standard deviation would be in a lot of eight.
+
+Minimum spread: the MAD used is never below a floor, the larger of an absolute resolution per
+unit (MIN_SPREAD: 1 mV, 1 mAh, 0.1 K...) and 0.01 % of the median's magnitude (a reading
+accuracy of good bench instruments), and never below 1e-12. A lot whose units agree closer
+than that (a MAD of 0: all equal, or more than half of them equal) is judged against the
+floor, so a difference below the bench's resolution is never an outlier and nothing is
+divided by zero.
+
+Which units count: a run that did not finish, or ended ERROR or ABORTED, is listed but left
+out of the statistics (its figures are not a measurement of the DUT); PASS and FAIL runs count.
+A metric is judged only when at least three counted units have a value for it. Runs of
+different profiles (another profile SHA-256) are not comparable: an InputError unless `mixed`.
+Fewer than three counted units: an InputError.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+from typing import Any, Iterable
+
+from bench.errors import InputError
+
+Z_FACTOR = 0.6745  # Iglewicz-Hoaglin: the MAD of a standard normal
+DEFAULT_THRESHOLD = 3.5  # their recommended cut-off for |z|
+MIN_UNITS = 3
+RELATIVE_FLOOR = 1e-4  # 0.01 % of |median|
+ABSOLUTE_FLOOR = 1e-12
+# The smallest spread each unit is judged against: roughly what a bench resolves.
+MIN_SPREAD: dict[str, float] = {
+    "V": 1e-3, "mV": 1.0, "A": 1e-3, "mA": 1.0, "W": 1e-2, "Ah": 1e-3, "mAh": 1.0, "Wh": 5e-3,
+    "degC": 0.1, "K": 0.1, "s": 1.0, "%": 0.1, "1": 0.5, "ohm": 1e-4, "mOhm": 0.1, "mV/h": 0.05,
+    "mAh/cycle": 0.01,
+}
+EXCLUDED_VERDICTS = ("ERROR", "ABORTED")
+
+# run.json totals keys end in their unit: charge_capacity_Ah -> "run charge capacity / Ah"
+_TOTAL_UNITS = {"Ah": "Ah", "Wh": "Wh", "s": "s", "degC": "degC", "V": "V", "A": "A", "W": "W", "K": "K",
+                "ohm": "ohm", "pct": "%"}
+CYCLE_FILE = "cycles.csv"
+CYCLE_COLUMNS = {
+    "cycle": "Cycle Count / 1", "q_in": "Charging Capacity / Ah", "q_out": "Discharging Capacity / Ah",
+    "e_in": "Charging Energy / Wh", "e_out": "Discharging Energy / Wh", "ce": "Coulombic Efficiency / %",
+    "ee": "Energy Efficiency / %", "t_max": "Max Temperature / degC",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One column of the lot table: 'delivered capacity / Ah'."""
+
+    name: str
+    unit: str
+
+    @property
+    def header(self) -> str:
+        return f"{self.name} / {self.unit}"
+
+
+@dataclass
+class Unit:
+    """One run folder as a member of the lot."""
+
+    folder: Path
+    run_id: str
+    serial: str | None
+    profile: str | None  # profile name
+    sha256: str | None
+    status: str | None
+    verdict: str | None
+    reason: str | None
+    values: dict[Metric, float | None] = field(default_factory=dict)
+
+    @property
+    def left_out(self) -> str | None:
+        """Why the unit is not in the statistics, or None when it counts."""
+        if self.status != "finished":
+            return f"did not finish (status {self.status or 'unknown'}; bench resume takes it up)"
+        if self.verdict in EXCLUDED_VERDICTS:
+            return f"ended {self.verdict}" + (f": {self.reason}" if self.reason else "")
+        if self.verdict is None:
+            return "no verdict"
+        return None
+
+    @property
+    def label(self) -> str:
+        return self.run_id if not self.serial or self.serial in self.run_id else f"{self.run_id} ({self.serial})"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """A metric over the counted units."""
+
+    metric: Metric
+    count: int
+    median: float | None
+    mad: float | None
+    spread: float | None  # the MAD used: max(MAD, floor)
+    floored: bool  # the floor, not the MAD, set the spread
+
+    @property
+    def judged(self) -> bool:
+        return self.spread is not None
+
+
+@dataclass
+class Screen:
+    """The lot after screening: units, each metric's statistics, z-scores and outliers."""
+
+    units: list[Unit]
+    metrics: list[Metric]
+    stats: dict[Metric, Stats]
+    z: dict[tuple[int, Metric], float]  # (unit index, metric) -> z, for counted units and judged metrics
+    outliers: dict[int, list[Metric]]  # unit index -> metrics with |z| above the threshold
+    threshold: float
+    mixed: bool
+
+    @property
+    def counted(self) -> list[Unit]:
+        return [u for u in self.units if u.left_out is None]
+
+    def flagged(self, index: int, metric: Metric) -> bool:
+        return metric in self.outliers.get(index, ())
+
+
+# --- reading run folders ---------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _totals(totals: Any) -> Iterable[tuple[Metric, float | None]]:
+    """'charge_capacity_Ah': 1.2 -> run charge capacity / Ah; dicts are per channel."""
+    if not isinstance(totals, dict):
+        return
+    for key, value in totals.items():
+        stem, _, suffix = key.rpartition("_")
+        if suffix in _TOTAL_UNITS and stem:
+            name, unit = stem.replace("_", " "), _TOTAL_UNITS[suffix]
+        else:
+            name, unit = key.replace("_", " "), "1"
+        if isinstance(value, dict):
+            for channel, v in value.items():
+                yield Metric(f"run {channel} {name}", unit), _number(v)
+        else:
+            yield Metric(f"run {name}", unit), _number(value)
+
+
+def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
+    """Figures derived from cycles.csv (a torn last line and unreadable cells are skipped)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    rows: list[dict[str, float]] = []
+    for raw in csv.DictReader(io.StringIO(text)):
+        row = {}
+        for key, column in CYCLE_COLUMNS.items():
+            try:
+                value = float(raw.get(column) or "nan")
+            except ValueError:
+                value = math.nan
+            if math.isfinite(value):
+                row[key] = value
+        if "cycle" in row:
+            rows.append(row)
+    if len(rows) < 2:  # one cycle: its figures are the run totals
+        return []
+    rows.sort(key=lambda r: r["cycle"])
+    last = rows[-1]
+    out: list[tuple[Metric, float | None]] = [(Metric("cycles", "1"), float(len(rows)))]
+    for key, name, unit in (("q_in", "last cycle charge capacity", "Ah"), ("q_out", "last cycle discharge capacity", "Ah"),
+                            ("e_in", "last cycle charge energy", "Wh"), ("e_out", "last cycle discharge energy", "Wh"),
+                            ("ce", "last cycle coulombic efficiency", "%"), ("ee", "last cycle energy efficiency", "%")):
+        out.append((Metric(name, unit), last.get(key)))
+    ce = [r["ce"] for r in rows if "ce" in r]
+    out.append((Metric("mean coulombic efficiency", "%"), sum(ce) / len(ce) if ce else None))
+    temps = [r["t_max"] for r in rows if "t_max" in r]
+    out.append((Metric("cycles max temperature", "degC"), max(temps) if temps else None))
+    caps = [(r["cycle"], r["q_out"]) for r in rows if "q_out" in r]
+    retention = 100.0 * caps[-1][1] / caps[0][1] if len(caps) >= 2 and caps[0][1] > 0 else None
+    out.append((Metric("capacity retention", "%"), retention))
+    fade = _slope(caps)
+    out.append((Metric("capacity fade", "mAh/cycle"), None if fade is None else -1000.0 * fade))
+    return out
+
+
+def _slope(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of value against cycle number (None below two cycles)."""
+    if len(points) < 2:
+        return None
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else None
+
+
+def load_unit(folder: Path) -> Unit:
+    """A run folder as a unit of the lot; anything wrong is an InputError naming the folder."""
+    if not folder.exists():
+        raise InputError(str(folder), "", "no such folder")
+    if not folder.is_dir():
+        raise InputError(str(folder), "", "not a folder (give run folders)")
+    path = folder / "run.json"
+    if not path.is_file():
+        raise InputError(str(folder), "", "not a run folder (no run.json)")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(folder), "run.json", f"unreadable or torn ({exc})") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("profile"), dict):
+        raise InputError(str(folder), "run.json", "not the run.json of a bench run (no profile in it)")
+    dut = meta.get("dut") if isinstance(meta.get("dut"), dict) else {}
+    unit = Unit(folder=folder, run_id=str(meta.get("id") or folder.name), serial=dut.get("serial"),
+                profile=meta["profile"].get("name"), sha256=meta["profile"].get("sha256"),
+                status=meta.get("status"), verdict=meta.get("verdict"), reason=meta.get("reason"))
+    values: dict[Metric, float | None] = {}
+
+    def put(metric: Metric, value: float | None, source: str) -> None:
+        while metric in values:  # a name already taken (two criteria alike, a criterion named like a total)
+            metric = Metric(f"{metric.name} ({source})", metric.unit)
+        values[metric] = value
+
+    # criteria first (the profile's order), then run totals, then per-cycle figures
+    for criterion in meta.get("criteria") or ():
+        if isinstance(criterion, dict) and criterion.get("name"):
+            put(Metric(str(criterion["name"]), str(criterion.get("unit") or "1")), _number(criterion.get("value")),
+                "criterion")
+    for metric, value in _totals(meta.get("totals")):
+        put(metric, value, "totals")
+    cycles = folder / CYCLE_FILE
+    if cycles.is_file():
+        for metric, value in _cycles(cycles):
+            put(metric, value, CYCLE_FILE)
+    unit.values = values
+    return unit
+
+
+def collect(folders: Iterable[Path]) -> list[Unit]:
+    """The run folders given; a folder holding run folders (a lot's --log-dir) stands for them."""
+    units: list[Unit] = []
+    seen: dict[Path, Path] = {}
+    for folder in folders:
+        members = [folder]
+        if folder.is_dir() and not (folder / "run.json").exists():
+            inner = sorted(p for p in folder.iterdir() if (p / "run.json").is_file())
+            members = inner or members
+        for member in members:
+            key = member.resolve()
+            if key in seen:
+                raise InputError(str(member), "", f"given twice (as {seen[key]})")
+            seen[key] = member
+            units.append(load_unit(member))
+    return units
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def floor_for(unit: str, middle: float) -> float:
+    """The smallest spread a metric in `unit` with this median is judged against."""
+    return max(MIN_SPREAD.get(unit, 0.0), RELATIVE_FLOOR * abs(middle), ABSOLUTE_FLOOR)
+
+
+def stats_of(metric: Metric, values: list[float]) -> Stats:
+    if len(values) < MIN_UNITS:
+        return Stats(metric, len(values), median(values) if values else None, None, None, False)
+    middle = median(values)
+    mad = median([abs(x - middle) for x in values])
+    floor = floor_for(metric.unit, middle)
+    return Stats(metric, len(values), middle, mad, max(mad, floor), mad < floor)
+
+
+def z_score(x: float, stats: Stats) -> float:
+    """The modified z-score of Iglewicz and Hoaglin against the lot (spread floored, never 0)."""
+    assert stats.median is not None and stats.spread is not None
+    return Z_FACTOR * (x - stats.median) / stats.spread
+
+
+def screen(units: list[Unit], threshold: float = DEFAULT_THRESHOLD, mixed: bool = False) -> Screen:
+    """Compare the units; InputError when they cannot be compared."""
+    if not threshold > 0:
+        raise InputError("--threshold", "", f"must be > 0, got {threshold:g}")
+    profiles: dict[str | None, list[Unit]] = {}
+    for unit in units:
+        profiles.setdefault(unit.sha256, []).append(unit)
+    if len(profiles) > 1 and not mixed:
+        groups = "; ".join(f"{g[0].profile!r} (sha256 {str(sha)[:12]}): {', '.join(u.run_id for u in g)}"
+                           for sha, g in profiles.items())
+        raise InputError("bench lot", "", f"runs of different profiles cannot be compared: {groups} "
+                         "(--mixed compares them anyway)")
+    counted = [u for u in units if u.left_out is None]
+    if len(counted) < MIN_UNITS:
+        left = "; ".join(f"{u.run_id}: {u.left_out}" for u in units if u.left_out is not None)
+        raise InputError("bench lot", "", f"{len(counted)} unit(s) can be compared, at least {MIN_UNITS} are needed"
+                         + (f" (left out: {left})" if left else ""))
+    metrics: list[Metric] = []
+    for unit in units:
+        metrics.extend(m for m in unit.values if m not in metrics)
+    stats: dict[Metric, Stats] = {}
+    z: dict[tuple[int, Metric], float] = {}
+    outliers: dict[int, list[Metric]] = {}
+    for metric in metrics:
+        values = [v for u in counted if (v := u.values.get(metric)) is not None]
+        stats[metric] = s = stats_of(metric, values)
+        if not s.judged:
+            continue
+        for index, unit in enumerate(units):
+            value = unit.values.get(metric)
+            if unit.left_out is not None or value is None:
+                continue
+            z[index, metric] = score = z_score(value, s)
+            if abs(score) > threshold:
+                outliers.setdefault(index, []).append(metric)
+    return Screen(units, metrics, stats, z, outliers, threshold, mixed)
+
+
+# --- the table as CSV ------------------------------------------------------------------------
+
+
+def _cell(value: float | None, digits: int = 10) -> str:
+    return "" if value is None else f"{value:.{digits}g}"
+
+
+def to_csv(result: Screen) -> str:
+    """The lot table: one row per unit, metric columns 'Name / unit', then the z-scores."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Run ID", "DUT Serial", "Profile", "Verdict", "Compared", "Outliers"]
+                    + [m.header for m in result.metrics] + [f"{m.name} z / 1" for m in result.metrics])
+    for index, unit in enumerate(result.units):
+        flagged = result.outliers.get(index, [])
+        writer.writerow([unit.run_id, unit.serial or "", unit.profile or "", unit.verdict or "",
+                         "yes" if unit.left_out is None else f"no: {unit.left_out}",
+                         "; ".join(m.name for m in flagged)]
+                        + [_cell(unit.values.get(m)) for m in result.metrics]
+                        + [_cell(result.z.get((index, m)), 4) for m in result.metrics])
+    return out.getvalue()
+
+
+def write_csv(result: Screen, path: Path) -> None:
+    try:
+        path.write_text(to_csv(result), encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--out", str(path), f"cannot write the table: {exc.strerror or exc}") from None
