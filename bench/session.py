@@ -122,7 +122,8 @@ def resume(folder: Path, speed: float | None = None, view: View | None = None) -
     state, world, closed = recover(folder, profile, tuple(station_cfg.channels))
     if station_cfg.simulated:
         if world is None:
-            world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"])
+            world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"],
+                               tuple(meta["dut"].get("defect_specs", ())))
         world.advance_to(state.test_time)  # the DUT lived on until the last row written
         clock: Clock = SimClock(world, speed, origin=0.0)
         gap = 0.0
@@ -199,7 +200,8 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
         "operator": request.operator,
         "dut": {"serial": request.serial, "kind": profile.ratings.kind,
                 "simulated_preset": None if world is None else world.dut_name,
-                "defects": [] if world is None else [{"name": d.name, **vars(d)} for d in world.defects]},
+                "defects": [] if world is None else [{"name": d.name, **vars(d)} for d in world.defects],
+                "defect_specs": list(request.defects)},
         "profile": {"path": str(request.profile), "name": profile.name, "sha256": profile.sha256,
                     "text": profile.text},
         "station": {"path": station.source, "name": station.name, "text": station.text,
