@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from drivers.roles import InstrumentError, RangeError
+from drivers.roles import RangeError
 from drivers.scpi import ScpiInstrument, check_range, parse_float
 from drivers.transports import Transport
 
@@ -71,16 +71,6 @@ class DcSupply(ScpiInstrument):
                              f"(channels {', '.join(map(str, self.ranges[model]))})")
         where = model if len(self.ranges[model]) == 1 else f"{model} CH{self.channel}"
         return where, span
-
-    def _accept(self, maker: str, model: str) -> None:
-        """Take the identity the instrument gave, or InstrumentError if it is not one of ours
-        (or not the model the station expects)."""
-        if maker.upper() not in (m.upper() for m in self.manufacturers) or model not in self.models:
-            raise InstrumentError(f"{self.resource} is a {maker} {model}, not one of the "
-                                  f"{type(self).__name__} models ({', '.join(self.models)})")
-        if self.model is not None and model != self.model:
-            raise InstrumentError(f"{self.resource} is a {model}; the station expects a {self.model}")
-        self.model = model
 
     def _send(self, command: str) -> None:
         self.transport.write(command)

@@ -64,14 +64,18 @@ class ScpiInstrument:
         if len(fields) != 4:
             raise InstrumentError(f"{self.resource}: '*IDN?' answered {idn!r}: not an IEEE 488.2 "
                                   "identification (maker,model,serial,firmware)")
-        maker, model = fields[0], fields[1]
+        self._accept(fields[0], fields[1])
+        return idn
+
+    def _accept(self, maker: str, model: str) -> None:
+        """Take the identity the instrument gave, or InstrumentError if it is not one of ours
+        (or not the model the station expects)."""
         if maker.upper() not in (m.upper() for m in self.manufacturers) or model not in self.models:
             raise InstrumentError(f"{self.resource} is a {maker} {model}, not one of the "
                                   f"{type(self).__name__} models ({', '.join(self.models)})")
         if self.model is not None and model != self.model:
             raise InstrumentError(f"{self.resource} is a {model}; the station expects a {self.model}")
         self.model = model
-        return idn
 
     def _known_model(self) -> str:
         """The model whose ranges apply, asking the instrument once if the station did not say."""
