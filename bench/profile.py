@@ -15,7 +15,7 @@ from bench.cycles import CycleCondition, parse_stop_if
 from bench.errors import InputError
 from bench.metrics import CYCLE_ONLY, METRICS, Ratings, split_metric
 from bench.steps import Step, parse_step
-from bench.tables import list_value, need, read_toml, reject_unknown, text_value
+from bench.tables import list_value, need, read_text, read_toml, reject_unknown, text_value
 from bench.units import parse, parse_positive
 
 TOP_KEYS = {"name", "description", "source", "period", "steps", "dut", "safety", "criteria", "on_resume"}
@@ -87,15 +87,8 @@ def _walk(items: tuple[Item, ...]) -> Iterator[Step]:
 
 def load_profile(path: str | Path) -> Profile:
     """Read and validate a profile file; raises InputError with file, key and expectation."""
-    path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(source, "", f"cannot read the profile: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(source, "", "not a text file: expected a TOML profile in UTF-8") from None
-    return parse_profile(text, source)
+    return parse_profile(read_text(source, "profile"), source)
 
 
 def parse_profile(text: str, source: str) -> Profile:

@@ -11,7 +11,7 @@ from typing import Any
 
 from bench.errors import InputError
 from drivers.roles import InstrumentError
-from bench.tables import read_toml, reject_unknown
+from bench.tables import read_text, read_toml, reject_unknown
 from bench.units import parse, parse_positive
 
 ROLES = ("load", "supply", "thermo")
@@ -82,13 +82,7 @@ def default_station_path() -> str:
 def load_station(path: str | Path | None = None) -> StationConfig:
     """Read and validate a station file (the embedded simulated station when None)."""
     source = str(path) if path is not None else default_station_path()
-    try:
-        text = Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(source, "", f"cannot read the station file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(source, "", "not a text file: expected a TOML station file in UTF-8") from None
-    return parse_station(text, source)
+    return parse_station(read_text(source, "station file"), source)
 
 
 def parse_station(text: str, source: str) -> StationConfig:

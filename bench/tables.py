@@ -2,9 +2,20 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 from typing import Any
 
 from bench.errors import InputError
+
+
+def read_text(source: str, what: str) -> str:
+    """A TOML file's text, or an InputError saying why it cannot be read."""
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read the {what}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(source, "", f"not a text file: expected a TOML {what} in UTF-8") from None
 
 
 def read_toml(text: str, source: str) -> dict[str, Any]:
