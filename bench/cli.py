@@ -16,7 +16,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(sim_app, name="sim")
-app.command("lot")(lot)
 
 EXIT = {"PASS": 0, "FAIL": 1, "ABORTED": 3, "ERROR": 4}
 EXIT_INVALID = 2
@@ -200,6 +199,9 @@ def validate(
     note = f" (not counted: {len(unknown)} step(s) ending on conditions only)" if unknown else ""
     console.print(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
     console.print("[green]valid[/]")
+
+
+app.command("lot")(lot)
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ EXIT_NO_OUTLIER, EXIT_OUTLIER, EXIT_INVALID = 0, 1, 2
 
 
 def lot(
-    run_dirs: list[Path] = typer.Argument(..., help="Run folders of the units, or a folder holding them.",
-                                          show_default=False),
+    run_dirs: list[Path] = typer.Argument(..., metavar="RUN_DIR", show_default=False,
+                                          help="Run folders of the units, or a folder holding them."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the table as CSV (units in the column names).",
                                        show_default=False),
     threshold: float = typer.Option(3.5, "--threshold", help="A unit is an outlier on a metric when |z| is above."),
@@ -23,8 +23,9 @@ def lot(
 
     Robust statistics per metric: median and MAD (median absolute deviation), and for each unit
     the modified z-score of Iglewicz and Hoaglin, z = 0.6745 (x - median) / MAD, with the MAD
-    never below the bench's resolution. Runs that did not finish or ended ERROR/ABORTED are
-    listed but not counted; at least 3 units must count.
+    never below a floor (the bench's resolution: 1 mV, 1 mAh, 0.2 K...; and 1 % of the median
+    for capacities, energies, times, 3 % for resistances). Runs that did not finish or ended
+    ERROR/ABORTED are listed but not counted; at least 3 units must count, all of one profile.
     """
     from bench.errors import InputError
     from bench.lot import collect, screen, write_csv
@@ -59,36 +60,47 @@ def show(result: Any, console: Any, out: Path | None = None) -> None:
     from bench.lot import Z_FACTOR
 
     counted = result.counted
+    stats = [result.stats[m] for m in result.metrics]
     profiles = sorted({u.profile or "?" for u in result.units})
     title = (f"Lot of {len(result.units)} units, {len(counted)} compared "
              f"(profile{'s' if len(profiles) > 1 else ''} {', '.join(profiles)})")
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("unit")
-    table.add_column("verdict")
-    for metric in result.metrics:
-        table.add_column(f"{metric.name}\n{metric.unit}", justify="right")
-    table.add_column("outlier on")
+    rows: list[list[Text]] = []
     for index, unit in enumerate(result.units):
-        cells: list[Any] = [Text(unit.label), Text(unit.verdict or unit.status or "?")]
+        row = [Text(unit.label), Text(unit.verdict or unit.status or "?")]
         for metric in result.metrics:
             text = _value(unit.values.get(metric))
-            cells.append(Text(text, style="bold white on red") if result.flagged(index, metric) else Text(text))
+            row.append(Text(text, style="bold white on red") if result.flagged(index, metric) else Text(text))
         if unit.left_out is not None:
-            cells.append(Text(f"left out: {unit.left_out}", style="italic"))
+            row.append(Text(f"left out: {unit.left_out}", style="italic"))
         else:
-            cells.append(Text(", ".join(m.name for m in result.outliers.get(index, [])), style="bold red"))
-        table.add_row(*cells, style="dim" if unit.left_out is not None else None)
+            row.append(Text(", ".join(m.name for m in result.outliers.get(index, [])), style="bold red"))
+        rows.append(row)
+    footer = [[Text("median", style="italic"), Text("")] + [Text(_value(s.median)) for s in stats] + [Text("")],
+              [Text("MAD used", style="italic"), Text("")]
+              + [Text("" if not s.judged else f"{s.spread:.3g}" + ("*" if s.floored else "")) for s in stats]
+              + [Text("")]]
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("unit", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    for column, metric in enumerate(result.metrics, start=2):
+        # as wide as its longest value (never cut), the name wrapping word by word above it
+        width = max([len(r[column]) for r in rows + footer] + [len(w) for w in metric.name.split()]
+                    + [len(metric.unit)])
+        table.add_column(f"{metric.name}\n{metric.unit}", justify="right", width=width, overflow="fold")
+    table.add_column("outlier on", min_width=24, max_width=48)
+    for row, unit in zip(rows, result.units):
+        table.add_row(*row, style="dim" if unit.left_out is not None else None)
     table.add_section()
-    stats = [result.stats[m] for m in result.metrics]
-    table.add_row(Text("median", style="italic"), "", *(_value(s.median) for s in stats), "")
-    table.add_row(Text("MAD used", style="italic"), "",
-                  *("" if not s.judged else f"{s.spread:.3g}" + (" (floor)" if s.floored else "") for s in stats), "")
-    if console.is_terminal:
-        console.print(table)
-    else:  # a log or a pipe: the whole table, as wide as it needs, never cropped
-        width = max(console.width, Measurement.get(console, console.options.update(max_width=100_000), table).maximum)
-        narrow, console.width = console.width, width
+    for row in footer:
+        table.add_row(*row)
+    # the whole table, as wide as it needs: wider than the terminal, it wraps there rather than being cut
+    # (the CSV of --out is the way to a spreadsheet)
+    needed = Measurement.get(console, console.options.update(max_width=100_000), table).maximum
+    narrow = console.width
+    console.width = max(narrow, needed)
+    try:
         console.print(table, crop=False)
+    finally:
         console.width = narrow
 
     judged = [s for s in stats if s.judged]
@@ -96,7 +108,8 @@ def show(result: Any, console: Any, out: Path | None = None) -> None:
                   f"{len(judged)} metric(s); outlier when |z| > {result.threshold:g}", soft_wrap=True)
     floored = [s.metric.name for s in judged if s.floored]
     if floored:
-        console.print(f"MAD below the bench's resolution, judged against the floor: {', '.join(floored)}",
+        console.print(f"* MAD below the floor (the bench's resolution or the lot's normal tolerance), "
+                      f"judged against the floor: {', '.join(floored)}",
                       soft_wrap=True, markup=False)
     unjudged = [s.metric.name for s in stats if not s.judged]
     if unjudged:

@@ -110,9 +110,9 @@ def first_with(records: dict[int, dict[str, Any]], step: str | None) -> dict[str
     return None
 
 
-def slope(points: list[tuple[int, float]]) -> float | None:
-    """Least-squares slope of value against cycle number (None below three cycles)."""
-    if len(points) < 3:
+def slope(points: list[tuple[float, float]], minimum: int = 3) -> float | None:
+    """Least-squares slope of value against cycle number (None below `minimum` cycles)."""
+    if len(points) < minimum:
         return None
     n = len(points)
     mx = sum(x for x, _ in points) / n

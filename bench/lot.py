@@ -4,8 +4,9 @@ Each unit is one finished run folder. Its metrics are every criterion value in r
 run totals in run.json, and, when the run folder has a cycles.csv of two cycles or more,
 figures derived from it (number of cycles, last cycle's capacities, energies and efficiencies,
 mean coulombic efficiency, hottest cycle, capacity retention last / first cycle, and the fade
-in mAh per cycle: the least-squares slope of discharge capacity against cycle number). For each metric the lot's median and MAD
-(median absolute deviation) give every unit the modified z-score of Iglewicz and Hoaglin:
+in mAh per cycle: the least-squares slope of discharge capacity against cycle number).
+For each metric the lot's median and MAD (median absolute deviation) give every unit the
+modified z-score of Iglewicz and Hoaglin:
 
     z = 0.6745 (x - median) / MAD
 
@@ -13,15 +14,21 @@ in mAh per cycle: the least-squares slope of discharge capacity against cycle nu
 in Quality Control: Statistical Techniques, vol. 16, ASQC Quality Press, 1993; also the
 NIST/SEMATECH e-Handbook of Statistical Methods, section 1.3.5.17). 0.6745 is the 0.75 quantile
 of the standard normal, so z reads in standard deviations for normal data. They recommend
-labelling |z| > 3.5 as a potential outlier: the default threshold. Median and MAD are not pulled by the
-odd unit itself, as a mean and a standard deviation would be in a lot of eight.
+labelling |z| > 3.5 as a potential outlier: the default threshold. Median and MAD are not
+pulled by the odd unit itself, as a mean and a standard deviation would be in a lot of eight.
 
-Minimum spread: the MAD used is never below a floor, the larger of an absolute resolution per
-unit (MIN_SPREAD: 1 mV, 1 mAh, 0.1 K...) and 0.01 % of the median's magnitude (a reading
-accuracy of good bench instruments), and never below 1e-12. A lot whose units agree closer
-than that (a MAD of 0: all equal, or more than half of them equal) is judged against the
-floor, so a difference below the bench's resolution is never an outlier and nothing is
-divided by zero.
+Minimum spread: the MAD used is never below a floor, the spread a lot may have without any
+unit being odd: an absolute resolution of the bench (1 mV, 1 mAh, 0.2 K, 0.1 points of %...)
+and, for quantities that scale with the unit (capacity, energy, time, current, power,
+resistance), a share of the median's magnitude: 1 %, 3 % for a resistance (the order of the
+cell-to-cell spread of one production batch: 0.2-0.3 % of capacity and 0.7-3.8 % of impedance
+in the studies reviewed by Wildfeuer and Lienkamp, eTransportation 9 (2021) 100129). See
+MIN_SPREAD; other units: 1 % of the median. Never below 1e-12. So a MAD of 0 (all units
+equal, or more than half of them) never divides by zero: the unit is judged against the
+floor, and a difference below the bench's resolution or the lot's normal tolerance is never an
+outlier. Without the relative share, a lot of eight would flag a healthy unit of a normal
+spread on about one metric in sixteen (the MAD of eight values is itself uncertain); with it,
+|z| > 3.5 needs a deviation of at least 5.2 floors (5.2 % of capacity, 5.2 mV...).
 
 Which units count: a run that did not finish, or ended ERROR or ABORTED, is listed but left
 out of the statistics (its figures are not a measurement of the DUT); PASS and FAIL runs count.
@@ -40,19 +47,21 @@ from pathlib import Path
 from statistics import median
 from typing import Any, Iterable
 
+from bench.cycles import slope
 from bench.errors import InputError
 
 Z_FACTOR = 0.6745  # Iglewicz-Hoaglin: the MAD of a standard normal
 DEFAULT_THRESHOLD = 3.5  # their recommended cut-off for |z|
 MIN_UNITS = 3
-RELATIVE_FLOOR = 1e-4  # 0.01 % of |median|
-ABSOLUTE_FLOOR = 1e-12
-# The smallest spread each unit is judged against: roughly what a bench resolves.
-MIN_SPREAD: dict[str, float] = {
-    "V": 1e-3, "mV": 1.0, "A": 1e-3, "mA": 1.0, "W": 1e-2, "Ah": 1e-3, "mAh": 1.0, "Wh": 5e-3,
-    "degC": 0.1, "K": 0.1, "s": 1.0, "%": 0.1, "1": 0.5, "ohm": 1e-4, "mOhm": 0.1, "mV/h": 0.05,
-    "mAh/cycle": 0.01,
+# unit -> (absolute floor, share of |median|): the smallest spread a metric is judged against
+MIN_SPREAD: dict[str, tuple[float, float]] = {
+    "V": (1e-3, 0.0), "mV": (1.0, 0.0), "mV/h": (0.05, 0.0), "degC": (0.2, 0.0), "K": (0.2, 0.0),
+    "%": (0.1, 0.0), "1": (0.5, 0.0),
+    "Ah": (1e-3, 0.01), "mAh": (1.0, 0.01), "Wh": (5e-3, 0.01), "s": (1.0, 0.01), "A": (1e-3, 0.01),
+    "mA": (1.0, 0.01), "W": (0.01, 0.01), "ohm": (1e-4, 0.03), "mOhm": (0.1, 0.03), "mAh/cycle": (0.01, 0.05),
 }
+OTHER_UNITS = (0.0, 0.01)
+ABSOLUTE_FLOOR = 1e-12
 EXCLUDED_VERDICTS = ("ERROR", "ABORTED")
 
 # run.json totals keys end in their unit: charge_capacity_Ah -> "run charge capacity / Ah"
@@ -96,7 +105,8 @@ class Unit:
     def left_out(self) -> str | None:
         """Why the unit is not in the statistics, or None when it counts."""
         if self.status != "finished":
-            return f"did not finish (status {self.status or 'unknown'}; bench resume takes it up)"
+            return (f"did not finish (status {self.status or 'unknown'}: still running, or interrupted and "
+                    "waiting for bench resume)")
         if self.verdict in EXCLUDED_VERDICTS:
             return f"ended {self.verdict}" + (f": {self.reason}" if self.reason else "")
         if self.verdict is None:
@@ -179,6 +189,8 @@ def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
         return []
     rows: list[dict[str, float]] = []
     for raw in csv.DictReader(io.StringIO(text)):
+        if None in raw.values() or None in raw:  # a torn (short) or garbled (long) line
+            continue
         row = {}
         for key, column in CYCLE_COLUMNS.items():
             try:
@@ -194,10 +206,10 @@ def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
     rows.sort(key=lambda r: r["cycle"])
     last = rows[-1]
     out: list[tuple[Metric, float | None]] = [(Metric("cycles", "1"), float(len(rows)))]
-    for key, name, unit in (("q_in", "last cycle charge capacity", "Ah"), ("q_out", "last cycle discharge capacity", "Ah"),
-                            ("e_in", "last cycle charge energy", "Wh"), ("e_out", "last cycle discharge energy", "Wh"),
-                            ("ce", "last cycle coulombic efficiency", "%"), ("ee", "last cycle energy efficiency", "%")):
-        out.append((Metric(name, unit), last.get(key)))
+    for key, name, unit in (("q_in", "charge capacity", "Ah"), ("q_out", "discharge capacity", "Ah"),
+                            ("e_in", "charge energy", "Wh"), ("e_out", "discharge energy", "Wh"),
+                            ("ce", "coulombic efficiency", "%"), ("ee", "energy efficiency", "%")):
+        out.append((Metric(f"last cycle {name}", unit), last.get(key)))
     ce = [r["ce"] for r in rows if "ce" in r]
     out.append((Metric("mean coulombic efficiency", "%"), sum(ce) / len(ce) if ce else None))
     temps = [r["t_max"] for r in rows if "t_max" in r]
@@ -205,20 +217,10 @@ def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
     caps = [(r["cycle"], r["q_out"]) for r in rows if "q_out" in r]
     retention = 100.0 * caps[-1][1] / caps[0][1] if len(caps) >= 2 and caps[0][1] > 0 else None
     out.append((Metric("capacity retention", "%"), retention))
-    fade = _slope(caps)
+    fade = slope(caps, minimum=2)
     out.append((Metric("capacity fade", "mAh/cycle"), None if fade is None else -1000.0 * fade))
     return out
 
-
-def _slope(points: list[tuple[float, float]]) -> float | None:
-    """Least-squares slope of value against cycle number (None below two cycles)."""
-    if len(points) < 2:
-        return None
-    n = len(points)
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else None
 
 
 def load_unit(folder: Path) -> Unit:
@@ -285,7 +287,8 @@ def collect(folders: Iterable[Path]) -> list[Unit]:
 
 def floor_for(unit: str, middle: float) -> float:
     """The smallest spread a metric in `unit` with this median is judged against."""
-    return max(MIN_SPREAD.get(unit, 0.0), RELATIVE_FLOOR * abs(middle), ABSOLUTE_FLOOR)
+    absolute, share = MIN_SPREAD.get(unit, OTHER_UNITS)
+    return max(absolute, share * abs(middle), ABSOLUTE_FLOOR)
 
 
 def stats_of(metric: Metric, values: list[float]) -> Stats:
