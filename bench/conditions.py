@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from bench.errors import InputError
@@ -55,15 +55,17 @@ class Condition:
     hold: float = 0.0
     channel: str | None = None
     text: str = ""
+    holds: Callable[[object], bool] = field(init=False, repr=False, compare=False)
 
-    def holds(self, readings: object) -> bool:
-        """True if the comparison is true for these readings (ignores the hold time)."""
+    def __post_init__(self) -> None:
+        """Bind the reading and the comparison once: `holds` is called for every sample."""
+        compare, value = OPERATORS[self.op], self.value
         if self.channel is None:
-            measured = getattr(readings, QUANTITIES[self.quantity][0])
+            read = operator.attrgetter(QUANTITIES[self.quantity][0])
         else:
-            table = readings.temps if self.quantity == "temperature" else readings.temp_rates  # type: ignore[attr-defined]
-            measured = table[self.channel]
-        return OPERATORS[self.op](measured, self.value)
+            table = operator.attrgetter("temps" if self.quantity == "temperature" else "temp_rates")
+            read = lambda readings, key=self.channel: table(readings)[key]  # noqa: E731
+        object.__setattr__(self, "holds", lambda readings: compare(read(readings), value))
 
 
 class Watch:

@@ -32,6 +32,36 @@ KINDS: dict[str, tuple[str, str]] = {
 # ("2*3 A", "9**9**9 V", which never returns), and profiles are data, not expressions.
 _WRITTEN = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*"
                       r"(?:%|[^\W\d]\w*(?:\s*[/*\u00b7]\s*[^\W\d]\w*)*)?\s*")
+# The units profiles are written in, read without pint (whose import and registry cost a
+# third of a second at every start-up): unit -> (kind, factor to the kind's SI unit).
+# Anything else goes to pint, which also gives the dimension errors.
+_COMMON: dict[str, tuple[str, float]] = {
+    "V": ("voltage", 1.0), "mV": ("voltage", 1e-3),
+    "A": ("current", 1.0), "mA": ("current", 1e-3), "uA": ("current", 1e-6),
+    "W": ("power", 1.0), "mW": ("power", 1e-3),
+    "ohm": ("resistance", 1.0), "mohm": ("resistance", 1e-3), "kohm": ("resistance", 1e3),
+    "s": ("time", 1.0), "min": ("time", 60.0), "h": ("time", 3600.0), "hour": ("time", 3600.0),
+    "hours": ("time", 3600.0), "minute": ("time", 60.0), "minutes": ("time", 60.0), "day": ("time", 86400.0),
+    "days": ("time", 86400.0), "Ah": ("capacity", 3600.0), "mAh": ("capacity", 3.6),
+    "Wh": ("energy", 3600.0), "mWh": ("energy", 3.6), "kWh": ("energy", 3.6e6),
+    "degC": ("temperature", 1.0), "K": ("temperature difference", 1.0), "delta_degC": ("temperature difference", 1.0),
+    "%": ("ratio", 0.01),
+    "K/min": ("temperature rate", 1 / 60), "K/s": ("temperature rate", 1.0),
+    "mV/h": ("voltage rate", 1e-3 / 3600), "mV/min": ("voltage rate", 1e-3 / 60), "mV/s": ("voltage rate", 1e-3),
+}
+_SIMPLE = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(%|[A-Za-z/]+)\s*")
+
+
+def _common(text: str) -> tuple[str, float] | None:
+    """(kind, SI value) of a value in one of the common units, else None."""
+    match = _SIMPLE.fullmatch(text.replace("°C", "degC").replace("Ω", "ohm").replace("Ohm", "ohm"))
+    if match is None or match[2] not in _COMMON:
+        return None
+    kind, factor = _COMMON[match[2]]
+    value = float(match[1]) * factor
+    return (kind, value) if math.isfinite(value) else None
+
+
 # A rate of temperature is a difference over time: "1 degC/min" is 1 K/min, not 274.15 K/min.
 _ABSOLUTE_DEGREES = re.compile(r"(?<!delta_)\bdeg([CF])\b")
 
@@ -53,7 +83,8 @@ def _quantity(text: str, kind: str | None = None) -> Any:
 def registry() -> Any:
     import pint
 
-    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    # cache_folder: the parsed definitions are kept on disk, which saves most of its start-up time
+    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
 
 
 def parse(text: object, kind: str, source: str, key: str) -> float:
@@ -61,6 +92,9 @@ def parse(text: object, kind: str, source: str, key: str) -> float:
     unit, example = KINDS[kind]
     if not isinstance(text, str):
         raise InputError(source, key, f"expected a {kind} with its unit ({example}), got {text!r}")
+    common = _common(text)
+    if common is not None and common[0] == kind:
+        return common[1]
     try:
         quantity = _quantity(text, kind)
     except Exception:
@@ -89,6 +123,9 @@ def parse_positive(text: object, kind: str, source: str, key: str) -> float:
 
 def kind_of(text: str) -> str | None:
     """Which kind of quantity a written value is, judged by its unit (None if none fits)."""
+    common = _common(text)
+    if common is not None:
+        return common[0]
     ureg = registry()
     try:
         quantity = _quantity(text)

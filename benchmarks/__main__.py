@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 import benchmarks
+from benchmarks.harness import row
 
 PACKAGES = ("powerbench", "pyvisa", "pyvisa-py", "pyvisa-sim", "pymeasure", "qcodes", "openhtf",
             "protobuf", "numpy", "pandas", "pint", "typer", "rich")
@@ -55,11 +56,15 @@ def machine() -> dict[str, object]:
 def source() -> str:
     """The commit measured, and whether bench/ or drivers/ had changes not committed."""
     def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        try:
+            done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        except OSError:
+            return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown (not a git checkout)"
-    return commit + (" with uncommitted changes in bench/ or drivers/" if git("status", "--porcelain", "bench", "drivers") else "")
+    changed = git("status", "--porcelain", "bench", "drivers")
+    return commit + (" with uncommitted changes in bench/ or drivers/" if changed else "")
 
 
 def versions() -> dict[str, str]:
@@ -85,7 +90,7 @@ def seconds(value: float | None) -> str:
 def table(rows: list[dict]) -> str:
     lines = ["| benchmark | case | median | ratio | note |", "|---|---|---:|---:|---|"]
     for r in rows:
-        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}x" if r["ratio"] >= 0.1 else f"{r['ratio']:.4f}x"
+        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.{2 if r['ratio'] >= 0.1 else 4}f}x"
         lines.append(f"| {r['benchmark']} | {r['case']} | {seconds(r['median_s'])} | {ratio} | {r['note']} |")
     return "\n".join(lines)
 
@@ -98,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="repetitions of each case (default 5)")
     parser.add_argument("--quick", action="store_true", help="one repetition, smaller workloads: a smoke run")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     benchmarks.QUICK = args.quick
     repeat = 1 if args.quick else args.repeat
     command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
@@ -114,11 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # one broken benchmark must not hide the others' results
             traceback.print_exc()
             failed = True
-            rows.append({"benchmark": name, "case": "(failed)", "median_s": None, "ratio": None,
-                         "note": f"{type(exc).__name__}: {exc}"})
+            rows.append(row(name, "(failed)", None, None, f"{type(exc).__name__}: {exc}"))
     info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    report = {"date": started.isoformat(timespec="seconds"), "command": command, "source": source(), "machine": info,
-              "versions": versions(), "repeat": repeat, "quick": args.quick, "rows": rows,
+    report = {"date": started.isoformat(timespec="seconds"), "command": command, "source": source(),
+              "machine": info, "versions": versions(), "repeat": repeat, "quick": args.quick, "rows": rows,
               "environment": sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())}
     print(f"date: {report['date']}\ncommand: {command}\npowerbench: {report['source']}\n"
           f"machine: {info['cpu']}, {info['cores']} cores, {info['python']}, {info['os']}, "

@@ -11,7 +11,7 @@ library; what differs is what each framework does around them:
   and whose supply and thermocouple reader are the simulated twins (sim://). Each tick:
   Station.read (load 2 queries, supply 2, thermo 1 READ? of 3 channels), Readings, trapezoid
   integrators of the step and the run, 11 safety conditions (station hard limits and the
-  quick-check profile's), the step's end condition, one samples.csv row in a temp folder
+  quick-check profile's), the step's end check, one samples.csv row in a temp folder
   (flushed every second), housekeeping (watchdog, control file, checkpoints). Not included:
   the live view (the runner's default no-op View) and the simulated DUT's physics (the clock
   never waits and never advances the world). Two more rows split it: Station.read alone
