@@ -175,7 +175,8 @@ def validate(
     def show(items: tuple, indent: str) -> None:
         for item in items:
             if isinstance(item, Loop):
-                console.print(f"{indent}repeat {item.repeat} times:")
+                stop = f", stopping when {item.stop_if.text}" if item.stop_if else ""
+                console.print(f"{indent}repeat {item.repeat} times{stop}:")
                 show(item.body, indent + "    ")
             else:
                 guess = step_estimate(item, r)
@@ -192,7 +193,10 @@ def validate(
     for c in prof.criteria:
         unit, scale = DISPLAY[c.kind]
         bounds = ", ".join(f"{w} {b * scale:g} {unit}" for w, b in (("min", c.low), ("max", c.high)) if b is not None)
-        where = f" of step {c.step!r}" if c.step else " of the run"
+        where = f" of step {c.step!r}" if c.step else " of the run" if c.cycle is None else ""
+        if c.cycle is not None:
+            where += {"each": " in every cycle", "first": " in the first cycle", "last": " in the last cycle",
+                      "trend": ": its slope per cycle"}[c.cycle]
         metric = f"{c.channel} {c.metric}" if c.channel else c.metric
         console.print(f"  {c.name}: {metric}{where}, {bounds}")
     total, unknown = estimate(prof)

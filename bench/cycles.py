@@ -126,5 +126,9 @@ def summary(cycle: int, record: dict[str, Any]) -> tuple[Any, ...]:
     t = Totals.from_state(record["totals"])
     temps = [v for v in t.t_max.values() if v == v]
     return (cycle, t.end, t.q_in / 3600, t.q_out / 3600, t.e_in / 3600, t.e_out / 3600,
-            100 * t.q_out / t.q_in if t.q_in else float("nan"), 100 * t.e_out / t.e_in if t.e_in else float("nan"),
-            max(temps) if temps else float("nan"))
+            _percent(t.q_out, t.q_in), _percent(t.e_out, t.e_in), max(temps) if temps else float("nan"))
+
+
+def _percent(out: float, into: float) -> float:
+    """An efficiency, or NaN for a cycle that took almost nothing in (a cycle that only discharges)."""
+    return 100 * out / into if into > 0.01 * out and into > 0 else float("nan")

@@ -18,16 +18,18 @@ class Totals:
     """
 
     __slots__ = ("start", "end", "q_in", "q_out", "e_in", "e_out", "t_max", "t_min", "t_start", "v_before",
-                 "v_first", "v_end", "i_in_max", "i_out_max", "i_in_end", "i_out_end")
+                 "i_before", "v_first", "v_end", "i_in_max", "i_out_max", "i_in_end", "i_out_end")
 
-    def __init__(self, start: float, readings: object, v_before: float = float("nan")) -> None:
+    def __init__(self, start: float, readings: object, v_before: float = float("nan"), i_before: float = 0.0
+                 ) -> None:
         r = readings
         self.start = self.end = start
         self.q_in = self.q_out = self.e_in = self.e_out = 0.0
         self.t_start = dict(r.temps)  # type: ignore[attr-defined]
         self.t_max = dict(r.temps)  # type: ignore[attr-defined]
         self.t_min = dict(r.temps)  # type: ignore[attr-defined]
-        self.v_before = v_before  # the voltage just before the scope (a pulse's rest voltage)
+        self.v_before = v_before  # the DUT voltage just before the scope (a pulse's rest voltage)
+        self.i_before = i_before  # and its net current (input - output) then
         self.v_first = self.v_end = r.voltage  # type: ignore[attr-defined]
         self.i_in_max = self.i_in_end = r.i_in  # type: ignore[attr-defined]
         self.i_out_max = self.i_out_end = r.i_out  # type: ignore[attr-defined]
@@ -111,11 +113,12 @@ def _largest(totals: Totals, channel: str | None, low: dict[str, float]) -> floa
 
 
 def _dcir(t: Totals) -> float | None:
-    """|V_end - V_before| / |I_end| on the step's side: a pulse from rest."""
-    current = max(t.i_in_end, t.i_out_end)
-    if current <= 0 or t.v_before != t.v_before:
+    """|V_end - V_before| / |I_end - I_before| (net currents): a pulse from rest, or from a lower
+    current (the two-level method of IEC 61960-3)."""
+    step = abs((t.i_in_end - t.i_out_end) - t.i_before)
+    if step <= 0 or t.v_before != t.v_before:
         return None
-    return abs(t.v_end - t.v_before) / current
+    return abs(t.v_end - t.v_before) / step
 
 
 def _per_second(value: float, t: Totals) -> float | None:
@@ -147,7 +150,8 @@ METRICS: dict[str, tuple[str, Compute, str, str | None]] = {
     "voltage decay": ("voltage rate", lambda t, r, c: _per_second(t.v_first - t.v_end, t),
                       "(first - last voltage) / duration: the K value of a rest, positive when falling", None),
     "dcir": ("resistance", lambda t, r, c: _dcir(t),
-             "|end voltage - voltage before the step| / end current: DC internal resistance of a pulse", None),
+             "|change of voltage| / |change of current| from just before the step to its end: DC resistance "
+             "of a pulse", None),
     "end input current": ("current", lambda t, r, c: t.i_in_end, "supply current at the end (float current)", None),
     "end output current": ("current", lambda t, r, c: t.i_out_end, "load current at the end", None),
     "mean input current": ("current", lambda t, r, c: _per_second(t.q_in, t), "input charge / duration", None),

@@ -78,14 +78,13 @@ class _Row:
 def _replay(state: RunState, rows: Any, profile: Profile, channels: tuple[str, ...]) -> list[tuple[int, dict]]:
     """Feed the rows through the integrators; returns the cycles that closed on the way."""
     names = _names(profile)
-    sides = {s.index: s.side for s in profile.steps()}
     step, run, named = state.totals()
     book = CycleBook.from_state(state.cycles)
     closed: list[tuple[int, dict]] = []
     prev = tuple(state.prev) if state.prev else None
     action = None
     r = _Row()
-    last_v: tuple[float, float] | None = None  # (input, output) voltage of the row before
+    last: tuple[float, float] | None = None  # (voltage, net current) of the row before
     for row in rows:
         t = float(row[0])
         cycle, count, index, kind = int(row[5]), int(row[6]), int(row[7]), row[8]
@@ -100,12 +99,10 @@ def _replay(state: RunState, rows: Any, profile: Profile, channels: tuple[str, .
         if count != state.step_count or step is None:
             if step is not None and names.get(state.last_index):
                 named[names[state.last_index]] = book.named[names[state.last_index]] = step  # it has ended
-            before = float("nan")
-            if last_v is not None and sides.get(index) is not None:
-                before = last_v[0] if sides[index] == "supply" else last_v[1]
+            before = last if last is not None else (float("nan"), 0.0)
             state.step_count, state.cycle, state.step_start, state.step_ended = count, cycle, t, False
             state.last_index = index
-            step, prev, action = Totals(t, r, before), None, kind
+            step, prev, action = Totals(t, r, *before), None, kind
             if run is None:
                 run = Totals(t, r)
         if book.totals is None:
@@ -121,7 +118,7 @@ def _replay(state: RunState, rows: Any, profile: Profile, channels: tuple[str, .
             for totals in (step, run, book.totals):
                 totals.add(t, *increments, r)  # type: ignore[union-attr]
         prev = (t, i_in, i_out, p_in, p_out)
-        last_v = (v_in, v_out)
+        last = (r.voltage, i_in - i_out)
         state.rows += 1
         state.test_time = t
     state.step_totals = step.state() if step else None

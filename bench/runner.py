@@ -113,7 +113,7 @@ class Runner:
         self._next_checkpoint = 0.0
         # the step being run, for checkpoints
         self._index = 0
-        self._v_before = float("nan")
+        self._before = (float("nan"), 0.0)
         self._sampled = False  # whether this process has read the bench yet
         self._step_start = 0.0
         self._totals: Totals | None = None
@@ -227,7 +227,7 @@ class Runner:
             instance = f"{item.key}@{self._generated}"
             passes = self.stopped.get(instance, item.repeat)
             for n in range(passes):
-                if n:
+                if n or self._generated:  # a pass after anything else is a cycle of its own
                     self.cycle += 1
                 yield from self._sequence(item.body)
                 if item.stop_if is not None and self._generated >= done and instance not in self.stopped:
@@ -276,8 +276,8 @@ class Runner:
                       position=self.position, cycle=self.cycle)
         self.view.step_started(step, self.cycle, self.step_count)
         self.readings.restart_voltage_rate()
-        if self._sampled:  # the voltage on this step's side before it began (for DCIR)
-            self._v_before = self.readings.v_in if step.side == "supply" else self.readings.v_out
+        if self._sampled:  # the DUT's terminal voltage and net current before the step (for DCIR)
+            self._before = (self.readings.voltage, self.readings.i_in - self.readings.i_out)
         if not seamless:
             self._prev = None  # never integrate across a change of setpoint or a gap
         self._watchdog.allow(self.clock.wall_period(period))
@@ -332,7 +332,7 @@ class Runner:
         raw = self._retry(self.station.read, step)
         self._measure(step, now, step_time, raw)
         if totals is None:
-            totals = Totals(now, self.readings, self._v_before)
+            totals = Totals(now, self.readings, *self._before)
             if self.run_totals is None:
                 self.run_totals = Totals(now, self.readings)
         if self.book.totals is None:
