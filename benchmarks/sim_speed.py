@@ -1,6 +1,6 @@
 """Speed of the simulated bench: how much simulated time a second of wall time buys.
 
-Cases (issue 4's targets, one core):
+Cases (with their targets, on one core):
 - a 12-hour capacity test of the 10 000 mAh bank sampled every second, through the whole
   stack: bench.session.execute on the default simulated station (drivers, simulated
   instruments, runner, logbook writing a run folder in a temp dir); target under 4.3 s;
