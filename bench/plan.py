@@ -21,6 +21,12 @@ def check_against_station(profile: Profile, station: StationConfig) -> None:
         if step.side == "supply":
             over += [("voltage", step.level, limits.max_voltage, "V"), ("current limit", step.limit,
                                                                          limits.max_current, "A")]
+            if step.load is not None:
+                mode, level = step.load
+                limit = {"CC": (limits.max_current, "A"), "CP": (limits.max_power, "W"),
+                         "CV": (limits.max_voltage, "V")}.get(mode)
+                if limit is not None:
+                    over.append((f"load {mode}", level, *limit))
         elif step.mode == "CC":
             over.append(("current", _highest(step), limits.max_current, "A"))
         elif step.mode == "CP":

@@ -14,7 +14,7 @@ from bench.conditions import Condition, parse_condition
 from bench.cycles import CycleCondition, parse_stop_if
 from bench.errors import InputError
 from bench.metrics import CYCLE_ONLY, METRICS, Ratings, split_metric
-from bench.steps import Step, parse_step
+from bench.steps import Step, parse_step, with_load
 from bench.tables import list_value, need, read_text, read_toml, reject_unknown, text_value
 from bench.units import parse, parse_positive
 
@@ -148,14 +148,17 @@ class _StepContext:
             if "stop_if" in entry:
                 stop_if = parse_stop_if(entry["stop_if"], self.source, f"{key}.stop_if", self.names)
             return Loop(repeat, body, key, stop_if)
-        reject_unknown(entry, {"step", "name"}, self.source, key)
+        reject_unknown(entry, {"step", "name", "with"}, self.source, key)
         name = text_value(entry, "name", self.source, prefix=key)
         if "name" in entry and not name.strip():
             raise InputError(self.source, f"{key}.name", "expected the step's name as text, got an empty one")
         text = need(entry, "step", self.source, "the step's wording, e.g. step = \"Rest for 30 min\"", key)
         if not isinstance(text, str):
             raise InputError(self.source, f"{key}.step", f"expected the step's wording as text, got {text!r}")
-        return self.step(text, f"{key}.step", name or None)
+        step = self.step(text, f"{key}.step", name or None)
+        if "with" in entry:
+            step = with_load(step, entry["with"], self.source, f"{key}.with", self.ratings.rated_capacity)
+        return step
 
     def step(self, text: str, key: str, name: str | None) -> Step:
         if name is not None:

@@ -243,9 +243,13 @@ class Runner:
         """Drive the instruments for a step: first switch off what the step does not use."""
         station = self.station
         if step.side == "supply":
-            station.load.set_input(False)
+            if step.load is None:
+                station.load.set_input(False)
             station.supply.configure(step.level, step.limit)
             station.supply.set_output(True)
+            if step.load is not None:  # pass-through: the output is loaded while charging
+                station.load.set_mode(*step.load)
+                station.load.set_input(True)
         elif step.side == "load":
             station.supply.set_output(False)
             station.load.set_mode(step.mode, step.level if step.ramp is None else step.ramp[0])

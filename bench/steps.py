@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -59,6 +60,7 @@ class Step:
     name: str | None
     index: int
     ramp: tuple[float, float] | None = None  # (level at the start, seconds to reach `level`)
+    load: tuple[str, float] | None = None  # a charge that also loads the output: (mode, level)
 
 
 def parse_step(text: str, source: str, key: str, index: int, *, name: str | None = None,
@@ -132,6 +134,20 @@ def _charge_step(setpoint: str, limit: str | None, until: tuple[Condition, ...],
         raise InputError(source, key, f"a charge at {setpoint} needs a voltage it may not exceed: "
                          f"'until 4.2 V' or 'Charge at {setpoint}, 4.2 V limit for 1 h'")
     return Step(side="supply", mode="CC", level=voltage, limit=current, until=until, **common)
+
+
+_WITH = re.compile(r"^\s*discharge\s+at\s+(?P<setpoint>.+?)\s*$", re.IGNORECASE)
+
+
+def with_load(step: Step, text: object, source: str, key: str, rated_capacity: float | None) -> Step:
+    """A charge or hold that also draws from the output: pass-through charging of a power bank."""
+    match = _WITH.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise InputError(source, key, f"expected the load that runs alongside, e.g. 'Discharge at 1 A', got {text!r}")
+    if step.side != "supply":
+        raise InputError(source, key, "only a charge or a hold can run with a load alongside")
+    kind, level = _load_setpoint(match["setpoint"], source, key, rated_capacity)
+    return dataclasses.replace(step, load=(_LOAD_MODES[kind], level), text=f"{step.text} + {text.strip()}")
 
 
 def _ramp(match: re.Match, until: tuple[Condition, ...], duration: float | None, period: float | None, text: str,

@@ -73,3 +73,15 @@ def test_unreadable_steps_say_what_is_wrong(text, fragment):
     with pytest.raises(InputError, match=fragment) as info:
         step(text)
     assert str(info.value).startswith("p.toml: steps[0]: ")
+
+
+def test_a_charge_can_load_the_output_at_the_same_time():
+    from bench.steps import with_load
+
+    s = with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Discharge at 1 A", "p.toml", "steps[0].with", None)
+    assert (s.side, s.level, s.limit, s.load) == ("supply", 5.0, 2.0, ("CC", 1.0))
+    assert s.text == "Charge at 5 V, 2 A limit for 1 h + Discharge at 1 A"
+    with pytest.raises(InputError, match="only a charge or a hold"):
+        with_load(step("Rest for 1 min"), "Discharge at 1 A", "p.toml", "steps[0].with", None)
+    with pytest.raises(InputError, match=r"steps\[0\].with: expected the load"):
+        with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Charge at 1 A", "p.toml", "steps[0].with", None)
