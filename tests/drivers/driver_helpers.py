@@ -1,12 +1,19 @@
-"""Helpers of the driver tests: pyvisa-sim libraries and a recording transport."""
+"""Helpers of the driver tests: drivers on pyvisa-sim libraries behind a recording transport,
+and the exercises every twin test of a role repeats."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
+import pytest
+
+from drivers.roles import RangeError
 from drivers.transports import Transport, open_transport
 
 HERE = Path(__file__).parent
 NO_ERROR = '+0,"No error"'
+D = TypeVar("D")
 
 
 def sim_library(instrument: str) -> str:
@@ -48,3 +55,69 @@ def visa_sim(instrument: str, resource: str, **framing: object) -> Recorder:
     """A recorded pyvisa-sim transport to one device of tests/drivers/<instrument>.yaml."""
     return Recorder(open_transport(resource, visa_library=sim_library(instrument), **framing))
 
+
+
+def driver_on_sim(driver: Callable[..., D], instrument: str, *,
+                  framing: Mapping[str, object] | None = None,
+                  **defaults: object) -> Callable[..., tuple[D, Recorder]]:
+    """`at(resource, **options)`: the driver on one device of tests/drivers/<instrument>.yaml,
+    with the recorder behind it (`defaults` are driver options a test may override)."""
+
+    def at(resource: str, **options: object) -> tuple[D, Recorder]:
+        transport = visa_sim(instrument, resource, **(framing or {}))
+        return driver(transport, **{**defaults, **options}), transport
+
+    return at
+
+
+# --- against the twins (sim://) --------------------------------------------------------------
+
+TWIN_NO_ERROR = '+0,"No error"'
+LOAD_MODES = (("CC", 1.0), ("CV", 3.9), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5))
+
+
+def cycle_load_through_modes(load: Any, modes: Iterable[tuple[str, float]] = LOAD_MODES, *,
+                             sinks: bool = True) -> None:
+    """Every ElectronicLoad method in every mode, then close: the input follows set_input and,
+    with `sinks`, each mode draws more than 0.1 A from the cell."""
+    for mode, level in modes:
+        load.set_mode(mode, level)
+        load.set_input(True)
+        assert load.input_on() is True
+        amps = load.measure()[1]
+        if sinks:
+            assert amps > 0.1
+        load.set_input(False)
+        assert load.input_on() is False
+    load.close()
+
+
+def charge_the_cell_and_switch_off(supply: Any) -> None:
+    """Every PowerSupply method but close: 4.2 V / 1 A, the output on (and read back on), a
+    charging current within the limit, then the output off (and read back off)."""
+    supply.configure(4.2, 1.0)
+    supply.set_output(True)
+    assert supply.output_on() is True
+    volts, amps = supply.measure()
+    assert 0.0 < amps <= 1.0 + 1e-9 and volts <= 4.2 + 1e-9
+    supply.set_output(False)
+    assert supply.output_on() is False
+
+
+def assert_twin_queues(instrument: Any, command: str, error: str, *,
+                       then: str | None = TWIN_NO_ERROR, error_query: str = "SYST:ERR?") -> None:
+    """Writing `command` to the instrument's twin queues `error` (and, unless `then` is None,
+    the queue holds `then` after it)."""
+    instrument.transport.write(command)
+    assert instrument.transport.query(error_query) == error
+    if then is not None:
+        assert instrument.transport.query(error_query) == then
+
+
+def assert_refused_before_sending(sent: list[Any], shown: str, setting: Callable[..., object],
+                                  *levels: object) -> None:
+    """`setting(*levels)` raises a RangeError showing `shown` (its dots taken literally), and
+    `sent` (what the wire recorded) stays empty."""
+    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
+        setting(*levels)
+    assert sent == []

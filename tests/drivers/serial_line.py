@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import select
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -32,8 +33,19 @@ class PtyLine:
             elif self._stop.is_set():  # stop only once the line is quiet: nothing sent is lost
                 return
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        """Stop serving once the line is quiet (the twin then holds all that was sent)."""
         self._stop.set()
         self._thread.join()
+
+    def close(self) -> None:
+        self.finish()
         os.close(self.slave)
         os.close(self.master)
+
+
+def serve_on_pty(twin: Any) -> Iterator[PtyLine]:
+    """The body of a fixture: `twin` on a PtyLine, closed after the test."""
+    line = PtyLine(twin)
+    yield line
+    line.close()

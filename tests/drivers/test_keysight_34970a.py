@@ -2,13 +2,11 @@
 resources), against its twin, and over a real serial line (a pseudo-terminal)."""
 from __future__ import annotations
 
-import os
-import select
-import threading
 from collections.abc import Iterator
 
 import pytest
-from driver_helpers import NO_ERROR, Recorder, visa_sim
+from driver_helpers import NO_ERROR, driver_on_sim, visa_sim
+from serial_line import PtyLine, serve_on_pty
 
 from drivers.keysight_34970a import Keysight34970A
 from drivers.registry import open_instrument
@@ -21,9 +19,7 @@ CONFIGURATION = ["*CLS", "CONF:TEMP TC,K,(@101,102,103)", "UNIT:TEMP C,(@101,102
                  "FORM:READ:CHAN ON", "SYST:ERR?"]
 
 
-def scanner_at(resource: str, **options: object) -> tuple[Keysight34970A, Recorder]:
-    transport = visa_sim("keysight_34970a", resource, timeout=0.2)
-    return Keysight34970A(transport, **options), transport
+scanner_at = driver_on_sim(Keysight34970A, "keysight_34970a", framing={"timeout": 0.2})
 
 
 def test_rs232_remote_mode_comes_before_anything_else() -> None:
@@ -158,40 +154,12 @@ def test_the_twin_queues_the_error_a_real_34970a_would(cell_world: object, comma
 
 # --- over a real serial line: pyserial on a pseudo-terminal, the twin on the other end -----
 
-class SerialTwin:
-    """A pty whose master side runs the 34970A twin's byte protocol in a thread."""
-
-    def __init__(self, world: object) -> None:
-        self.master, self.slave = os.openpty()
-        self.tty = os.ttyname(self.slave)
-        self.twin = Keysight34970ATwin(world, channels=CHANNELS)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            if select.select([self.master], [], [], 0.02)[0]:
-                if reply := self.twin.feed(os.read(self.master, 4096)):
-                    os.write(self.master, reply)
-            elif self._stop.is_set():  # stop only once the line is quiet: nothing sent is lost
-                return
-
-    def finish(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 @pytest.fixture
-def serial_twin(cell_world: object) -> Iterator[SerialTwin]:
-    line = SerialTwin(cell_world)
-    yield line
-    line.finish()
-    os.close(line.slave)
-    os.close(line.master)
+def serial_twin(cell_world: object) -> Iterator[PtyLine]:
+    yield from serve_on_pty(Keysight34970ATwin(cell_world, channels=CHANNELS))
 
 
-def test_the_driver_reads_thermocouples_over_a_real_serial_line(serial_twin: SerialTwin) -> None:
+def test_the_driver_reads_thermocouples_over_a_real_serial_line(serial_twin: PtyLine) -> None:
     twin = serial_twin.twin
     scanner = open_instrument("keysight-34970a", f"serial://{serial_twin.tty}?baudrate=9600&xonxoff=1",
                               channels=(101, 102, 103))

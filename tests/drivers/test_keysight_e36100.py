@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from driver_helpers import NO_ERROR, Recorder, visa_sim
+from driver_helpers import (
+    NO_ERROR, assert_refused_before_sending, assert_twin_queues,
+    charge_the_cell_and_switch_off, driver_on_sim,
+)
 
 from drivers.keysight_e36100 import KeysightE36100
 from drivers.registry import open_instrument
@@ -12,15 +15,8 @@ E36102A = "USB0::0x2A8D::0x1802::MY56000001::INSTR"
 E36106B = "TCPIP::192.168.1.41::INSTR"
 
 
-def supply_at(resource: str, **options: object) -> tuple[KeysightE36100, Recorder]:
-    transport = visa_sim("keysight_e36100", resource)
-    return KeysightE36100(transport, **options), transport
-
-
-def test_identify_returns_the_idn_and_learns_the_model() -> None:
-    supply, _ = supply_at(E36102A)
-    assert supply.identify() == "Keysight Technologies,E36102A,MY56000001,1.0.3-1.0.1-1.00"
-    assert supply.model == "E36102A"
+supply_at = driver_on_sim(KeysightE36100, "keysight_e36100")
+# identify(), and what this driver does like others: test_shared_driver_behaviour.py
 
 
 def test_configure_is_one_apply_that_leaves_the_output_alone() -> None:
@@ -50,9 +46,7 @@ def test_output_is_switched_and_read_back_and_an_offset_is_no_current() -> None:
 def test_out_of_range_settings_are_refused_before_anything_is_sent(
         voltage: float, current: float, shown: str) -> None:
     supply, wire = supply_at(E36102A, model="E36102A")
-    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
-        supply.configure(voltage, current)
-    assert wire.sent == []
+    assert_refused_before_sending(wire.sent, shown, supply.configure, voltage, current)
 
 
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
@@ -95,13 +89,7 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
     supply = open_instrument("keysight-e36100", "sim://supply", world=cell_world, model="E36103A")
     assert isinstance(supply, PowerSupply)
     assert supply.identify().startswith("Keysight Technologies,E36103A,")
-    supply.configure(4.2, 1.0)
-    supply.set_output(True)
-    assert supply.output_on() is True
-    volts, amps = supply.measure()
-    assert 0.0 < amps <= 1.0 + 1e-9 and volts <= 4.2 + 1e-9
-    supply.set_output(False)
-    assert supply.output_on() is False
+    charge_the_cell_and_switch_off(supply)
     assert not cell_world.supply_output_on  # type: ignore[attr-defined]
     supply.close()
     assert supply.transport.query("SYST:ERR?") == NO_ERROR
@@ -118,5 +106,4 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
 def test_the_twin_queues_the_error_a_real_supply_would(cell_world: object, command: str,
                                                        error: str) -> None:
     supply = open_instrument("keysight-e36100", "sim://supply", world=cell_world)
-    supply.transport.write(command)
-    assert supply.transport.query("SYST:ERR?") == error
+    assert_twin_queues(supply, command, error, then=None)

@@ -2,25 +2,20 @@
 from __future__ import annotations
 
 import pytest
-from driver_helpers import NO_ERROR, Recorder, visa_sim
+from driver_helpers import (
+    NO_ERROR, assert_refused_before_sending, assert_twin_queues, driver_on_sim,
+)
 
 from drivers.keysight_e36300 import KeysightE36300
 from drivers.registry import open_instrument
-from drivers.roles import InstrumentError, PowerSupply, RangeError
+from drivers.roles import InstrumentError, PowerSupply
 
 E36312A = "USB0::0x2A8D::0x1102::MY59000001::INSTR"
 E36313A = "TCPIP::192.168.1.40::INSTR"
 
 
-def supply_at(resource: str, **options: object) -> tuple[KeysightE36300, Recorder]:
-    transport = visa_sim("keysight_e36300", resource)
-    return KeysightE36300(transport, **options), transport
-
-
-def test_identify_returns_the_idn_and_learns_the_model() -> None:
-    supply, _ = supply_at(E36312A)
-    assert supply.identify() == "Keysight Technologies,E36312A,MY59000001,1.0.4-1.0.4-1.12"
-    assert supply.model == "E36312A"
+supply_at = driver_on_sim(KeysightE36300, "keysight_e36300")
+# identify(), and what this driver does like others: test_shared_driver_behaviour.py
 
 
 def test_configure_is_one_apply_that_leaves_the_output_alone() -> None:
@@ -65,9 +60,7 @@ def test_another_channel_is_addressed_everywhere() -> None:
 def test_out_of_range_settings_are_refused_before_anything_is_sent(
         channel: int, voltage: float, current: float, shown: str) -> None:
     supply, wire = supply_at(E36312A, model="E36312A", channel=channel)
-    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
-        supply.configure(voltage, current)
-    assert wire.sent == []
+    assert_refused_before_sending(wire.sent, shown, supply.configure, voltage, current)
 
 
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
@@ -136,5 +129,4 @@ def test_the_twin_charges_the_cell_on_the_wired_channel_only(cell_world: object)
 def test_the_twin_queues_the_error_a_real_supply_would(cell_world: object, command: str,
                                                        error: str) -> None:
     supply = open_instrument("keysight-e36300", "sim://supply", world=cell_world)
-    supply.transport.write(command)
-    assert supply.transport.query("SYST:ERR?") == error
+    assert_twin_queues(supply, command, error, then=None)

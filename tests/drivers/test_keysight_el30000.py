@@ -3,7 +3,10 @@ twin; every channel-specific command names the station's input with a channel li
 from __future__ import annotations
 
 import pytest
-from driver_helpers import NO_ERROR, Recorder, visa_sim
+from driver_helpers import (
+    NO_ERROR, assert_refused_before_sending, assert_twin_queues, cycle_load_through_modes,
+    driver_on_sim,
+)
 
 from drivers.keysight_el30000 import KeysightEL30000
 from drivers.registry import open_instrument
@@ -13,9 +16,7 @@ EL34243A = "USB0::0x2A8D::0x3902::MY60000001::INSTR"
 EL34143A = "TCPIP0::192.168.1.32::5025::SOCKET"
 
 
-def load_at(resource: str, **options: object) -> tuple[KeysightEL30000, Recorder]:
-    transport = visa_sim("keysight_el30000", resource)
-    return KeysightEL30000(transport, **options), transport
+load_at = driver_on_sim(KeysightEL30000, "keysight_el30000")
 
 
 @pytest.mark.parametrize(("mode", "level", "level_command", "function"), [
@@ -63,9 +64,7 @@ def test_ranges_are_per_input_and_follow_the_model_reported() -> None:
 def test_out_of_range_levels_are_refused_before_anything_is_sent(mode: str, level: float,
                                                                  shown: str) -> None:
     load, wire = load_at(EL34243A, model="EL34243A")
-    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
-        load.set_mode(mode, level)  # type: ignore[arg-type]
-    assert wire.sent == []
+    assert_refused_before_sending(wire.sent, shown, load.set_mode, mode, level)
 
 
 def test_a_second_input_is_refused_on_the_single_input_model() -> None:
@@ -98,14 +97,7 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
     load = open_instrument("keysight-el30000", "sim://load", world=cell_world, channel=2)
     assert isinstance(load, ElectronicLoad)
     assert load.identify().startswith("Keysight Technologies,EL34243A,")
-    for mode, level in (("CC", 1.0), ("CV", 3.9), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5)):
-        load.set_mode(mode, level)  # type: ignore[arg-type]
-        load.set_input(True)
-        assert load.input_on() is True
-        assert load.measure()[1] > 0.1
-        load.set_input(False)
-        assert load.input_on() is False
-    load.close()
+    cycle_load_through_modes(load)
     assert load.transport.query("SYST:ERR?") == '+0,"No error"'
 
 
@@ -126,6 +118,4 @@ def test_only_the_wired_input_sinks_from_the_dut(cell_world: object) -> None:
 def test_the_twin_queues_the_error_a_real_load_would(cell_world: object, command: str,
                                                      error: str) -> None:
     load = open_instrument("keysight-el30000", "sim://load", world=cell_world)
-    load.transport.write(command)
-    assert load.transport.query("SYST:ERR?") == error
-    assert load.transport.query("SYST:ERR?") == '+0,"No error"'
+    assert_twin_queues(load, command, error)

@@ -3,7 +3,10 @@ twin. The channel is the module's slot; the module is read from *RDT?."""
 from __future__ import annotations
 
 import pytest
-from driver_helpers import NO_ERROR, Recorder, visa_sim
+from driver_helpers import (
+    LOAD_MODES, NO_ERROR, assert_refused_before_sending, assert_twin_queues,
+    cycle_load_through_modes, driver_on_sim,
+)
 
 from drivers.keysight_n3300a import KeysightN3300A
 from drivers.registry import open_instrument
@@ -12,9 +15,7 @@ from drivers.roles import ElectronicLoad, InstrumentError, RangeError
 MAINFRAME = "GPIB0::5::INSTR"  # an N3300A with an N3302A in slot 1 and an N3305A in slot 3
 
 
-def load_at(resource: str, **options: object) -> tuple[KeysightN3300A, Recorder]:
-    transport = visa_sim("keysight_n3300a", resource)
-    return KeysightN3300A(transport, **options), transport
+load_at = driver_on_sim(KeysightN3300A, "keysight_n3300a")
 
 
 def test_identify_names_the_mainframe_and_the_module_in_the_channel() -> None:
@@ -69,9 +70,7 @@ def test_ranges_follow_the_module_the_mainframe_reports() -> None:
 def test_out_of_range_levels_and_the_missing_cp_mode_are_refused_before_anything_is_sent(
         mode: str, level: float, shown: str) -> None:
     load, wire = load_at(MAINFRAME, channel=3, module="N3305A")
-    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
-        load.set_mode(mode, level)  # type: ignore[arg-type]
-    assert wire.sent == []
+    assert_refused_before_sending(wire.sent, shown, load.set_mode, mode, level)
 
 
 @pytest.mark.parametrize(("resource", "options", "error"), [
@@ -113,14 +112,7 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
                            module="N3304A")
     assert isinstance(load, ElectronicLoad)
     assert load.identify().endswith("(channel 4: N3304A)")
-    for mode, level in (("CC", 1.0), ("CV", 3.9), ("CR", 4.0), ("CC", 0.5)):
-        load.set_mode(mode, level)  # type: ignore[arg-type]
-        load.set_input(True)
-        assert load.input_on() is True
-        assert load.measure()[1] > 0.1
-        load.set_input(False)
-        assert load.input_on() is False
-    load.close()
+    cycle_load_through_modes(load, [mode for mode in LOAD_MODES if mode[0] != "CP"])  # no CP
     assert load.transport.query("SYST:ERR?") == '+0,"No error"'
 
 
@@ -133,6 +125,4 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
 def test_the_twin_queues_the_error_a_real_mainframe_would(cell_world: object, command: str,
                                                           error: str) -> None:
     load = open_instrument("keysight-n3300a", "sim://load", world=cell_world)
-    load.transport.write(command)
-    assert load.transport.query("SYST:ERR?") == error
-    assert load.transport.query("SYST:ERR?") == '+0,"No error"'
+    assert_twin_queues(load, command, error)

@@ -3,18 +3,16 @@ serial line (a pseudo-terminal with the twin on the other end), the pause betwee
 the identities of the family, and the twin."""
 from __future__ import annotations
 
-import os
-import select
-import threading
 from collections.abc import Iterator
 
 import pytest
-from driver_helpers import Recorder
+from driver_helpers import assert_refused_before_sending, charge_the_cell_and_switch_off, Recorder
 from pacing_helpers import fake_clock
+from serial_line import PtyLine, serve_on_pty
 
 from drivers.korad_ka3005p import COMMAND_DELAY, KoradKA3005P
 from drivers.registry import open_instrument
-from drivers.roles import InstrumentError, PowerSupply, RangeError
+from drivers.roles import InstrumentError, PowerSupply
 from drivers.sim.transport import SimTransport
 from drivers.sim.twins.korad_ka3005p import KoradKA3005PTwin
 
@@ -63,9 +61,7 @@ def test_commands_go_out_as_bare_bytes_with_fixed_width_numbers(cell_world: obje
 def test_out_of_range_settings_are_refused_before_anything_is_sent(
         cell_world: object, model: str, voltage: float, current: float, shown: str) -> None:
     supply, wire = wired(cell_world, twin_model=model, model=model)
-    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
-        supply.configure(voltage, current)
-    assert wire.sent_bytes == []
+    assert_refused_before_sending(wire.sent_bytes, shown, supply.configure, voltage, current)
 
 
 # --- identities ---------------------------------------------------------------------------
@@ -138,13 +134,7 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
     supply = open_instrument("korad-ka3005p", "sim://korad", world=cell_world, model="72-2540")
     assert isinstance(supply, PowerSupply)
     assert supply.identify() == "TENMA 72-2540 V2.1"
-    supply.configure(4.2, 1.0)
-    supply.set_output(True)
-    assert supply.output_on() is True
-    volts, amps = supply.measure()
-    assert 0.0 < amps <= 1.0 + 1e-9 and volts <= 4.2 + 1e-9
-    supply.set_output(False)
-    assert supply.output_on() is False
+    charge_the_cell_and_switch_off(supply)
     assert not cell_world.supply_output_on  # type: ignore[attr-defined]
     supply.close()
     with pytest.raises(InstrumentError, match="timeout"):
@@ -183,40 +173,12 @@ def test_the_status_byte_shows_output_and_current_limit(cell_world: object) -> N
 
 # --- over a real serial line: pyserial on a pseudo-terminal, the twin on the other end -----
 
-class PtyTwin:
-    """A pty whose master side runs a twin's byte protocol in a thread."""
-
-    def __init__(self, twin: KoradKA3005PTwin) -> None:
-        self.master, self.slave = os.openpty()
-        self.tty = os.ttyname(self.slave)
-        self.twin = twin
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            if select.select([self.master], [], [], 0.02)[0]:
-                if reply := self.twin.feed(os.read(self.master, 4096)):
-                    os.write(self.master, reply)
-            elif self._stop.is_set():  # stop only once the line is quiet: nothing sent is lost
-                return
-
-    def finish(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 @pytest.fixture
-def pty_twin(cell_world: object) -> Iterator[PtyTwin]:
-    line = PtyTwin(KoradKA3005PTwin(cell_world))
-    yield line
-    line.finish()
-    os.close(line.slave)
-    os.close(line.master)
+def pty_twin(cell_world: object) -> Iterator[PtyLine]:
+    yield from serve_on_pty(KoradKA3005PTwin(cell_world))
 
 
-def test_the_driver_runs_a_supply_over_a_real_serial_line(pty_twin: PtyTwin,
+def test_the_driver_runs_a_supply_over_a_real_serial_line(pty_twin: PtyLine,
                                                           cell_world: object) -> None:
     supply = open_instrument("korad-ka3005p", f"serial://{pty_twin.tty}?baudrate=9600",
                              timeout=0.2, command_delay=0.005)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from serial_line import PtyLine
+from serial_line import PtyLine, serve_on_pty
 
 from drivers.max31855_logger import FAULTS, Max31855Logger
 from drivers.registry import open_instrument
@@ -39,9 +39,7 @@ def logger(*lines: str | None, **options: object) -> Max31855Logger:
 
 @pytest.fixture
 def pty_logger(cell_world: object) -> Iterator[PtyLine]:
-    line = PtyLine(Max31855LoggerTwin(cell_world, channels={**CHANNELS, "spare": 4}))
-    yield line
-    line.close()
+    yield from serve_on_pty(Max31855LoggerTwin(cell_world, channels={**CHANNELS, "spare": 4}))
 
 
 def test_the_driver_reads_a_logger_over_a_real_serial_line(pty_logger: PtyLine) -> None:

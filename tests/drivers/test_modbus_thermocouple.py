@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from serial_line import PtyLine
+from serial_line import PtyLine, serve_on_pty
 
 from drivers.modbus_thermocouple import ModbusThermocouple
 from drivers.registry import open_instrument
@@ -61,9 +61,7 @@ def test_the_crc_is_the_specification_one() -> None:
 
 @pytest.fixture
 def pty_module(cell_world: object) -> Iterator[PtyLine]:
-    line = PtyLine(ModbusThermocoupleTwin(cell_world, channels=CHANNELS))
-    yield line
-    line.close()
+    yield from serve_on_pty(ModbusThermocoupleTwin(cell_world, channels=CHANNELS))
 
 
 def test_the_driver_reads_a_module_over_a_real_serial_line(pty_module: PtyLine) -> None:

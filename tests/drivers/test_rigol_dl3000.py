@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from driver_helpers import NO_ERROR, Recorder, visa_sim
+from driver_helpers import (
+    NO_ERROR, assert_refused_before_sending, assert_twin_queues, cycle_load_through_modes,
+    driver_on_sim, visa_sim,
+)
 
 from drivers.registry import open_instrument
 from drivers.rigol_dl3000 import RigolDL3000
@@ -12,15 +15,8 @@ DL3021 = "USB0::0x1AB1::0x0E11::DL3A000000001::INSTR"
 DL3031A = "TCPIP0::192.168.1.30::5555::SOCKET"
 
 
-def load_at(resource: str, **options: object) -> tuple[RigolDL3000, Recorder]:
-    transport = visa_sim("rigol_dl3000", resource)
-    return RigolDL3000(transport, **options), transport
-
-
-def test_identify_returns_the_idn_and_learns_the_model() -> None:
-    load, _ = load_at(DL3021)
-    assert load.identify() == "RIGOL TECHNOLOGIES,DL3021,DL3A000000001,00.01.05.00.01"
-    assert load.model == "DL3021"
+load_at = driver_on_sim(RigolDL3000, "rigol_dl3000")
+# identify(), and what this driver does like others: test_shared_driver_behaviour.py
 
 
 def test_level_goes_before_the_function_and_the_function_only_when_it_changes() -> None:
@@ -45,14 +41,6 @@ def test_each_mode_writes_its_own_level_and_function(mode: str, level: float, le
     load.set_mode(mode, level)  # type: ignore[arg-type]
     assert wire.sent == [level_command, function]
     assert wire.query("SYST:ERR?") == NO_ERROR
-
-
-def test_a_new_session_resends_the_function() -> None:
-    load, wire = load_at(DL3021, model="DL3021")
-    load.set_mode("CC", 2.0)
-    load.identify()  # the front panel may have changed the function since
-    load.set_mode("CC", 2.0)
-    assert wire.sent.count(":SOUR:FUNC CURR") == 2
 
 
 def test_input_on_and_off() -> None:
@@ -96,9 +84,7 @@ def test_a_tiny_negative_current_reads_as_zero() -> None:
 def test_out_of_range_levels_are_refused_before_anything_is_sent(mode: str, level: float,
                                                                  shown: str) -> None:
     load, wire = load_at(DL3021, model="DL3021")
-    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
-        load.set_mode(mode, level)  # type: ignore[arg-type]
-    assert wire.sent == []
+    assert_refused_before_sending(wire.sent, shown, load.set_mode, mode, level)
 
 
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
@@ -151,26 +137,9 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
     load = open_instrument("rigol-dl3000", "sim://load", world=cell_world, model="DL3031A")
     assert isinstance(load, ElectronicLoad)
     assert load.identify().startswith("RIGOL TECHNOLOGIES,DL3031A,")
-    for mode, level in (("CC", 1.0), ("CV", 3.0), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5)):
-        load.set_mode(mode, level)  # type: ignore[arg-type]
-        load.set_input(True)
-        assert load.input_on() is True
-        load.measure()
-        load.set_input(False)
-        assert load.input_on() is False
-    load.close()
+    modes = [("CC", 1.0), ("CV", 3.0), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5)]
+    cycle_load_through_modes(load, modes, sinks=False)
     assert load.transport.query("SYST:ERR?") == NO_ERROR
-
-
-def test_the_twin_sinks_what_the_driver_asks(cell_world: object) -> None:
-    load = open_instrument("rigol-dl3000", "sim://load", world=cell_world)
-    load.set_mode("CC", 1.0)
-    load.set_input(True)
-    volts, amps = load.measure()
-    assert amps == pytest.approx(1.0)
-    assert 2.5 < volts < 4.3
-    load.set_input(False)
-    assert load.measure()[1] == 0.0
 
 
 @pytest.mark.parametrize("command", [":SOURCE:CURRENT:LEVEL:IMMEDIATE 1", "sour:curr:lev 1",
@@ -192,6 +161,4 @@ def test_the_twin_takes_every_spelling_the_manual_allows(cell_world: object, com
 def test_the_twin_queues_the_error_a_real_load_would(cell_world: object, command: str,
                                                      error: str) -> None:
     load = open_instrument("rigol-dl3000", "sim://load", world=cell_world, model="DL3021")
-    load.transport.write(command)
-    assert load.transport.query("SYST:ERR?") == error
-    assert load.transport.query("SYST:ERR?") == NO_ERROR
+    assert_twin_queues(load, command, error)

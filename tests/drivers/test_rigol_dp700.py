@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import pytest
-from driver_helpers import Recorder, visa_sim
+from driver_helpers import (
+    assert_twin_queues, charge_the_cell_and_switch_off, driver_on_sim, visa_sim,
+)
 
 from drivers.registry import open_instrument
 from drivers.rigol_dp700 import RigolDP700
 from drivers.roles import InstrumentError, PowerSupply, RangeError
 
 
-def supply_at(resource: str, **options: object) -> tuple[RigolDP700, Recorder]:
-    transport = visa_sim("rigol_dp700", resource)
-    return RigolDP700(transport, **options), transport
+supply_at = driver_on_sim(RigolDP700, "rigol_dp700")
 
 
 def test_the_one_output_is_driven_as_ch1_over_rs232() -> None:
@@ -56,13 +56,7 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
     assert isinstance(supply, PowerSupply)
     assert supply.transport.serial_line
     assert supply.identify().startswith("RIGOL TECHNOLOGIES,DP712,")
-    supply.configure(4.2, 1.0)
-    supply.set_output(True)
-    assert supply.output_on() is True
-    volts, amps = supply.measure()
-    assert 0.0 < amps <= 1.0 + 1e-9 and volts <= 4.2 + 1e-9
-    supply.set_output(False)
-    assert supply.output_on() is False
+    charge_the_cell_and_switch_off(supply)
     supply.close()
     assert supply.transport.query(":SYST:ERR?") == '+0,"No error"'
 
@@ -76,5 +70,4 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
 def test_the_twin_takes_the_names_a_dp711_takes(cell_world: object, command: str,
                                                 error: str) -> None:
     supply = open_instrument("rigol-dp700", "sim://supply", world=cell_world)
-    supply.transport.write(command)
-    assert supply.transport.query(":SYST:ERR?") == error
+    assert_twin_queues(supply, command, error, then=None, error_query=":SYST:ERR?")

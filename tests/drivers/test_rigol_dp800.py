@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from driver_helpers import Recorder, visa_sim
+from driver_helpers import (
+    assert_refused_before_sending, assert_twin_queues, charge_the_cell_and_switch_off,
+    driver_on_sim, visa_sim,
+)
 
 from drivers.registry import open_instrument
 from drivers.rigol_dp800 import RigolDP800
@@ -14,15 +17,8 @@ DP821A = "TCPIP::192.168.1.42::INSTR"
 RIGOL_NO_ERROR = '0,"No error"'
 
 
-def supply_at(resource: str, **options: object) -> tuple[RigolDP800, Recorder]:
-    transport = visa_sim("rigol_dp800", resource)
-    return RigolDP800(transport, **options), transport
-
-
-def test_identify_returns_the_idn_and_learns_the_model() -> None:
-    supply, _ = supply_at(DP832)
-    assert supply.identify() == "RIGOL TECHNOLOGIES,DP832,DP8C180200001,00.01.16"
-    assert supply.model == "DP832"
+supply_at = driver_on_sim(RigolDP800, "rigol_dp800")
+# identify(), and what this driver does like others: test_shared_driver_behaviour.py
 
 
 def test_every_command_addresses_the_channel_of_the_station() -> None:
@@ -54,9 +50,7 @@ def test_the_top_of_each_channel_range_is_accepted() -> None:
 def test_out_of_range_settings_are_refused_before_anything_is_sent(
         model: str, channel: int, voltage: float, current: float, shown: str) -> None:
     supply, wire = supply_at(DP832, model=model, channel=channel)
-    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
-        supply.configure(voltage, current)
-    assert wire.sent == []
+    assert_refused_before_sending(wire.sent, shown, supply.configure, voltage, current)
 
 
 def test_the_negative_output_of_a_dp831_is_programmed_and_read_as_negative() -> None:
@@ -118,13 +112,7 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
                              channel=2)
     assert isinstance(supply, PowerSupply)
     assert supply.identify().startswith("RIGOL TECHNOLOGIES,DP821,")
-    supply.configure(4.2, 1.0)
-    supply.set_output(True)
-    assert supply.output_on() is True
-    volts, amps = supply.measure()
-    assert 0.0 < amps <= 1.0 + 1e-9 and volts <= 4.2 + 1e-9
-    supply.set_output(False)
-    assert supply.output_on() is False
+    charge_the_cell_and_switch_off(supply)
     supply.close()
     assert supply.transport.query(":SYST:ERR?") == '+0,"No error"'
 
@@ -153,8 +141,7 @@ def test_the_twin_charges_the_cell_on_the_wired_channel_only(cell_world: object)
 def test_the_twin_queues_the_error_a_real_supply_would(cell_world: object, model: str,
                                                        command: str, error: str) -> None:
     supply = open_instrument("rigol-dp800", "sim://supply", world=cell_world, model=model)
-    supply.transport.write(command)
-    assert supply.transport.query(":SYST:ERR?") == error
+    assert_twin_queues(supply, command, error, then=None, error_query=":SYST:ERR?")
 
 
 def test_the_dut_cannot_be_wired_to_a_negative_output(cell_world: object) -> None:

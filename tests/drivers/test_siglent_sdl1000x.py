@@ -3,7 +3,10 @@ twin. The sequence all SCPI loads share (drivers/loads.py) is pinned here once."
 from __future__ import annotations
 
 import pytest
-from driver_helpers import Recorder, visa_sim
+from driver_helpers import (
+    assert_refused_before_sending, assert_twin_queues, cycle_load_through_modes, driver_on_sim,
+    visa_sim,
+)
 
 from drivers.registry import open_instrument
 from drivers.roles import ElectronicLoad, InstrumentError, RangeError
@@ -15,15 +18,8 @@ GARBLED = "USB0::0xF4EC::0x1621::SDL13GCX5R0666::INSTR"
 NO_ERROR = '0,"No error"'
 
 
-def load_at(resource: str, **options: object) -> tuple[SiglentSDL1000X, Recorder]:
-    transport = visa_sim("siglent_sdl1000x", resource)
-    return SiglentSDL1000X(transport, **options), transport
-
-
-def test_identify_returns_the_idn_and_learns_the_model() -> None:
-    load, _ = load_at(SDL1020XE)
-    assert load.identify() == "Siglent Technologies,SDL1020X-E,SDL13GCX5R0001,1.1.1.21"
-    assert load.model == "SDL1020X-E"
+load_at = driver_on_sim(SiglentSDL1000X, "siglent_sdl1000x")
+# identify(), and what this driver does like others: test_shared_driver_behaviour.py
 
 
 def test_level_goes_before_the_function_and_the_function_only_when_it_changes() -> None:
@@ -48,14 +44,6 @@ def test_each_mode_writes_its_level_and_the_long_function_name(
     load.set_mode(mode, level)  # type: ignore[arg-type]
     assert wire.sent == [level_command, function]
     assert wire.query("SYST:ERR?") == NO_ERROR
-
-
-def test_a_new_session_resends_the_function() -> None:
-    load, wire = load_at(SDL1020XE, model="SDL1020X-E")
-    load.set_mode("CC", 2.0)
-    load.identify()  # the front panel may have changed the function since
-    load.set_mode("CC", 2.0)
-    assert wire.sent.count(":SOUR:FUNC CURRENT") == 2
 
 
 def test_input_on_off_and_its_state_read_back() -> None:
@@ -88,9 +76,7 @@ def test_a_tiny_negative_current_reads_as_zero() -> None:
 def test_out_of_range_levels_are_refused_before_anything_is_sent(mode: str, level: float,
                                                                  shown: str) -> None:
     load, wire = load_at(SDL1020XE, model="SDL1020X-E")
-    with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
-        load.set_mode(mode, level)  # type: ignore[arg-type]
-    assert wire.sent == []
+    assert_refused_before_sending(wire.sent, shown, load.set_mode, mode, level)
 
 
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
@@ -144,26 +130,8 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
     load = open_instrument("siglent-sdl1000x", "sim://load", world=cell_world, model="SDL1030X")
     assert isinstance(load, ElectronicLoad)
     assert load.identify().startswith("Siglent Technologies,SDL1030X,")
-    for mode, level in (("CC", 1.0), ("CV", 3.9), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5)):
-        load.set_mode(mode, level)  # type: ignore[arg-type]
-        load.set_input(True)
-        assert load.input_on() is True
-        load.measure()
-        load.set_input(False)
-        assert load.input_on() is False
-    load.close()
+    cycle_load_through_modes(load, sinks=False)
     assert load.transport.query("SYST:ERR?") == '+0,"No error"'
-
-
-def test_the_twin_sinks_what_the_driver_asks(cell_world: object) -> None:
-    load = open_instrument("siglent-sdl1000x", "sim://load", world=cell_world)
-    load.set_mode("CC", 1.0)
-    load.set_input(True)
-    volts, amps = load.measure()
-    assert amps == pytest.approx(1.0)
-    assert 2.5 < volts < 4.3
-    load.set_input(False)
-    assert load.measure()[1] == 0.0
 
 
 @pytest.mark.parametrize(("command", "error"), [
@@ -175,6 +143,4 @@ def test_the_twin_sinks_what_the_driver_asks(cell_world: object) -> None:
 def test_the_twin_queues_the_error_a_real_load_would(cell_world: object, command: str,
                                                      error: str) -> None:
     load = open_instrument("siglent-sdl1000x", "sim://load", world=cell_world)
-    load.transport.write(command)
-    assert load.transport.query("SYST:ERR?") == error
-    assert load.transport.query("SYST:ERR?") == '+0,"No error"'
+    assert_twin_queues(load, command, error)
