@@ -19,7 +19,15 @@ What the chips do, as modelled:
   terminates below the termination current in CV, restarts below the recharge voltage; when
   the supply current-limits, the charger lowers its charge current to hold its input at the
   DPM voltage, so the supply sits in CC at that voltage.
-- no pass-through: while the input is powered the output is off (as many cheap banks do).
+- pass-through (`pass_through`, default 0 = off): off, while the input is powered the output
+  is off (as many cheap banks do). On, the output stays on while charging: the input feeds the
+  output first (its power at the converter / `pass_through_efficiency`), the charger gets what
+  is left; when the supply current-limits the charge current is cut first (input held at the
+  DPM voltage), then the output droops to the power left (a CC load: V = P / I; down to a
+  collapse at no power left). Output protections still act; the pack is not drawn from while
+  the input feeds the output (no under-voltage trip). Powering or unpowering the input leaves
+  an on output on (no glitch, its light-load timer untouched); powering it wakes an output that
+  is off, except over-temperature, as without pass-through.
 - thermal: cells and case as two nodes; the pack's heat (cell.py) into the cells,
   converter/charger losses into the case, case to ambient through h*A.
 """
@@ -83,6 +91,11 @@ class PowerBankParams(CellModel):
     recharge_voltage: float = quantity("volt", "a terminated charge restarts below this open-circuit voltage", 4.1)
     charger_efficiency: float = quantity("dimensionless", "charger power efficiency (cells / input)", 0.9)
     charger_quiescent_current: float = quantity("ampere", "input current of the charger IC itself", 0.005)
+    pass_through: float = quantity(
+        "dimensionless", "1: pass-through, the input feeds the output while charging; 0: output off while charging",
+        0.0)
+    pass_through_efficiency: float = quantity(
+        "dimensionless", "pass-through power efficiency (output at the converter / input share)", 0.95)
 
     case_heat_capacity: float = quantity("joule / kelvin", "heat capacity of case and electronics")
     cells_to_case_conductance: float = quantity("watt / kelvin", "heat transfer cells -> case")
@@ -93,9 +106,11 @@ class PowerBankParams(CellModel):
         require_positive(
             self, "cells_heat_capacity", "output_voltage", "output_resistance",
             "ocp_retry_time", "light_load_time", "input_dpm_voltage", "charge_voltage", "charger_efficiency",
-            "case_heat_capacity", "cells_to_case_conductance", "case_to_ambient_conductance",
+            "pass_through_efficiency", "case_heat_capacity", "cells_to_case_conductance",
+            "case_to_ambient_conductance",
         )
         require_fraction(self, "charger_efficiency")
+        require_fraction(self, "pass_through_efficiency")
 
 
 def pack_of(cell: CellParams, parallel: int, **bank: float) -> PowerBankParams:
@@ -142,6 +157,7 @@ class PowerBank:
         self._light_time = 0.0
         self._retry_time = 0.0
         self._load_was_on = False
+        self._input_valid = False  # the input was powered (within its limits) at the last solve
         self._cv_limited = False  # the charger's CV loop sets the current (termination may apply)
         self.current = 0.0  # pack current, + = discharge
         self._case_heat = 0.0  # W into the case at this operating point
@@ -152,7 +168,14 @@ class PowerBank:
     def solve(self, load: LoadSettings, supply: SupplySettings) -> None:
         p = self.params
         input_valid = supply.on and p.input_min_voltage <= supply.voltage <= p.input_max_voltage
-        if input_valid:
+        input_powered, input_dropped = input_valid and not self._input_valid, self._input_valid and not input_valid
+        self._input_valid = input_valid
+        if p.pass_through:
+            if input_dropped:
+                self.charge_done = False
+            if input_powered and self.output is not Output.ON and self.output is not Output.OTP:
+                self._switch_output_on()  # powering the input clears the output latches; an on output stays as it is
+        elif input_valid:
             self.output = Output.INPUT  # powering the input clears every output latch
         elif self.output is Output.INPUT:
             self.charge_done = False
@@ -166,7 +189,9 @@ class PowerBank:
         self.load_v = self.load_i = self.current = self._case_heat = 0.0
         self.supply_v = supply.voltage if supply.on else 0.0
         self.supply_i = 0.0
-        if input_valid:
+        if input_valid and p.pass_through:
+            self._solve_pass_through(load, supply)
+        elif input_valid:
             self._solve_charger(supply)
         elif self.output is Output.ON:
             self._solve_boost(load)
@@ -201,24 +226,90 @@ class PowerBank:
         self.load_v = v0 - r * i_out
         self._case_heat = loss + r * i_out * i_out
 
+    def _charge_demand(self, supply: SupplySettings) -> float:
+        """Charge current (A into the pack) the charger asks for with the input unconstrained."""
+        p = self.params
+        self._cv_limited = False
+        if self.charge_done or self.charge_hot or supply.voltage < p.input_dpm_voltage:
+            return 0.0
+        i_cv = (p.charge_voltage - self.cell.emf()) / self.cell.r0
+        self._cv_limited = i_cv < p.charge_current
+        return max(0.0, min(p.charge_current, i_cv))
+
+    def _charge_from_power(self, power: float) -> float:
+        """Charge current putting `power` (W) into the cells: (e + r0 i) i = power."""
+        e, r0 = self.cell.emf(), self.cell.r0
+        return (math.sqrt(e * e + 4.0 * r0 * power) - e) / (2.0 * r0)
+
+    def _solve_pass_through(self, load: LoadSettings, supply: SupplySettings) -> None:
+        """Input powered, pass-through on: the input feeds the output first, the charger the rest."""
+        p = self.params
+        e, r0 = self.cell.emf(), self.cell.r0
+        vs, limit = supply.voltage, supply.current_limit
+        iq, eff, eff_pt = p.charger_quiescent_current, p.charger_efficiency, p.pass_through_efficiency
+        v0, r = p.output_voltage, p.output_resistance
+        i_out = 0.0
+        if self.output is Output.ON:
+            i_out = load_current(load, v0, r)
+            if i_out > 0.0 and v0 - r * i_out < p.short_circuit_resistance * i_out:
+                self.output = Output.SHORT
+                i_out = 0.0
+            elif i_out > p.ocp_current:
+                self.output = Output.OCP
+                self._retry_time = 0.0
+                i_out = 0.0
+        v_out = v0  # converter output, before the droop resistance
+        p_pass = v0 * i_out / eff_pt  # input power the output takes
+        i_ch = self._charge_demand(supply)
+        i_in = ((e + r0 * i_ch) * i_ch / eff + p_pass) / vs + iq
+        if i_in <= limit:
+            self.supply_i = i_in
+        elif limit > iq:  # supply in CC; the DPM loop holds the input at the DPM voltage
+            self._cv_limited = False
+            available = (limit - iq) * p.input_dpm_voltage
+            if available >= p_pass:  # the charge current gives way first
+                i_ch = self._charge_from_power(eff * (available - p_pass))
+            else:  # no charging left, and the output droops to the power that is left
+                i_ch = 0.0
+                v_out, i_out = self._droop(load, eff_pt * available)
+            self.supply_v = p.input_dpm_voltage
+            self.supply_i = limit
+        else:  # the limit cannot even feed the IC: the input sags, nothing charges, the output collapses
+            i_ch = i_out = 0.0
+            v_out = 0.0
+            self.supply_v = vs * limit / iq
+            self.supply_i = limit
+        self.current = -i_ch
+        self.load_i = i_out
+        self.load_v = max(0.0, v_out - r * i_out) if self.output is Output.ON else 0.0
+        self._case_heat = self.supply_v * self.supply_i - (e + r0 * i_ch) * i_ch - self.load_v * self.load_i
+
+    def _droop(self, load: LoadSettings, power: float) -> tuple[float, float]:
+        """Converter voltage and output current where the load takes only `power` (W) at the
+        converter: the highest v <= output_voltage with v * I(v) <= power (bisection; v * I(v)
+        rises with v in every load mode)."""
+        r = self.params.output_resistance
+        lo, hi = 0.0, self.params.output_voltage
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            if mid * load_current(load, mid, r) <= power:
+                lo = mid
+            else:
+                hi = mid
+        return lo, load_current(load, lo, r)
+
     def _solve_charger(self, supply: SupplySettings) -> None:
         p = self.params
         e, r0 = self.cell.emf(), self.cell.r0
         vs, limit = supply.voltage, supply.current_limit
         iq, eff = p.charger_quiescent_current, p.charger_efficiency
-        self._cv_limited = False
-        i_ch = 0.0
-        if not self.charge_done and not self.charge_hot and vs >= p.input_dpm_voltage:
-            i_cv = (p.charge_voltage - e) / r0
-            self._cv_limited = i_cv < p.charge_current
-            i_ch = max(0.0, min(p.charge_current, i_cv))
+        i_ch = self._charge_demand(supply)
         i_in = (e + r0 * i_ch) * i_ch / (eff * vs) + iq
         if i_in <= limit:
             self.supply_i = i_in
         elif limit > iq:  # supply in CC; the charger's DPM loop holds its input at the DPM voltage
             self._cv_limited = False
-            power = eff * (limit - iq) * p.input_dpm_voltage  # into the cells: (e + r0 i) i
-            i_ch = (math.sqrt(e * e + 4.0 * r0 * power) - e) / (2.0 * r0)
+            i_ch = self._charge_from_power(eff * (limit - iq) * p.input_dpm_voltage)
             self.supply_v = p.input_dpm_voltage
             self.supply_i = limit
         else:  # the limit cannot even feed the IC: the input sags, nothing charges
@@ -262,7 +353,7 @@ class PowerBank:
             self._retry_time += dt
             if self._retry_time >= p.ocp_retry_time and not p.ocp_latch:
                 self.output = Output.ON
-        elif out is Output.INPUT:
+        if self._input_valid:  # charging (without pass-through the output is then INPUT)
             if self.charge_done:
                 self.charge_done = cell.ocv(cell.soc) >= p.recharge_voltage
             elif self._cv_limited and -i < p.termination_current:

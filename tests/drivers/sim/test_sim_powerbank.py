@@ -268,3 +268,96 @@ def test_9v_banks_deliver_their_energy_at_9_v(dut: str, pack_ah: float) -> None:
     assert world.params.output_voltage == pytest.approx(9.1)
     expected = pack_ah * 3.6 * 0.89 / (9.1 - 0.06 * 2.0)  # pack energy x boost efficiency / output voltage
     assert ah == pytest.approx(expected, rel=0.06)
+
+
+def pass_through_bank(**overrides: float) -> World:
+    world = World(overrides={"initial_soc": 0.5, "pass_through": 1.0, **overrides}, thermocouple_noise=0.0)
+    world.set_load("CC", 1.0)
+    world.set_load_input(True)
+    return world
+
+
+def test_pass_through_is_off_by_default_so_the_output_is_off_while_charging() -> None:
+    world = World(overrides={"initial_soc": 0.5})
+    assert world.params.pass_through == 0.0
+    assert world.params.pass_through_efficiency == 0.95
+    world.set_load("CC", 1.0)
+    world.set_load_input(True)
+    assert world.load_reading() == (pytest.approx(5.02), 1.0)
+    world.set_supply(5.0, 3.0)
+    world.set_supply_output(True)
+    assert world.model.output is Output.INPUT and world.load_reading() == (0.0, 0.0)
+    world.set_supply_output(False)
+    assert world.load_reading() == (pytest.approx(5.02), 1.0)
+
+
+def test_pass_through_feeds_a_1a_load_at_5v_while_the_supply_charges_the_cells() -> None:
+    world = pass_through_bank()
+    world.set_supply(5.0, 3.0)
+    world.set_supply_output(True)
+    bank, p = world.model, world.params
+    assert world.load_reading() == (pytest.approx(5.02), 1.0)
+    assert bank.output is Output.ON
+    i_ch = -bank.current
+    assert i_ch == pytest.approx(p.charge_current)  # the charger still gets its full 2 A
+    e, r0 = bank.cell.emf(), bank.cell.r0
+    expected = ((e + r0 * i_ch) * i_ch / 0.9 + 5.1 * 1.0 / 0.95) / 5.0 + 0.005
+    v_in, i_in = world.supply_reading()
+    assert v_in == 5.0 and i_in == pytest.approx(expected)
+    assert 2.5 < i_in < 3.0  # ~1.6 A of charge share + ~1.07 A of output share
+    soc = bank.cell.soc
+    world.advance_to(600.0)
+    assert bank.cell.soc - soc == pytest.approx(2.0 * 600.0 / p.capacity, rel=0.02)  # 2 A for 600 s: +3.3 %
+    assert world.load_reading() == (pytest.approx(5.02), 1.0)  # still on, still 5 V
+
+
+def test_pass_through_output_keeps_delivering_when_the_supply_is_switched_off_and_on() -> None:
+    world = pass_through_bank()
+    world.set_supply(5.0, 3.0)
+    t = 0.0
+    for on in (True, False, True, False):
+        world.set_supply_output(on)
+        assert world.model.output is Output.ON
+        assert world.load_reading() == (pytest.approx(5.02), 1.0)  # no glitch at the switch itself
+        charging = world.model.current < 0.0
+        assert charging is on  # the pack charges from the supply, or feeds the boost without it
+        t += 60.0
+        world.advance_to(t)
+        assert world.load_reading() == (pytest.approx(5.02), 1.0)
+
+
+def test_pass_through_tight_supply_limit_cuts_the_charge_current_first_then_droops_the_output() -> None:
+    world = pass_through_bank()
+    world.set_supply(5.0, 1.2)
+    world.set_supply_output(True)
+    bank, p = world.model, world.params
+    assert world.supply_reading() == (pytest.approx(p.input_dpm_voltage), 1.2)
+    assert world.load_reading() == (pytest.approx(5.02), 1.0)  # the output keeps its full power
+    i_ch = -bank.current
+    assert 0.0 < i_ch < 0.3  # what is left of 1.2 A x 4.5 V after the 5.1 W / 0.95 of the output
+    world.set_supply(5.0, 0.8)  # less than the output alone needs: no charging, the output droops
+    assert bank.current == 0.0
+    v, i = world.load_reading()
+    assert i == 1.0 and v == pytest.approx(0.95 * (0.8 - 0.005) * 4.5 / 1.0 - 0.08, rel=1e-6)
+    world.set_supply(5.0, 3.0)  # the supply can feed both again
+    assert world.load_reading() == (pytest.approx(5.02), 1.0) and -bank.current == pytest.approx(2.0)
+
+
+def test_pass_through_charge_terminates_with_the_output_on() -> None:
+    world = pass_through_bank(initial_soc=0.95)
+    world.set_load("CC", 0.5)
+    world.set_supply(5.0, 3.0)
+    world.set_supply_output(True)
+    t = 0.0
+    while not world.model.charge_done:
+        assert t < 3 * 3600, "charge did not terminate"
+        t += 10.0
+        world.advance_to(t)
+    assert world.load_reading() == (pytest.approx(5.06), 0.5)
+    assert world.model.current == 0.0
+    assert world.supply_reading()[1] == pytest.approx(5.1 * 0.5 / 0.95 / 5.0 + 0.005)
+
+
+def test_pass_through_efficiency_is_checked() -> None:
+    with pytest.raises(ValueError, match="pass_through_efficiency"):
+        World(overrides={"pass_through_efficiency": 1.5})
