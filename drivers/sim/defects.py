@@ -105,10 +105,13 @@ class HighResistance:
 @dataclass(frozen=True)
 class ProtectionFault:
     name: ClassVar[str] = "protection-fault"
-    summary: ClassVar[str] = "a power bank's protections mis-set: over-temperature disabled, over-current too high"
+    summary: ClassVar[str] = ("a power bank's protections mis-set: over-temperature disabled, over-current too high, "
+                              "under-voltage cut-off not holding")
 
     otp_disabled: bool = flag("over-temperature protection (output and charger) never trips", True)
     ocp_factor: float = quantity("dimensionless", "the over-current trip is this many times its design value", 3.0)
+    uvp_latch: bool = flag("the under-voltage cut-off holds until the charger is plugged (no: a plugged load "
+                           "turns the output back on and drains the cells further)", True)
 
     def __post_init__(self) -> None:
         _check(self.ocp_factor > 0.0, self.name, f"ocp_factor must be > 0, got {self.ocp_factor:g}")
@@ -120,6 +123,8 @@ class ProtectionFault:
         changes: dict[str, float] = {"ocp_current": params.ocp_current * self.ocp_factor}
         if self.otp_disabled:
             changes.update(otp_temperature=math.inf, charge_otp_temperature=math.inf)
+        if not self.uvp_latch:
+            changes["uvp_latch"] = 0.0
         world.model.params = dataclasses.replace(params, **changes)
 
 

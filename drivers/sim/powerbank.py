@@ -79,6 +79,8 @@ class PowerBankParams(CellModel):
     charge_otp_temperature: float = quantity("degC", "cell temperature above which charging stops", 45.0)
     otp_hysteresis: float = quantity("kelvin", "output / charging resume this much below their trip", 10.0)
     uvp_voltage: float = quantity("volt", "loaded pack voltage below which the output collapses", 3.0)
+    uvp_latch: float = quantity("dimensionless", "1: an under-voltage cut-off holds until the input is powered; "
+                                "0: a plugged load turns the output back on (a faulty protection)", 1.0)
     light_load_current: float = quantity("ampere", "output current below which the auto-off timer runs", 0.06)
     light_load_time: float = quantity("second", "light-load time before auto-off", 30.0)
 
@@ -183,7 +185,8 @@ class PowerBank:
         plugged = load.on and not self._load_was_on
         self._load_was_on = load.on
         if plugged and (self.output is Output.STANDBY or self.output is Output.SHORT
-                        or (self.output is Output.OCP and p.ocp_latch)):
+                        or (self.output is Output.OCP and p.ocp_latch)
+                        or (self.output is Output.UVP and not p.uvp_latch)):
             self._switch_output_on()
 
         self.load_v = self.load_i = self.current = self._case_heat = 0.0

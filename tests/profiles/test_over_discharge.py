@@ -1,8 +1,7 @@
 """profiles/over-discharge.toml on the simulated 10 000 mAh bank: the output cuts off when the
 cells are empty, stays off under load and when re-plugged, and the bank charges and works
-again. The simulator has no defect that breaks the under-voltage protection (protection-fault
-changes the over-current trip and the over-temperature protection only): the defect test waits
-for one (xfail)."""
+again; a bank whose under-voltage cut-off does not hold (protection-fault:uvp_latch=no) turns
+its output back on when re-plugged and fails."""
 from __future__ import annotations
 
 import pytest
@@ -22,9 +21,6 @@ def test_healthy_bank_cuts_off_stays_off_and_recovers(tmp_path, seed):
     assert run.value("works after recharge") == pytest.approx(2.1, abs=0.01)
 
 
-@pytest.mark.xfail(strict=True, reason="SIM FEATURE: protection-fault has no under-voltage option; wanted "
-                   "`protection-fault:uvp_latch=no` (the output comes back on when a load is plugged or the "
-                   "cells recover after an under-voltage cut-off, draining them further)")
 def test_under_voltage_protection_that_does_not_latch_fails(tmp_path):
     run = run_profile(tmp_path, OVER_DISCHARGE, dut="powerbank-10000", defects=("protection-fault:uvp_latch=no",))
     assert run.verdict == "FAIL"
