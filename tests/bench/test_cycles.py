@@ -5,32 +5,12 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import read_run
+from conftest import cell_cycles, read_run
 
 from bench.session import Request, execute
 
-CELL = """
-name = "Cycles"
-period = "10 s"
-steps = [
-  {{ repeat = {repeat}, {stop_if} steps = [
-    "Charge at 2.5 A until 4.2 V",
-    "Hold at 4.2 V until 250 mA",
-    "Rest for 10 min",
-    {{ step = "Discharge at 5 A until 2.5 V", name = "discharge" }},
-    "Rest for 10 min",
-  ] }},
-]
-[dut]
-kind = "cell"
-rated_capacity = "5 Ah"
-nominal_voltage = "3.63 V"
-{criteria}
-"""
-
-
 def run(tmp_path, write, dut="lg-m50", defects=(), **fields):
-    profile = write("p.toml", CELL.format(**{"repeat": 3, "stop_if": "", "criteria": "", **fields}))
+    profile = write("p.toml", cell_cycles(**fields))
     outcome, folder = execute(Request(profile, None, tmp_path / "logs", dut=dut, defects=tuple(defects)))
     return outcome, folder
 
@@ -71,7 +51,7 @@ step = "discharge"
 cycle = "last"
 min = "80 %"
 """
-    outcome, folder = run(tmp_path, write, repeat=50, stop_if='stop_if = "capacity retention of discharge < 99.9 %",',
+    outcome, folder = run(tmp_path, write, repeat=50, stop_if="capacity retention of discharge < 99.9 %",
                           criteria=criteria)
     meta, events, _ = read_run(folder)
     stopped = [e for e in events if e["event"] == "loop_stopped"]

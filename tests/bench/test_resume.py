@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import read_run
+from conftest import cell_cycles, read_run
 from typer.testing import CliRunner
 
 from bench.cli import app
@@ -19,29 +19,19 @@ from bench.profile import load_profile
 from bench.resume import recover
 from bench.session import Request, execute
 
-CYCLES = """
-name = "Cell cycles"
-period = "10 s"
-on_resume = "{policy}"
-steps = [
-  {{ repeat = 3, steps = [
-    "Charge at 2.5 A until 4.2 V",
-    "Hold at 4.2 V until 250 mA",
-    "Rest for 10 min",
-    {{ step = "Discharge at 5 A until 2.5 V", name = "discharge" }},
-    "Rest for 10 min",
-  ] }},
-]
-[dut]
-kind = "cell"
-rated_capacity = "5 Ah"
-nominal_voltage = "3.63 V"
+CAPACITY = """
 [[criteria]]
 name = "capacity"
 metric = "discharge capacity"
 step = "discharge"
 min = "4.5 Ah"
 """
+
+
+def cycles(policy: str) -> str:
+    return cell_cycles(head=f'on_resume = "{policy}"', criteria=CAPACITY)
+
+
 BENCH = [sys.executable, "-c", "from bench.cli import main; main()"]
 
 
@@ -87,7 +77,7 @@ def kill_after(proc: subprocess.Popen, seconds: float, logs: Path) -> bool:
 
 @pytest.mark.parametrize("seed", [11, 29])
 def test_kill_9_at_random_moments_then_resume_ends_like_an_uninterrupted_run(tmp_path, write, seed):
-    profile = write("cycles.toml", CYCLES.format(policy="continue"))
+    profile = write("cycles.toml", cycles("continue"))
     whole, whole_folder = execute(Request(profile, None, tmp_path / "whole", dut="lg-m50"))
     rng = random.Random(seed)
     proc = start_killable(["run", str(profile), "--dut", "lg-m50", "--speed", "20000",
@@ -116,7 +106,7 @@ def test_kill_9_at_random_moments_then_resume_ends_like_an_uninterrupted_run(tmp
 
 
 def test_restart_policy_runs_the_interrupted_step_again_as_a_new_step(tmp_path, write):
-    profile = write("cycles.toml", CYCLES.format(policy="restart"))
+    profile = write("cycles.toml", cycles("restart"))
     proc = start_killable(["run", str(profile), "--dut", "lg-m50", "--speed", "20000",
                            "--log-dir", str(tmp_path / "logs")])
     assert kill_after(proc, 0.4, tmp_path / "logs")
@@ -135,7 +125,7 @@ def test_restart_policy_runs_the_interrupted_step_again_as_a_new_step(tmp_path, 
 
 def test_replaying_the_rows_rebuilds_the_totals_of_the_run(tmp_path, write):
     """Without any checkpoint, the rows alone give back what the live integrators measured."""
-    profile_path = write("cycles.toml", CYCLES.format(policy="continue"))
+    profile_path = write("cycles.toml", cycles("continue"))
     outcome, folder = execute(Request(profile_path, None, tmp_path, dut="lg-m50"))
     meta = json.loads((folder / "run.json").read_text())
     state, world, _ = recover(folder, load_profile(profile_path), ("cell", "surface", "ambient"))
@@ -148,7 +138,7 @@ def test_replaying_the_rows_rebuilds_the_totals_of_the_run(tmp_path, write):
 
 
 def test_a_torn_last_line_is_dropped_before_resuming(tmp_path, write):
-    profile = write("cycles.toml", CYCLES.format(policy="continue"))
+    profile = write("cycles.toml", cycles("continue"))
     proc = start_killable(["run", str(profile), "--dut", "lg-m50", "--speed", "20000",
                            "--log-dir", str(tmp_path / "logs")])
     assert kill_after(proc, 0.3, tmp_path / "logs")
@@ -172,7 +162,7 @@ def test_a_finished_run_is_not_resumed(tmp_path, write):
 
 
 def test_a_run_held_by_a_live_process_is_not_resumed_or_resumed_twice(tmp_path, write):
-    profile = write("cycles.toml", CYCLES.format(policy="continue"))
+    profile = write("cycles.toml", cycles("continue"))
     proc = start_killable(["run", str(profile), "--dut", "lg-m50", "--speed", "2000",
                            "--log-dir", str(tmp_path / "logs")])
     try:
