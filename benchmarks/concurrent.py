@@ -1,7 +1,7 @@
 """Concurrent polling: a load, a supply and a thermocouple reader on loopback
 (benchmarks/loopback.py), each taking 20 ms to answer a reading. powerbench's
 `Station.read` on this real (non-simulated) station, opened from a station file by
-`bench.station.open_station`, polls the three connections at once: a sample should take
+`bench.station.config.open_station`, polls the three connections at once: a sample should take
 about 20 ms, where reading the instruments one after the other takes about 60 ms.
 
 A reading is what the driver asks for one sample (the load and the supply two queries,
@@ -34,7 +34,7 @@ def _pace(instruments: dict[str, loopback.Instrument], station: Any) -> None:
 
 
 def run(repeat: int = 5) -> list[dict]:
-    from bench.station import load_station, open_station
+    from bench.station.config import load_station, open_station
 
     reads = READS // 5 if benchmarks.QUICK else READS
     instruments = loopback.bench()

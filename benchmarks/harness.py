@@ -68,7 +68,7 @@ def new_logbook(folder: Path, channels: tuple[str, ...]) -> Any:
     """A powerbench run folder under `folder`, as `bench run` makes one."""
     import datetime as dt
 
-    from bench.logbook import Logbook, new_run_folder
+    from bench.record.logbook import Logbook, new_run_folder
 
     started = dt.datetime.now()
     return Logbook(new_run_folder(folder, "benchmark", None, started), channels, started.timestamp())

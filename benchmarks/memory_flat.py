@@ -7,8 +7,8 @@ import resource
 import tempfile
 from pathlib import Path
 
-from bench.runner import View
-from bench.session import Request, execute
+from bench.run.engine import View
+from bench.run.session import Request, execute
 
 WEEK = """
 name = "Week of cycling"

@@ -6,8 +6,8 @@ library; what differs is what each framework does around them:
 
 - raw PyVISA: two `query` calls, the reply strings appended to a list.
 - powerbench driver: `RigolDL3000.measure()` (drivers/), floats parsed and range-checked.
-- powerbench runner: `bench.runner.Runner.run()` on one step "Discharge at 1.5 A" on a
-  station opened by `bench.station.open_station` whose load is the pyvisa-sim instrument
+- powerbench runner: `bench.run.engine.Runner.run()` on one step "Discharge at 1.5 A" on a
+  station opened by `bench.station.config.open_station` whose load is the pyvisa-sim instrument
   and whose supply and thermocouple reader are the simulated twins (sim://). Each tick:
   Station.read (load 2 queries, supply 2, thermo 1 READ? of 3 channels), Readings, trapezoid
   integrators of the step and the run, 11 safety conditions (station hard limits and the
@@ -109,7 +109,7 @@ class InstantClock:
     (wall period, real-time block) is the real clock's."""
 
     def __init__(self) -> None:
-        from bench.clock import RealClock
+        from bench.run.clock import RealClock
 
         self._real = RealClock()
         self._t = 0.0
@@ -128,8 +128,8 @@ class InstantClock:
 def _station() -> Iterator[Any]:
     """The per-sample station as `open_station` opens it, its load then replaced by the
     pyvisa-sim instrument (same driver, over PyVISA), identified as `bench run` does."""
-    from bench.session import make_world
-    from bench.station import load_station, open_station
+    from bench.run.session import make_world
+    from bench.station.config import load_station, open_station
     from drivers.registry import open_instrument
 
     config = load_station(STATION)
@@ -147,8 +147,8 @@ def _station() -> Iterator[Any]:
 def powerbench_runner(n: int, replay: bool = False) -> Iterator[Poll]:
     """`Runner.run()` for n samples; with `replay`, Station.read gives back readings taken
     before the run (the runner's own work per tick, without instrument I/O)."""
-    from bench.profile import parse_profile
-    from bench.runner import Runner
+    from bench.profile.reader import parse_profile
+    from bench.run.engine import Runner
 
     profile = parse_profile(PROFILE.format(last=n - 1), "per_sample profile")
     with _station() as station, tempfile.TemporaryDirectory() as tmp:

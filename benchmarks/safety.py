@@ -2,7 +2,7 @@
 told to switch its input off. Target: within one sample period plus one instrument round trip.
 
 A real (non-simulated) station on loopback (benchmarks/loopback.py) runs a discharge step
-through `bench.runner.Runner` with the real clock at a 100 ms period and the profile limit
+through `bench.run.engine.Runner` with the real clock at a 100 ms period and the profile limit
 "cell temperature > 45 degC". At a random moment (uniform over a sample period, so the
 crossing falls anywhere between two samples) the thermocouple reader starts answering 80 degC;
 the load timestamps the arrival of `:SOUR:INP:STAT OFF`. The round trip is the median of
@@ -50,10 +50,10 @@ def _first(instrument: loopback.Instrument, message: str, after: float) -> float
 
 
 def run(repeat: int = 5) -> list[dict]:
-    from bench.clock import RealClock
-    from bench.profile import parse_profile
-    from bench.runner import Runner
-    from bench.station import load_station, open_station
+    from bench.run.clock import RealClock
+    from bench.profile.reader import parse_profile
+    from bench.run.engine import Runner
+    from bench.station.config import load_station, open_station
 
     trips = repeat if benchmarks.QUICK else 4 * repeat
     crossing = [float("inf")]  # time.monotonic() from which the cell reads 80 degC

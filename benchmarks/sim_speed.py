@@ -2,7 +2,7 @@
 
 Cases (with their targets, on one core):
 - a 12-hour capacity test of the 10 000 mAh bank sampled every second, through the whole
-  stack: bench.session.execute on the default simulated station (drivers, simulated
+  stack: bench.run.session.execute on the default simulated station (drivers, simulated
   instruments, runner, logbook writing a run folder in a temp dir); target under 4.3 s;
 - the same test on the physics alone: World driven directly with the same steps, end
   conditions and readings (load, supply, three thermocouples) every second: the floor;
@@ -114,8 +114,8 @@ def physics_alone(steps: list[Step], period: float) -> float:
 
 
 def whole_stack(profile_text: str) -> float:
-    """The profile through bench.session.execute on the default simulated station; simulated seconds."""
-    from bench.session import Request, execute
+    """The profile through bench.run.session.execute on the default simulated station; simulated seconds."""
+    from bench.run.session import Request, execute
 
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile.toml"

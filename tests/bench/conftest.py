@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.station import default_station_path
+from bench.station.config import default_station_path
 
 ROOT = Path(__file__).resolve().parents[2]
 

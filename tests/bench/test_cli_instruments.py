@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import bench.cli_instruments as cli_instruments
-import bench.session
-from bench.cli import app
-from bench.cli_instruments import SerialPort
-from bench.station import Station
+import bench.cli.instruments as cli_instruments
+import bench.run.session
+from bench.cli.app import app
+from bench.cli.instruments import SerialPort
+from bench.station.config import Station
 
 SCAN_YAML = Path(__file__).with_name("instruments_scan.yaml")
 DL3021 = "USB0::0x1AB1::0x0E11::DL3A000000001::INSTR"
@@ -32,7 +32,7 @@ def invoke(*args: str) -> Result:
 
 def test_the_cli_starts_without_the_instrument_libraries() -> None:
     """`bench --help` must stay fast: pyvisa, pyserial and minimalmodbus load in commands only."""
-    code = "import sys, bench.cli; print(sorted({'pyvisa', 'serial', 'minimalmodbus'} & set(sys.modules)))"
+    code = "import sys, bench.cli.app; print(sorted({'pyvisa', 'serial', 'minimalmodbus'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "[]\n"
 
 
@@ -96,7 +96,7 @@ def test_scan_asks_serial_ports_only_when_told(attached: None, monkeypatch: pyte
 def bench_world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The simulated world `check` builds, and whether the bench was put in safe state."""
     seen: dict[str, Any] = {"safe": 0}
-    make_world, safe = bench.session.make_world, Station.safe
+    make_world, safe = bench.run.session.make_world, Station.safe
 
     def keep_world(*args: Any, **kwargs: Any) -> Any:
         seen["world"] = make_world(*args, **kwargs)
@@ -106,7 +106,7 @@ def bench_world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen["safe"] += 1
         return safe(station)
 
-    monkeypatch.setattr(bench.session, "make_world", keep_world)
+    monkeypatch.setattr(bench.run.session, "make_world", keep_world)
     monkeypatch.setattr(Station, "safe", count_safe)
     return seen
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 from typer.testing import CliRunner
 
-from bench.cli import app
+from bench.cli.app import app
 
 QUICK_CHECK = str(ROOT / "profiles" / "quick-check.toml")
 runner = CliRunner()
@@ -74,7 +74,7 @@ def test_simulated_options_select_the_preset_and_seed(tmp_path):
                                          (signal.SIGHUP, "SIGHUP")])
 def test_a_signal_stops_the_run_safely_with_exit_3(tmp_path, sig, reason):
     """A real process, paced at 200 x real time so that it is mid-step when the signal lands."""
-    cmd = [sys.executable, "-c", "from bench.cli import main; main()", "run", QUICK_CHECK,
+    cmd = [sys.executable, "-c", "from bench.cli.app import main; main()", "run", QUICK_CHECK,
            "--speed", "200", "--log-dir", str(tmp_path)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "COLUMNS": "200"})

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bench.cli import app
+from bench.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ROOT / "profiles" / "quick-check.toml"
-CLI = [sys.executable, "-c", "from bench.cli import main; main()"]
+CLI = [sys.executable, "-c", "from bench.cli.app import main; main()"]
 BAD = '''name = "Bad"
 period = "1 s"
 steps = [
@@ -144,7 +144,7 @@ def test_validate_as_a_process_exits_2_on_a_bad_profile_without_a_traceback(tmp_
 def test_help_does_not_import_pint_pyvisa_or_serial():
     script = (
         "import sys\n"
-        "from bench.cli import app\n"
+        "from bench.cli.app import app\n"
         "try:\n"
         "    app(['--help'])\n"
         "except SystemExit:\n"

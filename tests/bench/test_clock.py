@@ -1,8 +1,8 @@
 """Simulated time: as fast as possible by default, N x real time with a speed factor."""
 from __future__ import annotations
 
-from bench import clock as clock_module
-from bench.clock import SimClock
+from bench.run import clock as clock_module
+from bench.run.clock import SimClock
 
 
 class FakeWorld:

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.conditions import Watch, parse_condition, parse_conditions
+from bench.profile.conditions import Watch, parse_condition, parse_conditions
 from bench.errors import InputError
 
 

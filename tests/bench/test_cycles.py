@@ -7,7 +7,7 @@ import csv
 import pytest
 from conftest import cell_cycles, read_run
 
-from bench.session import Request, execute
+from bench.run.session import Request, execute
 
 def run(tmp_path, write, dut="lg-m50", defects=(), **fields):
     profile = write("p.toml", cell_cycles(**fields))

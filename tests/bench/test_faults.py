@@ -8,11 +8,11 @@ import time
 import pytest
 from conftest import read_run
 
-from bench import control
-from bench import station as station_module
-from bench.logbook import Logbook
-from bench.runner import View
-from bench.session import Request, execute, make_world, prepare
+from bench.run import control
+from bench.station import config as station_module
+from bench.record.logbook import Logbook
+from bench.run.engine import View
+from bench.run.session import Request, execute, make_world, prepare
 from drivers.roles import InstrumentError
 
 PROFILE = """

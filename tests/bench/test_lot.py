@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bench.cli import app
-from bench.lot import Metric, collect, floor_for, screen, stats_of, z_score
-from bench.session import Request, execute
+from bench.cli.app import app
+from bench.analysis.lot import Metric, collect, floor_for, screen, stats_of, z_score
+from bench.run.session import Request, execute
 from drivers.sim.defects import MicroShort
 from drivers.sim.presets import PRESETS
 from drivers.sim.spread import Spread
@@ -300,7 +300,7 @@ def test_a_folder_given_twice_is_refused(tmp_path):
 
 
 def test_per_cycle_figures_from_cycles_csv(tmp_path):
-    from bench.logbook import CYCLE_COLUMNS  # the columns the runner writes
+    from bench.record.logbook import CYCLE_COLUMNS  # the columns the runner writes
 
     header = [name for name, _ in CYCLE_COLUMNS]
     for column in ("Cycle Count / 1", "Discharging Capacity / Ah", "Coulombic Efficiency / %",

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bench.errors import InputError
-from bench.plan import check_against_station
-from bench.profile import Loop, load_profile, parse_profile
-from bench.station import load_station
+from bench.run.preflight import check_against_station
+from bench.profile.reader import Loop, load_profile, parse_profile
+from bench.station.config import load_station
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "profiles").glob("*.toml"))

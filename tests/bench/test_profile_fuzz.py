@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.errors import InputError
-from bench.profile import parse_profile
+from bench.profile.reader import parse_profile
 
 SOURCE = "fuzz.toml"
 

@@ -14,10 +14,10 @@ import pytest
 from conftest import cell_cycles, read_run
 from typer.testing import CliRunner
 
-from bench.cli import app
-from bench.profile import load_profile
-from bench.resume import recover
-from bench.session import Request, execute
+from bench.cli.app import app
+from bench.profile.reader import load_profile
+from bench.run.recovery import recover
+from bench.run.session import Request, execute
 
 CAPACITY = """
 [[criteria]]
@@ -32,7 +32,7 @@ def cycles(policy: str) -> str:
     return cell_cycles(head=f'on_resume = "{policy}"', criteria=CAPACITY)
 
 
-BENCH = [sys.executable, "-c", "from bench.cli import main; main()"]
+BENCH = [sys.executable, "-c", "from bench.cli.app import main; main()"]
 
 
 def discharges(folder: Path) -> list[tuple[int, float]]:

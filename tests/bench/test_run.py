@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, read_run
 
-from bench.runner import View
-from bench.session import Request, execute, make_world, prepare
+from bench.run.engine import View
+from bench.run.session import Request, execute, make_world, prepare
 from drivers.roles import InstrumentError
 
 QUICK_CHECK = ROOT / "profiles" / "quick-check.toml"
@@ -157,7 +157,7 @@ def test_an_internal_error_is_an_error_verdict_with_the_bench_safe(tmp_path, wri
 
 
 def test_an_instrument_fault_mid_run_is_an_error_with_the_bench_safe(tmp_path, write, monkeypatch):
-    from bench import station as station_module
+    from bench.station import config as station_module
 
     real_read = station_module.Station.read
     calls = {"n": 0}

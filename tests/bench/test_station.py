@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bench.errors import InputError
-from bench.plan import check_against_station
-from bench.profile import parse_profile
-from bench.station import default_station_path, load_station
+from bench.run.preflight import check_against_station
+from bench.profile.reader import parse_profile
+from bench.station.config import default_station_path, load_station
 
 ROOT = Path(__file__).resolve().parents[2]
 SIM = Path(default_station_path()).read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from test_profile_fuzz import toml_document
 
 from bench.errors import InputError
-from bench.station import default_station_path, parse_station
+from bench.station.config import default_station_path, parse_station
 
 BASE = tomllib.loads(open(default_station_path(), encoding="utf-8").read())
 KEYS = ["name", "description", "load", "supply", "thermo", "limits", "world", "faults", "driver", "resource",

@@ -2,7 +2,7 @@
 import pytest
 
 from bench.errors import InputError
-from bench.steps import SUPPLY_REGULATION_TOLERANCE, parse_step
+from bench.profile.steps import SUPPLY_REGULATION_TOLERANCE, parse_step
 
 
 def step(text, **kw):
@@ -76,7 +76,7 @@ def test_unreadable_steps_say_what_is_wrong(text, fragment):
 
 
 def test_a_charge_can_load_the_output_at_the_same_time():
-    from bench.steps import with_load
+    from bench.profile.steps import with_load
 
     s = with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Discharge at 1 A", "p.toml", "steps[0].with", None)
     assert (s.side, s.level, s.limit, s.load) == ("supply", 5.0, 2.0, ("CC", 1.0))

@@ -1,5 +1,5 @@
 """Running the shipped profiles on the simulated bench, through the whole stack
-(bench.session.execute: profile, drivers, simulated instruments, runner, run folder), and
+(bench.run.session.execute: profile, drivers, simulated instruments, runner, run folder), and
 reading back what a technician would read: the verdict and run.json's criteria.
 
 Seeds change the thermocouple noise (and, with `spread=True`, the unit's own capacity,
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.session import Request, execute
-from bench.station import default_station_path
+from bench.run.session import Request, execute
+from bench.station.config import default_station_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ROOT / "profiles"
@@ -109,7 +109,7 @@ def run_profile(tmp: Path, profile: Path, *, dut: str, seed: int = 1, defects: t
 def _custom_world(request: Request, spread: bool, chamber: Any) -> Any:
     """The world the session would build (preset, seed, overrides, defects), with this unit's
     own manufacturing spread and/or another chamber."""
-    from bench.session import make_world, prepare
+    from bench.run.session import make_world, prepare
     from drivers.sim.spread import Spread
     from drivers.sim.world import World
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from profile_runs import PROFILES, SEEDS, copy_with, run_profile
 
-from bench.profile import Loop, load_profile
+from bench.profile.reader import Loop, load_profile
 
 CYCLE_LIFE = PROFILES / "cycle-life.toml"
 

@@ -8,9 +8,9 @@ import pytest
 from profile_runs import PROFILES, station
 
 from bench.errors import InputError
-from bench.plan import check_against_station
-from bench.profile import load_profile
-from bench.station import load_station
+from bench.run.preflight import check_against_station
+from bench.profile.reader import load_profile
+from bench.station.config import load_station
 
 SHIPPED = sorted(PROFILES.glob("*.toml"))
 ISSUE_6 = ("capacity", "cycle-life", "thermal-rise", "ocp", "short-circuit", "over-discharge", "input-ovp",

@@ -1,4 +1,4 @@
-"""Running a short profile through the whole stack (bench.session.execute) on the simulated
+"""Running a short profile through the whole stack (bench.run.session.execute) on the simulated
 station, for the tests that pin what a defect changes in the records a bench keeps."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.session import Request, execute
-from bench.station import default_station_path
+from bench.run.session import Request, execute
+from bench.station.config import default_station_path
 
 CELL = """
 [dut]

@@ -7,7 +7,7 @@ from pathlib import Path
 from sim_stack import profile
 from typer.testing import CliRunner
 
-from bench.cli import app
+from bench.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()

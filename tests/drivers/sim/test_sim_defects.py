@@ -1,5 +1,5 @@
 """Each defect visibly changes what a bench records: a short profile through the whole stack
-(bench.session.execute: drivers, simulated instruments, runner, run folder), healthy vs
+(bench.run.session.execute: drivers, simulated instruments, runner, run folder), healthy vs
 defective, and the difference asserted on the recorded samples, events and run.json."""
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench.metrics import Totals
-from bench.readings import Readings
-from bench.runner import View
-from bench.steps import Step
+from bench.analysis.metrics import Totals
+from bench.run.readings import Readings
+from bench.run.engine import View
+from bench.profile.steps import Step
 
 REFRESH = 0.25  # s of wall time between redraws
 PLAIN_STATUS = 10.0  # s of wall time between status lines when not on a terminal

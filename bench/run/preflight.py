@@ -3,10 +3,10 @@ estimate of how long it will take, from the DUT ratings."""
 from __future__ import annotations
 
 from bench.errors import InputError
-from bench.metrics import Ratings
-from bench.profile import Item, Loop, Profile
-from bench.station import StationConfig
-from bench.steps import Step
+from bench.analysis.metrics import Ratings
+from bench.profile.reader import Item, Loop, Profile
+from bench.station.config import StationConfig
+from bench.profile.steps import Step
 
 # Rough figures for the estimate only (never used to control anything).
 CONVERTER_EFFICIENCY = 0.88

@@ -11,18 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import bench
-from bench import checkpoint, control
-from bench.clock import Clock, RealClock, SimClock
-from bench.cycles import summary
+from bench.record import checkpoint
+from bench.run import control
+from bench.run.clock import Clock, RealClock, SimClock
+from bench.analysis.cycles import summary
 from bench.errors import InputError, OperatorStop
-from bench.logbook import Logbook, new_run_folder
-from bench.plan import check_against_station
-from bench.profile import Profile, load_profile, parse_profile
-from bench.report import write_junit
-from bench.resume import recover
-from bench.runner import Outcome, Runner, View
-from bench.signals import deferred
-from bench.station import StationConfig, load_station, open_station, parse_station
+from bench.record.logbook import Logbook, new_run_folder
+from bench.run.preflight import check_against_station
+from bench.profile.reader import Profile, load_profile, parse_profile
+from bench.record.junit import write_junit
+from bench.run.recovery import recover
+from bench.run.engine import Outcome, Runner, View
+from bench.run.signals import deferred
+from bench.station.config import StationConfig, load_station, open_station, parse_station
 from bench.units import parse_as
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Union
 
-from bench.conditions import Condition, parse_condition
-from bench.cycles import CycleCondition, parse_stop_if
+from bench.profile.conditions import Condition, parse_condition
+from bench.analysis.cycles import CycleCondition, parse_stop_if
 from bench.errors import InputError
-from bench.metrics import CYCLE_ONLY, METRICS, Ratings, split_metric
-from bench.steps import Step, parse_step, with_load
+from bench.analysis.metrics import CYCLE_ONLY, METRICS, Ratings, split_metric
+from bench.profile.steps import Step, parse_step, with_load
 from bench.tables import list_value, need, read_text, read_toml, reject_unknown, text_value
 from bench.units import parse, parse_positive
 

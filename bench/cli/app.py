@@ -7,10 +7,10 @@ from typing import Optional
 
 import typer
 
-from bench.cli_instruments import instruments_app
-from bench.cli_lot import lot
-from bench.cli_sim import sim_app
-from bench.console import console as _console
+from bench.cli.instruments import instruments_app
+from bench.cli.lot import lot
+from bench.cli.sim import sim_app
+from bench.cli.console import console as _console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
@@ -47,7 +47,7 @@ def run(
              "(bench sim list)."),
 ) -> None:
     """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR."""
-    from bench.session import Request, execute
+    from bench.run.session import Request, execute
 
     request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect))
     _drive(profile.name, lambda view, announce: execute(request, view, announce))
@@ -59,7 +59,7 @@ def resume(
     speed: Optional[float] = SpeedOption,
 ) -> None:
     """Take up an interrupted run (crash, kill -9, power cut) from its last checkpoint."""
-    from bench.session import resume as resume_run
+    from bench.run.session import resume as resume_run
 
     _drive(run_dir.name, lambda view, announce: (announce(run_dir), resume_run(run_dir, speed, view))[1])
 
@@ -77,7 +77,7 @@ def continue_run(run_dir: Path = typer.Argument(..., help="The run folder.", sho
 
 
 def _control(run_dir: Path, command: str) -> None:
-    from bench import control
+    from bench.run import control
 
     if not (run_dir / "run.json").exists():
         raise _invalid(f"{run_dir}: not a run folder (no run.json)")
@@ -91,7 +91,7 @@ def _drive(title: str, start) -> None:  # noqa: ANN001
     """Run with the live view that fits the output, then show the verdict and exit with its code."""
     import sys
 
-    from bench import signals
+    from bench.run import signals
     from bench.errors import InputError
 
     console = _console()
@@ -101,12 +101,12 @@ def _drive(title: str, start) -> None:  # noqa: ANN001
     try:
         with signals.handled():
             if sys.stdout.isatty():
-                from bench.live import RichView
+                from bench.cli.live import RichView
 
                 with RichView(console, title) as view:
                     outcome, folder = start(view, announce)
             else:
-                from bench.live import PlainView
+                from bench.cli.live import PlainView
 
                 outcome, folder = start(PlainView(console.print), announce)
     except InputError as exc:
@@ -147,9 +147,9 @@ def validate(
 ) -> None:
     """Check PROFILE (and its fit to the station) and print the plan, or the errors (exit 2)."""
     from bench.errors import InputError
-    from bench.plan import check_against_station, estimate, step_estimate
-    from bench.profile import Loop, load_profile
-    from bench.station import load_station
+    from bench.run.preflight import check_against_station, estimate, step_estimate
+    from bench.profile.reader import Loop, load_profile
+    from bench.station.config import load_station
 
     try:
         prof = load_profile(profile)
@@ -157,8 +157,8 @@ def validate(
         check_against_station(prof, sta)
     except InputError as exc:
         raise _invalid(exc) from None
-    from bench.live import hms
-    from bench.metrics import DISPLAY
+    from bench.cli.live import hms
+    from bench.analysis.metrics import DISPLAY
 
     console = _console()
     console.print(f"[bold]{prof.name}[/] ({profile})  sample period {prof.period:g} s")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from bench.criteria import Result
+from bench.analysis.criteria import Result
 
 
 def write_junit(path: Path, suite: str, verdict: str, reason: str, results: list[Result], duration: float) -> None:

@@ -1,6 +1,6 @@
 """The live state of the bench at one sample, updated in place (no allocation per sample).
 
-Conditions read its attributes by name (see bench.conditions.QUANTITIES).
+Conditions read its attributes by name (see bench.profile.conditions.QUANTITIES).
 """
 from __future__ import annotations
 

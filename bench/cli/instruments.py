@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import typer
 
-from bench.console import console as _console
+from bench.cli.console import console as _console
 from drivers.roles import InstrumentError
 
 instruments_app = typer.Typer(no_args_is_help=True, help="Instrument drivers.")
@@ -215,7 +215,7 @@ def _read_once(role: str, instrument: Any, channels: dict[str, int]) -> tuple[st
 def check_station(config: Any, world: Any) -> tuple[list[RoleCheck], list[str]]:
     """Open, identify and read every instrument of the station, then put the bench in safe
     state; the result per role and what safe state could not confirm. Never raises."""
-    from bench.station import Station
+    from bench.station.config import Station
     from drivers.registry import open_instrument
 
     checks: list[RoleCheck] = []
@@ -254,8 +254,8 @@ def instruments_check(
     from rich.table import Table
 
     from bench.errors import InputError
-    from bench.session import make_world
-    from bench.station import load_station
+    from bench.run.session import make_world
+    from bench.station.config import load_station
 
     try:
         config = load_station(station)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench.cycles import first_with, slope, value_in
-from bench.metrics import DISPLAY, METRICS, Ratings, Totals, shown
-from bench.profile import Criterion
+from bench.analysis.cycles import first_with, slope, value_in
+from bench.analysis.metrics import DISPLAY, METRICS, Ratings, Totals, shown
+from bench.profile.reader import Criterion
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""`bench lot RUN_DIR...`: the units of one lot compared, outliers flagged (see bench.lot)."""
+"""`bench lot RUN_DIR...`: the units of one lot compared, outliers flagged (see bench.analysis.lot)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import typer
 
-from bench.console import console as _console
+from bench.cli.console import console as _console
 
 EXIT_NO_OUTLIER, EXIT_OUTLIER, EXIT_INVALID = 0, 1, 2
 
@@ -28,7 +28,7 @@ def lot(
     ERROR/ABORTED are listed but not counted; at least 3 units must count, all of one profile.
     """
     from bench.errors import InputError
-    from bench.lot import collect, screen, write_csv
+    from bench.analysis.lot import collect, screen, write_csv
 
     try:
         result = screen(collect(run_dirs), threshold, mixed)
@@ -57,7 +57,7 @@ def show(result: Any, console: Any, out: Path | None = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from bench.lot import Z_FACTOR
+    from bench.analysis.lot import Z_FACTOR
 
     counted = result.counted
     stats = [result.stats[m] for m in result.metrics]

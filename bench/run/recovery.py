@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import checkpoint
-from bench.checkpoint import RunState
-from bench.cycles import CycleBook
-from bench.metrics import Totals
-from bench.profile import Profile
+from bench.record import checkpoint
+from bench.record.checkpoint import RunState
+from bench.analysis.cycles import CycleBook
+from bench.analysis.metrics import Totals
+from bench.profile.reader import Profile
 
 
 def cut_torn_line(path: Path) -> None:

@@ -2,7 +2,7 @@
 and every few seconds: step pointer, cycle, integrators, criteria accumulators, and (on the
 simulated bench) the simulated world itself.
 
-Rows written after the last checkpoint are not lost: a resume replays them (bench.resume).
+Rows written after the last checkpoint are not lost: a resume replays them (bench.run.recovery).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.logbook import write_atomic
-from bench.metrics import Totals
+from bench.record.logbook import write_atomic
+from bench.analysis.metrics import Totals
 
 CHECKPOINT = "checkpoint.json"
 WORLD = "world.pickle"

@@ -47,7 +47,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any, Iterable
 
-from bench.cycles import slope
+from bench.analysis.cycles import slope
 from bench.errors import InputError
 
 Z_FACTOR = 0.6745  # Iglewicz-Hoaglin: the MAD of a standard normal

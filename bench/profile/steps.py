@@ -13,7 +13,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from bench.conditions import Condition, Implied, parse_conditions
+from bench.profile.conditions import Condition, Implied, parse_conditions
 from bench.errors import InputError
 from bench.units import kind_of, parse, parse_positive
 

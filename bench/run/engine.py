@@ -16,22 +16,22 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, TypeVar
 
-from bench import checkpoint
-from bench.checkpoint import RunState
-from bench.clock import Clock
-from bench.conditions import QUANTITIES, Condition, Watch
-from bench.control import ControlFile
-from bench.criteria import Result, evaluate
-from bench.cycles import CycleBook, first_with, met, summary
+from bench.record import checkpoint
+from bench.record.checkpoint import RunState
+from bench.run.clock import Clock
+from bench.profile.conditions import QUANTITIES, Condition, Watch
+from bench.run.control import ControlFile
+from bench.analysis.criteria import Result, evaluate
+from bench.analysis.cycles import CycleBook, first_with, met, summary
 from bench.errors import OperatorStop, SafetyTrip
-from bench.logbook import Logbook
-from bench.metrics import Totals
-from bench.profile import Item, Loop, Profile
-from bench.readings import NAN, Readings
-from bench.signals import deferred
-from bench.station import HardLimits, InstrumentFault, Station
-from bench.steps import Step
-from bench.watchdog import Watchdog
+from bench.record.logbook import Logbook
+from bench.analysis.metrics import Totals
+from bench.profile.reader import Item, Loop, Profile
+from bench.run.readings import NAN, Readings
+from bench.run.signals import deferred
+from bench.station.config import HardLimits, InstrumentFault, Station
+from bench.profile.steps import Step
+from bench.run.watchdog import Watchdog
 from drivers.roles import ChannelFault, InstrumentError, RangeError
 
 RATE_WINDOW = 60.0  # s over which dT/dt and dV/dt are taken

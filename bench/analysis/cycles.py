@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.errors import InputError
-from bench.metrics import CYCLE_ONLY, METRICS, Ratings, Totals, split_metric
+from bench.analysis.metrics import CYCLE_ONLY, METRICS, Ratings, Totals, split_metric
 from bench.units import parse
 
 OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from bench.console import console as _console
+from bench.cli.console import console as _console
 
 sim_app = typer.Typer(no_args_is_help=True, help="The simulated bench.")
 
