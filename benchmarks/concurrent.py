@@ -34,7 +34,8 @@ def _pace(instruments: dict[str, loopback.Instrument], station: Any) -> None:
 
 
 def run(repeat: int = 5) -> list[dict]:
-    from bench.station.config import load_station, open_station
+    from bench.station.config import load_station
+    from bench.station.instruments import open_station
 
     reads = READS // 5 if benchmarks.QUICK else READS
     instruments = loopback.bench()

@@ -129,7 +129,8 @@ def _station() -> Iterator[Any]:
     """The per-sample station as `open_station` opens it, its load then replaced by the
     pyvisa-sim instrument (same driver, over PyVISA), identified as `bench run` does."""
     from bench.run.session import make_world
-    from bench.station.config import load_station, open_station
+    from bench.station.config import load_station
+    from bench.station.instruments import open_station
     from drivers.registry import open_instrument
 
     config = load_station(STATION)

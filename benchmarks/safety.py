@@ -53,7 +53,8 @@ def run(repeat: int = 5) -> list[dict]:
     from bench.run.clock import RealClock
     from bench.profile.reader import parse_profile
     from bench.run.engine import Runner
-    from bench.station.config import load_station, open_station
+    from bench.station.config import load_station
+    from bench.station.instruments import open_station
 
     trips = repeat if benchmarks.QUICK else 4 * repeat
     crossing = [float("inf")]  # time.monotonic() from which the cell reads 80 degC

@@ -215,7 +215,7 @@ def _read_once(role: str, instrument: Any, channels: dict[str, int]) -> tuple[st
 def check_station(config: Any, world: Any) -> tuple[list[RoleCheck], list[str]]:
     """Open, identify and read every instrument of the station, then put the bench in safe
     state; the result per role and what safe state could not confirm. Never raises."""
-    from bench.station.config import Station
+    from bench.station.instruments import Station
     from drivers.registry import open_instrument
 
     checks: list[RoleCheck] = []

@@ -29,7 +29,8 @@ from bench.analysis.metrics import Totals
 from bench.profile.reader import Item, Loop, Profile
 from bench.run.readings import NAN, Readings
 from bench.run.signals import deferred
-from bench.station.config import HardLimits, InstrumentFault, Station
+from bench.station.config import HardLimits
+from bench.station.instruments import InstrumentFault, Station
 from bench.profile.steps import Step
 from bench.run.watchdog import Watchdog
 from drivers.roles import ChannelFault, InstrumentError, RangeError

@@ -23,7 +23,8 @@ from bench.record.junit import write_junit
 from bench.run.recovery import recover
 from bench.run.engine import Outcome, Runner, View
 from bench.run.signals import deferred
-from bench.station.config import StationConfig, load_station, open_station, parse_station
+from bench.station.config import StationConfig, load_station, parse_station
+from bench.station.instruments import open_station
 from bench.units import parse_as
 
 

@@ -15,7 +15,7 @@ import bench.cli.instruments as cli_instruments
 import bench.run.session
 from bench.cli.app import app
 from bench.cli.instruments import SerialPort
-from bench.station.config import Station
+from bench.station.instruments import Station
 
 SCAN_YAML = Path(__file__).with_name("instruments_scan.yaml")
 DL3021 = "USB0::0x1AB1::0x0E11::DL3A000000001::INSTR"

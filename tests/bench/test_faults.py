@@ -9,7 +9,7 @@ import pytest
 from conftest import read_run
 
 from bench.run import control
-from bench.station import config as station_module
+from bench.station import instruments as station_module
 from bench.record.logbook import Logbook
 from bench.run.engine import View
 from bench.run.session import Request, execute, make_world, prepare

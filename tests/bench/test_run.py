@@ -157,7 +157,7 @@ def test_an_internal_error_is_an_error_verdict_with_the_bench_safe(tmp_path, wri
 
 
 def test_an_instrument_fault_mid_run_is_an_error_with_the_bench_safe(tmp_path, write, monkeypatch):
-    from bench.station import config as station_module
+    from bench.station import instruments as station_module
 
     real_read = station_module.Station.read
     calls = {"n": 0}
