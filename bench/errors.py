@@ -16,10 +16,3 @@ class InputError(Exception):
         where = f"{source}: {key}" if key else source
         super().__init__(f"{where}: {message}")
 
-
-class SafetyTrip(Exception):
-    """A safety limit was crossed: the bench must go to safe state at once (verdict ABORTED)."""
-
-
-class OperatorStop(Exception):
-    """The operator (Ctrl-C) or the system (SIGTERM, SIGHUP) stopped the run (verdict ABORTED)."""

@@ -6,7 +6,22 @@ from typing import Any
 
 from bench.analysis.cycles import first_with, slope, value_in
 from bench.analysis.metrics import DISPLAY, METRICS, Ratings, Totals, shown
-from bench.profile.reader import Criterion
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """A metric judged against bounds; `marginal` is a band inside the bounds (OpenHTF style)."""
+
+    name: str
+    metric: str
+    channel: str | None
+    step: str | None
+    low: float | None
+    high: float | None
+    marginal: float
+    kind: str
+    key: str
+    cycle: str | None = None  # None: the run or the named step; else each, first, last or trend
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,16 +3,12 @@ criteria ("each", "first", "last", "trend"), a loop's stop_if, and cycles.csv.""
 from __future__ import annotations
 
 import operator
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from bench.errors import InputError
-from bench.analysis.metrics import CYCLE_ONLY, METRICS, Ratings, Totals, split_metric
-from bench.units import parse
+from bench.analysis.metrics import METRICS, Ratings, Totals
 
 OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
-_STOP_IF = re.compile(r"^\s*(?P<metric>.+?)(?:\s+of\s+(?P<step>.+?))?\s*(?P<op><=|>=|<|>)\s*(?P<value>.+?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,21 +21,6 @@ class CycleCondition:
     op: str
     value: float
     text: str
-
-
-def parse_stop_if(text: Any, source: str, key: str, step_names: set[str]) -> CycleCondition:
-    match = _STOP_IF.match(text) if isinstance(text, str) else None
-    if match is None:
-        raise InputError(source, key, f"expected '<metric> [of <step name>] <op> <value>', e.g. "
-                         f"'capacity retention of discharge < 80 %', got {text!r}")
-    metric, channel = split_metric(match["metric"], source, key)
-    step = match["step"]
-    if step is not None and step not in step_names:
-        raise InputError(source, key, f"no step is named {step!r}; named steps: {', '.join(sorted(step_names))}")
-    if metric in CYCLE_ONLY and step is None:
-        raise InputError(source, key, f"{metric!r} needs a step: '{metric} of <step name> < ...'")
-    value = parse(match["value"], METRICS[metric][0], source, key)
-    return CycleCondition(metric, channel, step, match["op"], value, text.strip())
 
 
 class CycleBook:
@@ -121,14 +102,28 @@ def slope(points: list[tuple[float, float]], minimum: int = 3) -> float | None:
     return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else None
 
 
-def summary(cycle: int, record: dict[str, Any]) -> tuple[Any, ...]:
-    """One row of cycles.csv (see logbook.CYCLE_COLUMNS)."""
-    t = Totals.from_state(record["totals"])
-    temps = [v for v in t.t_max.values() if v == v]
-    return (cycle, t.end, t.q_in / 3600, t.q_out / 3600, t.e_in / 3600, t.e_out / 3600,
-            _percent(t.q_out, t.q_in), _percent(t.e_out, t.e_in), max(temps) if temps else float("nan"))
+@dataclass(frozen=True, slots=True)
+class CycleSummary:
+    """What one completed cycle amounted to: a row of cycles.csv and a cycle_end event (SI)."""
+
+    cycle: int
+    test_time: float  # s at the cycle's end
+    charge_capacity: float  # C
+    discharge_capacity: float
+    charge_energy: float  # J
+    discharge_energy: float
+    coulombic_efficiency: float  # ratio, NaN for a cycle that took almost nothing in
+    energy_efficiency: float
+    max_temperature: float  # degC, hottest channel
+
+    @classmethod
+    def of(cls, cycle: int, record: dict[str, Any]) -> "CycleSummary":
+        t = Totals.from_state(record["totals"])
+        temps = [v for v in t.t_max.values() if v == v]
+        return cls(cycle, t.end, t.q_in, t.q_out, t.e_in, t.e_out, _ratio(t.q_out, t.q_in), _ratio(t.e_out, t.e_in),
+                   max(temps) if temps else float("nan"))
 
 
-def _percent(out: float, into: float) -> float:
+def _ratio(out: float, into: float) -> float:
     """An efficiency, or NaN for a cycle that took almost nothing in (a cycle that only discharges)."""
-    return 100 * out / into if into > 0.01 * out and into > 0 else float("nan")
+    return out / into if into > 0.01 * out and into > 0 else float("nan")

@@ -10,6 +10,7 @@ import typer
 from bench.cli.instruments import instruments_app
 from bench.cli.lot import lot
 from bench.cli.sim import sim_app
+from bench.cli import exits
 from bench.cli.console import console as _console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
@@ -17,8 +18,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(sim_app, name="sim")
 
-EXIT = {"PASS": 0, "FAIL": 1, "ABORTED": 3, "ERROR": 4}
-EXIT_INVALID = 2
 
 SpeedOption = typer.Option(None, "--speed", min=0.001,
                            help="Simulated bench only: run at N x real time (default: as fast as possible).")
@@ -28,7 +27,7 @@ StationOption = typer.Option(None, "--station", "-s", help="Station file (defaul
 
 def _invalid(exc: object) -> typer.Exit:
     _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-    return typer.Exit(EXIT_INVALID)
+    return typer.Exit(exits.INVALID)
 
 
 @app.command()
@@ -112,7 +111,7 @@ def _drive(title: str, start) -> None:  # noqa: ANN001
     except InputError as exc:
         raise _invalid(exc) from None
     _show_verdict(console, outcome, folder)
-    raise typer.Exit(EXIT[outcome.verdict])
+    raise typer.Exit(exits.VERDICT[outcome.verdict])
 
 
 def _show_verdict(console, outcome, folder: Path) -> None:  # noqa: ANN001
@@ -147,7 +146,7 @@ def validate(
 ) -> None:
     """Check PROFILE (and its fit to the station) and print the plan, or the errors (exit 2)."""
     from bench.errors import InputError
-    from bench.run.preflight import check_against_station, estimate, step_estimate
+    from bench.run.preflight import check_against_station
     from bench.profile.reader import Loop, load_profile
     from bench.station.config import load_station
 
@@ -179,7 +178,7 @@ def validate(
                 console.print(f"{indent}repeat {item.repeat} times{stop}:")
                 show(item.body, indent + "    ")
             else:
-                guess = step_estimate(item, r)
+                guess = item.estimate(r)
                 when = f"~{hms(guess)}" if guess is not None else "?"
                 name = f" \\[{item.name}]" if item.name else ""
                 console.print(f"{indent}{item.index:>2}. {item.text}{name}  [dim]{when}[/]")
@@ -199,7 +198,7 @@ def validate(
                       "trend": ": its slope per cycle"}[c.cycle]
         metric = f"{c.channel} {c.metric}" if c.channel else c.metric
         console.print(f"  {c.name}: {metric}{where}, {bounds}")
-    total, unknown = estimate(prof)
+    total, unknown = prof.estimate()
     note = f" (not counted: {len(unknown)} step(s) ending on conditions only)" if unknown else ""
     console.print(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
     console.print("[green]valid[/]")
@@ -214,4 +213,4 @@ def main() -> None:
         app()
     except Exception as exc:  # the last guard; bench run already ends every run in safe state
         _console(stderr=True).print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
-        raise SystemExit(EXIT["ERROR"]) from None
+        raise SystemExit(exits.FAULT) from None

@@ -4,10 +4,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench.analysis.metrics import Totals
+from bench.analysis.integrator import Totals
+from bench.record.records import Event, Sample, Sink, StepStart
 from bench.run.readings import Readings
-from bench.run.engine import View
-from bench.profile.steps import Step
 
 REFRESH = 0.25  # s of wall time between redraws
 PLAIN_STATUS = 10.0  # s of wall time between status lines when not on a terminal
@@ -25,27 +24,28 @@ def status_line(r: Readings, totals: Totals) -> str:
             f"+{totals.e_in / 3600:.2f} Wh -{totals.e_out / 3600:.2f} Wh | {temps}")
 
 
-class PlainView(View):
+class PlainView(Sink):
     """One line per step and a status line every few seconds: readable in a CI log."""
 
     def __init__(self, echo: Any = print) -> None:
         self._echo = echo
         self._last = 0.0
 
-    def step_started(self, step: Step, cycle: int, count: int) -> None:
-        self._echo(f"step {count} (cycle {cycle}): {step.text}")
+    def step_start(self, record: StepStart) -> None:
+        self._echo(f"step {record.count} (cycle {record.cycle}): {record.step.text}")
 
-    def sample(self, readings: Readings, step: Step, cycle: int, totals: Totals) -> None:
+    def sample(self, record: Sample) -> None:
         now = time.monotonic()
         if now - self._last >= PLAIN_STATUS:
             self._last = now
-            self._echo(f"  [{hms(readings.test_time)}] {status_line(readings, totals)}")
+            self._echo(f"  [{hms(record.readings.test_time)}] {status_line(record.readings, record.totals)}")
 
-    def message(self, text: str) -> None:
-        self._echo(text)
+    def event(self, record: Event) -> None:
+        if record.message:
+            self._echo(record.message)
 
 
-class RichView(View):
+class RichView(Sink):
     """A panel redrawn a few times a second, whatever the sample rate."""
 
     def __init__(self, console: Any, title: str) -> None:
@@ -65,19 +65,20 @@ class RichView(View):
     def __exit__(self, *exc: Any) -> None:
         self._live.__exit__(*exc)
 
-    def step_started(self, step: Step, cycle: int, count: int) -> None:
-        self._step, self._cycle, self._count = step.text, cycle, count
-        self._console.print(f"[bold]step {count}[/] (cycle {cycle}): {step.text}")
+    def step_start(self, record: StepStart) -> None:
+        self._step, self._cycle, self._count = record.step.text, record.cycle, record.count
+        self._console.print(f"[bold]step {record.count}[/] (cycle {record.cycle}): {record.step.text}")
 
-    def sample(self, readings: Readings, step: Step, cycle: int, totals: Totals) -> None:
+    def sample(self, record: Sample) -> None:
         now = time.monotonic()
         if now - self._last < REFRESH:
             return
         self._last = now
-        self._live.update(self._panel(readings, totals), refresh=True)
+        self._live.update(self._panel(record.readings, record.totals), refresh=True)
 
-    def message(self, text: str) -> None:
-        self._console.print(f"[bold yellow]{text}[/]")
+    def event(self, record: Event) -> None:
+        if record.message:
+            self._console.print(f"[bold yellow]{record.message}[/]")
 
     def _panel(self, r: Readings, totals: Totals) -> Any:
         from rich.panel import Panel

@@ -6,9 +6,9 @@ from typing import Any, Optional
 
 import typer
 
+from bench.cli import exits
 from bench.cli.console import console as _console
 
-EXIT_NO_OUTLIER, EXIT_OUTLIER, EXIT_INVALID = 0, 1, 2
 
 
 def lot(
@@ -36,9 +36,9 @@ def lot(
             write_csv(result, out)
     except InputError as exc:
         _console(stderr=True).print(f"[bold red]error:[/] {_escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        raise typer.Exit(exits.INVALID) from None
     show(result, _console(), out)
-    raise typer.Exit(EXIT_OUTLIER if result.outliers else EXIT_NO_OUTLIER)
+    raise typer.Exit(exits.OUTLIER if result.outliers else exits.OK)
 
 
 def _escape(text: str) -> str:

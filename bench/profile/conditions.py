@@ -73,9 +73,14 @@ class Watch:
 
     __slots__ = ("conditions", "_since")
 
-    def __init__(self, conditions: tuple[Condition, ...]) -> None:
+    def __init__(self, conditions: tuple[Condition, ...], since: list[float | None] | None = None) -> None:
+        """`since`: the hold timers to work on (a run state's list, so a resume keeps them)."""
         self.conditions = conditions
-        self._since: list[float | None] = [None] * len(conditions)
+        if since is None:
+            since = []
+        if len(since) != len(conditions):
+            since[:] = [None] * len(conditions)
+        self._since = since
 
     def check(self, readings: object, now: float) -> Condition | None:
         """The first condition met (held for its duration) at time `now`, or None."""

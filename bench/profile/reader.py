@@ -6,15 +6,17 @@ the file, the key path and what was expected.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Union
 
 from bench.profile.conditions import Condition, parse_condition
-from bench.analysis.cycles import CycleCondition, parse_stop_if
+from bench.analysis.criteria import Criterion
+from bench.analysis.cycles import CycleCondition
 from bench.errors import InputError
 from bench.analysis.metrics import CYCLE_ONLY, METRICS, Ratings, split_metric
-from bench.profile.steps import Step, parse_step, with_load
+from bench.profile.steps import Step, SupplyStep, parse_step, with_load
 from bench.tables import list_value, need, read_text, read_toml, reject_unknown, text_value
 from bench.units import parse, parse_positive
 
@@ -42,22 +44,6 @@ Item = Union[Step, Loop]
 
 
 @dataclass(frozen=True, slots=True)
-class Criterion:
-    """A metric judged against bounds; `marginal` is a band inside the bounds (OpenHTF style)."""
-
-    name: str
-    metric: str
-    channel: str | None
-    step: str | None
-    low: float | None
-    high: float | None
-    marginal: float
-    kind: str
-    key: str
-    cycle: str | None = None  # None: the run or the named step; else each, first, last or trend
-
-
-@dataclass(frozen=True, slots=True)
 class Profile:
     source: str
     name: str
@@ -75,6 +61,25 @@ class Profile:
     def steps(self) -> Iterator[Step]:
         """Every step once, in file order (loops not expanded)."""
         yield from _walk(self.items)
+
+    def estimate(self) -> tuple[float, list[str]]:
+        """Estimated duration in s from the DUT ratings, and the steps it could not estimate."""
+        unknown: list[str] = []
+        return _estimate(self.items, self.ratings, unknown), unknown
+
+
+def _estimate(items: tuple[Item, ...], ratings: Ratings, unknown: list[str]) -> float:
+    total = 0.0
+    for item in items:
+        if isinstance(item, Loop):
+            total += item.repeat * _estimate(item.body, ratings, unknown)
+            continue
+        seconds = item.estimate(ratings)
+        if seconds is None:
+            unknown.append(item.text)
+        else:
+            total += seconds
+    return total
 
 
 def _walk(items: tuple[Item, ...]) -> Iterator[Step]:
@@ -117,6 +122,24 @@ def parse_profile(text: str, source: str) -> Profile:
                    reference=text_value(data, "source", source), period=period, items=items, safety=safety,
                    criteria=criteria, ratings=ratings, text=text,
                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), on_resume=on_resume)
+
+
+_STOP_IF = re.compile(r"^\s*(?P<metric>.+?)(?:\s+of\s+(?P<step>.+?))?\s*(?P<op><=|>=|<|>)\s*(?P<value>.+?)\s*$")
+
+
+def parse_stop_if(text: Any, source: str, key: str, step_names: set[str]) -> CycleCondition:
+    match = _STOP_IF.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise InputError(source, key, f"expected '<metric> [of <step name>] <op> <value>', e.g. "
+                         f"'capacity retention of discharge < 80 %', got {text!r}")
+    metric, channel = split_metric(match["metric"], source, key)
+    step = match["step"]
+    if step is not None and step not in step_names:
+        raise InputError(source, key, f"no step is named {step!r}; named steps: {', '.join(sorted(step_names))}")
+    if metric in CYCLE_ONLY and step is None:
+        raise InputError(source, key, f"{metric!r} needs a step: '{metric} of <step name> < ...'")
+    value = parse(match["value"], METRICS[metric][0], source, key)
+    return CycleCondition(metric, channel, step, match["op"], value, text.strip())
 
 
 class _StepContext:
@@ -168,8 +191,8 @@ class _StepContext:
         self.index += 1
         step = parse_step(text, self.source, key, self.index, name=name,
                           rated_capacity=self.ratings.rated_capacity, previous_limit=self.limit)
-        if step.side == "supply":
-            self.limit = step.limit
+        if isinstance(step, SupplyStep):
+            self.limit = step.current
         return step
 
 

@@ -1,4 +1,4 @@
-"""Step wording as battery engineers write it (PyBaMM / cycler style), parsed to Step records.
+"""Step wording as battery engineers write it (PyBaMM / cycler style), parsed to typed steps.
 
     "Charge at 5 V, 3 A limit until current < 100 mA for 60 s"   supply CV 5 V, 3 A limit
     "Charge at 1 A until 4.2 V"                                   supply CC 1 A up to 4.2 V
@@ -9,12 +9,13 @@
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
 from bench.profile.conditions import Condition, Implied, parse_conditions
 from bench.errors import InputError
+from bench.analysis.metrics import Ratings
 from bench.units import kind_of, parse, parse_positive
 
 # A supply cannot drive its output past its set voltage: a CC charge "until 4.2 V" sets the
@@ -43,24 +44,185 @@ _IMPLIED: dict[str, Implied] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+class Load(Protocol):
+    def set_mode(self, mode: str, level: float) -> None: ...
+    def set_input(self, on: bool) -> None: ...
+
+
+class Supply(Protocol):
+    def configure(self, voltage: float, current_limit: float) -> None: ...
+    def set_output(self, on: bool) -> None: ...
+
+
+# Rough figures for duration estimates only (never used to control anything).
+CONVERTER_EFFICIENCY = 0.88
+CV_TAPER_FRACTION = 0.15
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Step:
-    """One step, with SI setpoints. `side` is the instrument the step drives (None for rest)."""
+    """One step, SI set-points. Each kind drives the instruments its own way, says which side of
+    the DUT it measures, which set-points the station's hard limits bound, and how long it takes."""
 
     text: str
     key: str
-    action: str
-    side: str | None
-    mode: str | None
-    level: float
-    limit: float
+    action: str  # BDF step type: charge, discharge, hold, rest
     duration: float | None
     until: tuple[Condition, ...]
     period: float | None
     name: str | None
     index: int
-    ramp: tuple[float, float] | None = None  # (level at the start, seconds to reach `level`)
-    load: tuple[str, float] | None = None  # a charge that also loads the output: (mode, level)
+    measures_input: ClassVar[bool] = False  # the supply side (DUT input) is the step's voltage and current
+    follows: ClassVar[bool] = False  # the set-point moves with the step time (call `follow` every sample)
+
+    def apply(self, load: Load, supply: Supply, step_time: float) -> None:
+        """Set the instruments up for the step, `step_time` into it (0 at its start); what the step
+        does not use is switched off first."""
+        raise NotImplementedError
+
+    def follow(self, load: Load, step_time: float) -> None:
+        """Move the set-point to where it is `step_time` into the step (ramps)."""
+
+    def setpoints(self) -> tuple[tuple[str, float, str], ...]:
+        """(what, SI value, kind) of every set-point a station hard limit bounds."""
+        return ()
+
+    def estimate(self, ratings: Ratings) -> float | None:
+        """Expected duration from a full (charge) or empty (discharge) DUT; a fixed duration caps it."""
+        guess = self._guess(ratings)
+        if self.duration is not None:
+            return self.duration if guess is None else min(guess, self.duration)
+        return guess
+
+    def _guess(self, ratings: Ratings) -> float | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rest(Step):
+    """Load input and supply output off: the DUT at open circuit."""
+
+    def apply(self, load: Load, supply: Supply, step_time: float) -> None:
+        load.set_input(False)
+        supply.set_output(False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupplyStep(Step):
+    """The supply feeds the DUT input: `voltage` set, `current` its limit."""
+
+    voltage: float
+    current: float
+    measures_input: ClassVar[bool] = True
+    mode: ClassVar[str] = ""
+
+    def apply(self, load: Load, supply: Supply, step_time: float) -> None:
+        load.set_input(False)
+        supply.configure(self.voltage, self.current)
+        supply.set_output(True)
+
+    def setpoints(self) -> tuple[tuple[str, float, str], ...]:
+        return (("voltage", self.voltage, "voltage"), ("current limit", self.current, "current"))
+
+    def _guess(self, ratings: Ratings) -> float | None:
+        energy = ratings.rated_energy
+        if energy is None or not ratings.nominal_voltage:
+            return None
+        current = min(self.current, ratings.rated_input_current or self.current)
+        power = current * (self.voltage if ratings.kind == "power bank" else ratings.nominal_voltage)
+        if self.action == "hold":
+            return CV_TAPER_FRACTION * energy / power
+        return energy / (power * CONVERTER_EFFICIENCY) * (1 + CV_TAPER_FRACTION)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupplyCV(SupplyStep):
+    """Constant voltage with a current limit: "Charge at 5 V, 3 A limit", "Hold at 4.2 V"."""
+
+    mode: ClassVar[str] = "CV"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupplyCC(SupplyStep):
+    """Constant current up to a voltage ceiling: "Charge at 1 A until 4.2 V"."""
+
+    mode: ClassVar[str] = "CC"
+
+
+_LIMIT_KIND = {"CC": "current", "CP": "power", "CV": "voltage"}  # CR bounds nothing by itself
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadLevel(Step):
+    """The electronic load draws from the DUT output at a fixed CC/CP/CR/CV level; supply off."""
+
+    mode: str
+    level: float
+
+    def apply(self, load: Load, supply: Supply, step_time: float) -> None:
+        supply.set_output(False)
+        load.set_mode(self.mode, self.level_at(step_time))
+        load.set_input(True)
+
+    def level_at(self, step_time: float) -> float:
+        return self.level
+
+    def highest(self) -> float:
+        return self.level
+
+    def setpoints(self) -> tuple[tuple[str, float, str], ...]:
+        kind = _LIMIT_KIND.get(self.mode)
+        return () if kind is None else ((kind, self.highest(), kind),)
+
+    def _guess(self, ratings: Ratings) -> float | None:
+        energy = ratings.rated_energy
+        if energy is None:
+            return None
+        volts = ratings.rated_output_voltage or ratings.nominal_voltage
+        power = {"CC": self.level * volts, "CP": self.level,  # type: ignore[operator]
+                 "CR": volts ** 2 / self.level if self.level else 0.0}.get(self.mode)  # type: ignore[operator]
+        if not power:
+            return None
+        return energy * (CONVERTER_EFFICIENCY if ratings.kind == "power bank" else 1.0) / power
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadRamp(LoadLevel):
+    """A load level moving linearly from `start` to `level` over `over` seconds (a trip-point search)."""
+
+    start: float
+    over: float
+    follows: ClassVar[bool] = True
+
+    def level_at(self, step_time: float) -> float:
+        return self.start + (self.level - self.start) * min(1.0, step_time / self.over)
+
+    def follow(self, load: Load, step_time: float) -> None:
+        load.set_mode(self.mode, self.level_at(step_time))
+
+    def highest(self) -> float:
+        return max(self.level, self.start)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PassThrough(Step):
+    """A charge or hold that also loads the output (pass-through charging of a power bank)."""
+
+    charge: SupplyStep
+    load: LoadLevel
+    measures_input: ClassVar[bool] = True
+
+    def apply(self, load: Load, supply: Supply, step_time: float) -> None:
+        supply.configure(self.charge.voltage, self.charge.current)
+        supply.set_output(True)
+        load.set_mode(self.load.mode, self.load.level)
+        load.set_input(True)
+
+    def setpoints(self) -> tuple[tuple[str, float, str], ...]:
+        return self.charge.setpoints() + tuple((f"load {self.load.mode}", v, k) for _, v, k in self.load.setpoints())
+
+    def _guess(self, ratings: Ratings) -> float | None:
+        return self.charge._guess(ratings)
 
 
 def parse_step(text: str, source: str, key: str, index: int, *, name: str | None = None,
@@ -89,21 +251,21 @@ def parse_step(text: str, source: str, key: str, index: int, *, name: str | None
     if action == "rest":
         if setpoint:
             raise InputError(source, key, f"a rest takes no setpoint, got 'at {setpoint}'")
-        return Step(side=None, mode=None, level=0.0, limit=0.0, until=until, **common)
+        return Rest(until=until, **common)
     if not setpoint:
         raise InputError(source, key, f"step {text!r} needs a setpoint: '{action.capitalize()} at ...'")
     if action == "discharge":
         if limit:
             raise InputError(source, key, "a discharge takes no limit: the load sets exactly one quantity")
         kind, level = _load_setpoint(setpoint, source, key, rated_capacity)
-        return Step(side="load", mode=_LOAD_MODES[kind], level=level, limit=0.0, until=until, **common)
+        return LoadLevel(mode=_LOAD_MODES[kind], level=level, until=until, **common)
     if action == "hold":
         voltage = parse_positive(setpoint, "voltage", source, key)
         current = parse_positive(limit, "current", source, key) if limit else previous_limit
         if current is None:
             raise InputError(source, key, f"a hold needs a current limit: '{text.strip()}' has none and "
                              "no charge before it; write 'Hold at 4.2 V, 1 A limit until 50 mA'")
-        return Step(side="supply", mode="CV", level=voltage, limit=current, until=until, **common)
+        return SupplyCV(voltage=voltage, current=current, until=until, **common)
     return _charge_step(setpoint, limit, until, source, key, rated_capacity, common)
 
 
@@ -114,8 +276,8 @@ def _charge_step(setpoint: str, limit: str | None, until: tuple[Condition, ...],
         if not limit:
             raise InputError(source, key, f"a charge at {setpoint} needs a current limit: "
                              f"'Charge at {setpoint}, 3 A limit until ...'")
-        return Step(side="supply", mode="CV", level=parse_positive(setpoint, "voltage", source, key),
-                    limit=parse_positive(limit, "current", source, key), until=until, **common)
+        return SupplyCV(voltage=parse_positive(setpoint, "voltage", source, key),
+                        current=parse_positive(limit, "current", source, key), until=until, **common)
     if kind != "current":
         raise InputError(source, key, f"a charge is driven by a supply: give a voltage with a current limit "
                          f"or a current, got {setpoint!r}")
@@ -133,7 +295,7 @@ def _charge_step(setpoint: str, limit: str | None, until: tuple[Condition, ...],
     else:
         raise InputError(source, key, f"a charge at {setpoint} needs a voltage it may not exceed: "
                          f"'until 4.2 V' or 'Charge at {setpoint}, 4.2 V limit for 1 h'")
-    return Step(side="supply", mode="CC", level=voltage, limit=current, until=until, **common)
+    return SupplyCC(voltage=voltage, current=current, until=until, **common)
 
 
 _WITH = re.compile(r"^\s*discharge\s+at\s+(?P<setpoint>.+?)\s*$", re.IGNORECASE)
@@ -144,10 +306,14 @@ def with_load(step: Step, text: object, source: str, key: str, rated_capacity: f
     match = _WITH.match(text) if isinstance(text, str) else None
     if match is None:
         raise InputError(source, key, f"expected the load that runs alongside, e.g. 'Discharge at 1 A', got {text!r}")
-    if step.side != "supply":
+    if not isinstance(step, SupplyStep):
         raise InputError(source, key, "only a charge or a hold can run with a load alongside")
     kind, level = _load_setpoint(match["setpoint"], source, key, rated_capacity)
-    return dataclasses.replace(step, load=(_LOAD_MODES[kind], level), text=f"{step.text} + {text.strip()}")
+    alongside = LoadLevel(text=text.strip(), key=key, action="discharge", duration=None, until=(), period=None,
+                          name=None, index=step.index, mode=_LOAD_MODES[kind], level=level)
+    return PassThrough(text=f"{step.text} + {text.strip()}", key=step.key, action=step.action,
+                       duration=step.duration, until=step.until, period=step.period, name=step.name,
+                       index=step.index, charge=step, load=alongside)
 
 
 def _ramp(match: re.Match, until: tuple[Condition, ...], duration: float | None, period: float | None, text: str,
@@ -158,8 +324,8 @@ def _ramp(match: re.Match, until: tuple[Condition, ...], duration: float | None,
     if end_kind != kind:
         raise InputError(source, key, f"a ramp goes from one {kind} to another, got {match['ramp_to']!r}")
     over = parse_positive(match["ramp_over"], "time", source, key)
-    return Step(text=text.strip(), key=key, action="discharge", side="load", mode=_LOAD_MODES[kind], level=end,
-                limit=0.0, duration=duration, until=until, period=period, name=name, index=index, ramp=(start, over))
+    return LoadRamp(text=text.strip(), key=key, action="discharge", mode=_LOAD_MODES[kind], level=end, start=start,
+                    over=over, duration=duration, until=until, period=period, name=name, index=index)
 
 
 def _setpoint_kind(setpoint: str) -> str | None:

@@ -1,68 +1,44 @@
-"""The run state a resume needs, written atomically at every step start, pause and continue,
-and every few seconds: step pointer, cycle, integrators, criteria accumulators, and (on the
-simulated bench) the simulated world itself.
+"""The checkpointer sink: the run state, written atomically at every step start and end, pause
+and continue, and every few seconds; with it, on the simulated bench, the simulated world.
 
-Rows written after the last checkpoint are not lost: a resume replays them (bench.run.recovery).
+One file, replaced whole: the state and the world it belongs to can never be of two different
+moments. Rows written after the checkpoint are not lost: a resume cuts them and runs again on
+the simulated bench, or replays them on a real one (bench.run.recovery).
 """
 from __future__ import annotations
 
+import base64
 import json
 import pickle
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.record import schema
 from bench.record.logbook import write_atomic
-from bench.analysis.metrics import Totals
-
-CHECKPOINT = "checkpoint.json"
-WORLD = "world.pickle"
+from bench.record.records import Checkpoint, RunEnd, Sink
 
 
-@dataclass
-class RunState:
-    """Where a run stands. `step_count` is the step being run (0 before the first)."""
+class Checkpointer(Sink):
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
-    step_count: int = 0
-    position: int = 0  # its place in the execution order (a restarted step takes a new count, not a new place)
-    last_index: int = 0  # the profile index of that step
-    cycle: int = 1
-    step_start: float = 0.0
-    step_totals: dict[str, Any] | None = None
-    run_totals: dict[str, Any] | None = None
-    named: dict[str, dict[str, Any]] = field(default_factory=dict)
-    rows: int = 0
-    offset: int = 0  # bytes of samples.csv holding those rows
-    test_time: float = 0.0
-    paused_s: float = 0.0
-    step_ended: bool = False
-    prev: list[float] | None = None  # the last sample integrated: (t, I in, I out, P in, P out)
-    cycles: dict[str, Any] | None = None  # the CycleBook
-    stopped: dict[str, int] = field(default_factory=dict)  # loops ended by stop_if: instance -> passes
+    def checkpoint(self, record: Checkpoint) -> None:
+        data: dict[str, Any] = {"test_time": record.test_time, "files": dict(record.files),
+                                "state": record.state.to_plain(), "world": None}
+        if record.world is not None:
+            data["world"] = base64.b64encode(pickle.dumps(record.world, protocol=pickle.HIGHEST_PROTOCOL)).decode()
+        write_atomic(self.folder / schema.CHECKPOINT, json.dumps(data) + "\n")
 
-    def totals(self) -> tuple[Totals | None, Totals | None, dict[str, Totals]]:
-        """(current step, run, named steps) as live Totals."""
-        step = Totals.from_state(self.step_totals) if self.step_totals else None
-        run = Totals.from_state(self.run_totals) if self.run_totals else None
-        return step, run, {name: Totals.from_state(s) for name, s in self.named.items()}
+    def run_end(self, record: RunEnd) -> None:
+        """A finished run is not resumed: nothing to keep."""
+        (self.folder / schema.CHECKPOINT).unlink(missing_ok=True)
 
 
-def save(folder: Path, state: RunState, world: Any = None) -> None:
-    """World first, then the state that refers to it: a crash between the two leaves a world
-    newer than the state, which the resume advances past anyway."""
-    if world is not None:
-        tmp = folder / (WORLD + ".tmp")
-        tmp.write_bytes(pickle.dumps(world, protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(folder / WORLD)
-    write_atomic(folder / CHECKPOINT, json.dumps(asdict(state)) + "\n")
-
-
-def load(folder: Path) -> tuple[RunState | None, Any]:
-    """The last checkpoint and the pickled world (None, None before the first step)."""
-    path = folder / CHECKPOINT
+def load(folder: Path) -> tuple[dict[str, Any], Any] | None:
+    """(checkpoint data, simulated world or None), or None if the run left no checkpoint."""
+    path = folder / schema.CHECKPOINT
     if not path.exists():
-        return None, None
-    state = RunState(**json.loads(path.read_text(encoding="utf-8")))
-    world_path = folder / WORLD
-    world = pickle.loads(world_path.read_bytes()) if world_path.exists() else None
-    return state, world
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    world = pickle.loads(base64.b64decode(data["world"])) if data["world"] is not None else None
+    return data, world

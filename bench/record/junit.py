@@ -1,35 +1,46 @@
-"""What a finished run leaves for people and machines: junit.xml for CI systems."""
+"""The JUnit sink: junit.xml for CI systems, one test case per criterion, written at the run's end."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from bench.analysis.criteria import Result
+from bench.analysis.verdict import Verdict
+from bench.record import schema
+from bench.record.records import RunEnd, Sink
 
 
-def write_junit(path: Path, suite: str, verdict: str, reason: str, results: list[Result], duration: float) -> None:
-    """One test case per criterion; a run that was ABORTED or hit an ERROR adds a failing 'run' case."""
-    root = ET.Element("testsuites")
-    cases = []
-    for result in results:
-        case = ET.Element("testcase", name=result.criterion.name, classname=suite)
-        if result.outcome == "FAIL":
-            ET.SubElement(case, "failure", message=result.describe(), type="criterion")
-        props = ET.SubElement(case, "properties")
-        for key, value in result.to_json().items():
-            ET.SubElement(props, "property", name=key, value="" if value is None else str(value))
-        cases.append(case)
-    if verdict in ("ABORTED", "ERROR"):
-        case = ET.Element("testcase", name="run", classname=suite)
-        tag = "failure" if verdict == "ABORTED" else "error"
-        ET.SubElement(case, tag, message=f"{verdict}: {reason}", type=verdict.lower())
-        cases.append(case)
-    failures = sum(1 for c in cases if c.find("failure") is not None)
-    errors = sum(1 for c in cases if c.find("error") is not None)
-    ts = ET.SubElement(root, "testsuite", name=suite, tests=str(len(cases)), failures=str(failures),
-                       errors=str(errors), time=f"{duration:.3f}")
-    ts.extend(cases)
-    ET.indent(root)
-    tmp = path.with_name(path.name + ".tmp")
-    ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
-    tmp.replace(path)
+class JUnitWriter(Sink):
+    """A run that was ABORTED or hit an ERROR adds a failing 'run' case."""
+
+    def __init__(self, folder: Path, suite: str) -> None:
+        self.path = folder / schema.JUNIT
+        self.suite = suite
+
+    def run_end(self, record: RunEnd) -> None:
+        outcome = record.outcome
+        totals = outcome.run_totals
+        duration = 0.0 if totals is None else totals.end - totals.start
+        root = ET.Element("testsuites")
+        cases = []
+        for result in outcome.results:
+            case = ET.Element("testcase", name=result.criterion.name, classname=self.suite)
+            if result.outcome == "FAIL":
+                ET.SubElement(case, "failure", message=result.describe(), type="criterion")
+            props = ET.SubElement(case, "properties")
+            for key, value in result.to_json().items():
+                ET.SubElement(props, "property", name=key, value="" if value is None else str(value))
+            cases.append(case)
+        if outcome.verdict in (Verdict.ABORTED, Verdict.ERROR):
+            case = ET.Element("testcase", name="run", classname=self.suite)
+            tag = "failure" if outcome.verdict is Verdict.ABORTED else "error"
+            ET.SubElement(case, tag, message=f"{outcome.verdict}: {outcome.reason}", type=outcome.verdict.lower())
+            cases.append(case)
+        failures = sum(1 for c in cases if c.find("failure") is not None)
+        errors = sum(1 for c in cases if c.find("error") is not None)
+        suite = ET.SubElement(root, "testsuite", name=self.suite, tests=str(len(cases)), failures=str(failures),
+                              errors=str(errors), time=f"{duration:.3f}")
+        suite.extend(cases)
+        ET.indent(root)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
+        tmp.replace(self.path)

@@ -1,11 +1,13 @@
-"""The runner: executes a profile on an opened station, one sample per period.
+"""The run engine: executes a profile on an opened station, one sample per period.
 
-Each tick: read all instruments, integrate capacity and energy (trapezoid) on the input and
-output sides, check safety (station hard limits, profile limits, critical temperature
-channels), check the step's end conditions, write the row, update the live view.
-A few times a second (wall time) it also feeds the watchdog, looks for a pause or continue
-from the operator and, every few seconds, writes a checkpoint. Instrument errors are retried
-with backoff (reopening the connection) for the station's grace time.
+Each tick: read every instrument, integrate capacity and energy (bench.analysis.integrator),
+check safety (station hard limits, profile limits, critical temperature channels), check the
+step's end conditions, and hand a Sample record to the sinks (logbook, live view...). A few
+times a second (wall time) it also feeds the watchdog, looks for a pause or continue from the
+operator and, every few seconds, emits a checkpoint. Instrument errors are retried with backoff
+(reopening the connection) for the station's grace time.
+
+Everything it knows lives in one RunState (bench.run.state), which a checkpoint saves as it is.
 Whatever happens, the station is put in safe state before `run` returns.
 """
 from __future__ import annotations
@@ -14,25 +16,28 @@ import math
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from bench.record import checkpoint
-from bench.record.checkpoint import RunState
-from bench.run.clock import Clock
-from bench.profile.conditions import QUANTITIES, Condition, Watch
-from bench.run.control import ControlFile
 from bench.analysis.criteria import Result, evaluate
-from bench.analysis.cycles import CycleBook, first_with, met, summary
-from bench.errors import OperatorStop, SafetyTrip
-from bench.record.logbook import Logbook
-from bench.analysis.metrics import Totals
-from bench.profile.reader import Item, Loop, Profile
-from bench.run.readings import NAN, Readings
-from bench.run.signals import deferred
-from bench.station.config import HardLimits
-from bench.station.instruments import InstrumentFault, Station
+from bench.analysis.cycles import CycleSummary, first_with, met
+from bench.analysis.integrator import Totals
+from bench.analysis.metrics import DISPLAY
+from bench.analysis.verdict import Verdict
+from bench.profile.conditions import QUANTITIES, Condition, Watch
+from bench.profile.reader import Loop, Profile
 from bench.profile.steps import Step
+from bench.record.records import Checkpoint, CycleEnd, Event, RunStart, Sample, Sinks, StepEnd, StepStart
+from bench.record.schema import Row
+from bench.run.clock import Clock
+from bench.run.control import ControlFile
+from bench.run.readings import NAN, Readings
+from bench.run.sequencer import Planned, Sequencer
+from bench.run.signals import deferred
+from bench.run.state import RunState, StepState
+from bench.run.stops import Fault, MonitoringLost, OperatorStop, RunEnded, SafetyTrip, Stalled
 from bench.run.watchdog import Watchdog
+from bench.station.config import HardLimits, StationConfig
+from bench.station.instruments import InstrumentFault, Reading, Station
 from drivers.roles import ChannelFault, InstrumentError, RangeError
 
 RATE_WINDOW = 60.0  # s over which dT/dt and dV/dt are taken
@@ -43,17 +48,9 @@ _EPS = 1e-9
 T = TypeVar("T")
 
 
-class MonitoringLost(Exception):
-    """A critical temperature channel gave no valid reading."""
-
-
-class Stalled(Exception):
-    """The sample loop stopped ticking (the watchdog fired)."""
-
-
 @dataclass
 class Outcome:
-    verdict: str
+    verdict: Verdict
     reason: str
     results: list[Result] = field(default_factory=list)
     run_totals: Totals | None = None
@@ -73,280 +70,259 @@ def hard_limit_conditions(limits: HardLimits) -> tuple[Condition, ...]:
     return tuple(out)
 
 
-class View:
-    """What the runner tells the live view; the CLI supplies a Rich or plain-text one."""
-
-    def step_started(self, step: Step, cycle: int, count: int) -> None: ...
-    def sample(self, readings: Readings, step: Step, cycle: int, totals: Totals) -> None: ...
-    def message(self, text: str) -> None: ...
+def new_state(profile: Profile, channels: tuple[str, ...]) -> RunState:
+    """The state of a run that has not started; rate windows kept only when a condition needs them."""
+    conditions = list(profile.safety) + [c for step in profile.steps() for c in step.until]
+    needs_rates = any(c.quantity in ("dT/dt", "dV/dt") for c in conditions)
+    return RunState(readings=Readings(channels, RATE_WINDOW if needs_rates else None))
 
 
 class Runner:
-    def __init__(self, profile: Profile, station: Station, clock: Clock, logbook: Logbook,
-                 view: View | None = None, state: RunState | None = None) -> None:
+    """Runs `profile` with the station `config` describes; `run(station)` drives the opened one."""
+
+    station: Station
+
+    def __init__(self, profile: Profile, config: StationConfig, clock: Clock, sinks: Sinks, state: RunState,
+                 control: ControlFile | None = None) -> None:
         self.profile = profile
-        self.station = station
         self.clock = clock
-        self.log = logbook
-        self.view = view or View()
+        self.sinks = sinks
         self.state = state
-        needs_rates = any(c.quantity in ("dT/dt", "dV/dt") for c in self._all_conditions())
-        self.readings = Readings(station.names, RATE_WINDOW if needs_rates else None)
-        self.safety = Watch(hard_limit_conditions(station.config.limits) + profile.safety)
-        self.critical = station.config.critical
-        self.policy = station.config.faults
-        self.faulted: set[str] = set()
-        self._frozen: dict[str, tuple[float, float]] = {}
-        self.cycle = 1
-        self.step_count = 0
-        self.position = 0
-        self.run_totals: Totals | None = None
-        self.step_totals: dict[str, Totals] = {}
-        self.book = CycleBook.from_state(state.cycles if state else None)
-        self.stopped: dict[str, int] = dict(state.stopped) if state else {}  # loop instance -> passes run
-        self._generated = 0
-        self.paused_s = 0.0
-        self._prev: tuple[float, float, float, float, float] | None = None
-        self._control = ControlFile(logbook.folder)
+        self.r = state.readings
+        self.safety = Watch(hard_limit_conditions(config.limits) + profile.safety, state.safety)
+        self.critical = config.critical
+        self.policy = config.faults
+        self._control = control
+        self._sequencer = Sequencer(profile.items, state.stopped, self._judge_loop)
         self._watchdog = Watchdog(self.policy.watchdog, self._stall)
         self._stalled: str | None = None
         self._next_housekeeping = 0.0
         self._next_checkpoint = 0.0
-        # the step being run, for checkpoints
-        self._index = 0
-        self._before = (float("nan"), 0.0)
-        self._sampled = False  # whether this process has read the bench yet
-        self._step_start = 0.0
-        self._totals: Totals | None = None
-
-    def _all_conditions(self) -> Iterator[Condition]:
-        yield from self.profile.safety
-        for step in self.profile.steps():
-            yield from step.until
 
     # -- the run ---------------------------------------------------------------------------
-    def run(self) -> Outcome:
+    def run(self, station: Station) -> Outcome:
         """Run the whole profile (or what is left of it); always ends in safe state."""
-        outcome = Outcome("ERROR", "did not start")
+        self.station = station
+        outcome = Outcome(Verdict.ERROR, "did not start")
         try:
             with self._watchdog:
                 self._safe_start()
-                for step, resumed in self._steps():
-                    self._run_step(step, resumed)
+                for planned, continuing in self._remaining():
+                    self._run_step(planned, continuing)
             self._close_cycle()
             results = self._evaluate()
             failed = [r for r in results if r.outcome == "FAIL"]
             reason = "; ".join(r.describe() for r in failed) or (
                 "all criteria met" if results else "completed; the profile sets no criteria")
-            outcome = Outcome("FAIL" if failed else "PASS", reason, results)
-        except SafetyTrip as trip:
-            outcome = self._stopped("ABORTED", f"safety limit: {trip}", "safety_trip")
-        except (KeyboardInterrupt, OperatorStop, Stalled) as stop:
-            if self._stalled:
-                outcome = self._stopped("ERROR", self._stalled, "fault")
-            else:
-                outcome = self._stopped("ABORTED", f"operator stop ({str(stop) or 'Ctrl-C'})", "operator_stop")
-        except (InstrumentError, MonitoringLost) as fault:
-            outcome = self._stopped("ERROR", f"instrument fault: {fault}", "fault")
+            outcome = Outcome(Verdict.FAIL if failed else Verdict.PASS, reason, results)
+        except (RunEnded, KeyboardInterrupt) as stop:
+            if self._stalled and not isinstance(stop, SafetyTrip):
+                stop = Stalled(self._stalled)
+            elif isinstance(stop, KeyboardInterrupt):
+                stop = OperatorStop("Ctrl-C")
+            outcome = self._stopped(stop)
         except RangeError as exc:
-            outcome = self._stopped("ERROR", f"a step asks more than the instrument can do: {exc}", "fault")
+            outcome = self._stopped(Fault(f"a step asks more than the instrument can do: {exc}"))
+        except InstrumentError as fault:
+            outcome = self._stopped(Fault(f"instrument fault: {fault}"))
         except Exception as exc:
-            outcome = self._stopped("ERROR", f"internal error: {type(exc).__name__}: {exc}", "fault",
+            outcome = self._stopped(Fault(f"internal error: {type(exc).__name__}: {exc}"),
                                     traceback=traceback.format_exc())
         finally:
             with deferred(reraise=False):
                 problems = self.station.safe()
                 outcome.safe_problems = problems
                 if problems:
-                    outcome.verdict = "ERROR"
+                    outcome.verdict = Verdict.ERROR
                     outcome.reason = f"{outcome.reason}; SAFE STATE NOT CONFIRMED: {problems}"
-                self.log.event("safe_state", self.clock.now(), confirmed=not problems, problems=problems)
-                self.log.sync()
-        outcome.run_totals = self.run_totals
+                self._event("safe_state", confirmed=not problems, problems=problems)
+                self.sinks.emit("sync")
+        outcome.run_totals = self.state.run
         return outcome
 
-    def _stopped(self, verdict: str, reason: str, event: str, **extra: Any) -> Outcome:
+    def _remaining(self) -> Iterator[tuple[Planned, bool]]:
+        """(step, continuing) in execution order from where the state stands: a resume skips what
+        was done and continues the interrupted step, or runs it again as a new step when the
+        profile says restart."""
+        current = self.state.step
+        done = current.position if current is not None else 0
+        for planned in self._sequencer.plan(done):
+            if planned.position < done:
+                continue
+            if planned.position == done:
+                if current.ended_by is not None:  # type: ignore[union-attr]
+                    continue
+                yield planned, self.profile.on_resume == "continue"
+            else:
+                yield planned, False
+
+    def _stopped(self, stop: RunEnded, **extra: Any) -> Outcome:
         # Safe state first, records second: the DUT does not wait for the disk.
         with deferred(reraise=False):
             problems = self.station.safe()
-            self.log.event(event, self.clock.now(), reason=reason, safe_problems=problems, **extra)
-            self.view.message(reason)
+            self._event(stop.event, message=stop.reason, reason=stop.reason, safe_problems=problems, **extra)
             self._close_cycle()
-            results = self._evaluate() if self.run_totals is not None else []
-            return Outcome(verdict, reason, results)
+            results = self._evaluate() if self.state.run is not None else []
+            return Outcome(stop.verdict, stop.reason, results)
 
     def _evaluate(self) -> list[Result]:
-        return evaluate(self.profile.criteria, self.run_totals, self.step_totals, self.profile.ratings,
-                        self.book.records)
+        st = self.state
+        return evaluate(self.profile.criteria, st.run, st.named, self.profile.ratings, st.book.records)
 
     def _close_cycle(self) -> None:
-        """The cycle being counted is over: keep its record, write its cycles.csv row."""
-        cycle = self.book.cycle
-        record = self.book.close()
+        """The cycle being counted is over: keep its record and say so (cycles.csv, events)."""
+        book = self.state.book
+        cycle = book.cycle
+        record = book.close()
         if record is not None:
-            row = summary(cycle, record)
-            self.log.cycle(row)
-            self.log.event("cycle_end", self.clock.now(), cycle=cycle, charge_capacity_Ah=row[2],
-                           discharge_capacity_Ah=row[3], charge_energy_Wh=row[4], discharge_energy_Wh=row[5])
+            self.sinks.emit("cycle_end", CycleEnd(self.clock.now(), CycleSummary.of(cycle, record)))
+
+    def _judge_loop(self, loop: Loop, passes: int, cycle: int) -> bool:
+        """A loop's stop_if, on the pass just completed (its cycle record, against the first)."""
+        book = self.state.book
+        record, first = book.live(), first_with(book.records, loop.stop_if.step)  # type: ignore[union-attr]
+        if record is None or not met(loop.stop_if, record, first or record, self.profile.ratings):  # type: ignore[arg-type]
+            return False
+        self._event("loop_stopped", loop=loop.key, passes=passes, cycle=cycle,
+                    condition=loop.stop_if.text)  # type: ignore[union-attr]
+        return True
 
     def _safe_start(self) -> None:
         problems = self.station.safe()
         if problems:
             raise InstrumentError(f"cannot put the bench in safe state before starting: {problems}")
-        if self.state is None:
-            self.log.event("run_start", self.clock.now(), profile=self.profile.name)
+        if not self.state.started:
+            self.state.started = True
+            self.sinks.emit("run_start", RunStart(self.clock.now(), self.profile.name))
 
-    def _steps(self) -> Iterator[tuple[Step, bool]]:
-        """(step, resumed) in execution order. A resume skips what was done and continues the
-        interrupted step, or runs it again as a new step when the profile says restart."""
-        state = self.state
-        done = state.position if state is not None else 0
-        if done:
-            self.step_count = state.step_count
-            self._index, self._step_start = state.last_index, state.step_start
-            self._totals, self.run_totals, self.step_totals = state.totals()
-            self.paused_s = state.paused_s
-            self._prev = tuple(state.prev) if state.prev else None
-        for position, step in enumerate(self._sequence(self.profile.items), 1):
-            self.position = position
-            if position > done:
-                yield step, False
-            elif position == done and not state.step_ended:
-                # continue where it was, or run it again as a new step count
-                yield step, self.profile.on_resume == "continue" and self._totals is not None
-
-    def _sequence(self, items: tuple[Item, ...]) -> Iterator[Step]:
-        """Steps in execution order; every new pass of a loop is a new cycle. A loop's stop_if
-        is judged on each pass just completed; on a resume, passes already judged are replayed
-        from the record of where the loop stopped."""
-        done = self.state.position if self.state is not None else 0
-        for item in items:
-            if not isinstance(item, Loop):
-                self._generated += 1
-                yield item
-                continue
-            instance = f"{item.key}@{self._generated}"
-            passes = self.stopped.get(instance, item.repeat)
-            for n in range(passes):
-                if n or self._generated:  # a pass after anything else is a cycle of its own
-                    self.cycle += 1
-                yield from self._sequence(item.body)
-                if item.stop_if is not None and self._generated >= done and instance not in self.stopped:
-                    record, first = self.book.live(), first_with(self.book.records, item.stop_if.step)
-                    if record is not None and met(item.stop_if, record, first or record, self.profile.ratings):
-                        self.stopped[instance] = n + 1
-                        self.log.event("loop_stopped", self.clock.now(), loop=item.key, passes=n + 1,
-                                       cycle=self.cycle, condition=item.stop_if.text)
-                        break
+    def _event(self, kind: str, message: str | None = None, **fields: Any) -> None:
+        self.sinks.emit("event", Event(kind, self.clock.now(), fields, message))
 
     # -- one step --------------------------------------------------------------------------
-    def _apply(self, step: Step) -> None:
-        """Drive the instruments for a step: first switch off what the step does not use."""
-        station = self.station
-        if step.side == "supply":
-            if step.load is None:
-                station.load.set_input(False)
-            station.supply.configure(step.level, step.limit)
-            station.supply.set_output(True)
-            if step.load is not None:  # pass-through: the output is loaded while charging
-                station.load.set_mode(*step.load)
-                station.load.set_input(True)
-        elif step.side == "load":
-            station.supply.set_output(False)
-            station.load.set_mode(step.mode, step.level if step.ramp is None else step.ramp[0])
-            station.load.set_input(True)
-        else:
-            station.load.set_input(False)
-            station.supply.set_output(False)
+    def _setup(self, step: Step) -> None:
+        """Drive the instruments for the step, as far into it as the run is (a ramp's level)."""
+        current = self.state.step
+        step_time = self.r.step_time if current is not None and current.samples else 0.0
+        step.apply(self.station.load, self.station.supply, step_time)
 
-    def _run_step(self, step: Step, resumed: bool) -> None:
-        clock, log = self.clock, self.log
-        if self.book.cycle != self.cycle:
-            self._close_cycle()
-            self.book.cycle = self.cycle
-        self._retry(lambda: self._apply(step), step)
-        now = clock.now()
+    def _run_step(self, planned: Planned, continuing: bool) -> None:
+        st, clock, step = self.state, self.clock, planned.step
         period = step.period or self.profile.period
-        # A resume that lost no time (the simulated bench) carries on at the next sample as if
-        # nothing happened; after a real gap, the step goes on with a fresh sample now.
-        seamless = resumed and now - self.state.test_time < period  # type: ignore[union-attr]
-        if resumed:
-            start, totals = self._step_start, self._totals
-            log.event("step_continued", now, step=step.text, index=step.index, count=self.step_count,
-                      position=self.position, cycle=self.cycle, step_time_s=round(now - start, 3))
-        else:
-            self.step_count += 1
-            start, totals = now, None
-            log.event("step_start", now, step=step.text, index=step.index, count=self.step_count,
-                      position=self.position, cycle=self.cycle)
-        self.view.step_started(step, self.cycle, self.step_count)
-        self.readings.restart_voltage_rate()
-        if self._sampled:  # the DUT's terminal voltage and net current before the step (for DCIR)
-            self._before = (self.readings.voltage, self.readings.i_in - self.readings.i_out)
-        if not seamless:
-            self._prev = None  # never integrate across a change of setpoint or a gap
-        self._watchdog.allow(self.clock.wall_period(period))
-        until = Watch(step.until)
-        ended_by = None
-        k = math.floor((now - start) / period + _EPS)
-        sample_now = not seamless
-        while ended_by is None:
-            if not sample_now:
-                k += 1
-                clock.sleep_until(start + k * period)
+        if continuing:
+            ss = st.step
+            assert ss is not None
+            self._retry(lambda: self._setup(step), step)
             now = clock.now()
-            if step.ramp is not None:
-                self._ramp(step, now - start)
-            if totals is None:
-                totals = self._sample(step, now, now - start, None)
-                self._index, self._step_start, self._totals = step.index, start, totals
-                self._checkpoint(now)
+            if now - st.test_time >= period:  # a real gap (not the simulated bench): never bridged
+                st.integrator.reset()
+            self.sinks.emit("step_start", StepStart(now, step, ss.count, ss.position, ss.cycle, True,
+                                                    now - ss.start))
+        else:
+            if st.book.cycle != planned.cycle:
+                self._close_cycle()
+                st.book.cycle = planned.cycle
+            before = [self.r.voltage, self.r.i_in - self.r.i_out] if st.sampled else [NAN, 0.0]
+            count = st.step.count + 1 if st.step is not None else 1
+            ss = st.step = StepState(planned.position, count, step.index, planned.cycle, clock.now(), before=before)
+            self._retry(lambda: self._setup(step), step)
+            ss.start = now = clock.now()
+            st.integrator.reset()  # never integrate across a change of set-point
+            self.r.restart_voltage_rate()
+            self.sinks.emit("step_start", StepStart(now, step, ss.count, ss.position, ss.cycle))
+            self._checkpoint(now)
+        self._watchdog.allow(clock.wall_period(period))
+        until = Watch(step.until, ss.until)
+        load = self.station.load
+        while ss.ended_by is None:
+            due = ss.start + ss.samples * period
+            clock.sleep_until(due)
+            now = clock.now()
+            if now - due >= period:  # fell behind (a gap, a slow instrument): no burst of catch-up samples
+                ss.samples = math.floor((now - ss.start) / period + _EPS)
+            if step.follows:
+                self._retry(lambda: step.follow(load, now - ss.start), step)
+            self._sample(step, ss, now, now - ss.start)
+            ss.samples += 1
+            if step.duration is not None and now - ss.start >= step.duration - _EPS:
+                ss.ended_by = f"duration {step.duration:g} s"
             else:
-                self._sample(step, now, now - start, totals)
-            sample_now = False
-            if step.duration is not None and now - start >= step.duration - _EPS:
-                ended_by = f"duration {step.duration:g} s"
-            else:
-                met = until.check(self.readings, now)
-                if met is not None:
-                    ended_by = met.text
+                ended = until.check(self.r, now)
+                if ended is not None:
+                    ss.ended_by = ended.text
             wall = time.monotonic()
             if wall >= self._next_housekeeping:
-                paused = self._housekeeping(step, now, wall)
+                paused = self._housekeeping(step, ss, now, wall)
                 if paused:
-                    start += paused
-                    k = math.floor((clock.now() - start) / period + _EPS)
-                    self._step_start = start
+                    ss.start += paused
+                    ss.samples = math.floor((clock.now() - ss.start) / period + _EPS) + 1
         if step.name is not None:
-            self.step_totals[step.name] = totals
-            self.book.named[step.name] = totals
-        log.event("step_end", clock.now(), step=step.text, index=step.index, count=self.step_count,
-                  cycle=self.cycle, ended_by=ended_by, results=totals.to_json())
+            st.named[step.name] = st.book.named[step.name] = ss.totals  # type: ignore[assignment]
+        self.sinks.emit("step_end", StepEnd(clock.now(), step, ss.count, ss.cycle, ss.ended_by, ss.totals))
         with deferred():  # a stop signal waits until the step's records are on disk
-            log.sync()
-            self._checkpoint(clock.now(), step_ended=True)
+            self.sinks.emit("sync")
+            self._checkpoint(clock.now())
 
-    def _ramp(self, step: Step, step_time: float) -> None:
-        first, over = step.ramp  # type: ignore[misc]
-        level = first + (step.level - first) * min(1.0, step_time / over)
-        self._retry(lambda: self.station.load.set_mode(step.mode, level), step)
-
-    def _sample(self, step: Step, now: float, step_time: float, totals: Totals | None,
-                action: str | None = None) -> Totals:
-        """One tick: read, integrate, check safety, record, show."""
+    def _sample(self, step: Step, ss: StepState, now: float, step_time: float, action: str | None = None) -> None:
+        """One tick: read, integrate, check safety, hand the sample to the sinks."""
         raw = self._retry(self.station.read, step)
         self._measure(step, now, step_time, raw)
-        if totals is None:
-            totals = Totals(now, self.readings, *self._before)
-            if self.run_totals is None:
-                self.run_totals = Totals(now, self.readings)
-        if self.book.totals is None:
-            self.book.totals = Totals(now, self.readings)
-        self._integrate(step, now, totals)
-        self._check_safety(now, step, totals)
-        self._record(step, totals, action)
-        self.view.sample(self.readings, step, self.cycle, totals)
-        return totals
+        self._account(step, ss)
+        sample = Sample(self.r, step, ss.cycle, ss.count, ss.totals, action or step.action)
+        self._check_safety(now, sample)
+        self.sinks.sample(sample)
+        self.state.test_time = now
+
+    def _account(self, step: Step, ss: StepState) -> None:
+        """What a sample adds to the state: the one integrator into the step, run and cycle totals.
+        Live samples and replayed rows both come through here."""
+        st, r = self.state, self.r
+        st.sampled = True
+        now = r.test_time
+        if ss.totals is None:
+            ss.totals = Totals(now, r, *ss.before)
+            if st.run is None:
+                st.run = Totals(now, r)
+        if st.book.totals is None:
+            st.book.totals = Totals(now, r)
+        totals = ss.totals
+        st.integrator.add(r, (totals, st.run, st.book.totals))  # type: ignore[arg-type]
+        if step.measures_input:
+            r.step_capacity, r.step_energy = totals.q_in, totals.e_in
+        else:
+            r.step_capacity, r.step_energy = totals.q_out, totals.e_out
+
+    def replay(self, rows: Iterable[Row]) -> int:
+        """Rows on disk after the checkpoint (a real bench: data that cannot be taken again) fed
+        through the same accounting as live samples; returns how many. They all belong to the
+        checkpoint's step, which they may have ended."""
+        ss = self.state.step
+        if ss is None:
+            return 0
+        step = next(p.step for p in self._sequencer.plan(ss.position) if p.position == ss.position)
+        period = step.period or self.profile.period
+        until, r, n, action = Watch(step.until, ss.until), self.r, 0, None
+        for row in rows:
+            if row.step_type != action:  # into or out of a pause: so does the live run
+                self.state.integrator.reset()
+            action = row.step_type
+            self._fill(step, row.test_time, row.test_time - ss.start, row.v_in, row.i_in, row.v_out, row.i_out)
+            r.temps.update(zip(r.temps, row.temps))
+            r.t_max = max((v for v in row.temps if v == v), default=NAN)
+            r.update_rates()
+            self._account(step, ss)
+            self.safety.check(r, row.test_time)
+            self.state.test_time = row.test_time
+            n += 1
+            if action == step.action:
+                ss.samples = math.floor((row.test_time - ss.start) / period + _EPS) + 1
+                ended = until.check(r, row.test_time)
+                if step.duration is not None and row.test_time - ss.start >= step.duration - _EPS:
+                    ss.ended_by = f"duration {step.duration:g} s"
+                elif ended is not None:
+                    ss.ended_by = ended.text
+                if ss.ended_by is not None:
+                    break
+        return n
 
     # -- faults ----------------------------------------------------------------------------
     def _retry(self, action: Callable[[], T], step: Step) -> T:
@@ -357,14 +333,14 @@ class Runner:
             return action()
         except InstrumentFault as fault:
             failure = fault
-        clock, log = self.clock, self.log
+        clock = self.clock
         first = clock.now()
         if failure.role == "thermo" and self.critical:
             self.station.safe()
-            log.event("monitoring_lost", first, error=str(failure))
+            self._event("monitoring_lost", error=str(failure))
         attempt = 0
         while True:
-            log.event("retry", clock.now(), role=failure.role, attempt=attempt + 1, error=str(failure))
+            self._event("retry", role=failure.role, attempt=attempt + 1, error=str(failure))
             if clock.now() - first >= self.policy.grace:
                 raise InstrumentFault(failure.role, InstrumentError(
                     f"not recovered within {self.policy.grace:g} s: {failure}"))
@@ -374,45 +350,43 @@ class Runner:
             try:
                 if attempt >= 2:
                     identity = self.station.reopen(failure.role)
-                    log.event("reopened", clock.now(), role=failure.role, identity=identity)
+                    self._event("reopened", role=failure.role, identity=identity)
                 if attempt >= 2 or failure.role == "thermo":
-                    self._apply(step)
+                    self._setup(step)
                 result = action()
             except InstrumentFault as again:
                 failure = again
                 continue
-            log.event("recovered", clock.now(), role=failure.role, attempts=attempt,
-                      downtime_s=round(clock.now() - first, 3))
+            self._event("recovered", role=failure.role, attempts=attempt, downtime_s=round(clock.now() - first, 3))
             return result
 
     def _stall(self, quiet: float) -> None:
         """Watchdog thread: safe state now, then let the main thread end the run as ERROR."""
         self._stalled = f"sample loop stalled for {quiet:.1f} s (watchdog)"
         self.station.safe()
-        self.log.event("watchdog", self.clock.now(), quiet_s=round(quiet, 3))
+        self._event("watchdog", quiet_s=round(quiet, 3))
 
     # -- housekeeping: watchdog, operator, checkpoints --------------------------------------
-    def _housekeeping(self, step: Step, now: float, wall: float) -> float:
+    def _housekeeping(self, step: Step, ss: StepState, now: float, wall: float) -> float:
         """Returns the time spent paused (0 if the operator did not pause)."""
         self._next_housekeeping = wall + HOUSEKEEPING
         self._watchdog.beat(wall)
         if self._stalled:
             raise Stalled(self._stalled)
         paused = 0.0
-        if self._control.poll() == "pause":
-            paused = self._pause(step)
+        if self._control is not None and self._control.poll() == "pause":
+            paused = self._pause(step, ss)
         if wall >= self._next_checkpoint:
             self._checkpoint(now)
         return paused
 
-    def _pause(self, step: Step) -> float:
+    def _pause(self, step: Step, ss: StepState) -> float:
         """Operator pause: DUT safe, monitoring and safety go on, rows say 'pause'."""
-        clock, log = self.clock, self.log
+        clock, st = self.clock, self.state
         self.station.safe()
         began = clock.now()
-        log.event("paused", began, count=self.step_count)
-        self.view.message("paused: `bench continue` resumes the step")
-        self._prev = None
+        self._event("paused", message="paused: `bench continue` resumes the step", count=ss.count)
+        st.integrator.reset()
         self._checkpoint(began)
         period = step.period or self.profile.period
         with clock.real_time():
@@ -421,58 +395,52 @@ class Runner:
             while True:
                 t += period
                 clock.sleep_until(t)
-                self._sample(step, clock.now(), clock.now() - began, self._totals, action="pause")
+                now = clock.now()
+                self._sample(step, ss, now, now - began, action="pause")
                 self._watchdog.beat()
                 if self._stalled:
                     raise Stalled(self._stalled)
-                if self._control.poll() == "continue":
+                if self._control.poll() == "continue":  # type: ignore[union-attr]
                     break
         self._watchdog.allow(clock.wall_period(period))
         paused = clock.now() - began
-        self.paused_s += paused
-        self._prev = None
-        self._retry(lambda: self._apply(step), step)
-        log.event("continued", clock.now(), count=self.step_count, paused_s=round(paused, 3))
-        self.view.message(f"continued after {paused:.0f} s paused")
+        st.paused_s += paused
+        st.integrator.reset()
+        self._retry(lambda: self._setup(step), step)
+        self._event("continued", message=f"continued after {paused:.0f} s paused", count=ss.count,
+                    paused_s=round(paused, 3))
         return paused
 
-    def _checkpoint(self, now: float, step_ended: bool = False) -> None:
+    def _checkpoint(self, now: float) -> None:
         with deferred():
-            self.log.flush()
-            state = RunState(
-                step_count=self.step_count, position=self.position, last_index=self._index, cycle=self.cycle,
-                step_start=self._step_start,
-                step_totals=self._totals.state() if self._totals else None,
-                run_totals=self.run_totals.state() if self.run_totals else None,
-                named={name: t.state() for name, t in self.step_totals.items()},
-                rows=self.log.rows, offset=self.log.offset(), test_time=now, paused_s=self.paused_s,
-                step_ended=step_ended, prev=list(self._prev) if self._prev else None,
-                cycles=self.book.state(), stopped=dict(self.stopped))
-            checkpoint.save(self.log.folder, state, self.station.world)
+            self.sinks.emit("checkpoint", Checkpoint(now, self.state, self.station.world))
         self._next_checkpoint = time.monotonic() + CHECKPOINT_EVERY
 
     # -- per sample ------------------------------------------------------------------------
-    def _measure(self, step: Step, now: float, step_time: float, raw: tuple) -> None:
-        v_in, i_in, v_out, i_out, raw_temps = raw
-        self._sampled = True
-        r = self.readings
+    def _fill(self, step: Step, now: float, step_time: float, v_in: float, i_in: float, v_out: float,
+              i_out: float) -> None:
+        r = self.r
         r.test_time, r.step_time = now, step_time
         r.v_in, r.i_in, r.p_in = v_in, i_in, v_in * i_in
         r.v_out, r.i_out, r.p_out = v_out, i_out, v_out * i_out
-        if step.side == "supply":
+        if step.measures_input:
             r.voltage, r.current, r.power = v_in, i_in, r.p_in
         else:
             r.voltage, r.current, r.power = v_out, i_out, r.p_out
-        temps = r.temps
+
+    def _measure(self, step: Step, now: float, step_time: float, raw: Reading) -> None:
+        self._fill(step, now, step_time, raw.v_in, raw.i_in, raw.v_out, raw.i_out)
+        r, st = self.r, self.state
+        temps, readings = r.temps, raw.temps
         hottest = NAN
         for name, number in zip(self.station.names, self.station.numbers):
-            value = raw_temps[number]
+            value = readings[number]
             if isinstance(value, ChannelFault):
-                self._channel_fault(name, value, now)
+                self._channel_fault(name, value)
                 value = NAN
-            elif name in self.faulted:
-                self.faulted.discard(name)
-                self.log.event("channel_recovered", now, channel=name)
+            elif name in st.faulted:
+                st.faulted.remove(name)
+                self._event("channel_recovered", channel=name)
             elif name in self.critical:
                 self._check_frozen(name, value, now)
             temps[name] = value
@@ -481,58 +449,39 @@ class Runner:
         r.t_max = hottest
         r.update_rates()
 
-    def _channel_fault(self, name: str, fault: ChannelFault, now: float) -> None:
+    def _channel_fault(self, name: str, fault: ChannelFault) -> None:
         if name in self.critical:
             raise MonitoringLost(f"temperature channel {name!r} (channel {fault.channel}): {fault.reason}")
-        if name not in self.faulted:
-            self.faulted.add(name)
-            self.log.event("channel_fault", now, channel=name, number=fault.channel, reason=fault.reason)
+        if name not in self.state.faulted:
+            self.state.faulted.append(name)
+            self._event("channel_fault", channel=name, number=fault.channel, reason=fault.reason)
 
     def _check_frozen(self, name: str, value: float, now: float) -> None:
         """A reading that repeats to the last digit for too long is a reader that stopped."""
-        last = self._frozen.get(name)
+        frozen = self.state.frozen
+        last = frozen.get(name)
         if last is None or last[0] != value:
-            self._frozen[name] = (value, now)
+            frozen[name] = [value, now]
         elif now - last[1] > self.policy.frozen:
             raise MonitoringLost(f"temperature channel {name!r} frozen at {value:g} degC for "
                                  f"{now - last[1]:.0f} s")
 
-    def _integrate(self, step: Step, now: float, totals: Totals) -> None:
-        r = self.readings
-        prev = self._prev
-        self._prev = (now, r.i_in, r.i_out, r.p_in, r.p_out)
-        if prev is None:
-            return
-        dt = now - prev[0]
-        dq_in, dq_out = 0.5 * (prev[1] + r.i_in) * dt, 0.5 * (prev[2] + r.i_out) * dt
-        de_in, de_out = 0.5 * (prev[3] + r.p_in) * dt, 0.5 * (prev[4] + r.p_out) * dt
-        totals.add(now, dq_in, dq_out, de_in, de_out, r)
-        self.run_totals.add(now, dq_in, dq_out, de_in, de_out, r)  # type: ignore[union-attr]
-        self.book.totals.add(now, dq_in, dq_out, de_in, de_out, r)  # type: ignore[union-attr]
-        if step.side == "supply":
-            r.step_capacity, r.step_energy = totals.q_in, totals.e_in
-        else:
-            r.step_capacity, r.step_energy = totals.q_out, totals.e_out
-
-    def _check_safety(self, now: float, step: Step, totals: Totals) -> None:
-        tripped = self.safety.check(self.readings, now)
+    def _check_safety(self, now: float, sample: Sample) -> None:
+        tripped = self.safety.check(self.r, now)
         if tripped is not None:
             with deferred(reraise=False):
                 self.station.safe()  # at once, before anything else; the row that tripped is kept
-            self._record(step, totals)
-            raise SafetyTrip(f"{tripped.text} (measured: {_measured(tripped, self.readings)})")
-
-    def _record(self, step: Step, totals: Totals, action: str | None = None) -> None:
-        r = self.readings
-        self.log.sample((
-            r.test_time, r.voltage, r.i_in - r.i_out, r.p_in - r.p_out, self.cycle, self.step_count, step.index,
-            action or step.action, totals.q_in / 3600, totals.q_out / 3600, totals.e_in / 3600,
-            totals.e_out / 3600, r.v_in, r.i_in, r.v_out, r.i_out, *r.temps.values(),
-        ))
+            self.sinks.sample(sample)
+            raise SafetyTrip(f"{tripped.text} (measured: {_measured(tripped, self.r)})")
 
 
 def _measured(condition: Condition, readings: Readings) -> str:
+    """The reading that tripped, in the unit people read it in."""
     if condition.channel is not None:
         table = readings.temps if condition.quantity == "temperature" else readings.temp_rates
-        return f"{table[condition.channel]:.4g}"
-    return f"{getattr(readings, QUANTITIES[condition.quantity][0]):.4g}"
+        value = table[condition.channel]
+    else:
+        value = getattr(readings, QUANTITIES[condition.quantity][0])
+    kind = QUANTITIES[condition.quantity][1]
+    unit, scale = DISPLAY.get(kind, ("", 1.0))
+    return f"{value * scale:.4g} {unit}".rstrip()

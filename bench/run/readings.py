@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import deque
 
 NAN = float("nan")
+_VALUES = ("test_time", "step_time", "v_in", "i_in", "p_in", "v_out", "i_out", "p_out", "voltage", "current", "power",
+           "t_max", "dtdt_max", "dvdt", "step_capacity", "step_energy")
 
 
 class Readings:
@@ -40,6 +42,22 @@ class Readings:
         t0, v0 = _slide(self._volt_history, (now, self.voltage), now, self._window)
         if now > t0:
             self.dvdt = (self.voltage - v0) / (now - t0)
+
+    def state(self) -> dict[str, object]:
+        """The last values and the rate windows, as plain data (part of the run state)."""
+        out = {name: getattr(self, name) for name in _VALUES}
+        out["temps"], out["temp_rates"] = dict(self.temps), dict(self.temp_rates)
+        out["temp_history"] = [[t, dict(temps)] for t, temps in self._temp_history]
+        out["volt_history"] = [list(entry) for entry in self._volt_history]
+        return out
+
+    def restore(self, state: dict[str, object]) -> None:
+        for name in _VALUES:
+            setattr(self, name, state[name])
+        self.temps.update(state["temps"])  # type: ignore[arg-type]
+        self.temp_rates.update(state["temp_rates"])  # type: ignore[arg-type]
+        self._temp_history = deque((t, dict(temps)) for t, temps in state["temp_history"])  # type: ignore[attr-defined]
+        self._volt_history = deque((t, v) for t, v in state["volt_history"])  # type: ignore[attr-defined]
 
     def restart_voltage_rate(self) -> None:
         """A new step: dV/dt must not straddle a change of setpoint (temperatures run on)."""

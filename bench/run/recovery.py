@@ -1,5 +1,11 @@
-"""Rebuilding an interrupted run's state: the last checkpoint, then every row written after
-it replayed through the same integrators, so nothing on disk is lost or counted twice."""
+"""Taking an interrupted run's folder back to its last checkpoint, and reading its rows again.
+
+A resume starts from the checkpoint's run state. Events and cycles.csv rows written after it
+are derived from the samples and are written again as the run goes on, so they are cut. Sample
+rows after it are cut on the simulated bench (it runs again from the checkpoint's world, to the
+same rows) and replayed on a real bench (measurements that cannot be taken again), through
+the engine's own accounting (bench.run.engine.Runner.replay).
+"""
 from __future__ import annotations
 
 import csv
@@ -8,11 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.record import checkpoint
-from bench.record.checkpoint import RunState
-from bench.analysis.cycles import CycleBook
-from bench.analysis.metrics import Totals
+from bench.analysis.integrator import Integrator, Totals
 from bench.profile.reader import Profile
+from bench.record import checkpoint, schema
+from bench.record.schema import Row, parse_row
+from bench.run.engine import new_state
+from bench.run.state import RunState
 
 
 def cut_torn_line(path: Path) -> None:
@@ -26,104 +33,82 @@ def cut_torn_line(path: Path) -> None:
             fh.truncate(end)
 
 
-def recover(folder: Path, profile: Profile, channels: tuple[str, ...]
-            ) -> tuple[RunState, Any, list[tuple[int, dict]]]:
-    """The run state at the last row on disk, the pickled world (None on a real bench), and
-    the cycles that closed in the rows after the checkpoint (their cycles.csv rows are due)."""
-    samples, events = folder / "samples.csv", folder / "events.jsonl"
-    cut_torn_line(samples)
-    cut_torn_line(events)
-    state, world = checkpoint.load(folder)
-    with open(samples, encoding="utf-8", newline="") as fh:
-        header = fh.readline()
-        if state is None:
-            state = RunState(offset=len(header.encode("utf-8")))
-        fh.seek(state.offset)
-        closed = _replay(state, csv.reader(io.StringIO(fh.read())), profile, channels)
-    position, ended = _step_events(events, state.step_count)
-    state.position = position or state.position
-    if not state.step_ended and ended:
-        state.step_ended = True  # its end was logged, the checkpoint after it was not written
-        name = _names(profile).get(state.last_index)
-        if name and state.step_totals:
-            state.named[name] = state.step_totals
-            if state.cycles and state.cycles["live"]:
-                state.cycles["live"]["named"][name] = state.step_totals
-    return state, world, closed
+def load(folder: Path, profile: Profile, channels: tuple[str, ...]) -> tuple[RunState, Any, dict[str, int]]:
+    """The run state at the last checkpoint, its simulated world (None on a real bench, or if the
+    run was killed before its first checkpoint) and how far each file went then."""
+    for name in (schema.SAMPLES, schema.EVENTS):
+        cut_torn_line(folder / name)
+    state = new_state(profile, channels)
+    found = checkpoint.load(folder)
+    if found is None:  # killed before the first checkpoint: nothing ran yet, start again
+        samples = folder / schema.SAMPLES
+        header = len(samples.open("rb").readline()) if samples.exists() else 0
+        return state, None, {"rows": 0, "samples": header, "events": 0, "cycles": 0}
+    data, world = found
+    return RunState.from_plain(data["state"], state.readings), world, data["files"]
 
 
-def _names(profile: Profile) -> dict[int, str | None]:
-    return {step.index: step.name for step in profile.steps()}
+def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, Any]]:
+    """Cut events.jsonl and cycles.csv (and samples.csv if `samples`) back to the checkpoint;
+    returns the events that were cut, so that what they said is kept."""
+    events = folder / schema.EVENTS
+    cut_events: list[dict[str, Any]] = []
+    if events.exists():
+        with open(events, "rb") as fh:
+            fh.seek(files["events"])
+            cut_events = [json.loads(line) for line in fh.read().decode("utf-8").splitlines() if line.strip()]
+    targets = [(schema.EVENTS, files["events"]), (schema.CYCLES, files["cycles"])]
+    if samples:
+        targets.append((schema.SAMPLES, files["samples"]))
+    for name, size in targets:
+        path = folder / name
+        if path.exists() and path.stat().st_size > size:
+            with open(path, "rb+") as fh:
+                fh.truncate(size)
+    return cut_events
 
 
-def _step_events(events: Path, count: int) -> tuple[int | None, bool]:
-    """From the events of step `count`: its place in the execution order, and whether it ended."""
-    position, ended = None, False
-    with open(events, encoding="utf-8") as fh:
-        for record in map(json.loads, fh):
-            if record.get("count") != count:
-                continue
-            if record.get("event") in ("step_start", "step_continued"):
-                position = record["position"]
-            ended = ended or record.get("event") == "step_end"
-    return position, ended
+def rows_after(folder: Path, offset: int) -> list[Row]:
+    """The samples.csv rows after byte `offset` (a real bench's rows since the checkpoint)."""
+    with open(folder / schema.SAMPLES, "rb") as fh:
+        fh.seek(offset)
+        text = fh.read().decode("utf-8")
+    return [parse_row(fields) for fields in csv.reader(io.StringIO(text)) if fields]
 
 
-class _Row:
-    """A samples.csv row seen as the live Readings the integrators are fed."""
+def recount(folder: Path) -> Totals | None:
+    """The run totals of a run folder counted again from its samples.csv with the run's own
+    integrator: not bridged across a new step, a pause, or a resume after a gap."""
+    gaps = []
+    events = folder / schema.EVENTS
+    if events.exists():
+        with open(events, encoding="utf-8") as fh:
+            gaps = [e["test_time_s"] for e in map(json.loads, fh) if e["event"] == "resumed" and e.get("gap_s")]
+    with open(folder / schema.SAMPLES, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        integrator, totals, last = Integrator(), None, None
+        point = _Point()
+        for fields in reader:
+            row = parse_row(fields)
+            if last is not None and (row.step_count != last.step_count or row.step_type != last.step_type
+                                     or any(last.test_time <= g < row.test_time for g in gaps)):
+                integrator.reset()
+            point.take(row)
+            if totals is None:
+                totals = Totals(row.test_time, point)
+            integrator.add(point, (totals,))
+            last = row
+    return totals
 
-    __slots__ = ("temps", "voltage", "i_in", "i_out")
 
+class _Point:
+    """A row seen as the live Readings the integrator and Totals are fed."""
 
-def _replay(state: RunState, rows: Any, profile: Profile, channels: tuple[str, ...]) -> list[tuple[int, dict]]:
-    """Feed the rows through the integrators; returns the cycles that closed on the way."""
-    names = _names(profile)
-    step, run, named = state.totals()
-    book = CycleBook.from_state(state.cycles)
-    closed: list[tuple[int, dict]] = []
-    prev = tuple(state.prev) if state.prev else None
-    action = None
-    r = _Row()
-    last: tuple[float, float] | None = None  # (voltage, net current) of the row before
-    for row in rows:
-        t = float(row[0])
-        cycle, count, index, kind = int(row[5]), int(row[6]), int(row[7]), row[8]
-        v_in, i_in, v_out, i_out = map(float, row[13:17])
-        r.temps = dict(zip(channels, map(float, row[17:])))
-        r.voltage, r.i_in, r.i_out = (v_in if kind in ("charge", "hold") else v_out), i_in, i_out
-        if cycle != book.cycle:
-            cycle_was, record = book.cycle, book.close()
-            if record is not None:
-                closed.append((cycle_was, record))
-            book.cycle = cycle
-        if count != state.step_count or step is None:
-            if step is not None and names.get(state.last_index):
-                named[names[state.last_index]] = book.named[names[state.last_index]] = step  # it has ended
-            before = last if last is not None else (float("nan"), 0.0)
-            state.step_count, state.cycle, state.step_start, state.step_ended = count, cycle, t, False
-            state.last_index = index
-            step, prev, action = Totals(t, r, *before), None, kind
-            if run is None:
-                run = Totals(t, r)
-        if book.totals is None:
-            book.totals = Totals(t, r)
-        if action is not None and kind != action:  # into or out of a pause: so does the runner
-            prev = None
-        action = kind
-        p_in, p_out = v_in * i_in, v_out * i_out
-        if prev is not None:
-            dt = t - prev[0]
-            increments = (0.5 * (prev[1] + i_in) * dt, 0.5 * (prev[2] + i_out) * dt,
-                          0.5 * (prev[3] + p_in) * dt, 0.5 * (prev[4] + p_out) * dt)
-            for totals in (step, run, book.totals):
-                totals.add(t, *increments, r)  # type: ignore[union-attr]
-        prev = (t, i_in, i_out, p_in, p_out)
-        last = (r.voltage, i_in - i_out)
-        state.rows += 1
-        state.test_time = t
-    state.step_totals = step.state() if step else None
-    state.run_totals = run.state() if run else None
-    state.named = {name: totals.state() for name, totals in named.items()}
-    state.cycles = book.state()
-    state.prev = list(prev) if prev else None
-    return closed
+    __slots__ = ("test_time", "voltage", "i_in", "i_out", "p_in", "p_out", "temps")
+
+    def take(self, row: Row) -> None:
+        self.test_time, self.i_in, self.i_out = row.test_time, row.i_in, row.i_out
+        self.p_in, self.p_out = row.v_in * row.i_in, row.v_out * row.i_out
+        self.voltage = row.v_in if row.step_type in ("charge", "hold") else row.v_out
+        self.temps = {f"T{i}": v for i, v in enumerate(row.temps, 1)}

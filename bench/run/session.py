@@ -11,18 +11,23 @@ from pathlib import Path
 from typing import Any
 
 import bench
-from bench.record import checkpoint
-from bench.run import control
-from bench.run.clock import Clock, RealClock, SimClock
-from bench.analysis.cycles import summary
-from bench.errors import InputError, OperatorStop
-from bench.record.logbook import Logbook, new_run_folder
-from bench.run.preflight import check_against_station
+from bench.analysis.verdict import Verdict
+from bench.errors import InputError
 from bench.profile.reader import Profile, load_profile, parse_profile
-from bench.record.junit import write_junit
-from bench.run.recovery import recover
-from bench.run.engine import Outcome, Runner, View
+from bench.record import schema
+from bench.record.checkpoint import Checkpointer
+from bench.record.junit import JUnitWriter
+from bench.record.logbook import Logbook
+from bench.record.records import Checkpoint, Event, RunEnd, Sink, Sinks
+from bench.record.runfile import RunFile
+from bench.record.schema import new_run_folder
+from bench.run import control, recovery
+from bench.run.clock import Clock, RealClock, SimClock
+from bench.run.control import ControlFile
+from bench.run.engine import Outcome, Runner, new_state
+from bench.run.preflight import check_against_station
 from bench.run.signals import deferred
+from bench.run.stops import OperatorStop
 from bench.station.config import StationConfig, load_station, parse_station
 from bench.station.instruments import open_station
 from bench.units import parse_as
@@ -84,7 +89,7 @@ def make_world(station: StationConfig, seed: int | None, dut: str | None, defect
         raise InputError(station.source if not defects else "--defect", "world", str(exc)) from None
 
 
-def execute(request: Request, view: View | None = None, on_folder: Any = None, world: Any = None
+def execute(request: Request, view: Sink | None = None, on_folder: Any = None, world: Any = None
             ) -> tuple[Outcome, Path]:
     """Run the profile in a new run folder, created before any instrument is touched.
 
@@ -103,77 +108,99 @@ def execute(request: Request, view: View | None = None, on_folder: Any = None, w
     if on_folder is not None:
         on_folder(folder)
     meta = _run_meta(folder, request, profile, station_cfg, world, started)
-    log = Logbook(folder, tuple(station_cfg.channels), meta["unix_start"])
+    channels = tuple(station_cfg.channels)
+    log = Logbook(folder, channels, meta["unix_start"])
     clock = SimClock(world, request.speed) if world is not None else RealClock()
-    return _drive(folder, meta, profile, station_cfg, world, log, clock, view, None), folder
+    state = new_state(profile, channels)
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, view), state, ControlFile(folder))
+    return _drive(runner, folder, station_cfg, world, meta, None), folder
 
 
-def resume(folder: Path, speed: float | None = None, view: View | None = None) -> tuple[Outcome, Path]:
+def resume(folder: Path, speed: float | None = None, view: Sink | None = None) -> tuple[Outcome, Path]:
     """Take up an interrupted run (crash, kill -9, power cut) from its last checkpoint."""
-    meta_path = folder / "run.json"
+    meta_path = folder / schema.RUN
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(str(folder), "run.json", f"not a readable run folder ({exc})") from None
+        raise InputError(str(folder), schema.RUN, f"not a readable run folder ({exc})") from None
     if meta.get("status") == "finished":
         raise InputError(str(meta_path), "status", f"the run has finished ({meta.get('verdict')}): nothing to resume")
     if control.is_running(folder):
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
     profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"])
     station_cfg = parse_station(meta["station"]["text"], meta["station"]["path"])
-    state, world, closed = recover(folder, profile, tuple(station_cfg.channels))
-    if station_cfg.simulated:
+    channels = tuple(station_cfg.channels)
+    state, world, files = recovery.load(folder, profile, channels)
+    simulated = station_cfg.simulated
+    cut_events = recovery.cut(folder, files, samples=simulated)
+    rows = files["rows"]
+    if simulated:
         if world is None:
             world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"],
                                tuple(meta["dut"].get("defect_specs", ())))
-        world.advance_to(state.test_time)  # the DUT lived on until the last row written
-        clock: Clock = SimClock(world, speed, origin=0.0)
-        gap = 0.0
+        clock: Clock = SimClock(world, speed, origin=0.0)  # the world is where the checkpoint left it
+        gap, cut_events = 0.0, []  # what was cut happens again, the same
     else:
+        clock = RealClock()
+    (folder / schema.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
+    log = Logbook(folder, channels, meta["unix_start"], rows=rows)
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, view), state, ControlFile(folder))
+    if not simulated:
+        log.rows += runner.replay(recovery.rows_after(folder, files["samples"]))
         gap = max(0.0, time.time() - (meta["unix_start"] + state.test_time))
-        clock = RealClock(offset=state.test_time + gap)
-    (folder / control.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
-    log = Logbook(folder, tuple(station_cfg.channels), meta["unix_start"], rows=state.rows)
-    for cycle, record in closed:
-        log.cycle(summary(cycle, record))
-    log.event("resumed", clock.now(), gap_s=round(gap, 3), rows=state.rows, step_count=state.step_count,
-              step_ended=state.step_ended, policy=profile.on_resume)
+        runner.clock = RealClock(offset=state.test_time + gap)
     meta["resumes"] = meta.get("resumes", 0) + 1
-    return _drive(folder, meta, profile, station_cfg, world, log, clock, view, state), folder
+    resumed = Event("resumed", runner.clock.now(), {
+        "gap_s": round(gap, 3), "rows": log.rows, "step_count": state.step.count if state.step else 0,
+        "step_ended": state.step is not None and state.step.ended_by is not None, "policy": profile.on_resume,
+        **({"cut_events": cut_events} if cut_events else {})})
+    return _drive(runner, folder, station_cfg, world, meta, resumed), folder
 
 
-def _drive(folder: Path, meta: dict[str, Any], profile: Profile, station_cfg: StationConfig, world: Any,
-           log: Logbook, clock: Clock, view: View | None, state: Any) -> Outcome:
-    """Hold the run folder, open and identify the instruments, run, and record the end."""
+def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], view: Sink | None) -> Sinks:
+    """The logbook first: it tells the checkpoint and run.json how far its files go."""
+    sinks: list[Sink] = [log, Checkpointer(folder), RunFile(folder, meta), JUnitWriter(folder, profile.name)]
+    return Sinks(sinks + ([view] if view is not None else []))
+
+
+def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any, meta: dict[str, Any],
+           resumed: Event | None) -> Outcome:
+    """Hold the run folder, record where the run starts from, open and identify the instruments,
+    run, and record the end."""
+    sinks = runner.sinks
+    runfile = next(s for s in sinks.sinks if isinstance(s, RunFile))
     lock = control.RunLock(folder)
     if not lock.acquire():
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
     meta["status"] = "running"
-    log.write_json("run.json", meta)
+    runfile.write()
+    if resumed is not None:
+        sinks.emit("event", resumed)
+    # a run killed from here on can be resumed from this point
+    sinks.emit("checkpoint", Checkpoint(runner.clock.now(), runner.state, world))
     station = None
     try:
         station = open_station(station_cfg, world)
-        _identify(station, station_cfg, meta, resumed=state is not None)
-        log.write_json("run.json", meta)
-        outcome = Runner(profile, station, clock, log, view, state).run()
+        _identify(station, station_cfg, meta, resumed=resumed is not None)
+        runfile.write()
+        outcome = runner.run(station)
     except (KeyboardInterrupt, OperatorStop) as stop:  # stopped while opening: nothing was switched on
         problems = station.safe() if station is not None else []
-        outcome = Outcome("ABORTED", f"operator stop ({str(stop) or 'Ctrl-C'})", safe_problems=problems)
+        reason = stop.reason if isinstance(stop, OperatorStop) else OperatorStop("Ctrl-C").reason
+        outcome = Outcome(Verdict.ABORTED, reason, safe_problems=problems)
     except Exception as exc:  # could not open or identify: nothing was switched on
         problems = station.safe() if station is not None else []
-        log.event("fault", clock.now(), reason=f"instrument fault: {exc}")
-        outcome = Outcome("ERROR", f"instrument fault: {exc}", safe_problems=problems)
+        sinks.emit("event", Event("fault", runner.clock.now(), {"reason": f"instrument fault: {exc}"}))
+        outcome = Outcome(Verdict.ERROR, f"instrument fault: {exc}", safe_problems=problems)
     finally:
         with deferred(reraise=False):
             if station is not None:
                 station.close()
-            log.close()
     with deferred(reraise=False):
-        _finish(log, meta, outcome, profile)
-        for name in (checkpoint.CHECKPOINT, checkpoint.WORLD, control.CONTROL):
-            (folder / name).unlink(missing_ok=True)
+        sinks.emit("run_end", RunEnd(outcome))
+        (folder / schema.CONTROL).unlink(missing_ok=True)
         lock.release()
-        (folder / control.LOCK).unlink(missing_ok=True)
+        (folder / schema.LOCK).unlink(missing_ok=True)
     return outcome
 
 
@@ -215,21 +242,3 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
                      "platform": platform.platform()},
         "instruments": {},
     }
-
-
-def _finish(log: Logbook, meta: dict[str, Any], outcome: Outcome, profile: Profile) -> None:
-    totals = outcome.run_totals
-    duration = 0.0 if totals is None else totals.end - totals.start
-    meta.update({
-        "status": "finished",
-        "verdict": outcome.verdict,
-        "reason": outcome.reason,
-        "ended": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "test_time_s": round(duration, 3),
-        "safe_state_confirmed": not outcome.safe_problems,
-        "criteria": [r.to_json() for r in outcome.results],
-        "totals": None if totals is None else totals.to_json(),
-        "samples": log.rows,
-    })
-    log.write_json("run.json", meta)
-    write_junit(log.folder / "junit.xml", profile.name, outcome.verdict, outcome.reason, outcome.results, duration)

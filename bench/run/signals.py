@@ -6,7 +6,7 @@ import signal
 from contextlib import contextmanager
 from typing import Iterator
 
-from bench.errors import OperatorStop
+from bench.run.stops import OperatorStop
 
 _state = {"depth": 0, "pending": None}
 NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}

@@ -3,10 +3,20 @@ every load input and supply output off and confirms it by reading the state back
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench.station.config import ROLES, StationConfig
-from drivers.roles import InstrumentError
+from drivers.roles import ChannelFault, InstrumentError
+
+
+class Reading(NamedTuple):
+    """One read of the whole station: DUT input (supply) and output (load) side, temperatures."""
+
+    v_in: float
+    i_in: float
+    v_out: float
+    i_out: float
+    temps: dict[int, float | ChannelFault]  # by channel number
 
 
 class InstrumentFault(InstrumentError):
@@ -42,8 +52,8 @@ class Station:
     def identify(self) -> dict[str, str]:
         return {role: getattr(self, role).identify() for role in ROLES}
 
-    def read(self) -> tuple[float, float, float, float, dict[int, Any]]:
-        """(input V, input A, output V, output A, temperatures by channel number).
+    def read(self) -> Reading:
+        """Every instrument read once.
 
         Separate connections are polled concurrently on a real bench; the simulated bench
         reads in order, which is faster and deterministic.
@@ -51,12 +61,12 @@ class Station:
         if self._pool is None:
             v_out, i_out = _tagged("load", self.load.measure)
             v_in, i_in = _tagged("supply", self.supply.measure)
-            return v_in, i_in, v_out, i_out, _tagged("thermo", self.thermo.read, self.numbers)
+            return Reading(v_in, i_in, v_out, i_out, _tagged("thermo", self.thermo.read, self.numbers))
         load = self._pool.submit(_tagged, "load", self.load.measure)
         supply = self._pool.submit(_tagged, "supply", self.supply.measure)
         temps = self._pool.submit(_tagged, "thermo", self.thermo.read, self.numbers)
         (v_out, i_out), (v_in, i_in) = load.result(), supply.result()
-        return v_in, i_in, v_out, i_out, temps.result()
+        return Reading(v_in, i_in, v_out, i_out, temps.result())
 
     def reopen(self, role: str) -> str:
         """Close and open one instrument again (a lost connection); returns its identity.

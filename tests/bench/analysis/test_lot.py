@@ -300,7 +300,7 @@ def test_a_folder_given_twice_is_refused(tmp_path):
 
 
 def test_per_cycle_figures_from_cycles_csv(tmp_path):
-    from bench.record.logbook import CYCLE_COLUMNS  # the columns the runner writes
+    from bench.record.schema import CYCLE_COLUMNS  # the columns the logbook writes
 
     header = [name for name, _ in CYCLE_COLUMNS]
     for column in ("Cycle Count / 1", "Discharging Capacity / Ah", "Coulombic Efficiency / %",

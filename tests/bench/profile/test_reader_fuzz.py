@@ -2,7 +2,6 @@
 InputError (which the CLI turns into one line and exit 2): never another exception, never a hang."""
 from __future__ import annotations
 
-import json
 import math
 
 from hypothesis import HealthCheck, given, settings
@@ -10,38 +9,11 @@ from hypothesis import strategies as st
 
 from bench.errors import InputError
 from bench.profile.reader import parse_profile
+from tomldocs import toml_document
 
 SOURCE = "fuzz.toml"
 
 # --- a tiny TOML writer: every value inline, every key quoted --------------------------------
-
-
-def toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return "nan" if value != value else ("inf" if value == math.inf else "-inf" if value == -math.inf
-                                             else repr(value))
-    if isinstance(value, str):
-        # a JSON string is a TOML basic string, once DEL is escaped too (and astral characters kept
-        # as they are: JSON would write them as surrogate pairs, which TOML refuses)
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{toml_value(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(value)
-
-
-def toml_document(data: dict[str, object]) -> str:
-    return "".join(f"{toml_value(k)} = {toml_value(v)}\n" for k, v in data.items())
-
-
-# --- fragments of plausible (and implausible) profiles ----------------------------------------
-# Each slot is mostly filled with something plausible, so that documents get past the first
-# check and reach the deeper ones, and sometimes with anything.
 
 
 def mostly(good, anything):
@@ -177,10 +149,8 @@ def sensible(profile) -> None:
     steps = list(profile.steps())
     assert steps
     for step in steps:
-        if step.side is not None:
-            assert math.isfinite(step.level) and step.level > 0, step
-        if step.side == "supply":
-            assert math.isfinite(step.limit) and step.limit > 0, step
+        for what, value, _ in step.setpoints():
+            assert math.isfinite(value) and value > 0, (what, step)
         assert step.duration is None or (math.isfinite(step.duration) and step.duration > 0), step
         assert step.duration is not None or step.until, step
         for condition in step.until:

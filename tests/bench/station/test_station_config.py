@@ -11,7 +11,7 @@ from bench.run.preflight import check_against_station
 from bench.profile.reader import parse_profile
 from bench.station.config import default_station_path, load_station
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SIM = Path(default_station_path()).read_text(encoding="utf-8")
 LAB = (ROOT / "stations" / "example-lab.toml").read_text(encoding="utf-8")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import cell_cycles, read_run
+from runfolders import cell_cycles, read_run
 
 from bench.run.session import Request, execute
 

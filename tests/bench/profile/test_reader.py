@@ -12,7 +12,7 @@ from bench.run.preflight import check_against_station
 from bench.profile.reader import Loop, load_profile, parse_profile
 from bench.station.config import load_station
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = sorted((ROOT / "profiles").glob("*.toml"))
 SOURCE = "profiles/bad.toml"
 
@@ -84,7 +84,7 @@ def test_a_hold_inherits_the_current_limit_of_the_last_charge_before_it_in_the_l
         "Hold at 4.2 V until 20 mA",
     ]
     ''')
-    limits = [s.limit for s in parse_profile(text, SOURCE).steps() if s.action == "hold"]
+    limits = [s.current for s in parse_profile(text, SOURCE).steps() if s.action == "hold"]
     assert limits == [3.0, 1.0, 1.0, pytest.approx(0.5)]
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bench.cli.app import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 QUICK = ROOT / "profiles" / "quick-check.toml"
 CLI = [sys.executable, "-c", "from bench.cli.app import main; main()"]
 BAD = '''name = "Bad"

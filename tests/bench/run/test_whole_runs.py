@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, read_run
+from runfolders import ROOT, read_run
 
-from bench.run.engine import View
+from bench.record.records import Sink
 from bench.run.session import Request, execute, make_world, prepare
 from drivers.roles import InstrumentError
 
@@ -127,13 +127,13 @@ def test_station_hard_limit_aborts_even_when_the_profile_allows_more(tmp_path, w
     assert_bench_safe(world, read_run(folder)[0])
 
 
-class StopAfter(View):
+class StopAfter(Sink):
     """A live view that raises on the n-th sample, as Ctrl-C or a bug would mid-run."""
 
     def __init__(self, n: int, exc: BaseException) -> None:
         self.n, self.exc = n, exc
 
-    def sample(self, readings, step, cycle, totals) -> None:
+    def sample(self, record) -> None:
         self.n -= 1
         if self.n == 0:
             raise self.exc

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from runfolders import ROOT
 from typer.testing import CliRunner
 
 from bench.cli.app import app

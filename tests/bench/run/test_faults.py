@@ -6,12 +6,12 @@ import threading
 import time
 
 import pytest
-from conftest import read_run
+from runfolders import read_run
 
 from bench.run import control
 from bench.station import instruments as station_module
 from bench.record.logbook import Logbook
-from bench.run.engine import View
+from bench.record.records import Sink
 from bench.run.session import Request, execute, make_world, prepare
 from drivers.roles import InstrumentError
 
@@ -102,8 +102,8 @@ def test_a_frozen_critical_temperature_ends_the_run(tmp_path, profile, monkeypat
     real_read = station_module.Station.read
 
     def stuck(self):
-        v_in, i_in, v_out, i_out, temps = real_read(self)
-        return v_in, i_in, v_out, i_out, {**temps, 101: 25.25}  # the cell channel stopped updating
+        reading = real_read(self)
+        return reading._replace(temps={**reading.temps, 101: 25.25})  # the cell channel stopped updating
     monkeypatch.setattr(station_module.Station, "read", stuck)
     outcome, _, _ = run(tmp_path, profile, station)
     assert outcome.verdict == "ERROR" and "'cell' frozen at 25.25 degC" in outcome.reason
@@ -112,22 +112,22 @@ def test_a_frozen_critical_temperature_ends_the_run(tmp_path, profile, monkeypat
 def test_a_failing_output_writer_ends_the_run_with_the_bench_safe(tmp_path, profile, monkeypatch):
     real_sample = Logbook.sample
 
-    def disk_full(self, values):
+    def disk_full(self, record):
         if self.rows >= 200:
             raise OSError(28, "No space left on device")
-        real_sample(self, values)
+        real_sample(self, record)
     monkeypatch.setattr(Logbook, "sample", disk_full)
     outcome, events, rows = run(tmp_path, profile)
     assert outcome.verdict == "ERROR" and "No space left on device" in outcome.reason
     assert len(rows) == 200 and events[-1]["event"] == "safe_state"
 
 
-class Stall(View):
+class Stall(Sink):
     def __init__(self, at: int) -> None:
         self.n = at
         self.waited_out = False
 
-    def sample(self, readings, step, cycle, totals) -> None:
+    def sample(self, record) -> None:
         self.n -= 1
         if self.n == 0:
             time.sleep(30)  # a hung call; the watchdog must not wait for it

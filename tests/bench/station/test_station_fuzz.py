@@ -6,7 +6,7 @@ import tomllib
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_profile_fuzz import toml_document
+from tomldocs import toml_document
 
 from bench.errors import InputError
 from bench.station.config import default_station_path, parse_station

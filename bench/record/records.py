@@ -1,0 +1,127 @@
+"""What a run emits, as typed records, and the Sink that subscribes to them.
+
+The engine knows nothing of files, screens or databases: it hands each record to its sinks
+(the pattern of Bluesky's RunEngine.subscribe and OpenHTF's output callbacks). The logbook, the
+checkpointer, run.json, junit.xml and the live view are sinks; a new output format is one more
+sink module. A sink overrides only the records it wants; slow or remote sinks never belong in
+the sample path (they take `run_end`, or queue work for a thread of their own).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True, slots=True)
+class RunStart:
+    test_time: float
+    profile: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepStart:
+    """A step begins (or, `continued`, goes on after a resume)."""
+
+    test_time: float
+    step: Any  # bench.profile.steps.Step
+    count: int  # BDF step count: executions so far
+    position: int  # place in the execution order
+    cycle: int
+    continued: bool = False
+    step_time: float = 0.0
+
+
+class Sample:
+    """One tick. `readings` is the live Readings object: read it, never keep it."""
+
+    __slots__ = ("readings", "step", "cycle", "count", "totals", "action")
+
+    def __init__(self, readings: Any, step: Any, cycle: int, count: int, totals: Any, action: str) -> None:
+        self.readings, self.step, self.cycle, self.count, self.totals, self.action = (
+            readings, step, cycle, count, totals, action)
+
+
+@dataclass(frozen=True, slots=True)
+class StepEnd:
+    test_time: float
+    step: Any
+    count: int
+    cycle: int
+    ended_by: str
+    totals: Any  # bench.analysis.integrator.Totals of the step
+
+
+@dataclass(frozen=True, slots=True)
+class CycleEnd:
+    test_time: float
+    summary: Any  # bench.analysis.cycles.CycleSummary
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Anything else worth keeping: a safety trip, a retry, a pause... `message` is for people."""
+
+    kind: str
+    test_time: float
+    fields: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    """A point a resume can start from. Sinks that hold files add what they hold to `files`
+    (the logbook: rows and byte offsets) before the checkpointer writes it all down."""
+
+    test_time: float
+    state: Any  # bench.run.state.RunState
+    world: Any = None
+    files: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RunEnd:
+    """The outcome (bench.run.engine.Outcome); `files` as in Checkpoint."""
+
+    outcome: Any
+    files: dict[str, int] = field(default_factory=dict)
+
+
+class Sink:
+    """Subscribe to a run's records by overriding the methods for them."""
+
+    def run_start(self, record: RunStart) -> None: ...
+    def step_start(self, record: StepStart) -> None: ...
+    def sample(self, record: Sample) -> None: ...
+    def step_end(self, record: StepEnd) -> None: ...
+    def cycle_end(self, record: CycleEnd) -> None: ...
+    def event(self, record: Event) -> None: ...
+    def checkpoint(self, record: Checkpoint) -> None: ...
+    def sync(self) -> None:
+        """A step boundary: what the sink holds goes to disk now."""
+
+    def run_end(self, record: RunEnd) -> None: ...
+
+
+KINDS = ("run_start", "step_start", "sample", "step_end", "cycle_end", "event", "checkpoint", "sync", "run_end")
+
+
+class Sinks:
+    """The sinks of one run, in order (the logbook first: later sinks read what it adds to a
+    checkpoint). For each kind of record, only the sinks that override it are called."""
+
+    def __init__(self, sinks: list[Sink]) -> None:
+        self.sinks = list(sinks)
+        self._calls: dict[str, tuple[Callable[[Any], None], ...]] = {}
+        for kind in KINDS:
+            base = getattr(Sink, kind)
+            self._calls[kind] = tuple(getattr(s, kind) for s in self.sinks
+                                      if getattr(type(s), kind, base) is not base)
+        self._samples = self._calls["sample"]
+
+    def emit(self, kind: str, record: Any = None) -> None:
+        for call in self._calls[kind]:
+            call(*(() if record is None else (record,)))
+
+    def sample(self, record: Sample) -> None:
+        for call in self._samples:
+            call(record)
