@@ -19,9 +19,9 @@ model limits were not available to check.
 """
 from __future__ import annotations
 
+from drivers.base import DriverInfo
 from drivers.loads import LoadRatings, ScpiLoad
 from drivers.roles import InstrumentError
-from drivers.transports import Transport
 
 _OHMS = (1.0, 1000.0)
 RATINGS: dict[str, LoadRatings] = {
@@ -53,9 +53,9 @@ class BK8600(ScpiLoad):
     MEASURE_VOLTAGE = "MEAS:VOLT?"
     MEASURE_CURRENT = "MEAS:CURR?"
 
-    def __init__(self, transport: Transport, *, model: str | None = None) -> None:
-        super().__init__(transport, model=model)
-        if transport.serial_line:
+    def open(self) -> None:
+        super().open()
+        if self.transport.serial_line:
             self.transport.write("SYST:REM")
 
     def close(self) -> None:
@@ -65,3 +65,12 @@ class BK8600(ScpiLoad):
             except InstrumentError:
                 pass  # the line is gone: nothing to give back
         super().close()
+
+
+DRIVER = DriverInfo(
+    name="bk-8600", driver=BK8600, roles=("load",),
+    models=BK8600.models, interfaces=("USB", "RS-232", "GPIB"),
+    source='B&K Precision "8600 Series Programming Manual", SCPI command reference: '
+           "SOURce ([SOURce:]FUNCtion, CURRent|VOLTage|RESistance|POWer levels, INPut), "
+           "MEASure, SYSTem:REMote/LOCal; checked against py-bkprecision8600",
+    twin="drivers.sim.twins.bk_8600:BK8600Twin", twin_options=frozenset({"model"}))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from drivers.base import DriverInfo
 from drivers.roles import ChannelFault, InstrumentError
 from drivers.scpi import ScpiInstrument
 from drivers.transports import Transport
@@ -61,6 +62,9 @@ class Keysight34970A(ScpiInstrument):
         self._scan: tuple[int, ...] | None = None  # the scan list configured; None = unknown
         self._scan_lists: dict[tuple[int, ...], tuple[int, ...]] = {}  # request -> its scan list
         self.rs232 = transport.serial_line if rs232 is None else rs232
+
+    def open(self) -> None:
+        super().open()
         if self.rs232:
             self.transport.write("SYST:REM")
 
@@ -126,3 +130,13 @@ class Keysight34970A(ScpiInstrument):
             except InstrumentError:
                 pass  # the line is gone: nothing to give back
         super().close()
+
+
+DRIVER = DriverInfo(
+    name="keysight-34970a", driver=Keysight34970A, roles=("thermo",),
+    models=Keysight34970A.models, interfaces=("RS-232", "GPIB", "USB", "LAN"),
+    source='Keysight "34970A/34972A Data Acquisition / Switch Unit User\'s Guide", '
+           "ch. 5 Remote Interface Reference (CONFigure:TEMPerature, "
+           "TEMPerature:TRANsducer:TCouple, READ?, RS-232 interface commands)",
+    twin="drivers.sim.twins.keysight_34970a:Keysight34970ATwin",
+    twin_options=frozenset({"model", "channels"}))

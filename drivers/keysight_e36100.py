@@ -13,6 +13,7 @@ configuring never switches the DUT on.
 """
 from __future__ import annotations
 
+from drivers.base import DriverInfo
 from drivers.dc_supply import DcSupply, Span
 from drivers.transports import Transport
 
@@ -40,3 +41,13 @@ class KeysightE36100(DcSupply):
 
     def __init__(self, transport: Transport, *, model: str | None = None) -> None:
         super().__init__(transport, model=model)
+
+
+DRIVER = DriverInfo(
+    name="keysight-e36100", driver=KeysightE36100, roles=("supply",),
+    models=KeysightE36100.models, interfaces=("USB", "LAN"),
+    source='Keysight "E36100 Series Programmable DC Power Supplies Operating and Service '
+           'Guide", ch. 1 Programming Ranges, ch. 2 SCPI Programming (APPLy, OUTPut, '
+           "MEASure)",
+    twin="drivers.sim.twins.keysight_e36100:KeysightE36100Twin",
+    twin_options=frozenset({"model"}))

@@ -11,6 +11,7 @@ does not touch the output state, so configuring never switches the DUT on.
 """
 from __future__ import annotations
 
+from drivers.base import DriverInfo
 from drivers.scpi import ScpiInstrument, check_range, nrf
 from drivers.transports import Transport
 
@@ -57,3 +58,12 @@ class KeysightE36300(ScpiInstrument):
         volts = self._query_float(f"MEAS:VOLT? {self._chanlist}", -0.05 * vmax, 1.1 * vmax)
         amps = self._query_float(f"MEAS:CURR? {self._chanlist}", -0.05 * imax, 1.1 * imax)
         return volts, max(amps, 0.0)  # offset noise around zero is not a sourced current
+
+
+DRIVER = DriverInfo(
+    name="keysight-e36300", driver=KeysightE36300, roles=("supply",),
+    models=KeysightE36300.models, interfaces=("USB", "LAN"),
+    source='Keysight "E36300 Series Programmable DC Power Supplies Programming Guide" '
+           "(E36311-90008), ch. 2 APPLy, OUTPut, MEASure subsystems",
+    twin="drivers.sim.twins.keysight_e36300:KeysightE36300Twin",
+    twin_options=frozenset({"model", "channel"}))

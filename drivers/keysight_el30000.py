@@ -13,6 +13,7 @@ input (EL34243A).
 """
 from __future__ import annotations
 
+from drivers.base import DriverInfo
 from drivers.loads import LoadRatings, ScpiLoad
 from drivers.roles import InstrumentError
 from drivers.transports import Transport
@@ -60,3 +61,14 @@ class KeysightEL30000(ScpiLoad):
     def _ratings(self) -> tuple[LoadRatings, str]:
         ratings, model = super()._ratings()
         return ratings, f"{model} input {self.channel}"
+
+
+DRIVER = DriverInfo(
+    name="keysight-el30000", driver=KeysightEL30000, roles=("load",),
+    models=KeysightEL30000.models, interfaces=("USB", "LAN"),
+    source='Keysight "EL30000 Series Bench DC Electronic Loads Operating and Service '
+           'Guide", SCPI Programming Reference ([SOURce:]MODE, CURRent|VOLTage|'
+           "RESistance|POWer levels, INPut, MEASure with (@<chanlist>)); checked "
+           "against PyICe EL34143A",
+    twin="drivers.sim.twins.keysight_el30000:KeysightEL30000Twin",
+    twin_options=frozenset({"model", "channel"}))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from drivers.base import DriverInfo
 from drivers.loads import LoadRatings, ScpiLoad
 from drivers.roles import InstrumentError
 from drivers.transports import Transport
@@ -111,3 +112,13 @@ class KeysightN3300A(ScpiLoad):
         if not self._selected:
             self.transport.write(f"CHAN {self.channel}")
             self._selected = True
+
+
+DRIVER = DriverInfo(
+    name="keysight-n3300a", driver=KeysightN3300A, roles=("load",),
+    models=(*KeysightN3300A.models, *KeysightN3300A.modules), interfaces=("GPIB", "RS-232"),
+    source='Agilent "Programming Guide, DC Electronic Loads Models N3300A ... N3307A" '
+           "(5964-8198), ch. 4 Language Dictionary (CHANnel, FUNCtion, CURRent|"
+           "RESistance|VOLTage, INPut, MEASure, *RDT?); checked against PyICe agilent_n3301",
+    twin="drivers.sim.twins.keysight_n3300a:KeysightN3300ATwin",
+    twin_options=frozenset({"model", "channel", "module"}))

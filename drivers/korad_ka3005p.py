@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import threading
 
+from drivers.base import DriverInfo
 from drivers.dc_supply import DcSupply, Span
 from drivers.pacing import paced
 from drivers.roles import InstrumentError
@@ -97,3 +98,12 @@ class KoradKA3005P(DcSupply):
                                   "identity of a Korad KA3005P-family supply")
         self._accept(found["maker"], found["model"])
         return idn
+
+
+DRIVER = DriverInfo(
+    name="korad-ka3005p", driver=KoradKA3005P, roles=("supply",),
+    models=KoradKA3005P.models, interfaces=("USB (virtual serial)", "RS-232"),
+    source="no vendor programming manual; the byte protocol of libsigrok's korad-kaxxxxp "
+           "driver (protocol.c: VSET1:/ISET1:/OUT1/VOUT1?/IOUT1?/STATUS?, reply sizes, "
+           "80 ms processing time; api.c: identities and ranges)",
+    twin="drivers.sim.twins.korad_ka3005p:KoradKA3005PTwin", twin_options=frozenset({"model"}))

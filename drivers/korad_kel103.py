@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 
+from drivers.base import DriverInfo
 from drivers.loads import QUANTITIES, LoadRatings, ScpiLoad
 from drivers.pacing import paced
 from drivers.roles import InstrumentError, LoadMode
@@ -100,3 +101,12 @@ class KoradKEL103(ScpiLoad):
             quantity, unit = QUANTITIES[mode]
             raise InstrumentError(f"{self.resource}: {quantity} set to {wanted:g} {unit} reads "
                                   f"back {got:g} {unit}: clipped by the load's front-panel limit?")
+
+
+DRIVER = DriverInfo(
+    name="korad-kel103", driver=KoradKEL103, roles=("load",),
+    models=KoradKEL103.models, interfaces=("USB (virtual serial)", "RS-232"),
+    source="no vendor programming manual; Korad \"Communication Commands with Computer\" "
+           "note as checked by the open drivers py-kelctl (KELSerial) and "
+           "LB5JJ KEL100-Series-Load-Tool (:FUNC, :CURR <v>A, :INP, :MEAS:VOLT?)",
+    twin="drivers.sim.twins.korad_kel103:KoradKEL103Twin", twin_options=frozenset({"model"}))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from drivers.base import Driver, DriverInfo
 from drivers.roles import ChannelFault, InstrumentError
 from drivers.transports import Transport
 
@@ -52,7 +53,7 @@ _PAIR = re.compile(r"([A-Za-z]+)(\d+)=(\S+)")
 _SEPARATORS = re.compile(r"[,;\s]+")
 
 
-class Max31855Logger:
+class Max31855Logger(Driver):
     """Thermometer role. Options: channels (the station's {name: number} map, numbers from 1),
     model (MAX31855 or MAX6675, default MAX31855), line_format (pairs or csv, default pairs),
     request (the line that asks for a reading, default READ)."""
@@ -72,14 +73,10 @@ class Max31855Logger:
             raise ValueError(f"max31855-logger: request {request!r} must be one non-empty line")
         numbers = channels.values() if isinstance(channels, Mapping) else channels
         self.channels = tuple(sorted({_check_channel(c) for c in numbers}))
-        self.transport = transport
+        super().__init__(transport)
         self.model = model
         self.line_format = line_format
         self.request = request
-
-    @property
-    def resource(self) -> str:
-        return self.transport.resource
 
     def __repr__(self) -> str:
         return f"<Max31855Logger {self.model} at {self.resource}>"
@@ -131,11 +128,18 @@ class Max31855Logger:
         raise InstrumentError(f"{self.resource}: {self.request!r} answered {line!r}: not a "
                               f"{self.line_format} line such as {LINE_FORMATS[self.line_format]!r}")
 
-    def close(self) -> None:
-        self.transport.close()
-
 
 def _check_channel(channel: object) -> int:
     if not isinstance(channel, int) or isinstance(channel, bool) or channel < 1:
         raise ValueError(f"thermocouple channel {channel!r} is not a logger channel (1, 2, ...)")
     return channel
+
+
+DRIVER = DriverInfo(
+    name="max31855-logger", driver=Max31855Logger, roles=("thermo",),
+    models=Max31855Logger.models, interfaces=("USB serial",),
+    source='Maxim "MAX31855" datasheet (19-5793) memory map (D16 fault, D2 SCV, D1 SCG, '
+           'D0 OC) and "MAX6675" datasheet (D2 open); Arduino Print::printFloat (nan, inf, '
+           "ovf); line protocol defined by this bench",
+    twin="drivers.sim.twins.max31855_logger:Max31855LoggerTwin",
+    twin_options=frozenset({"channels", "model", "line_format", "request"}))

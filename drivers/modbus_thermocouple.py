@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from drivers.base import Driver, DriverInfo
 from drivers.roles import ChannelFault, InstrumentError
 from drivers.transports import Transport
 
@@ -126,7 +127,7 @@ class _Line:
     A read that times out returns what arrived; minimalmodbus then names what is missing.
     """
 
-    is_open = True  # the transport is open for as long as the driver lives
+    is_open = True  # minimalmodbus must not open it: the driver's open() opens the transport
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
@@ -168,7 +169,7 @@ class _Line:
                 return
 
 
-class ModbusThermocouple:
+class ModbusThermocouple(Driver):
     """Thermometer role. Options: channels (the station's {name: number} map, numbers from 1),
     and the register map: address, function_code, start, channel_count, scale, signed,
     open_values, status_start, valid_range (see the module docstring for defaults)."""
@@ -190,7 +191,7 @@ class ModbusThermocouple:
         self.channels = tuple(sorted({self.map.check_channel(c) for c in numbers}))
         import minimalmodbus  # lazy: keeps CLI start-up fast
 
-        self.transport = transport
+        super().__init__(transport)
         self._line = _Line(transport)
         self._bus = minimalmodbus.Instrument(self._line, self.map.address)
         self._bus.clear_buffers_before_each_transaction = False  # drained after errors instead
@@ -199,10 +200,6 @@ class ModbusThermocouple:
         # a simulated link has no line, and simulated time must not wait on wall time
         self._silence: dict[str, float] = (getattr(minimalmodbus, "_latest_read_times", {})
                                            if getattr(transport, "simulated", False) else {})
-
-    @property
-    def resource(self) -> str:
-        return self.transport.resource
 
     def __repr__(self) -> str:
         return f"<ModbusThermocouple address {self.map.address} at {self.resource}>"
@@ -251,5 +248,13 @@ class ModbusThermocouple:
                                   f"register(s) from {register} at Modbus address {self.map.address} "
                                   f"failed: {exc}{line}") from None
 
-    def close(self) -> None:
-        self.transport.close()
+
+DRIVER = DriverInfo(
+    name="modbus-thermocouple", driver=ModbusThermocouple, roles=("thermo",),
+    models=ModbusThermocouple.models, interfaces=("RS-485",),
+    source='Modbus "MODBUS over Serial Line V1.02" (RTU framing, CRC-16) and "MODBUS '
+           'Application Protocol V1.1b3" (03/04 read registers); register map defaults after '
+           "the ICP DAS tM-TH8 and Exemys RME1-TC manuals (open-circuit codes: a guess)",
+    twin="drivers.sim.twins.modbus_thermocouple:ModbusThermocoupleTwin",
+    twin_options=frozenset({"channels", "address", "function_code", "start", "channel_count",
+                            "scale", "signed", "open_values", "status_start"}))

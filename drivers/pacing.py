@@ -49,6 +49,9 @@ class PacedTransport:
     def _done(self) -> None:
         self._ready_at = monotonic() + self.delay
 
+    def open(self) -> None:
+        self.inner.open()
+
     def write(self, message: str) -> None:
         with self._lock:
             self._wait()

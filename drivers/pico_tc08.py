@@ -28,6 +28,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from drivers.base import DriverInfo
 from drivers.roles import ChannelFault, InstrumentError
 from drivers.transports import ResourceError
 
@@ -54,15 +55,20 @@ INSTALL = ("install Pico's TC-08 driver library (libusbtc08, part of PicoSDK; Li
 
 
 class SdkLink:
-    """What a TC-08 resource opens: the usbtc08 library (Pico's ctypes wrapper, or on sim:// the
-    twin standing in for it) and the batch/serial the station wants, if it names one."""
+    """What a TC-08 resource stands for: the usbtc08 library (Pico's ctypes wrapper, loaded by
+    open(), or on sim:// the twin standing in for it) and the batch/serial the station wants,
+    if it names one."""
 
     serial_line = False
 
-    def __init__(self, resource: str, library: Any, serial: str = "") -> None:
+    def __init__(self, resource: str, library: Any = None, serial: str = "") -> None:
         self.resource = resource
         self.library = library
         self.serial = serial
+
+    def open(self) -> None:
+        if self.library is None:
+            self.library = load_sdk(self.resource)
 
     def close(self) -> None:
         """Nothing to release: the driver closes the unit it opened."""
@@ -81,8 +87,8 @@ def load_sdk(resource: str) -> Any:
     return usbtc08
 
 
-def open_link(resource: str, *, twin: Any = None, **_framing: Any) -> SdkLink:
-    """The link drivers.registry.open_instrument opens for a TC-08 resource (no byte transport:
+def link_for(resource: str, *, twin: Any = None, **_framing: Any) -> SdkLink:
+    """The link drivers.registry.open_instrument makes for a TC-08 resource (no byte transport:
     the SDK owns the USB connection)."""
     if resource.lower().startswith("sim://"):
         if twin is None:
@@ -93,7 +99,7 @@ def open_link(resource: str, *, twin: Any = None, **_framing: Any) -> SdkLink:
         raise ResourceError(f"cannot open {resource!r} as a Pico TC-08: its resources are "
                             f"{SCHEME} (the first unit found), {SCHEME}<batch/serial> "
                             f"(e.g. {SCHEME}A0061/123) or sim://")
-    return SdkLink(resource, load_sdk(resource), resource[len(SCHEME):])
+    return SdkLink(resource, serial=resource[len(SCHEME):])
 
 
 class PicoTC08:
@@ -104,7 +110,7 @@ class PicoTC08:
     TRANSPORT: dict[str, Any] = {}
     manufacturers = ("Pico Technology",)
     models = ("USB TC-08",)
-    open_link = staticmethod(open_link)
+    transport_for = staticmethod(link_for)
 
     def __init__(self, transport: SdkLink, *, channels: Mapping[str, int] | Iterable[int] = (),
                  tc_type: str = "K", mains_hz: int = 50) -> None:
@@ -116,14 +122,9 @@ class PicoTC08:
             raise ValueError(f"pico-tc08: mains_hz {mains_hz!r} is not 50 or 60")
         self.transport = transport
         self.tc_type = tc_type
+        self.mains_hz = mains_hz
         self._enabled: set[int] = set()
-        self._handle = self._open()
-        try:
-            self._check(self._lib.usb_tc08_set_mains(self._handle, int(mains_hz == 60)),
-                        "usb_tc08_set_mains")
-        except InstrumentError:
-            self.close()
-            raise
+        self._handle = 0  # the open unit's; 0 until open()
 
     @property
     def resource(self) -> str:
@@ -133,18 +134,33 @@ class PicoTC08:
     def _lib(self) -> Any:
         return self.transport.library
 
+    @property
+    def _unit(self) -> int:
+        """The open unit's handle, or InstrumentError before open()."""
+        if not self._handle:
+            raise InstrumentError(f"{self.resource}: not open (open() it first)")
+        return self._handle
+
     def __repr__(self) -> str:
         return f"<PicoTC08 at {self.resource}>"
 
-    def _open(self) -> int:
+    def open(self) -> None:
+        """Load the SDK, open the first unit and set its mains filter; close() undoes a
+        failure halfway."""
+        if self._handle:
+            return
+        self.transport.open()
         handle = self._lib.usb_tc08_open_unit()
-        if handle > 0:
-            return handle
         if handle == 0:
             raise InstrumentError(f"{self.resource}: no USB TC-08 found (plugged in? not open in "
                                   "PicoLog or another program?)")
-        reason = ERRORS.get(self._lib.usb_tc08_get_last_error(0), "unknown error")
-        raise InstrumentError(f"{self.resource}: usb_tc08_open_unit failed: {reason}")
+        if handle < 0:
+            reason = ERRORS.get(self._lib.usb_tc08_get_last_error(0), "unknown error")
+            raise InstrumentError(f"{self.resource}: usb_tc08_open_unit failed: {reason}")
+        self._handle = handle
+        self._enabled.clear()  # a new session: no channel is set yet
+        self._check(self._lib.usb_tc08_set_mains(handle, int(self.mains_hz == 60)),
+                    "usb_tc08_set_mains")
 
     def _check(self, status: int, call: str) -> None:
         """SDK calls return 0 on failure; the reason is then the unit's last error."""
@@ -155,7 +171,7 @@ class PicoTC08:
 
     def _info(self, line: int) -> str:
         text = ctypes.create_string_buffer(INFO_CHARS)
-        self._check(self._lib.usb_tc08_get_unit_info2(self._handle, text, INFO_CHARS, line),
+        self._check(self._lib.usb_tc08_get_unit_info2(self._unit, text, INFO_CHARS, line),
                     "usb_tc08_get_unit_info2")
         return text.value.decode("ascii", "replace").strip()
 
@@ -170,12 +186,12 @@ class PicoTC08:
 
     def read(self, channels: tuple[int, ...]) -> dict[int, float | ChannelFault]:
         for channel in sorted({_check_channel(c) for c in (*channels, *self.channels)} - self._enabled):
-            self._check(self._lib.usb_tc08_set_channel(self._handle, channel, ord(self.tc_type)),
+            self._check(self._lib.usb_tc08_set_channel(self._unit, channel, ord(self.tc_type)),
                         "usb_tc08_set_channel")
             self._enabled.add(channel)
         temperatures = (ctypes.c_float * 9)()  # [0] is the cold junction
         overflow = (ctypes.c_int16 * 1)()
-        self._check(self._lib.usb_tc08_get_single(self._handle, temperatures, overflow,
+        self._check(self._lib.usb_tc08_get_single(self._unit, temperatures, overflow,
                                                   UNITS_CENTIGRADE), "usb_tc08_get_single")
         low, high = TC_TYPES[self.tc_type]
         readings: dict[int, float | ChannelFault] = {}
@@ -206,3 +222,11 @@ def _check_channel(channel: object) -> int:
     if not isinstance(channel, int) or isinstance(channel, bool) or channel not in CHANNELS:
         raise ValueError(f"thermocouple channel {channel!r} is not a TC-08 channel (1-8)")
     return channel
+
+
+DRIVER = DriverInfo(
+    name="pico-tc08", driver=PicoTC08, roles=("thermo",),
+    models=PicoTC08.models, interfaces=("USB (Pico SDK)",),
+    source='Pico Technology "USB TC-08 Temperature Logger Programmer\'s Guide" and '
+           "usbtc08.h (single-reading mode), through Pico's picosdk Python wrappers",
+    twin="drivers.sim.twins.pico_tc08:PicoTC08Twin", twin_options=frozenset({"channels"}))

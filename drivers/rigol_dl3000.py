@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drivers.base import DriverInfo
 from drivers.roles import InstrumentError, LoadMode
 from drivers.scpi import ScpiInstrument, check_range, nrf
 from drivers.transports import Transport
@@ -87,3 +88,11 @@ class RigolDL3000(ScpiInstrument):
         volts = self._query_float(":MEAS:VOLT?", -r.volts, 1.1 * r.volts)
         amps = self._query_float(":MEAS:CURR?", -0.01 * r.amps, 1.1 * r.amps)
         return volts, max(amps, 0.0)  # offset noise around zero is not a sunk current
+
+
+DRIVER = DriverInfo(
+    name="rigol-dl3000", driver=RigolDL3000, roles=("load",),
+    models=RigolDL3000.models, interfaces=("USB", "LAN", "RS-232"),
+    source='RIGOL "DL3000 Series Programmable DC Electronic Load Programming Guide", '
+           "ch. 2 :SOURce and :MEASure commands",
+    twin="drivers.sim.twins.rigol_dl3000:RigolDL3000Twin", twin_options=frozenset({"model"}))

@@ -11,6 +11,7 @@ driver is reused with the DP700 models. Cross-checked with the open RigolDp700 s
 """
 from __future__ import annotations
 
+from drivers.base import DriverInfo
 from drivers.dc_supply import Span
 from drivers.rigol_dp800 import RigolDP800
 from drivers.transports import Transport
@@ -30,3 +31,11 @@ class RigolDP700(RigolDP800):
 
     def __init__(self, transport: Transport, *, model: str | None = None) -> None:
         super().__init__(transport, model=model)
+
+
+DRIVER = DriverInfo(
+    name="rigol-dp700", driver=RigolDP700, roles=("supply",),
+    models=RigolDP700.models, interfaces=("RS-232",),
+    source='RIGOL "DP700 Series Programmable Linear DC Power Supply Programming Guide", '
+           "ch. 2 Command System (:APPLy, :OUTPut[:STATe], :MEASure)",
+    twin="drivers.sim.twins.rigol_dp700:RigolDP700Twin", twin_options=frozenset({"model"}))

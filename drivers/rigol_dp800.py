@@ -18,6 +18,7 @@ The DP831's CH3 is a negative output (-32..0 V): a positive setpoint there is a 
 """
 from __future__ import annotations
 
+from drivers.base import DriverInfo
 from drivers.dc_supply import DcSupply, Span
 from drivers.transports import Transport
 
@@ -47,3 +48,13 @@ class RigolDP800(DcSupply):
 
     def __init__(self, transport: Transport, *, channel: int = 1, model: str | None = None) -> None:
         super().__init__(transport, channel=channel, model=model)
+
+
+DRIVER = DriverInfo(
+    name="rigol-dp800", driver=RigolDP800, roles=("supply",),
+    models=RigolDP800.models, interfaces=("USB", "LAN", "RS-232"),
+    source='RIGOL "DP800 Series Programmable Linear DC Power Supply Programming Guide", '
+           "ch. 2 Command System (:APPLy and its range table, :OUTPut[:STATe], :MEASure); "
+           "channel ratings checked against QCoDeS Rigol DP821/DP831/DP832",
+    twin="drivers.sim.twins.rigol_dp800:RigolDP800Twin",
+    twin_options=frozenset({"model", "channel"}))

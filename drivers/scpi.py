@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 
+from drivers.base import Driver
 from drivers.roles import InstrumentError, RangeError
 from drivers.transports import Transport
 
@@ -36,7 +37,7 @@ def parse_float(reply: str, command: str, low: float, high: float) -> float:
     return value
 
 
-class ScpiInstrument:
+class ScpiInstrument(Driver):
     """A driver over one transport. Subclasses name the manufacturers and models they accept."""
 
     manufacturers: tuple[str, ...]
@@ -46,12 +47,8 @@ class ScpiInstrument:
         if model is not None and model not in self.models:
             raise ValueError(f"{type(self).__name__}: model {model!r} is not one of "
                              f"{', '.join(self.models)}")
-        self.transport = transport
+        super().__init__(transport)
         self.model = model  # the expected model until identify() reads the real one
-
-    @property
-    def resource(self) -> str:
-        return self.transport.resource
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.model or '?'} at {self.resource}>"
@@ -95,7 +92,3 @@ class ScpiInstrument:
         if reply.upper() in ("0", "OFF"):
             return False
         raise InstrumentError(f"{command!r} answered {reply!r}: not a boolean")
-
-    def close(self) -> None:
-        """Release the connection; the instrument keeps its state (Station.safe() owns safety)."""
-        self.transport.close()

@@ -13,6 +13,7 @@ Sdl1022X (:SOURce:INPut:STATe, 0/1 replies). Ratings from the SDL1000X data shee
 """
 from __future__ import annotations
 
+from drivers.base import DriverInfo
 from drivers.loads import LoadRatings, ScpiLoad
 
 _SDL1020 = LoadRatings(volts=150.0, amps=30.0, watts=200.0, ohms=(0.03, 10_000.0))
@@ -36,3 +37,14 @@ class SiglentSDL1000X(ScpiLoad):
     INPUT_QUERY = ":SOUR:INP:STAT?"
     MEASURE_VOLTAGE = "MEAS:VOLT?"
     MEASURE_CURRENT = "MEAS:CURR?"
+
+
+DRIVER = DriverInfo(
+    name="siglent-sdl1000x", driver=SiglentSDL1000X, roles=("load",),
+    models=SiglentSDL1000X.models, interfaces=("USB", "LAN"),
+    source='Siglent "SDL1000X Programming Guide" (E02B), SOURce and MEASure subsystems '
+           "([:SOURce]:FUNCtion, [:SOURce]:CURRent|VOLTage|RESistance|POWer[:LEVel]"
+           "[:IMMediate], [:SOURce]:INPut[:STATe], MEASure:VOLTage|CURRent[:DC]?); "
+           "checked against libsigrok siglent-sdl10x0 and PyMeasure Sdl1022X",
+    twin="drivers.sim.twins.siglent_sdl1000x:SiglentSDL1000XTwin",
+    twin_options=frozenset({"model"}))

@@ -26,6 +26,7 @@ Not confirmed: the exact reply formats (the twin answers "5.000"), the SPD3303X-
 """
 from __future__ import annotations
 
+from drivers.base import DriverInfo
 from drivers.dc_supply import DcSupply, Span
 from drivers.pacing import paced
 from drivers.roles import InstrumentError
@@ -77,3 +78,13 @@ class SiglentSPD3303X(DcSupply):
             raise InstrumentError(f"{self._output_query!r} answered {reply!r}: "
                                   "not a hexadecimal status word") from None
         return bool(status & self._output_bit)
+
+
+DRIVER = DriverInfo(
+    name="siglent-spd3303x", driver=SiglentSPD3303X, roles=("supply",),
+    models=SiglentSPD3303X.models, interfaces=("USB", "LAN"),
+    source='Siglent "SPD3303X/SPD3303X-E Quick Start" (QS0503X-E01B), remote control '
+           "commands (CHn:VOLTage|CURRent, OUTPut CHn,ON|OFF, MEASure, SYSTem:STATus?); "
+           "quirks as handled by libsigrok scpi-pps (PR #77), labgrid, Fixate",
+    twin="drivers.sim.twins.siglent_spd3303x:SiglentSPD3303XTwin",
+    twin_options=frozenset({"model", "channel"}))

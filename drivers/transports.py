@@ -1,4 +1,4 @@
-"""Byte pipes to instruments, opened from the resource string in a station file.
+"""Byte pipes to instruments, made from the resource string in a station file.
 
 Drivers speak text commands through a `Transport` and never learn what carries them:
 a VISA session (USB-TMC, LAN, GPIB, RS-232 through PyVISA and its pure-Python backend),
@@ -6,7 +6,9 @@ a serial line through pyserial, or a simulated twin in this process (`sim://`).
 Every I/O failure, timeout included, surfaces as `InstrumentError` naming the resource,
 so the bench handles one exception type for every kind of link.
 
-pyvisa and pyserial are imported inside the openers: `bench --help` must start fast.
+`transport_for` makes a transport without I/O (a driver is built on it and connected by its
+own open()); `open_transport` also opens it. pyvisa and pyserial are imported by open():
+`bench --help` must start fast.
 """
 from __future__ import annotations
 
@@ -54,12 +56,15 @@ class ResourceError(ValueError):
 class Transport(Protocol):
     """A connection to one instrument: text messages with terminators, or raw bytes.
 
+    Made without I/O: `open` connects (again after `close`) and does nothing while open.
     `query` is atomic (write then read under the connection's lock) so concurrent pollers
     cannot interleave replies. Replies come back without their terminator.
     """
 
     resource: str
     serial_line: bool  # bytes cross an RS-232 line: some instruments then need a remote-mode command
+
+    def open(self) -> None: ...
 
     def write(self, message: str) -> None: ...
 
@@ -74,7 +79,7 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-def open_transport(
+def transport_for(
     resource: str,
     *,
     read_termination: str = "\n",
@@ -84,7 +89,7 @@ def open_transport(
     visa_library: str | None = None,
     twin: ScpiTwin | None = None,
 ) -> Transport:
-    """Open the transport the resource string names (see ACCEPTED_FORMS).
+    """The transport the resource string names (see ACCEPTED_FORMS), not yet open.
 
     `baudrate` overrides the line speed of serial resources (a `?baudrate=` in the URL
     otherwise); `visa_library` selects another VISA implementation (e.g. "file.yaml@sim");
@@ -113,6 +118,13 @@ def open_transport(
     raise ResourceError(f"cannot open {resource!r}: unknown resource form\n{ACCEPTED_FORMS}")
 
 
+def open_transport(resource: str, **settings: Any) -> Transport:
+    """transport_for(resource, **settings), opened: for a caller that talks at once (a scan)."""
+    transport = transport_for(resource, **settings)
+    transport.open()
+    return transport
+
+
 def _parse_serial_url(resource: str) -> tuple[str, dict[str, Any]]:
     url = urlsplit(resource)
     port = url.netloc + url.path
@@ -131,7 +143,8 @@ def _parse_serial_url(resource: str) -> tuple[str, dict[str, Any]]:
 
 
 class _TextTransport:
-    """Shared text framing over a byte transport: terminators, latin-1 decoding, one lock."""
+    """Shared text framing over a byte transport: terminators, latin-1 decoding, one lock;
+    and the open link (a VISA session or a port) that subclasses make in open()."""
 
     resource: str
     serial_line: bool
@@ -143,6 +156,30 @@ class _TextTransport:
         self._wterm = write_termination
         self._timeout = timeout
         self._lock = threading.Lock()
+        self._link: Any = None  # the open session or port; None while closed
+        self._io_errors: tuple[type[BaseException], ...] = ()  # the I/O library's, set by open()
+
+    def open(self) -> None:
+        if self._link is None:
+            self._link = self._connect()
+
+    def _connect(self) -> Any:
+        """The open session or port, or InstrumentError naming the resource."""
+        raise NotImplementedError
+
+    @property
+    def _opened(self) -> Any:
+        if self._link is None:
+            raise InstrumentError(f"{self.resource}: not open (open() it first)")
+        return self._link
+
+    def close(self) -> None:
+        link, self._link = self._link, None
+        if link is not None:
+            try:
+                link.close()
+            except self._io_errors:
+                pass  # the link is gone either way; closing must not fail the safe path
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.resource}>"
@@ -165,25 +202,28 @@ class VisaTransport(_TextTransport):
                  read_termination: str, write_termination: str, timeout: float) -> None:
         super().__init__(resource, read_termination=read_termination,
                          write_termination=write_termination, timeout=timeout)
+        self._library = visa_library or "@py"
+        self._baudrate = baudrate
+        self.serial_line = resource.upper().startswith("ASRL")
+
+    def _connect(self) -> Any:
         import pyvisa  # lazy: keeps CLI start-up fast
 
         self._io_errors = (pyvisa.errors.Error, OSError)
         self._timeout_code = pyvisa.constants.StatusCode.error_timeout
-        library = visa_library or "@py"
-        self.serial_line = resource.upper().startswith("ASRL")
         try:
-            manager = self._managers.get(library)
+            manager = self._managers.get(self._library)
             if manager is None:
-                manager = self._managers[library] = pyvisa.ResourceManager(library)
-            self._inst = manager.open_resource(
-                resource, read_termination=read_termination, write_termination=write_termination,
-                timeout=round(timeout * 1000), encoding="latin-1")
-            if baudrate is not None and self.serial_line:
-                self._inst.baud_rate = baudrate
+                manager = self._managers[self._library] = pyvisa.ResourceManager(self._library)
+            session = manager.open_resource(
+                self.resource, read_termination=self._rterm, write_termination=self._wterm,
+                timeout=round(self._timeout * 1000), encoding="latin-1")
+            if self._baudrate is not None and self.serial_line:
+                session.baud_rate = self._baudrate
         except (*self._io_errors, ValueError) as exc:
-            raise InstrumentError(f"{resource}: cannot open through VISA library {library!r}: {exc}"
-                                  ) from exc
-        self._closed = False
+            raise InstrumentError(f"{self.resource}: cannot open through VISA library "
+                                  f"{self._library!r}: {exc}") from exc
+        return session
 
     def _wrap(self, exc: BaseException, what: str, message: str | None) -> InstrumentError:
         if getattr(exc, "error_code", None) == self._timeout_code:
@@ -193,45 +233,37 @@ class VisaTransport(_TextTransport):
     def write(self, message: str) -> None:
         with self._lock:
             try:
-                self._inst.write(message)
+                self._opened.write(message)
             except self._io_errors as exc:
                 raise self._wrap(exc, "write failed for", message) from exc
 
     def read(self) -> str:
         with self._lock:
             try:
-                return self._inst.read().rstrip("\r\n")
+                return self._opened.read().rstrip("\r\n")
             except self._io_errors as exc:
                 raise self._wrap(exc, "read failed", None) from exc
 
     def query(self, message: str) -> str:
         with self._lock:
             try:
-                return self._inst.query(message).rstrip("\r\n")
+                return self._opened.query(message).rstrip("\r\n")
             except self._io_errors as exc:
                 raise self._wrap(exc, "query failed for", message) from exc
 
     def write_bytes(self, data: bytes) -> None:
         with self._lock:
             try:
-                self._inst.write_raw(data)
+                self._opened.write_raw(data)
             except self._io_errors as exc:
                 raise self._wrap(exc, "raw write failed", None) from exc
 
     def read_bytes(self, n: int) -> bytes:
         with self._lock:
             try:
-                return self._inst.read_bytes(n)
+                return self._opened.read_bytes(n)
             except self._io_errors as exc:
                 raise self._wrap(exc, "raw read failed", None) from exc
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            try:
-                self._inst.close()
-            except self._io_errors:
-                pass  # the session is gone either way; closing must not fail the safe path
 
 
 class SerialTransport(_TextTransport):
@@ -243,19 +275,23 @@ class SerialTransport(_TextTransport):
                  read_termination: str, write_termination: str, timeout: float) -> None:
         super().__init__(resource, read_termination=read_termination,
                          write_termination=write_termination, timeout=timeout)
+        self._port = port
+        self._settings = settings
+        self._rterm_bytes = read_termination.encode("latin-1")
+
+    def _connect(self) -> Any:
         import serial  # lazy: keeps CLI start-up fast
 
         self._io_errors = (serial.SerialException, OSError)
-        self._rterm_bytes = read_termination.encode("latin-1")
         try:
-            self._port = serial.serial_for_url(port, timeout=timeout, write_timeout=timeout,
-                                               **settings)
+            return serial.serial_for_url(self._port, timeout=self._timeout,
+                                               write_timeout=self._timeout, **self._settings)
         except (*self._io_errors, ValueError) as exc:
-            raise InstrumentError(f"{resource}: cannot open serial port: {exc}") from exc
+            raise InstrumentError(f"{self.resource}: cannot open serial port: {exc}") from exc
 
     def _send(self, message: str) -> None:
         try:
-            self._port.write((message + self._wterm).encode("latin-1"))
+            self._opened.write((message + self._wterm).encode("latin-1"))
         except self._io_errors as exc:
             raise self._error("write failed for", message, exc) from exc
         except UnicodeEncodeError as exc:
@@ -263,7 +299,7 @@ class SerialTransport(_TextTransport):
 
     def _receive(self, message: str | None) -> str:
         try:
-            data = self._port.read_until(self._rterm_bytes)
+            data = self._opened.read_until(self._rterm_bytes)
         except self._io_errors as exc:
             raise self._error("read failed after", message, exc) from exc
         if not data.endswith(self._rterm_bytes):
@@ -281,7 +317,7 @@ class SerialTransport(_TextTransport):
     def query(self, message: str) -> str:
         with self._lock:
             try:
-                self._port.reset_input_buffer()  # a late reply to a timed-out query must not shift every later one
+                self._opened.reset_input_buffer()  # a late reply to a timed-out query must not shift every later one
             except self._io_errors as exc:
                 raise self._error("flush failed before", message, exc) from exc
             self._send(message)
@@ -290,22 +326,17 @@ class SerialTransport(_TextTransport):
     def write_bytes(self, data: bytes) -> None:
         with self._lock:
             try:
-                self._port.write(data)
+                self._opened.write(data)
             except self._io_errors as exc:
                 raise self._error("raw write failed", None, exc) from exc
 
     def read_bytes(self, n: int) -> bytes:
         with self._lock:
             try:
-                data = self._port.read(n)
+                data = self._opened.read(n)
             except self._io_errors as exc:
                 raise self._error("raw read failed", None, exc) from exc
         if len(data) < n:
             raise self._timeout_error(None)
         return data
 
-    def close(self) -> None:
-        try:
-            self._port.close()
-        except self._io_errors:
-            pass  # the port is gone either way; closing must not fail the safe path

@@ -2,8 +2,8 @@
 
 A query is two method calls on the twin: no thread, no socket, no byte encoding on the
 text path (a simulated 12 h run makes ~250 000 of them). The framing is still checked once,
-at open: terminators the twin would not understand fail here as they would on the bench.
-The raw byte methods go through the twin's byte-level framing, like a real line.
+when the transport is made: terminators the twin would not understand fail here as they
+would on the bench. The raw byte methods go through the twin's byte-level framing, like a real line.
 `simulated` tells drivers that pace their commands for slow real instruments (Korad,
 Siglent) that the other end needs no pause: simulated time must not wait on wall time.
 """
@@ -42,6 +42,9 @@ class SimTransport:
     def _no_reply(self, message: str | None) -> InstrumentError:
         about = f" to {message!r}" if message is not None else ""
         return InstrumentError(f"{self.resource}: no reply{about} within {self._timeout:g} s (timeout)")
+
+    def open(self) -> None:
+        """Nothing to connect: the twin is in this process."""
 
     def write(self, message: str) -> None:
         self.twin.write(message)

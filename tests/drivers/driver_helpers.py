@@ -8,12 +8,13 @@ from typing import Any, TypeVar
 
 import pytest
 
+from drivers.base import Driver
 from drivers.roles import RangeError
 from drivers.transports import Transport, open_transport
 
 HERE = Path(__file__).parent
 NO_ERROR = '+0,"No error"'
-D = TypeVar("D")
+D = TypeVar("D", bound=Driver)
 
 
 def sim_library(instrument: str) -> str:
@@ -29,6 +30,9 @@ class Recorder:
         self.resource = inner.resource
         self.serial_line = inner.serial_line
         self.sent: list[str] = []
+
+    def open(self) -> None:
+        self.inner.open()
 
     def write(self, message: str) -> None:
         self.sent.append(message)
@@ -60,12 +64,15 @@ def visa_sim(instrument: str, resource: str, **framing: object) -> Recorder:
 def driver_on_sim(driver: Callable[..., D], instrument: str, *,
                   framing: Mapping[str, object] | None = None,
                   **defaults: object) -> Callable[..., tuple[D, Recorder]]:
-    """`at(resource, **options)`: the driver on one device of tests/drivers/<instrument>.yaml,
-    with the recorder behind it (`defaults` are driver options a test may override)."""
+    """`at(resource, **options)`: the driver opened on one device of
+    tests/drivers/<instrument>.yaml, with the recorder behind it (`defaults` are driver options
+    a test may override)."""
 
     def at(resource: str, **options: object) -> tuple[D, Recorder]:
         transport = visa_sim(instrument, resource, **(framing or {}))
-        return driver(transport, **{**defaults, **options}), transport
+        opened = driver(transport, **{**defaults, **options})
+        opened.open()
+        return opened, transport
 
     return at
 

@@ -28,7 +28,9 @@ SDK_MISSING = sdk_missing()
 
 def logger(world: object, serial: str = "", **options: object) -> tuple[PicoTC08, PicoTC08Twin]:
     twin = PicoTC08Twin(world, channels={**CHANNELS, "spare": 8})
-    return PicoTC08(SdkLink("sim://tc08", twin, serial), **options), twin  # type: ignore[arg-type]
+    tc08 = PicoTC08(SdkLink("sim://tc08", twin, serial), **options)  # type: ignore[arg-type]
+    tc08.open()
+    return tc08, twin
 
 
 def test_the_driver_reads_through_the_sdk_calls_of_the_twin(cell_world: object) -> None:
@@ -69,7 +71,7 @@ def test_an_sdk_failure_names_the_units_last_error(cell_world: object) -> None:
 def test_a_second_program_holding_the_unit_is_named(cell_world: object) -> None:
     _, twin = logger(cell_world)  # the twin's only unit is now open
     with pytest.raises(InstrumentError, match="no USB TC-08 found .plugged in. not open in PicoLog"):
-        PicoTC08(SdkLink("sim://tc08", twin))
+        PicoTC08(SdkLink("sim://tc08", twin)).open()
 
 
 @pytest.mark.parametrize(("options", "shown"), [

@@ -1,7 +1,8 @@
 """What every registered driver owes the bench, checked over the whole registry so that a
-driver added tomorrow is held to it without a line here: a cited source, a simulated twin, a
-protocol test of its own, and, on its twin, errors of the right kind for a reply that is
-garbled or out of range and for a setpoint out of range.
+driver added tomorrow is held to it without a line here: a declaration the registry's index
+finds, a cited source, a simulated twin, a protocol test of its own, no I/O before open(), and,
+on its twin, errors of the right kind for a reply that is garbled or out of range and for a
+setpoint out of range.
 
 Faults are injected on the twin's side of the link. Twins whose protocol is not text (binary
 frames, a vendor SDK) corrupt their own replies on request (`twin.tamper(kind)`); for every
@@ -10,15 +11,19 @@ other twin the driver's transport is wrapped and its text or byte replies are co
 from __future__ import annotations
 
 import dataclasses
+import pkgutil
 import re
 import sys
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from drivers.registry import REGISTRY, DriverInfo, open_instrument
+import drivers
+from drivers.base import DriverInfo
+from drivers.registry import MODULES, REGISTRY, open_instrument
 from drivers.roles import InstrumentError, RangeError
 
 TESTS = Path(__file__).parent
@@ -37,11 +42,20 @@ def module_of(info: DriverInfo) -> str:
 
 def speaks_visa(info: DriverInfo) -> bool:
     """Reached through a VISA resource: its protocol test is a pyvisa-sim YAML."""
-    return not hasattr(info.driver, "open_link") and bool(VISA_INTERFACES & set(info.interfaces))
+    return not hasattr(info.driver, "transport_for") and bool(VISA_INTERFACES & set(info.interfaces))
 
 
 def on_serial_line(info: DriverInfo) -> bool:
     return any(word in i.lower() for i in info.interfaces for word in SERIAL_WORDS)
+
+
+def test_the_index_names_every_driver_module_under_its_declared_name() -> None:
+    declared = {}
+    for module in pkgutil.iter_modules(drivers.__path__, "drivers."):
+        info = getattr(import_module(module.name), "DRIVER", None)
+        if isinstance(info, DriverInfo):
+            declared[info.name] = module.name
+    assert declared == MODULES
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -56,7 +70,7 @@ def test_the_driver_module_cites_its_source(name: str) -> None:
 def test_the_registry_entry_names_its_source_and_a_twin_taking_driver_options(name: str) -> None:
     info = REGISTRY[name]
     assert info.source.strip(), f"{name}: DriverInfo.source is empty"
-    assert callable(info.twin), f"{name}: no simulated twin"
+    assert callable(info.twin_class()), f"{name}: no simulated twin"
     assert info.twin_options <= set(info.options), f"{name}: the twin takes options the driver does not"
 
 
@@ -75,6 +89,38 @@ def test_a_protocol_test_exercises_the_driver(name: str) -> None:
     elif on_serial_line(info):
         assert yaml or on_bytes, (f"{name}: a serial driver needs {module}.yaml (a VISA ASRL "
                                   "resource) or a byte-level test (a pseudo-terminal or the twin's feed)")
+
+
+class NothingAttached:
+    """A transport stub that records the calls made on it; its open() fails, as with no
+    instrument attached, so any call before or after it would be a driver touching the line
+    too early."""
+
+    resource = "stub://nothing-attached"
+    simulated = False  # paced drivers wrap it as they would a real line
+
+    def __init__(self, serial_line: bool) -> None:
+        self.serial_line = serial_line
+        self.calls: list[str] = []
+
+    def open(self) -> None:
+        self.calls.append("open")
+        raise InstrumentError(f"{self.resource}: nothing attached")
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *_: self.calls.append(name)
+
+
+@pytest.mark.parametrize("serial_line", [False, True], ids=["bus", "serial-line"])
+@pytest.mark.parametrize("name", NAMES)
+def test_a_driver_is_built_without_io_and_its_open_opens_the_transport_first(
+        name: str, serial_line: bool) -> None:
+    line = NothingAttached(serial_line)
+    instrument = REGISTRY[name].driver(line)
+    assert line.calls == [], f"{name}: the constructor used the line"
+    with pytest.raises(InstrumentError, match="nothing attached"):
+        instrument.open()
+    assert line.calls == ["open"], f"{name}: open() used the line before opening it"
 
 
 # --- on the twin -----------------------------------------------------------------------
@@ -145,10 +191,11 @@ def on_twin(request: pytest.FixtureRequest, cell_world: Any,
     twins: list[Any] = []
 
     def keep(world: Any, **options: Any) -> Any:
-        twins.append(info.twin(world, **options))
+        twins.append(twin_class(world, **options))
         return twins[-1]
 
-    monkeypatch.setitem(REGISTRY, name, dataclasses.replace(info, twin=keep))
+    twin_class = info.twin_class()
+    monkeypatch.setattr(DriverInfo, "twin_class", lambda _: keep)
     candidates: tuple[dict[str, int], ...] = CHANNEL_MAPS if "thermo" in info.roles else ({},)
     for channels in candidates:
         try:
