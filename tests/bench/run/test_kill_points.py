@@ -1,0 +1,168 @@
+"""A run killed (os._exit, as kill -9 or a power cut leaves it) at each kind of awkward moment,
+then resumed, ends with the very run folder an uninterrupted run writes: the same rows, the
+same cycles, the same events in order, the same verdict and criterion values."""
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from bench.record.checkpoint import Checkpointer
+from bench.record.logbook import Logbook
+from bench.run.session import Request, execute, resume
+
+# Three cycles of: a charge, a rest, a DCIR pulse straight after the rest (its value needs the
+# voltage before the step), and a step that ends on a condition held for 40 s.
+PROFILE = """
+name = "Kill points"
+period = "1 s"
+steps = [
+  { repeat = 3, steps = [
+    "Charge at 5 V, 2 A limit for 2 min",
+    "Rest for 1 min",
+    { step = "Discharge at 2 A for 10 s", name = "pulse" },
+    { step = "Discharge at 1 A until voltage > 4 V for 40 s", name = "hold" },
+  ] },
+]
+[dut]
+kind = "power bank"
+
+[[criteria]]
+name = "pulse resistance"
+metric = "dcir"
+step = "pulse"
+max = "2 ohm"
+
+[[criteria]]
+name = "held discharge"
+metric = "discharge capacity"
+step = "hold"
+min = "1 mAh"
+
+[[criteria]]
+name = "heating per cycle"
+metric = "max temperature"
+cycle = "trend"
+max = "5 K"
+
+[[criteria]]
+name = "pulse charge each cycle"
+metric = "discharge capacity"
+step = "pulse"
+cycle = "each"
+min = "1 mAh"
+"""
+STEPS = 12
+SEED = 7
+
+_fork = multiprocessing.get_context("fork")
+
+
+def crash_at(sink: type, method: str, nth: int, *, before: bool = False, step: str | None = None):
+    """Make `sink.method` end the process (os._exit) at its n-th call (counting only records of
+    the step named `step`, if given), just before or just after it did its work."""
+    real = getattr(sink, method)
+    calls = {"n": 0}
+
+    def hooked(self, *args):
+        record = args[0] if args else None
+        counted = step is None or getattr(getattr(record, "step", None), "name", None) == step
+        calls["n"] += counted
+        if before and counted and calls["n"] == nth:
+            os._exit(9)
+        real(self, *args)
+        if not before and counted and calls["n"] == nth:
+            os._exit(9)
+    setattr(sink, method, hooked)
+
+
+def in_child(target, *args) -> int:
+    """Run `target(*args)` in a forked process; its exit code."""
+    child = _fork.Process(target=target, args=args)
+    child.start()
+    child.join(120)
+    assert child.exitcode is not None, "the child hung"
+    return child.exitcode
+
+
+def _run_killed(logs: Path, profile: Path, hook: tuple) -> None:
+    crash_at(*hook[:3], **hook[3] if len(hook) > 3 else {})
+    execute(Request(profile, None, logs, seed=SEED))
+    os._exit(0)
+
+
+def _resume_killed(folder: Path, hook: tuple) -> None:
+    crash_at(*hook[:3], **hook[3] if len(hook) > 3 else {})
+    resume(folder)
+    os._exit(0)
+
+
+def snapshot(folder: Path) -> dict:
+    """What must not differ between a resumed and an uninterrupted run folder."""
+    with open(folder / "samples.csv", newline="") as fh:
+        rows = [row[:1] + row[2:] for row in csv.reader(fh)]  # all but Unix Time
+    events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+    times = [e["test_time_s"] for e in events]
+    assert times == sorted(times), "time went back in events.jsonl"
+    kinds = [{k: v for k, v in e.items() if k not in ("unix_time_s", "identity")} for e in events
+             if e["event"] not in ("resumed", "step_continued")]
+    meta = json.loads((folder / "run.json").read_text())
+    return {"rows": rows, "cycles": (folder / "cycles.csv").read_text(), "events": kinds,
+            "verdict": meta["verdict"], "criteria": meta["criteria"], "totals": meta["totals"],
+            "samples": meta["samples"], "status": meta["status"]}
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("profile") / "kill-points.toml"
+    path.write_text(PROFILE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(profile, tmp_path_factory) -> dict:
+    outcome, folder = execute(Request(profile, None, tmp_path_factory.mktemp("whole"), seed=SEED))
+    whole = snapshot(folder)
+    assert outcome.verdict == "PASS", outcome.reason
+    assert {c["name"]: c["value"] for c in whole["criteria"]}["pulse resistance"] is not None
+    return whole
+
+
+KILL_POINTS = (
+    [pytest.param((Logbook, "step_start", n), id=f"step {n} started, before its checkpoint")
+     for n in range(1, STEPS + 1)]
+    + [pytest.param((Logbook, "step_end", n), id=f"step {n} ended, before its checkpoint")
+       for n in range(1, STEPS + 1)]
+    + [pytest.param((Logbook, "sample", 25, {"step": "hold"}), id="inside a for hold"),
+       pytest.param((Logbook, "sample", 5, {"step": "pulse"}), id="inside the pulse after the rest"),
+       pytest.param((Logbook, "cycle_end", 1), id="after a cycle row, before the next checkpoint"),
+       pytest.param((Logbook, "cycle_end", 2, {"before": True}), id="as a cycle row is due"),
+       pytest.param((Checkpointer, "checkpoint", 1, {"before": True}), id="before the first checkpoint"),
+       pytest.param((Checkpointer, "checkpoint", 2, {"before": True}), id="before the first step checkpoint"),
+       pytest.param((Checkpointer, "checkpoint", 9), id="right after a checkpoint")]
+)
+
+
+@pytest.mark.parametrize("hook", KILL_POINTS)
+def test_a_run_killed_here_and_resumed_equals_the_uninterrupted_run(tmp_path, profile, uninterrupted, hook):
+    assert in_child(_run_killed, tmp_path, profile, hook) == 9
+    (folder,) = tmp_path.iterdir()
+    assert json.loads((folder / "run.json").read_text())["status"] == "running"
+    outcome, _ = resume(folder)
+    assert snapshot(folder) == uninterrupted
+    assert outcome.verdict == "PASS"
+
+
+def test_a_resume_killed_in_turn_is_resumed_again_to_the_same_end(tmp_path, profile, uninterrupted):
+    assert in_child(_run_killed, tmp_path, profile, (Logbook, "step_start", 3)) == 9
+    (folder,) = tmp_path.iterdir()
+    assert in_child(_resume_killed, folder, (Logbook, "sample", 40)) == 9
+    assert in_child(_resume_killed, folder, (Logbook, "step_end", 2)) == 9
+    resume(folder)
+    assert snapshot(folder) == uninterrupted
+    events = [json.loads(line)["event"] for line in (folder / "events.jsonl").read_text().splitlines()]
+    assert events.count("resumed") == 3
