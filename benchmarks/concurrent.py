@@ -1,7 +1,7 @@
 """Concurrent polling: a load, a supply and a thermocouple reader on loopback
 (benchmarks/loopback.py), each taking 20 ms to answer a reading. powerbench's
 `Station.read` on this real (non-simulated) station, opened from a station file by
-`bench.station.config.open_station`, polls the three connections at once: a sample should take
+`bench.station.instruments.open_station`, polls the three connections at once: a sample should take
 about 20 ms, where reading the instruments one after the other takes about 60 ms.
 
 A reading is what the driver asks for one sample (the load and the supply two queries,

@@ -68,7 +68,18 @@ def new_logbook(folder: Path, channels: tuple[str, ...]) -> Any:
     """A powerbench run folder under `folder`, as `bench run` makes one."""
     import datetime as dt
 
-    from bench.record.logbook import Logbook, new_run_folder
+    from bench.record.logbook import Logbook
+    from bench.record.schema import new_run_folder
 
     started = dt.datetime.now()
     return Logbook(new_run_folder(folder, "benchmark", None, started), channels, started.timestamp())
+
+
+def run_profile(profile: Any, station: Any, clock: Any, log: Any) -> Any:
+    """`bench run`'s engine on an opened station, with the logbook and the checkpointer as sinks."""
+    from bench.record.checkpoint import Checkpointer
+    from bench.record.records import Sinks
+    from bench.run.engine import Runner, new_state
+
+    sinks = Sinks([log, Checkpointer(log.folder)])
+    return Runner(profile, station.config, clock, sinks, new_state(profile, station.names)).run(station)

@@ -7,7 +7,7 @@ import resource
 import tempfile
 from pathlib import Path
 
-from bench.run.engine import View
+from bench.record.records import Sink
 from bench.run.session import Request, execute
 
 WEEK = """
@@ -25,14 +25,14 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class PeakAt10(View):
+class PeakAt10(Sink):
     """Records peak RSS (MB) when the run is 10 % done."""
 
     def __init__(self) -> None:
         self.n = 0
         self.marks: dict[str, float] = {}
 
-    def sample(self, readings, step, cycle, totals) -> None:  # noqa: ANN001 - the View signature
+    def sample(self, record) -> None:  # noqa: ANN001 - the Sink signature
         self.n += 1
         if self.n == SAMPLES // 10:
             self.marks["10%"] = peak_mb()
@@ -43,7 +43,7 @@ def run(repeat: int = 1) -> list[dict]:
         profile = Path(tmp) / "week.toml"
         profile.write_text(WEEK, encoding="utf-8")
         view = PeakAt10()
-        outcome, _ = execute(Request(profile, None, Path(tmp) / "logs"), view)
+        outcome, _ = execute(Request(profile, None, Path(tmp) / "logs"), [view])
         view.marks["100%"] = peak_mb()
         growth = view.marks["100%"] - view.marks["10%"]
         return [{"benchmark": "memory_flat", "case": f"7-day run, {view.n} samples", "median_s": None,

@@ -7,13 +7,13 @@ library; what differs is what each framework does around them:
 - raw PyVISA: two `query` calls, the reply strings appended to a list.
 - powerbench driver: `RigolDL3000.measure()` (drivers/), floats parsed and range-checked.
 - powerbench runner: `bench.run.engine.Runner.run()` on one step "Discharge at 1.5 A" on a
-  station opened by `bench.station.config.open_station` whose load is the pyvisa-sim instrument
+  station opened by `bench.station.instruments.open_station` whose load is the pyvisa-sim instrument
   and whose supply and thermocouple reader are the simulated twins (sim://). Each tick:
   Station.read (load 2 queries, supply 2, thermo 1 READ? of 3 channels), Readings, trapezoid
   integrators of the step and the run, 11 safety conditions (station hard limits and the
   quick-check profile's), the step's end check, one samples.csv row in a temp folder
-  (flushed every second), housekeeping (watchdog, control file, checkpoints). Not included:
-  the live view (the runner's default no-op View) and the simulated DUT's physics (the clock
+  (flushed every second), housekeeping (watchdog, control file, checkpoints by the checkpointer sink). Not included:
+  the live view (no view sink) and the simulated DUT's physics (the clock
   never waits and never advances the world). Two more rows split it: Station.read alone
   (the three instruments, two of which the floor does not read), and the runner with
   Station.read replaced by a replay of readings taken before (its own work per tick).
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import benchmarks
-from benchmarks.harness import Case, interleave, new_logbook, rows
+from benchmarks.harness import Case, interleave, new_logbook, rows, run_profile
 
 SAMPLES = 20_000
 OPENHTF_SHARE = 10  # OpenHTF is timed on SAMPLES / OPENHTF_SHARE samples, then scaled
@@ -149,7 +149,6 @@ def powerbench_runner(n: int, replay: bool = False) -> Iterator[Poll]:
     """`Runner.run()` for n samples; with `replay`, Station.read gives back readings taken
     before the run (the runner's own work per tick, without instrument I/O)."""
     from bench.profile.reader import parse_profile
-    from bench.run.engine import Runner
 
     profile = parse_profile(PROFILE.format(last=n - 1), "per_sample profile")
     with _station() as station, tempfile.TemporaryDirectory() as tmp:
@@ -157,7 +156,7 @@ def powerbench_runner(n: int, replay: bool = False) -> Iterator[Poll]:
             station.read = itertools.cycle([station.read() for _ in range(1000)]).__next__
         log = new_logbook(Path(tmp), station.names)
         try:
-            yield Runner(profile, station, InstantClock(), log).run
+            yield lambda: run_profile(profile, station, InstantClock(), log)
         finally:
             log.close()
         if log.rows != n:

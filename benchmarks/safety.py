@@ -19,7 +19,7 @@ from typing import Any
 
 import benchmarks
 from benchmarks import loopback
-from benchmarks.harness import Timings, new_logbook, rows
+from benchmarks.harness import Timings, new_logbook, rows, run_profile
 
 PERIOD_S = 0.1
 PROFILE = """
@@ -52,7 +52,6 @@ def _first(instrument: loopback.Instrument, message: str, after: float) -> float
 def run(repeat: int = 5) -> list[dict]:
     from bench.run.clock import RealClock
     from bench.profile.reader import parse_profile
-    from bench.run.engine import Runner
     from bench.station.config import load_station
     from bench.station.instruments import open_station
 
@@ -71,7 +70,7 @@ def run(repeat: int = 5) -> list[dict]:
             for _ in range(trips):
                 crossing[0] = time.monotonic() + 0.3 + chance.uniform(0.0, PERIOD_S)
                 log = new_logbook(Path(tmp), tuple(config.channels))
-                outcome = Runner(profile, station, RealClock(), log).run()
+                outcome = run_profile(profile, station, RealClock(), log)
                 log.close()
                 if outcome.verdict != "ABORTED":
                     raise RuntimeError(f"the run ended {outcome.verdict}, not ABORTED: {outcome.reason}")

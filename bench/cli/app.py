@@ -49,7 +49,7 @@ def run(
     from bench.run.session import Request, execute
 
     request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect))
-    _drive(profile.name, lambda view, announce: execute(request, view, announce))
+    _drive(profile.name, lambda view, announce: execute(request, [view], announce))
 
 
 @app.command()
@@ -60,7 +60,7 @@ def resume(
     """Take up an interrupted run (crash, kill -9, power cut) from its last checkpoint."""
     from bench.run.session import resume as resume_run
 
-    _drive(run_dir.name, lambda view, announce: (announce(run_dir), resume_run(run_dir, speed, view))[1])
+    _drive(run_dir.name, lambda view, announce: (announce(run_dir), resume_run(run_dir, speed, [view]))[1])
 
 
 @app.command("pause")

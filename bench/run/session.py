@@ -8,7 +8,7 @@ import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import bench
 from bench.analysis.verdict import Verdict
@@ -89,10 +89,11 @@ def make_world(station: StationConfig, seed: int | None, dut: str | None, defect
         raise InputError(station.source if not defects else "--defect", "world", str(exc)) from None
 
 
-def execute(request: Request, view: Sink | None = None, on_folder: Any = None, world: Any = None
+def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None, world: Any = None
             ) -> tuple[Outcome, Path]:
     """Run the profile in a new run folder, created before any instrument is touched.
 
+    `sinks` subscribe to the run's records beside its own (the live view, another output format);
     `world` replaces the station's simulated world (to run on one built or inspected by the caller).
     """
     profile, station_cfg = prepare(request)
@@ -112,11 +113,11 @@ def execute(request: Request, view: Sink | None = None, on_folder: Any = None, w
     log = Logbook(folder, channels, meta["unix_start"])
     clock = SimClock(world, request.speed) if world is not None else RealClock()
     state = new_state(profile, channels)
-    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, view), state, ControlFile(folder))
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks), state, ControlFile(folder))
     return _drive(runner, folder, station_cfg, world, meta, None), folder
 
 
-def resume(folder: Path, speed: float | None = None, view: Sink | None = None) -> tuple[Outcome, Path]:
+def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = ()) -> tuple[Outcome, Path]:
     """Take up an interrupted run (crash, kill -9, power cut) from its last checkpoint."""
     meta_path = folder / schema.RUN
     try:
@@ -144,7 +145,7 @@ def resume(folder: Path, speed: float | None = None, view: Sink | None = None) -
         clock = RealClock()
     (folder / schema.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
     log = Logbook(folder, channels, meta["unix_start"], rows=rows)
-    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, view), state, ControlFile(folder))
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks), state, ControlFile(folder))
     if not simulated:
         log.rows += runner.replay(recovery.rows_after(folder, files["samples"]))
         gap = max(0.0, time.time() - (meta["unix_start"] + state.test_time))
@@ -157,10 +158,10 @@ def resume(folder: Path, speed: float | None = None, view: Sink | None = None) -
     return _drive(runner, folder, station_cfg, world, meta, resumed), folder
 
 
-def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], view: Sink | None) -> Sinks:
-    """The logbook first: it tells the checkpoint and run.json how far its files go."""
-    sinks: list[Sink] = [log, Checkpointer(folder), RunFile(folder, meta), JUnitWriter(folder, profile.name)]
-    return Sinks(sinks + ([view] if view is not None else []))
+def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], extra: Sequence[Sink]) -> Sinks:
+    """The run folder's own sinks, the logbook first (it tells the checkpoint and run.json how far
+    its files go), then the caller's."""
+    return Sinks([log, Checkpointer(folder), RunFile(folder, meta), JUnitWriter(folder, profile.name), *extra])
 
 
 def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any, meta: dict[str, Any],

@@ -38,7 +38,7 @@ def profile(write):
 def run(tmp_path, profile, station=None, view=None, speed=None):
     request = Request(profile, station, tmp_path / "logs", speed=speed)
     world = make_world(prepare(request)[1], None, None)
-    outcome, folder = execute(request, view, world=world)
+    outcome, folder = execute(request, [view] if view else [], world=world)
     meta, events, rows = read_run(folder)
     assert world.load_input_on is False and world.supply_output_on is False
     assert meta["safe_state_confirmed"] is True and meta["status"] == "finished"

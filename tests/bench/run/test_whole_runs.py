@@ -42,7 +42,7 @@ def run(tmp_path, profile, station=None, view=None, world=None, **kw):
     if world is None:
         _, config = prepare(request)
         world = make_world(config, None, None)
-    outcome, folder = execute(request, view, world=world)
+    outcome, folder = execute(request, [view] if view else [], world=world)
     return outcome, folder, world
 
 

@@ -1,0 +1,99 @@
+"""Outputs are sinks: a new format subscribes to the run's records without touching the engine,
+and each sink is called only for the records it takes."""
+from __future__ import annotations
+
+import csv
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from bench.analysis.verdict import Verdict
+from bench.record.junit import JUnitWriter
+from bench.record.logbook import Logbook
+from bench.record.records import CycleEnd, RunEnd, Sample, Sink, Sinks, StepEnd, StepStart
+from bench.run.engine import Outcome
+from bench.run.session import Request, execute
+
+PROFILE = """
+name = "Two steps"
+period = "1 s"
+steps = ["Discharge at 1 A for 30 s", "Rest for 10 s"]
+[dut]
+kind = "power bank"
+"""
+
+
+class StepTable(Sink):
+    """An output format written for this test: one JSON line per step, at its end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.samples = 0
+
+    def sample(self, record: Sample) -> None:
+        self.samples += 1
+
+    def step_end(self, record: StepEnd) -> None:
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps({"step": record.step.text, "ended_by": record.ended_by,
+                                 "Ah out": record.totals.q_out / 3600, "samples so far": self.samples}) + "\n")
+
+
+def test_a_new_output_format_is_one_sink_handed_to_the_run(tmp_path, write):
+    table = StepTable(tmp_path / "steps.jsonl")
+    outcome, folder = execute(Request(write("p.toml", PROFILE), None, tmp_path / "logs"), [table])
+    lines = [json.loads(line) for line in table.path.read_text().splitlines()]
+    with open(folder / "samples.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert outcome.verdict is Verdict.PASS
+    assert [line["step"] for line in lines] == ["Discharge at 1 A for 30 s", "Rest for 10 s"]
+    assert lines[-1]["samples so far"] == len(rows) == 31 + 11
+    assert lines[0]["Ah out"] == json.loads((folder / "run.json").read_text())["totals"]["discharge_capacity_Ah"]
+
+
+class OnlyTheEnd(Sink):
+    def __init__(self) -> None:
+        self.ended = []
+
+    def run_end(self, record: RunEnd) -> None:
+        self.ended.append(record.outcome.verdict)
+
+
+def test_a_sink_is_called_only_for_the_records_it_takes():
+    sink = OnlyTheEnd()
+    sinks = Sinks([sink])
+    assert sinks._samples == () and sinks._calls["run_end"] == (sink.run_end,)
+    sinks.sample(None)  # nobody takes samples: nothing is called
+    sinks.emit("run_end", RunEnd(Outcome(Verdict.PASS, "all criteria met")))
+    assert sink.ended == [Verdict.PASS]
+
+
+def test_the_junit_writer_is_a_sink_that_needs_nothing_but_the_run_end(tmp_path):
+    JUnitWriter(tmp_path, "suite").run_end(RunEnd(Outcome(Verdict.ERROR, "instrument fault: timeout")))
+    (case,) = ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
+    assert case.get("name") == "run" and case.find("error").get("message") == "ERROR: instrument fault: timeout"
+
+
+def test_the_logbook_writes_the_cycles_header_into_an_empty_file(tmp_path):
+    """A resume may cut cycles.csv back to nothing (a disk that filled before its header)."""
+    from bench.analysis.cycles import CycleSummary
+
+    (tmp_path / "cycles.csv").write_text("")
+    log = Logbook(tmp_path, ("cell",), 0.0)
+    log.cycle_end(CycleEnd(10.0, CycleSummary(1, 10.0, 3600.0, 3600.0, 0.0, 0.0, 1.0, 1.0, 25.0)))
+    log.close()
+    with open(tmp_path / "cycles.csv", newline="") as fh:
+        (row,) = csv.DictReader(fh)
+    assert row["Cycle Count / 1"] == "1" and row["Coulombic Efficiency / %"] == "100.0000"
+
+
+def test_the_logbook_says_how_far_each_file_goes_at_a_checkpoint(tmp_path):
+    from bench.record.records import Checkpoint
+
+    log = Logbook(tmp_path, ("cell",), 0.0)
+    log.step_start(StepStart(0.0, type("S", (), {"text": "Rest for 1 s", "index": 1})(), 1, 1, 1))
+    record = Checkpoint(0.0, None)
+    log.checkpoint(record)
+    assert record.files == {"rows": 0, "samples": (tmp_path / "samples.csv").stat().st_size,
+                            "events": (tmp_path / "events.jsonl").stat().st_size, "cycles": 0}
+    log.close()

@@ -1,0 +1,131 @@
+"""The engine on a scripted bench (bench/run/scripted.py): sampling, end conditions, safety,
+DCIR's value before a step, retries, records, verdicts. No simulated physics, no files."""
+from __future__ import annotations
+
+import pytest
+from scripted import CHANNELS, battery, run_scripted
+
+from bench.analysis.verdict import Verdict
+from bench.station.instruments import Reading
+
+HEAD = 'name = "scripted"\nperiod = "1 s"\n[dut]\nkind = "cell"\n'
+
+
+def profile(steps: str, tail: str = "") -> str:
+    return f"steps = [{steps}]\n" + HEAD + tail
+
+
+def test_a_step_of_n_periods_takes_a_sample_at_its_start_and_each_period_up_to_its_end():
+    outcome, bench, kept = run_scripted(profile('"Discharge at 1 A for 10 s"'))
+    assert outcome.verdict is Verdict.PASS
+    assert [row["t"] for row in kept.rows] == [float(t) for t in range(11)]
+    (end,) = kept.kinds("step_end")
+    assert end.ended_by == "duration 10 s" and end.totals.q_out == pytest.approx(10.0)  # 1 A x 10 s
+
+
+def test_an_end_condition_held_for_a_time_ends_the_step_when_it_has_held_that_long():
+    def falling(t, bench):
+        reading = battery(t, bench)
+        return reading._replace(v_out=4.0 - 0.01 * t)  # crosses 3.9 V at t = 10 s
+    outcome, _, kept = run_scripted(profile('"Discharge at 1 A until voltage < 3.9 V for 5 s"'), falling)
+    (end,) = kept.kinds("step_end")
+    assert end.ended_by == "voltage < 3.9 V for 5 s"
+    assert kept.rows[-1]["t"] == 16.0  # below 3.9 V from t = 11 s, held 5 s
+
+
+def test_each_step_drives_its_side_and_switches_the_other_off_first():
+    _, bench, _ = run_scripted(profile('"Charge at 4.2 V, 1 A limit for 3 s", "Discharge at 2 A for 3 s"'))
+    calls = bench.bench.calls
+    charge = calls.index(("configure", 4.2, 1.0))
+    discharge = calls.index(("set_mode", "CC", 2.0))
+    assert ("set_input", False) in calls[:charge] and calls[charge + 1] == ("set_output", True)
+    assert calls[discharge - 1] == ("set_output", False) and calls[discharge + 1] == ("set_input", True)
+
+
+def test_dcir_takes_the_voltage_and_current_of_the_sample_before_the_pulse():
+    text = profile('"Rest for 5 s", { step = "Discharge at 2 A for 5 s", name = "pulse" }',
+                   '[[criteria]]\nname = "r"\nmetric = "dcir"\nstep = "pulse"\nmax = "1 ohm"\n')
+    outcome, _, _ = run_scripted(text)
+    (result,) = outcome.results
+    assert result.value == pytest.approx(0.05)  # 4.0 V at rest, 3.9 V at 2 A
+
+
+def test_a_safety_limit_trips_at_once_keeps_the_row_that_tripped_and_aborts():
+    def heating(t, bench):
+        reading = battery(t, bench)
+        return reading._replace(temps={**reading.temps, CHANNELS["cell"]: 25.0 + t})
+    text = profile('"Discharge at 1 A for 60 s"', '[safety]\nabort_if = ["cell temperature > 40 degC"]\n')
+    outcome, bench, kept = run_scripted(text, heating)
+    assert outcome.verdict is Verdict.ABORTED and "cell temperature > 40 degC (measured: 41 degC)" in outcome.reason
+    assert kept.rows[-1]["t"] == 16.0 and not bench.bench.load_on and not bench.bench.supply_on
+    trip = next(e for e in kept.kinds("event") if e.kind == "safety_trip")
+    assert trip.message == outcome.reason
+
+
+def test_a_failing_read_is_retried_and_the_run_rides_through_it():
+    outcome, bench, kept = run_scripted(profile('"Discharge at 1 A for 10 s"'), fail={4: "load", 5: "load"})
+    assert outcome.verdict is Verdict.PASS and bench.reopened == ["load"]
+    kinds = [e.kind for e in kept.kinds("event")]
+    assert kinds[:4] == ["retry", "retry", "reopened", "recovered"]
+
+
+def test_a_lost_critical_thermometer_makes_the_bench_safe_before_retrying():
+    outcome, bench, kept = run_scripted(profile('"Discharge at 1 A for 10 s"'), fail={3: "thermo"})
+    assert outcome.verdict is Verdict.PASS
+    kinds = [e.kind for e in kept.kinds("event")]
+    assert kinds[:3] == ["monitoring_lost", "retry", "recovered"] and bench.safe_calls >= 3
+
+
+def test_an_open_critical_channel_is_an_error_with_the_bench_safe():
+    from drivers.roles import ChannelFault
+
+    def open_cell(t, bench):
+        reading = battery(t, bench)
+        if t >= 3:
+            return reading._replace(temps={**reading.temps, CHANNELS["cell"]: ChannelFault(101, "open")})
+        return reading
+    outcome, bench, _ = run_scripted(profile('"Discharge at 1 A for 10 s"'), open_cell)
+    assert outcome.verdict is Verdict.ERROR and "'cell' (channel 101): open" in outcome.reason
+    assert not bench.bench.load_on
+
+
+def test_records_come_in_run_order_and_every_step_is_checkpointed_at_its_start_and_end():
+    _, _, kept = run_scripted(profile('"Rest for 2 s", "Discharge at 1 A for 2 s"'))
+    kinds = [k for k, _ in kept.records if k != "sample"]
+    assert kinds == ["run_start", "step_start", "checkpoint", "step_end", "checkpoint", "step_start", "checkpoint",
+                     "step_end", "checkpoint", "cycle_end", "event"]  # the last: safe_state
+    assert kept.kinds("event")[-1].kind == "safe_state" and kept.kinds("event")[-1].fields["confirmed"]
+
+
+def test_cycles_close_when_the_next_pass_begins_and_at_the_end():
+    text = profile('{ repeat = 3, steps = ["Discharge at 1 A for 4 s", "Rest for 2 s"] }',
+                   '[[criteria]]\nname = "each"\nmetric = "discharge capacity"\ncycle = "each"\nmin = "0.8 mAh"\n')
+    outcome, _, kept = run_scripted(text)
+    summaries = [record.summary for record in kept.kinds("cycle_end")]
+    assert [s.cycle for s in summaries] == [1, 2, 3]
+    assert [s.discharge_capacity for s in summaries] == [pytest.approx(4.0)] * 3
+    assert outcome.verdict is Verdict.PASS and outcome.results[0].outcome == "PASS"
+
+
+def test_a_marginal_criterion_counts_as_met_and_is_reported_marginal():
+    text = profile('{ step = "Discharge at 1 A for 10 s", name = "d" }',
+                   '[[criteria]]\nname = "cap"\nmetric = "discharge capacity"\nstep = "d"\nmin = "2.5 mAh"\n'
+                   'marginal = "0.5 mAh"\n')
+    outcome, _, _ = run_scripted(text)
+    assert outcome.verdict is Verdict.PASS and outcome.results[0].outcome == "MARGINAL"
+
+
+def test_a_missed_criterion_fails_the_run_naming_it():
+    text = profile('{ step = "Discharge at 1 A for 10 s", name = "d" }',
+                   '[[criteria]]\nname = "cap"\nmetric = "discharge capacity"\nstep = "d"\nmin = "5 mAh"\n')
+    outcome, _, _ = run_scripted(text)
+    assert outcome.verdict is Verdict.FAIL and outcome.reason.startswith("cap: ")
+
+
+def test_a_step_reading_zero_volts_on_the_supply_side_still_counts_its_charge():
+    """The step's measured side decides Voltage / Current; the integrator counts both sides."""
+    def supply_only(t, bench):
+        return Reading(4.2, 1.0, 0.0, 0.0, dict.fromkeys(CHANNELS.values(), 25.0))
+    _, _, kept = run_scripted(profile('"Charge at 4.2 V, 1 A limit for 5 s"'), supply_only)
+    (end,) = kept.kinds("step_end")
+    assert kept.rows[-1]["v"] == 4.2 and end.totals.q_in == pytest.approx(5.0) and end.totals.q_out == 0.0
