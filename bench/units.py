@@ -49,7 +49,7 @@ _COMMON: dict[str, tuple[str, float]] = {
     "K/min": ("temperature rate", 1 / 60), "K/s": ("temperature rate", 1.0),
     "mV/h": ("voltage rate", 1e-3 / 3600), "mV/min": ("voltage rate", 1e-3 / 60), "mV/s": ("voltage rate", 1e-3),
 }
-_SIMPLE = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(%|[A-Za-z/]+)\s*")
+_SIMPLE = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(%|[A-Za-z_/]+)\s*")
 
 
 def _common(text: str) -> tuple[str, float] | None:
@@ -121,6 +121,9 @@ def parse_positive(text: object, kind: str, source: str, key: str) -> float:
     return value
 
 
+_ABSOLUTE = ("degree_Celsius", "degree_Fahrenheit")
+
+
 def kind_of(text: str) -> str | None:
     """Which kind of quantity a written value is, judged by its unit (None if none fits)."""
     common = _common(text)
@@ -133,7 +136,7 @@ def kind_of(text: str) -> str | None:
         return None
     if quantity.dimensionless:
         return "ratio" if text.strip().endswith("%") else None
-    if str(quantity.units) == "degree_Celsius":
+    if str(quantity.units) in _ABSOLUTE:  # a temperature on a scale with an offset, not a difference
         return "temperature"
     for kind, (unit, _) in KINDS.items():
         if kind in ("ratio", "temperature"):

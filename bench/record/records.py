@@ -32,7 +32,8 @@ class StepStart:
 
 
 class Sample:
-    """One tick. `readings` is the live Readings object: read it, never keep it."""
+    """One tick. The engine reuses the object and `readings` is the live Readings: read them in
+    `sample()`, never keep them."""
 
     __slots__ = ("readings", "step", "cycle", "count", "totals", "action")
 

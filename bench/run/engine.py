@@ -233,6 +233,7 @@ class Runner:
         self._watchdog.allow(clock.wall_period(period))
         until = Watch(step.until, ss.until)
         load = self.station.load
+        sample = Sample(self.r, step, ss.cycle, ss.count, ss.totals, step.action)  # one per step: no allocation a tick
         while ss.ended_by is None:
             due = ss.start + ss.samples * period
             clock.sleep_until(due)
@@ -241,7 +242,7 @@ class Runner:
                 ss.samples = math.floor((now - ss.start) / period + _EPS)
             if step.follows:
                 self._retry(lambda: step.follow(load, now - ss.start), step)
-            self._sample(step, ss, now, now - ss.start)
+            self._sample(ss, now, now - ss.start, sample)
             ss.samples += 1
             if step.duration is not None and now - ss.start >= step.duration - _EPS:
                 ss.ended_by = f"duration {step.duration:g} s"
@@ -251,7 +252,7 @@ class Runner:
                     ss.ended_by = ended.text
             wall = time.monotonic()
             if wall >= self._next_housekeeping:
-                paused = self._housekeeping(step, ss, now, wall)
+                paused = self._housekeeping(sample, ss, now, wall)
                 if paused:
                     ss.start += paused
                     ss.samples = math.floor((clock.now() - ss.start) / period + _EPS) + 1
@@ -262,19 +263,19 @@ class Runner:
             self.sinks.emit("sync")
             self._checkpoint(clock.now())
 
-    def _sample(self, step: Step, ss: StepState, now: float, step_time: float, action: str | None = None) -> None:
+    def _sample(self, ss: StepState, now: float, step_time: float, sample: Sample) -> None:
         """One tick: read, integrate, check safety, hand the sample to the sinks."""
+        step = sample.step
         raw = self._retry(self.station.read, step)
         self._measure(step, now, step_time, raw)
-        self._account(step, ss)
-        sample = Sample(self.r, step, ss.cycle, ss.count, ss.totals, action or step.action)
+        sample.totals = self._account(step, ss)
         self._check_safety(now, sample)
         self.sinks.sample(sample)
         self.state.test_time = now
 
-    def _account(self, step: Step, ss: StepState) -> None:
-        """What a sample adds to the state: the one integrator into the step, run and cycle totals.
-        Live samples and replayed rows both come through here."""
+    def _account(self, step: Step, ss: StepState) -> Totals:
+        """What a sample adds to the state: the one integrator into the step, run and cycle totals
+        (the step's returned). Live samples and replayed rows both come through here."""
         st, r = self.state, self.r
         st.sampled = True
         now = r.test_time
@@ -290,6 +291,7 @@ class Runner:
             r.step_capacity, r.step_energy = totals.q_in, totals.e_in
         else:
             r.step_capacity, r.step_energy = totals.q_out, totals.e_out
+        return totals
 
     def replay(self, rows: Iterable[Row]) -> int:
         """Rows on disk after the checkpoint (a real bench: data that cannot be taken again) fed
@@ -367,7 +369,7 @@ class Runner:
         self._event("watchdog", quiet_s=round(quiet, 3))
 
     # -- housekeeping: watchdog, operator, checkpoints --------------------------------------
-    def _housekeeping(self, step: Step, ss: StepState, now: float, wall: float) -> float:
+    def _housekeeping(self, sample: Sample, ss: StepState, now: float, wall: float) -> float:
         """Returns the time spent paused (0 if the operator did not pause)."""
         self._next_housekeeping = wall + HOUSEKEEPING
         self._watchdog.beat(wall)
@@ -375,7 +377,7 @@ class Runner:
             raise Stalled(self._stalled)
         paused = 0.0
         if self._control is not None and self._control.poll() == "pause":
-            paused = self._pause(step, ss)
+            paused = self._pause(sample.step, ss)
         if wall >= self._next_checkpoint:
             self._checkpoint(now)
         return paused
@@ -389,6 +391,7 @@ class Runner:
         st.integrator.reset()
         self._checkpoint(began)
         period = step.period or self.profile.period
+        sample = Sample(self.r, step, ss.cycle, ss.count, ss.totals, "pause")
         with clock.real_time():
             self._watchdog.allow(period)
             t = began
@@ -396,7 +399,7 @@ class Runner:
                 t += period
                 clock.sleep_until(t)
                 now = clock.now()
-                self._sample(step, ss, now, now - began, action="pause")
+                self._sample(ss, now, now - began, sample)
                 self._watchdog.beat()
                 if self._stalled:
                     raise Stalled(self._stalled)

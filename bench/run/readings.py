@@ -38,7 +38,7 @@ class Readings:
             rates = self.temp_rates
             for name, value in self.temps.items():
                 rates[name] = (value - temps0[name]) / (now - t0)
-            self.dtdt_max = max(rates.values())
+            self.dtdt_max = max((v for v in rates.values() if v == v), default=NAN)  # a faulted channel has none
         t0, v0 = _slide(self._volt_history, (now, self.voltage), now, self._window)
         if now > t0:
             self.dvdt = (self.voltage - v0) / (now - t0)

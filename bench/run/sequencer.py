@@ -30,11 +30,12 @@ class Sequencer:
         self.judge = judge
         self._position = 0
         self._cycle = 1
+        self._cycle_from = 0  # the position the current cycle started after
 
     def plan(self, done: int = 0) -> Iterator[Planned]:
         """Every step in execution order. Passes that end before position `done` (already run,
         before a resume) are not judged again: their outcome is in `stopped`."""
-        self._position, self._cycle = 0, 1
+        self._position, self._cycle, self._cycle_from = 0, 1, 0
         yield from self._walk(self.items, done)
 
     def _walk(self, items: tuple[Item, ...], done: int) -> Iterator[Planned]:
@@ -46,8 +47,9 @@ class Sequencer:
             instance = f"{item.key}@{self._position}"
             passes = self.stopped.get(instance, item.repeat)
             for n in range(passes):
-                if n or self._position:  # a pass after anything else is a cycle of its own
+                if self._position > self._cycle_from:  # a pass after any step is a cycle of its own
                     self._cycle += 1
+                    self._cycle_from = self._position
                 yield from self._walk(item.body, done)
                 if (item.stop_if is not None and self._position >= done and instance not in self.stopped
                         and self.judge(item, n + 1, self._cycle)):
