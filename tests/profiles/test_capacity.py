@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from profile_runs import PROFILES, SEEDS, run_profile
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 CAPACITY = PROFILES / "capacity.toml"
 
 

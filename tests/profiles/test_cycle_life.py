@@ -9,6 +9,8 @@ from profile_runs import PROFILES, SEEDS, copy_with, run_profile
 
 from bench.profile.reader import Loop, load_profile
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 CYCLE_LIFE = PROFILES / "cycle-life.toml"
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import pytest
 from profile_runs import PROFILES, copy_with, run_profile, station
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 LATENT = PROFILES / "latent-defect.toml"
 CAPACITY_AH = 5.05  # the simulated M50's fresh capacity (equivalent full cycles are counted on it)
 

@@ -9,6 +9,8 @@ from profile_runs import PROFILES, SEEDS, run_profile
 
 from drivers.sim.chamber import Chamber
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 SELF_DISCHARGE = PROFILES / "self-discharge.toml"
 
 

@@ -9,6 +9,8 @@ from runfolders import cell_cycles, read_run
 
 from bench.run.session import Request, execute
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 def run(tmp_path, write, dut="lg-m50", defects=(), **fields):
     profile = write("p.toml", cell_cycles(**fields))
     outcome, folder = execute(Request(profile, None, tmp_path / "logs", dut=dut, defects=tuple(defects)))

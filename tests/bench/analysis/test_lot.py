@@ -114,6 +114,7 @@ def outliers_by_serial(result) -> dict[str, list[str]]:
 # --- the simulated lot -----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # simulated lots of units
 @pytest.mark.parametrize("lot", ["A", "B", "C"])
 def test_lot_screen_singles_out_the_micro_shorted_cell_and_only_it(lots, lot):
     folder, odd = lots[lot]
@@ -129,6 +130,7 @@ def test_lot_screen_singles_out_the_micro_shorted_cell_and_only_it(lots, lot):
     assert max(others) < 2.5  # the healthy cells of a normal spread stay well inside 3.5
 
 
+@pytest.mark.slow  # simulated lots of units
 def test_a_weak_micro_short_shows_on_the_rest_voltage_decay_alone(lots):
     folder, odd = lots["weak"]
     result = screen(collect([folder]))
@@ -137,6 +139,7 @@ def test_a_weak_micro_short_shows_on_the_rest_voltage_decay_alone(lots):
     assert 5 < result.z[index, Metric("rest voltage decay", "mV/h")] < 12  # measured ~7
 
 
+@pytest.mark.slow  # simulated lots of units
 def test_bench_lot_exits_1_names_the_odd_unit_and_writes_the_table_with_units(lots, tmp_path):
     folder, odd = lots["A"]
     out = tmp_path / "lot.csv"
@@ -161,6 +164,7 @@ def test_bench_lot_exits_1_names_the_odd_unit_and_writes_the_table_with_units(lo
     assert all(r["Compared"] == "yes" for r in rows)
 
 
+@pytest.mark.slow  # simulated lots of units
 def test_a_lot_without_the_odd_unit_exits_0(lots):
     folder, odd = lots["B"]
     healthy = [f for f in sorted(folder.iterdir()) if not f.name.endswith(odd)]
@@ -169,12 +173,14 @@ def test_a_lot_without_the_odd_unit_exits_0(lots):
     assert "no outlier" in result.output
 
 
+@pytest.mark.slow  # simulated lots of units
 def test_a_folder_holding_the_run_folders_stands_for_them(lots):
     folder, odd = lots["C"]
     assert bench_lot(folder).exit_code == 1
     assert len(collect([folder])) == 8
 
 
+@pytest.mark.slow  # simulated lots of units
 def test_a_higher_threshold_lets_the_weak_short_through(lots):
     folder, _ = lots["weak"]
     assert bench_lot(folder, "--threshold", "20").exit_code == 0

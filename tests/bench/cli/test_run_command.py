@@ -23,6 +23,7 @@ def bench(*args: str):
     return runner.invoke(app, list(args))
 
 
+@pytest.mark.slow  # a whole profile on the simulated bench
 def test_quick_check_passes_with_exit_0_and_plain_lines_in_a_log(tmp_path):
     result = bench("run", QUICK_CHECK, "--log-dir", str(tmp_path))
     assert result.exit_code == 0, result.output
@@ -32,6 +33,7 @@ def test_quick_check_passes_with_exit_0_and_plain_lines_in_a_log(tmp_path):
     assert {p.name for p in folder.iterdir()} == {"samples.csv", "cycles.csv", "events.jsonl", "run.json", "junit.xml"}
 
 
+@pytest.mark.slow  # a whole profile on the simulated bench
 def test_a_failed_criterion_exits_1(tmp_path, sim_station):
     station = sim_station(append='[world.overrides]\ncapacity = "6000 mAh"\n')
     result = bench("run", QUICK_CHECK, "--station", str(station), "--log-dir", str(tmp_path / "logs"))
@@ -62,6 +64,7 @@ def test_invalid_input_exits_2_before_anything_is_switched_on(tmp_path, write):
     assert bench("run", QUICK_CHECK, "--dut", "powerbank-3", "--log-dir", str(tmp_path)).exit_code == 2
 
 
+@pytest.mark.slow  # a whole profile on the simulated bench
 def test_simulated_options_select_the_preset_and_seed(tmp_path):
     result = bench("run", QUICK_CHECK, "--dut", "powerbank-20000", "--seed", "7", "--log-dir", str(tmp_path))
     assert result.exit_code == 0, result.output

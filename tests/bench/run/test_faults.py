@@ -15,6 +15,8 @@ from bench.record.records import Sink
 from bench.run.session import Request, execute, make_world, prepare
 from drivers.roles import InstrumentError
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 PROFILE = """
 name = "Discharge"
 period = "1 s"

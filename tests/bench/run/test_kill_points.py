@@ -15,6 +15,8 @@ from bench.record.checkpoint import Checkpointer
 from bench.record.logbook import Logbook
 from bench.run.session import Request, execute, resume
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 # Three cycles of: a charge, a rest, a DCIR pulse straight after the rest (its value needs the
 # voltage before the step), and a step that ends on a condition held for 40 s.
 PROFILE = """

@@ -18,6 +18,8 @@ from bench.cli.app import app
 from bench.run.recovery import recount
 from bench.run.session import Request, execute
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 CAPACITY = """
 [[criteria]]
 name = "capacity"

@@ -13,6 +13,8 @@ from bench.record.records import Sink
 from bench.run.session import Request, execute, make_world, prepare
 from drivers.roles import InstrumentError
 
+pytestmark = pytest.mark.slow  # whole runs on the simulated bench
+
 QUICK_CHECK = ROOT / "profiles" / "quick-check.toml"
 
 SHORT = """
