@@ -42,6 +42,7 @@ def deferred(reraise: bool = True) -> Iterator[None]:
         yield
     finally:
         _state["depth"] -= 1
-        pending, _state["pending"] = _state["pending"], None
-        if pending and reraise and not _state["depth"]:
-            raise OperatorStop(pending)
+        if not _state["depth"]:  # a signal held in a nested block waits for the outermost one
+            pending, _state["pending"] = _state["pending"], None
+            if pending and reraise:
+                raise OperatorStop(pending)
