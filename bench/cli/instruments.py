@@ -8,13 +8,12 @@ from typing import Any, Optional
 
 import typer
 
+from bench.cli import exits
 from bench.cli.console import console as _console
 from drivers.roles import InstrumentError
 
 instruments_app = typer.Typer(no_args_is_help=True, help="Instrument drivers.")
 
-EXIT_FAULT = 4
-EXIT_INVALID = 2
 LOCAL_VISA = ("usb", "gpib")  # interfaces listed without touching the network
 SERIAL_WORDS = ("rs-232", "rs-485", "serial")
 
@@ -262,7 +261,7 @@ def instruments_check(
         world = make_world(config, None, None)
     except InputError as exc:
         _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        raise typer.Exit(exits.INVALID) from None
     checks, unsafe = check_station(config, world)
     console = _console()
     table = Table(title=f"{config.name} ({config.source})")
@@ -281,5 +280,5 @@ def instruments_check(
         console.print(f"[red]FAIL[/] {failure}", soft_wrap=True)
     console.print("all instruments OK" if not failures else f"{len(failures)} problem(s)")
     if any(c.invalid for c in checks):
-        raise typer.Exit(EXIT_INVALID)
-    raise typer.Exit(EXIT_FAULT if failures else 0)
+        raise typer.Exit(exits.INVALID)
+    raise typer.Exit(exits.FAULT if failures else exits.OK)

@@ -63,6 +63,7 @@ class Logbook(Sink):
             self._last_flush = now
 
     def step_end(self, record: StepEnd) -> None:
+        self._samples.flush()  # the step's rows are on the file before the event that ends it
         step = record.step
         self._event("step_end", record.test_time, step=step.text, index=step.index, count=record.count,
                     cycle=record.cycle, ended_by=record.ended_by, results=record.totals.to_json())

@@ -38,7 +38,6 @@ class StepState:
 class RunState:
     readings: Readings
     step: StepState | None = None
-    cycle: int = 1  # the cycle the sequence is in
     run: Totals | None = None
     named: dict[str, Totals] = field(default_factory=dict)  # last execution of each named step
     book: CycleBook = field(default_factory=CycleBook)
