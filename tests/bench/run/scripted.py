@@ -62,11 +62,14 @@ def battery(t: float, bench: Instruments) -> Reading:
     return Reading(v if bench.supply_on else 0.0, i_in, v, i_out, dict.fromkeys(CHANNELS.values(), 25.0))
 
 
+Failures = dict[int, "str | Exception"]
+
+
 class FakeStation:
     """The engine's view of a station, answering from a script. `fail` maps a read number (1-based)
-    to the role whose instrument fails on that read."""
+    to the role whose instrument times out on that read, or to the exception the read raises."""
 
-    def __init__(self, config: Any, script: Script, clock: "JumpClock", fail: dict[int, str] | None = None) -> None:
+    def __init__(self, config: Any, script: Script, clock: "JumpClock", fail: Failures | None = None) -> None:
         self.config, self.script, self.clock = config, script, clock
         self.names = tuple(config.channels)
         self.numbers = tuple(config.channels[n] for n in self.names)
@@ -80,9 +83,11 @@ class FakeStation:
 
     def read(self) -> Reading:
         self.reads += 1
-        role = self.fail.get(self.reads)
-        if role is not None:
-            raise InstrumentFault(role, InstrumentError("timeout (2 s)"))
+        failure = self.fail.get(self.reads)
+        if isinstance(failure, Exception):
+            raise failure
+        if failure is not None:
+            raise InstrumentFault(failure, InstrumentError("timeout (2 s)"))
         return self.script(self.clock.now(), self.bench)
 
     def safe(self) -> list[str]:
@@ -155,8 +160,8 @@ class Kept(Sink):
         return [record for k, record in self.records if k == kind]
 
 
-def run_scripted(profile_text: str, script: Script = battery, fail: dict[int, str] | None = None,
-                 station: Any = None) -> tuple[Any, FakeStation, Kept]:
+def run_scripted(profile_text: str, script: Script = battery, fail: Failures | None = None,
+                 station: Any = None, sinks: tuple[Sink, ...] = ()) -> tuple[Any, FakeStation, Kept]:
     """Run a profile on the scripted bench (with the limits and fault policy of the station file
     `station`, default the simulated one); (outcome, station, kept records)."""
     config = load_station(station)
@@ -164,5 +169,5 @@ def run_scripted(profile_text: str, script: Script = battery, fail: dict[int, st
     clock = JumpClock()
     bench = FakeStation(config, script, clock, fail)
     kept = Kept()
-    runner = Runner(profile, config, clock, Sinks([kept]), new_state(profile, bench.names))
+    runner = Runner(profile, config, clock, Sinks([kept, *sinks]), new_state(profile, bench.names))
     return runner.run(bench), bench, kept

@@ -6,6 +6,7 @@ import pytest
 from scripted import CHANNELS, battery, run_scripted
 
 from bench.analysis.verdict import Verdict
+from bench.record.records import Sink
 from bench.station.instruments import Reading
 
 HEAD = 'name = "scripted"\nperiod = "1 s"\n[dut]\nkind = "cell"\n'
@@ -129,3 +130,57 @@ def test_a_step_reading_zero_volts_on_the_supply_side_still_counts_its_charge():
     _, _, kept = run_scripted(profile('"Charge at 4.2 V, 1 A limit for 5 s"'), supply_only)
     (end,) = kept.kinds("step_end")
     assert kept.rows[-1]["v"] == 4.2 and end.totals.q_in == pytest.approx(5.0) and end.totals.q_out == 0.0
+
+
+def test_transient_read_failures_are_retried_a_link_failing_twice_is_reopened_and_the_run_passes():
+    outcome, bench, kept = run_scripted(profile('"Discharge at 1 A for 60 s"'), fail={10: "load", 11: "load",
+                                                                                        12: "load", 40: "load"})
+    kinds = [e.kind for e in kept.kinds("event")]
+    assert outcome.verdict is Verdict.PASS and bench.reopened == ["load", "load"]
+    assert kinds.count("retry") == 4 and kinds.count("recovered") == 2
+
+
+def test_an_instrument_that_does_not_recover_within_the_grace_time_ends_the_run(write, sim_station):
+    station = sim_station(append='[faults]\ngrace = "20 s"\n')
+    outcome, bench, kept = run_scripted(profile('"Discharge at 1 A for 10 min"'),
+                                        fail=dict.fromkeys(range(60, 10_000), "supply"), station=station)
+    assert outcome.verdict is Verdict.ERROR and "supply: not recovered within 20 s" in outcome.reason
+    retries = [e for e in kept.kinds("event") if e.kind == "retry"]
+    assert retries[-1].test_time - retries[0].test_time >= 20 and not bench.bench.load_on
+
+
+def test_a_frozen_critical_temperature_ends_the_run(sim_station):
+    def stuck(t, bench):
+        reading = battery(t, bench)
+        return reading._replace(temps={**reading.temps, CHANNELS["surface"]: 25.0 + 0.01 * t,
+                                       CHANNELS["ambient"]: 25.0 + 0.01 * t})  # cell repeats 25.0
+    outcome, _, _ = run_scripted(profile('"Discharge at 1 A for 10 min"'), stuck,
+                                 station=sim_station(append='[faults]\nfrozen = "30 s"\n'))
+    assert outcome.verdict is Verdict.ERROR and "'cell' frozen at 25 degC for 31 s" in outcome.reason
+
+
+def test_an_unexpected_instrument_error_is_an_error_verdict_with_the_bench_safe():
+    from drivers.roles import InstrumentError
+
+    outcome, bench, _ = run_scripted(profile('"Discharge at 1 A for 60 s"'),
+                                     fail={30: InstrumentError("USB0::...::INSTR: timeout after 2 s")})
+    assert outcome.verdict is Verdict.ERROR and outcome.reason == "instrument fault: USB0::...::INSTR: timeout after 2 s"
+    assert not bench.bench.load_on and not bench.bench.supply_on
+
+
+class FullDisk(Sink):
+    """A sink whose disk fills at the n-th sample."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def sample(self, record) -> None:
+        self.n -= 1
+        if self.n == 0:
+            raise OSError(28, "No space left on device")
+
+
+def test_a_failing_output_ends_the_run_as_an_error_with_the_bench_safe():
+    outcome, bench, kept = run_scripted(profile('"Discharge at 1 A for 60 s"'), sinks=(FullDisk(20),))
+    assert outcome.verdict is Verdict.ERROR and "No space left on device" in outcome.reason
+    assert not bench.bench.load_on and kept.kinds("event")[-1].kind == "safe_state"

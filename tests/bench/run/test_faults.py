@@ -9,11 +9,8 @@ import pytest
 from runfolders import read_run
 
 from bench.run import control
-from bench.station import instruments as station_module
-from bench.record.logbook import Logbook
 from bench.record.records import Sink
 from bench.run.session import Request, execute, make_world, prepare
-from drivers.roles import InstrumentError
 
 pytestmark = pytest.mark.slow  # whole runs on the simulated bench
 
@@ -46,82 +43,6 @@ def run(tmp_path, profile, station=None, view=None, speed=None):
     assert meta["safe_state_confirmed"] is True and meta["status"] == "finished"
     assert len(rows) == meta["samples"]
     return outcome, events, rows
-
-
-def failing(method, role: str, fail_at: set[int]):
-    """Wrap a Station method so that the calls numbered in `fail_at` raise like a lost link."""
-    calls = {"n": 0}
-
-    def wrapper(self, *args):
-        calls["n"] += 1
-        if calls["n"] in fail_at:
-            raise station_module.InstrumentFault(role, InstrumentError("TCPIP::10.0.0.9::INSTR: timeout (2 s)"))
-        return method(self, *args)
-    return wrapper
-
-
-def test_transient_instrument_errors_are_retried_and_the_run_passes(tmp_path, profile, monkeypatch):
-    monkeypatch.setattr(station_module.Station, "read",
-                        failing(station_module.Station.read, "load", {100, 101, 102, 500}))
-    reopened = []
-    real_reopen = station_module.Station.reopen
-    monkeypatch.setattr(station_module.Station, "reopen",
-                        lambda self, role: reopened.append(role) or real_reopen(self, role))
-    outcome, events, _ = run(tmp_path, profile)
-    assert outcome.verdict == "PASS", outcome.reason
-    kinds = [e["event"] for e in events]
-    assert kinds.count("retry") == 4 and kinds.count("recovered") == 2
-    assert reopened == ["load", "load"]  # a link that fails twice in a row is opened again
-
-
-def test_an_instrument_that_does_not_recover_within_the_grace_time_ends_the_run(
-        tmp_path, profile, monkeypatch, sim_station):
-    station = sim_station(append='[faults]\ngrace = "20 s"\n')
-    monkeypatch.setattr(station_module.Station, "read",
-                        failing(station_module.Station.read, "supply", set(range(60, 10_000))))
-    outcome, events, _ = run(tmp_path, profile, station)
-    assert outcome.verdict == "ERROR" and "not recovered within 20 s" in outcome.reason
-    retries = [e for e in events if e["event"] == "retry"]
-    assert retries and retries[-1]["test_time_s"] - retries[0]["test_time_s"] >= 20
-
-
-def test_losing_the_thermometer_makes_the_bench_safe_at_once_while_it_retries(tmp_path, profile, monkeypatch):
-    monkeypatch.setattr(station_module.Station, "read",
-                        failing(station_module.Station.read, "thermo", {300}))
-    safe_calls = []
-    real_safe = station_module.Station.safe
-    monkeypatch.setattr(station_module.Station, "safe", lambda self: safe_calls.append(1) or real_safe(self))
-    outcome, events, _ = run(tmp_path, profile)
-    kinds = [e["event"] for e in events]
-    assert outcome.verdict == "PASS", outcome.reason
-    lost = kinds.index("monitoring_lost")
-    assert kinds[lost + 1:lost + 3] == ["retry", "recovered"]
-    assert len(safe_calls) >= 3  # before the start, when blind, at the end
-
-
-def test_a_frozen_critical_temperature_ends_the_run(tmp_path, profile, monkeypatch, sim_station):
-    station = sim_station(append='[faults]\nfrozen = "30 s"\n')
-    real_read = station_module.Station.read
-
-    def stuck(self):
-        reading = real_read(self)
-        return reading._replace(temps={**reading.temps, 101: 25.25})  # the cell channel stopped updating
-    monkeypatch.setattr(station_module.Station, "read", stuck)
-    outcome, _, _ = run(tmp_path, profile, station)
-    assert outcome.verdict == "ERROR" and "'cell' frozen at 25.25 degC" in outcome.reason
-
-
-def test_a_failing_output_writer_ends_the_run_with_the_bench_safe(tmp_path, profile, monkeypatch):
-    real_sample = Logbook.sample
-
-    def disk_full(self, record):
-        if self.rows >= 200:
-            raise OSError(28, "No space left on device")
-        real_sample(self, record)
-    monkeypatch.setattr(Logbook, "sample", disk_full)
-    outcome, events, rows = run(tmp_path, profile)
-    assert outcome.verdict == "ERROR" and "No space left on device" in outcome.reason
-    assert len(rows) == 200 and events[-1]["event"] == "safe_state"
 
 
 class Stall(Sink):

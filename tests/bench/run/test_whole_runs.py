@@ -11,7 +11,6 @@ from runfolders import ROOT, read_run
 
 from bench.record.records import Sink
 from bench.run.session import Request, execute, make_world, prepare
-from drivers.roles import InstrumentError
 
 pytestmark = pytest.mark.slow  # whole runs on the simulated bench
 
@@ -156,24 +155,6 @@ def test_an_internal_error_is_an_error_verdict_with_the_bench_safe(tmp_path, wri
     assert_bench_safe(world, meta)
     fault = next(e for e in events if e["event"] == "fault")
     assert "Traceback" in fault["traceback"]
-
-
-def test_an_instrument_fault_mid_run_is_an_error_with_the_bench_safe(tmp_path, write, monkeypatch):
-    from bench.station import instruments as station_module
-
-    real_read = station_module.Station.read
-    calls = {"n": 0}
-
-    def failing_read(self):
-        calls["n"] += 1
-        if calls["n"] == 30:
-            raise InstrumentError("USB0::0x1AB1::0x0E11::DL3A000000001::INSTR: timeout after 2 s")
-        return real_read(self)
-
-    monkeypatch.setattr(station_module.Station, "read", failing_read)
-    outcome, folder, world = run(tmp_path, short_profile(write))
-    assert outcome.verdict == "ERROR" and "timeout after 2 s" in outcome.reason
-    assert_bench_safe(world, read_run(folder)[0])
 
 
 def test_open_critical_thermocouple_stops_the_run_at_once(tmp_path, write, sim_station):

@@ -1,0 +1,34 @@
+"""Each run-ending exception carries the verdict, the event name and the reason the records keep."""
+from __future__ import annotations
+
+import pytest
+
+from bench.analysis.verdict import Verdict
+from bench.run.stops import Fault, MonitoringLost, OperatorStop, RunEnded, SafetyTrip, Stalled
+
+
+@pytest.mark.parametrize("stop, verdict, event, reason", [
+    (SafetyTrip("cell temperature > 60 degC"), Verdict.ABORTED, "safety_trip",
+     "safety limit: cell temperature > 60 degC"),
+    (OperatorStop("SIGTERM"), Verdict.ABORTED, "operator_stop", "operator stop (SIGTERM)"),
+    (OperatorStop("Ctrl-C"), Verdict.ABORTED, "operator_stop", "operator stop (Ctrl-C)"),
+    (MonitoringLost("no valid reading from 'cell' for 5 s"), Verdict.ERROR, "fault",
+     "instrument fault: no valid reading from 'cell' for 5 s"),
+    (Stalled("no sample for 12.5 s"), Verdict.ERROR, "fault", "no sample for 12.5 s"),
+    (Fault("internal error: ValueError: x"), Verdict.ERROR, "fault", "internal error: ValueError: x"),
+], ids=lambda value: type(value).__name__ if isinstance(value, RunEnded) else None)
+def test_a_run_ending_exception_carries_its_verdict_event_and_reason(stop, verdict, event, reason):
+    assert isinstance(stop, RunEnded)
+    assert (stop.verdict, stop.event, stop.reason) == (verdict, event, reason)
+
+
+@pytest.mark.xfail(strict=True, reason="bench/run/stops.py OperatorStop.reason: `self or 'Ctrl-C'` is always "
+                                       "self (an exception is truthy), so an empty stop reads 'operator stop ()'")
+@pytest.mark.parametrize("stop", [OperatorStop(), OperatorStop("")], ids=["no args", "empty"])
+def test_an_operator_stop_without_a_name_is_a_ctrl_c(stop):
+    assert stop.reason == "operator stop (Ctrl-C)"
+
+
+def test_monitoring_lost_and_stalled_are_faults_and_end_the_run_as_error():
+    for stop in (MonitoringLost("x"), Stalled("x")):
+        assert isinstance(stop, Fault) and stop.verdict is Verdict.ERROR
