@@ -1,15 +1,14 @@
 """The checkpointer sink: the run state, written atomically at every step start and end, pause
 and continue, and every few seconds; with it, on the simulated bench, the simulated world.
 
-One file, replaced whole: the state and the world it belongs to can never be of two different
-moments. Rows written after the checkpoint are not lost: a resume cuts them and runs again on
-the simulated bench, or replays them on a real one (bench.run.recovery).
+One JSON file of plain data, replaced whole: the state and the world it belongs to can never be
+of two different moments, and opening it executes nothing. Rows written after the checkpoint are
+not lost: a resume cuts them and runs again on the simulated bench, or replays them on a real
+one (bench.run.recovery).
 """
 from __future__ import annotations
 
-import base64
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,8 @@ class Checkpointer(Sink):
 
     def checkpoint(self, record: Checkpoint) -> None:
         data: dict[str, Any] = {"test_time": record.test_time, "files": dict(record.files),
-                                "state": record.state.to_plain(), "world": None}
-        if record.world is not None:
-            data["world"] = base64.b64encode(pickle.dumps(record.world, protocol=pickle.HIGHEST_PROTOCOL)).decode()
+                                "state": record.state.to_plain(),
+                                "world": None if record.world is None else record.world.state()}
         write_atomic(self.folder / schema.CHECKPOINT, json.dumps(data) + "\n")
 
     def run_end(self, record: RunEnd) -> None:
@@ -34,11 +32,11 @@ class Checkpointer(Sink):
         (self.folder / schema.CHECKPOINT).unlink(missing_ok=True)
 
 
-def load(folder: Path) -> tuple[dict[str, Any], Any] | None:
-    """(checkpoint data, simulated world or None), or None if the run left no checkpoint."""
+def load(folder: Path) -> dict[str, Any] | None:
+    """The checkpoint's data (state, files, the simulated world's state), or None if the run
+    left no checkpoint."""
     path = folder / schema.CHECKPOINT
     if not path.exists():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    world = pickle.loads(base64.b64decode(data["world"])) if data["world"] is not None else None
-    return data, world
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

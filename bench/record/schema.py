@@ -17,7 +17,6 @@ CYCLES = "cycles.csv"
 RUN = "run.json"
 JUNIT = "junit.xml"
 CHECKPOINT = "checkpoint.json"
-WORLD = "world.pickle"
 CONTROL = "control"
 LOCK = "run.lock"
 

@@ -34,8 +34,8 @@ def cut_torn_line(path: Path) -> None:
 
 
 def load(folder: Path, profile: Profile, channels: tuple[str, ...]) -> tuple[RunState, Any, dict[str, int]]:
-    """The run state at the last checkpoint, its simulated world (None on a real bench, or if the
-    run was killed before its first checkpoint) and how far each file went then."""
+    """The run state at the last checkpoint, its simulated world's state (None on a real bench, or
+    if the run was killed before its first checkpoint) and how far each file went then."""
     for name in (schema.SAMPLES, schema.EVENTS):
         cut_torn_line(folder / name)
     state = new_state(profile, channels)
@@ -44,8 +44,7 @@ def load(folder: Path, profile: Profile, channels: tuple[str, ...]) -> tuple[Run
         samples = folder / schema.SAMPLES
         header = len(samples.open("rb").readline()) if samples.exists() else 0
         return state, None, {"rows": 0, "samples": header, "events": 0, "cycles": 0}
-    data, world = found
-    return RunState.from_plain(data["state"], state.readings), world, data["files"]
+    return RunState.from_plain(found["state"], state.readings), found["world"], found["files"]
 
 
 def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, Any]]:

@@ -131,15 +131,22 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = ())
     profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"])
     station_cfg = parse_station(meta["station"]["text"], meta["station"]["path"])
     channels = tuple(station_cfg.channels)
-    state, world, files = recovery.load(folder, profile, channels)
+    state, world_state, files = recovery.load(folder, profile, channels)
     simulated = station_cfg.simulated
+    world = None
+    if simulated:  # the world as the run built it, then where the checkpoint left it
+        world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"],
+                           tuple(meta["dut"].get("defect_specs", ())))
+        if world_state is not None:
+            try:
+                world.restore(world_state)
+            except ValueError as exc:
+                raise InputError(str(folder / schema.CHECKPOINT), "world",
+                                 f"not the simulated world this run was started with ({exc})") from None
     cut_events = recovery.cut(folder, files, samples=simulated)
     rows = files["rows"]
     if simulated:
-        if world is None:
-            world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"],
-                               tuple(meta["dut"].get("defect_specs", ())))
-        clock: Clock = SimClock(world, speed, origin=0.0)  # the world is where the checkpoint left it
+        clock: Clock = SimClock(world, speed, origin=0.0)
         gap, cut_events = 0.0, []  # what was cut happens again, the same
     else:
         clock = RealClock()

@@ -26,14 +26,14 @@ class SafetyTrip(RunEnded):
 
 
 class OperatorStop(RunEnded):
-    """The operator (Ctrl-C, `bench stop`) or the system (SIGTERM, SIGHUP) stopped the run."""
+    """The operator (Ctrl-C) or the system (SIGTERM, SIGHUP) stopped the run."""
 
     verdict = Verdict.ABORTED
     event = "operator_stop"
 
     @property
     def reason(self) -> str:
-        return f"operator stop ({self or 'Ctrl-C'})"
+        return f"operator stop ({str(self) or 'Ctrl-C'})"
 
 
 class Fault(RunEnded):

@@ -66,6 +66,7 @@ from drivers.sim.chamber import Chamber
 from drivers.sim.circuit import LOAD_MODES, LoadSettings, SupplySettings
 from drivers.sim.defects import Defect
 from drivers.sim.presets import PRESETS
+from drivers.sim.snapshot import restore, snapshot
 from drivers.sim.spread import Spread
 
 
@@ -187,6 +188,14 @@ class World:
         if placement not in self.placements:
             raise ValueError(f"unknown placement {placement!r}; placements: {', '.join(self.placements)}")
         self._open_from[placement] = min(at, self._open_from.get(placement, math.inf))
+
+    def state(self) -> Any:
+        """Everything the world is now, random streams included, as plain data (a checkpoint)."""
+        return snapshot(self)
+
+    def restore(self, state: Any) -> None:
+        """Take back a `state()` of a world built like this one (ValueError if it is not)."""
+        restore(self, state)
 
     def link_random(self, name: str) -> random.Random:
         """The generator of the flaky link to instrument `name`: one per name, seeded from the seed,

@@ -154,6 +154,9 @@ def test_a_run_killed_here_and_resumed_equals_the_uninterrupted_run(tmp_path, pr
     assert in_child(_run_killed, tmp_path, profile, hook) == 9
     (folder,) = tmp_path.iterdir()
     assert json.loads((folder / "run.json").read_text())["status"] == "running"
+    checkpoint = folder / "checkpoint.json"
+    if checkpoint.exists():  # plain data, the simulated world's state included
+        assert isinstance(json.loads(checkpoint.read_text())["world"], dict)
     outcome, _ = resume(folder)
     assert snapshot(folder) == uninterrupted
     assert outcome.verdict == "PASS"

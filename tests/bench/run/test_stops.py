@@ -4,7 +4,14 @@ from __future__ import annotations
 import pytest
 
 from bench.analysis.verdict import Verdict
-from bench.run.stops import Fault, MonitoringLost, OperatorStop, RunEnded, SafetyTrip, Stalled
+from bench.run.stops import (
+    Fault,
+    MonitoringLost,
+    OperatorStop,
+    RunEnded,
+    SafetyTrip,
+    Stalled,
+)
 
 
 @pytest.mark.parametrize("stop, verdict, event, reason", [
@@ -22,8 +29,6 @@ def test_a_run_ending_exception_carries_its_verdict_event_and_reason(stop, verdi
     assert (stop.verdict, stop.event, stop.reason) == (verdict, event, reason)
 
 
-@pytest.mark.xfail(strict=True, reason="bench/run/stops.py OperatorStop.reason: `self or 'Ctrl-C'` is always "
-                                       "self (an exception is truthy), so an empty stop reads 'operator stop ()'")
 @pytest.mark.parametrize("stop", [OperatorStop(), OperatorStop("")], ids=["no args", "empty"])
 def test_an_operator_stop_without_a_name_is_a_ctrl_c(stop):
     assert stop.reason == "operator stop (Ctrl-C)"
