@@ -1,5 +1,6 @@
-"""The checkpointer sink: the run state, written atomically at every step start and end, pause
-and continue, and every few seconds; with it, on the simulated bench, the simulated world.
+"""The checkpointer sink: the run state, written atomically before the instruments are opened,
+at every step start, pause and continue, and every few seconds; with it, on the simulated bench,
+the simulated world.
 
 One JSON file of plain data, replaced whole: the state and the world it belongs to can never be
 of two different moments, and opening it executes nothing. Rows written after the checkpoint are

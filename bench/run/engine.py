@@ -261,7 +261,6 @@ class Runner:
         self.sinks.emit("step_end", StepEnd(clock.now(), step, ss.count, ss.cycle, ss.ended_by, ss.totals))
         with deferred():  # a stop signal waits until the step's records are on disk
             self.sinks.emit("sync")
-            self._checkpoint(clock.now())
 
     def _sample(self, ss: StepState, now: float, step_time: float, sample: Sample) -> None:
         """One tick: read, integrate, check safety, hand the sample to the sinks."""

@@ -137,7 +137,7 @@ def uninterrupted(profile, tmp_path_factory) -> dict:
 KILL_POINTS = (
     [pytest.param((Logbook, "step_start", n), id=f"step {n} started, before its checkpoint")
      for n in range(1, STEPS + 1)]
-    + [pytest.param((Logbook, "step_end", n), id=f"step {n} ended, before its checkpoint")
+    + [pytest.param((Logbook, "step_end", n), id=f"step {n} ended, before the next one starts")
        for n in range(1, STEPS + 1)]
     + [pytest.param((Logbook, "sample", 25, {"step": "hold"}), id="inside a for hold"),
        pytest.param((Logbook, "sample", 5, {"step": "pulse"}), id="inside the pulse after the rest"),
