@@ -2,43 +2,34 @@
 file in the run folder, and a lock that says whether a process is running the folder."""
 from __future__ import annotations
 
-import fcntl
-import os
 from pathlib import Path
-from typing import IO
 
-CONTROL = "control"
-LOCK = "run.lock"
+from filelock import FileLock, Timeout
+
+from bench.record.schema import CONTROL, LOCK
+
 COMMANDS = ("pause", "continue")
 
 
 class RunLock:
-    """An exclusive lock on a run folder, held by the process running it (released on exit,
-    even on kill -9, because the kernel drops flock locks with the process)."""
+    """An exclusive lock on a run folder, held by the process running it and released on exit,
+    even on kill -9 (the operating system drops the lock with the process). filelock gives the
+    same on POSIX (flock) and Windows (msvcrt)."""
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / LOCK
-        self._fh: IO[str] | None = None
+        self._lock = FileLock(self.path)
 
     def acquire(self) -> bool:
-        fh = open(self.path, "a+", encoding="utf-8")
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
+            self._lock.acquire(timeout=0)
+        except Timeout:
             return False
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
-        self._fh = fh
         return True
 
     def release(self) -> None:
-        if self._fh is not None:
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
+        if self._lock.is_locked:
+            self._lock.release()
 
 
 def is_running(folder: Path) -> bool:

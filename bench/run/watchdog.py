@@ -3,6 +3,7 @@ put in safe state from this thread and the main thread is interrupted, so a hung
 call or a stuck loop can never leave a load sinking current unattended."""
 from __future__ import annotations
 
+import _thread
 import signal
 import threading
 import time
@@ -41,6 +42,14 @@ class Watchdog:
             if quiet > self._silence and not self.fired:
                 self.fired = True
                 self._on_stall(quiet)
-                # a real signal, so that even a blocking call in the main thread is interrupted
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                _interrupt_main()
                 return
+
+
+def _interrupt_main() -> None:
+    """A real SIGINT where the system has pthread_kill, so that even a blocking call in the main
+    thread is interrupted; elsewhere (Windows) the same exception at the main thread's next step."""
+    if hasattr(signal, "pthread_kill"):
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # type: ignore[arg-type]
+    else:
+        _thread.interrupt_main()
