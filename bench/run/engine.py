@@ -244,12 +244,7 @@ class Runner:
                 self._retry(lambda: step.follow(load, now - ss.start), step)
             self._sample(ss, now, now - ss.start, sample)
             ss.samples += 1
-            if step.duration is not None and now - ss.start >= step.duration - _EPS:
-                ss.ended_by = f"duration {step.duration:g} s"
-            else:
-                ended = until.check(self.r, now)
-                if ended is not None:
-                    ss.ended_by = ended.text
+            ss.ended_by = self._ended(step, ss, until, now)
             wall = time.monotonic()
             if wall >= self._next_housekeeping:
                 paused = self._housekeeping(sample, ss, now, wall)
@@ -261,6 +256,13 @@ class Runner:
         self.sinks.emit("step_end", StepEnd(clock.now(), step, ss.count, ss.cycle, ss.ended_by, ss.totals))
         with deferred():  # a stop signal waits until the step's records are on disk
             self.sinks.emit("sync")
+
+    def _ended(self, step: Step, ss: StepState, until: Watch, now: float) -> str | None:
+        """What ends the step at this sample, if anything: its duration or an end condition met."""
+        if step.duration is not None and now - ss.start >= step.duration - _EPS:
+            return f"duration {step.duration:g} s"
+        met = until.check(self.r, now)
+        return None if met is None else met.text
 
     def _sample(self, ss: StepState, now: float, step_time: float, sample: Sample) -> None:
         """One tick: read, integrate, check safety, hand the sample to the sinks."""
@@ -301,7 +303,8 @@ class Runner:
             return 0
         step = next(p.step for p in self._sequencer.plan(ss.position) if p.position == ss.position)
         period = step.period or self.profile.period
-        until, r, n, action = Watch(step.until, ss.until), self.r, 0, None
+        # the last sample before the checkpoint was one of the step's own (a pause starts afresh)
+        until, r, n, action = Watch(step.until, ss.until), self.r, 0, step.action
         for row in rows:
             if row.step_type != action:  # into or out of a pause: so does the live run
                 self.state.integrator.reset()
@@ -316,11 +319,7 @@ class Runner:
             n += 1
             if action == step.action:
                 ss.samples = math.floor((row.test_time - ss.start) / period + _EPS) + 1
-                ended = until.check(r, row.test_time)
-                if step.duration is not None and row.test_time - ss.start >= step.duration - _EPS:
-                    ss.ended_by = f"duration {step.duration:g} s"
-                elif ended is not None:
-                    ss.ended_by = ended.text
+                ss.ended_by = self._ended(step, ss, until, row.test_time)
                 if ss.ended_by is not None:
                     break
         return n
