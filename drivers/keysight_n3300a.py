@@ -13,8 +13,15 @@ driver (INSTRUMENT <n>, CURRENT <v>, MEASURE:CURRENT?) and an N3301A script
 N3300A data sheet (5980-0232). The CR span is kept to 1 ohm..1 kohm, inside every module's
 resistance ranges; the wider module limits were not available to check.
 
-The channel is selected once per session (at the first channel-specific command, and again
-after identify()), not before every command: one driver owns the connection.
+Every channel-specific command and query carries its channel selection in the same message,
+e.g. "CHAN 3;:INP OFF", "CHAN 3;:MEAS:VOLT?" (ch. 2 "Multiple Commands in a Message" and
+"Moving Among Subsystems": ';' separates the commands of one message, a leading ':' starts the
+next one at the root). The mainframe keeps one selection for all its clients: selected once,
+it could be moved by another program, or by a second driver on another slot of the same
+mainframe, and the next INP OFF or INP? would act on that module. Sent in the same message,
+the selection costs no round trip. identify() refuses a slot without a module (*RDT?).
+
+The driver never sends *RST: INPut's *RST value is ON (ch. 4 "Input Commands").
 """
 from __future__ import annotations
 
@@ -67,12 +74,10 @@ class KeysightN3300A(ScpiLoad):
                              f"channel {channel} does not exist")
         self.channel = channel
         self.module = module  # the expected module until identify() reads the real one
-        self._selected = False
 
     def identify(self) -> str:
         """*IDN? of the mainframe and *RDT? for the module in this channel; InstrumentError
         unless both are what the driver (and the station) expect."""
-        self._selected = False
         idn = super().identify()
         assert self.model is not None
         if self.channel > SLOTS[self.model]:
@@ -108,17 +113,17 @@ class KeysightN3300A(ScpiLoad):
         assert self.module is not None
         return MODULES[self.module], f"{self.module} in channel {self.channel}"
 
-    def _select(self) -> None:
-        if not self._selected:
-            self.transport.write(f"CHAN {self.channel}")
-            self._selected = True
+    def _format(self, template: str, **fields: str) -> str:
+        """A channel-specific command, preceded by its channel selection in the same message."""
+        return f"CHAN {self.channel};:{super()._format(template, **fields)}"
 
 
 DRIVER = DriverInfo(
     name="keysight-n3300a", driver=KeysightN3300A, roles=("load",),
     models=(*KeysightN3300A.models, *KeysightN3300A.modules), interfaces=("GPIB", "RS-232"),
     source='Agilent "Programming Guide, DC Electronic Loads Models N3300A ... N3307A" '
-           "(5964-8198), ch. 4 Language Dictionary (CHANnel, FUNCtion, CURRent|"
+           "(5964-8198), ch. 2 (several commands in one message), ch. 4 Language "
+           "Dictionary (CHANnel, FUNCtion, CURRent|"
            "RESistance|VOLTage, INPut, MEASure, *RDT?); checked against PyICe agilent_n3301",
     twin="drivers.sim.twins.keysight_n3300a:KeysightN3300ATwin",
     twin_options=frozenset({"model", "channel", "module"}))

@@ -76,14 +76,12 @@ class ScpiLoad(ScpiInstrument):
         return self.RATINGS[model], model
 
     def _format(self, template: str, **fields: str) -> str:
+        """A channel-specific command (a mainframe adds its channel selection)."""
         return template.format(ch=self.channel, **fields)
 
     def _number(self, value: float) -> str:
         """A level as the command takes it."""
         return nrf(value)
-
-    def _select(self) -> None:
-        """Direct the following channel-specific commands to this driver's input (mainframes)."""
 
     def set_mode(self, mode: LoadMode, level: float) -> None:
         if mode not in QUANTITIES:
@@ -94,7 +92,6 @@ class ScpiLoad(ScpiInstrument):
         if span is None:
             raise RangeError(f"the {where} has no {mode} mode")
         value = check_range(quantity, level, *span, unit, where)
-        self._select()
         try:
             self.transport.write(self._format(self.LEVEL[mode], value=self._number(value)))
             if mode != self._mode:
@@ -105,16 +102,13 @@ class ScpiLoad(ScpiInstrument):
         self._mode = mode
 
     def set_input(self, on: bool) -> None:
-        self._select()
         self.transport.write(self._format(self.INPUT, state=self.INPUT_STATES[bool(on)]))
 
     def input_on(self) -> bool:
-        self._select()
         return self._query_bool(self._format(self.INPUT_QUERY))
 
     def measure(self) -> tuple[float, float]:
         ratings, _ = self._ratings()
-        self._select()
         volts = self._query_float(self._format(self.MEASURE_VOLTAGE), -ratings.volts,
                                   1.1 * ratings.volts)
         amps = self._query_float(self._format(self.MEASURE_CURRENT), -0.01 * ratings.amps,

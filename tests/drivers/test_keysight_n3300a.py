@@ -1,16 +1,21 @@
 """Keysight N3300A driver: protocol against pyvisa-sim (keysight_n3300a.yaml) and against its
-twin. The channel is the module's slot; the module is read from *RDT?."""
+twin. The channel is the module's slot; the module is read from *RDT?; every channel-specific
+message selects its channel, so two drivers on one mainframe never act on each other's module."""
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from driver_helpers import (
-    LOAD_MODES, NO_ERROR, assert_refused_before_sending, assert_twin_queues,
+    LOAD_MODES, NO_ERROR, Recorder, assert_refused_before_sending, assert_twin_queues,
     cycle_load_through_modes, driver_on_sim,
 )
 
 from drivers.keysight_n3300a import KeysightN3300A
 from drivers.registry import open_instrument
 from drivers.roles import ElectronicLoad, InstrumentError, RangeError
+from drivers.sim.transport import SimTransport
+from drivers.sim.twins.keysight_n3300a import KeysightN3300ATwin
 
 MAINFRAME = "GPIB0::5::INSTR"  # an N3300A with an N3302A in slot 1 and an N3305A in slot 3
 
@@ -30,31 +35,30 @@ def test_identify_names_the_mainframe_and_the_module_in_the_channel() -> None:
     ("CV", 4.2, "VOLT 4.2", "FUNC VOLT"),
     ("CR", 8.25, "RES 8.25", "FUNC RES"),
 ])
-def test_the_channel_is_selected_once_then_level_and_function(
+def test_every_command_selects_its_channel_in_the_same_message_level_before_function(
         mode: str, level: float, level_command: str, function: str) -> None:
     load, wire = load_at(MAINFRAME, channel=3, module="N3305A")
     load.set_mode(mode, level)  # type: ignore[arg-type]
     load.set_input(True)
-    assert wire.sent == ["CHAN 3", level_command, function, "INP ON"]
+    assert wire.sent == [f"CHAN 3;:{level_command}", f"CHAN 3;:{function}", "CHAN 3;:INP ON"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
-def test_a_new_session_selects_the_channel_again() -> None:
+def test_every_query_selects_its_channel_in_the_same_message() -> None:
     load, wire = load_at(MAINFRAME, channel=3)
     load.identify()
     load.set_input(False)
     assert load.input_on() is True
-    load.identify()
     assert load.measure() == (4.98765, 1.50012)
-    assert wire.sent == ["*IDN?", "*RDT?", "CHAN 3", "INP OFF", "INP?", "*IDN?", "*RDT?", "CHAN 3",
-                         "MEAS:VOLT?", "MEAS:CURR?"]
+    assert wire.sent == ["*IDN?", "*RDT?", "CHAN 3;:INP OFF", "CHAN 3;:INP?",
+                         "CHAN 3;:MEAS:VOLT?", "CHAN 3;:MEAS:CURR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
 def test_ranges_follow_the_module_the_mainframe_reports() -> None:
     load, wire = load_at(MAINFRAME, channel=3)
     load.set_mode("CC", 55.0)  # an N3305A takes 60 A
-    assert wire.sent == ["*IDN?", "*RDT?", "CHAN 3", "CURR 55", "FUNC CURR"]
+    assert wire.sent == ["*IDN?", "*RDT?", "CHAN 3;:CURR 55", "CHAN 3;:FUNC CURR"]
     small, small_wire = load_at(MAINFRAME, channel=1)
     with pytest.raises(RangeError, match="CC current 55 A is outside the N3302A in channel 1 "
                                          r"range 0\.\.30 A"):
@@ -101,7 +105,8 @@ def test_bad_options_are_refused_at_construction() -> None:
 
 def test_a_garbled_reply_names_the_command_and_the_reply() -> None:
     load, _ = load_at("GPIB0::6::INSTR", module="N3302A")
-    with pytest.raises(InstrumentError, match=r"'MEAS:VOLT\?' answered '4.98765 V': not a number"):
+    with pytest.raises(InstrumentError, match=r"'CHAN 1;:MEAS:VOLT\?' answered '4.98765 V': "
+                                              "not a number"):
         load.measure()
 
 
@@ -126,3 +131,74 @@ def test_the_twin_queues_the_error_a_real_mainframe_would(cell_world: object, co
                                                           error: str) -> None:
     load = open_instrument("keysight-n3300a", "sim://load", world=cell_world)
     assert_twin_queues(load, command, error)
+
+
+# --- two modules of one mainframe on one connection (twin) -------------------------------------
+
+def two_drivers_on_one_mainframe(world: object) -> tuple[KeysightN3300ATwin, Recorder,
+                                                        KeysightN3300A, KeysightN3300A]:
+    """An N3300A with the station's N3302A in slot 1 (wired to the cell) and an N3305A in slot
+    3 (open circuit), one recorded connection, and a driver identified on each slot."""
+    twin = KeysightN3300ATwin(world, channel=1, module="N3302A", others={3: "N3305A"})
+    link = Recorder(SimTransport("sim://mainframe", twin, **KeysightN3300A.TRANSPORT))
+    wired, other = KeysightN3300A(link, channel=1), KeysightN3300A(link, channel=3)
+    for load in (wired, other):
+        load.open()
+        load.identify()
+    return twin, link, wired, other
+
+
+def test_interleaved_drivers_each_switch_set_and_measure_their_own_module(cell_world: Any) -> None:
+    twin, link, wired, other = two_drivers_on_one_mainframe(cell_world)
+    wired.set_mode("CC", 1.0)
+    other.set_mode("CC", 2.0)
+    wired.set_input(True)
+    other.set_input(True)
+    other.set_input(False)  # slot 3 selected last
+    assert (wired.input_on(), other.input_on()) == (True, False)
+    assert wired.measure()[1] == pytest.approx(1.0, abs=0.01)  # the cell, through slot 1
+    assert other.measure() == (0.0, 0.0)  # slot 3: open circuit
+    assert {slot: (state.on, state.levels["CC"]) for slot, state in twin.inputs.items()} == {
+        1: (True, 1.0), 3: (False, 2.0)}
+    assert cell_world.load_input_on is True
+    assert link.sent[:4] == ["*IDN?", "*RDT?"] * 2  # and never *RST (its INPut value is ON)
+    assert all(message.startswith(("CHAN 1;:", "CHAN 3;:")) for message in link.sent[4:])
+    assert twin.errors() == ()
+
+
+def test_the_safe_sequence_confirms_off_for_its_own_channel_after_another_selected_its_own(
+        cell_world: Any) -> None:
+    twin, _, wired, other = two_drivers_on_one_mainframe(cell_world)
+    wired.set_mode("CC", 1.0)
+    wired.set_input(True)
+    other.set_input(True)
+    assert other.input_on() is True
+    assert twin.selected == 3  # the other driver selected its channel last
+    wired.set_input(False)
+    assert wired.input_on() is False
+    assert (twin.inputs[1].on, twin.inputs[3].on) == (False, True)
+    assert cell_world.load_input_on is False
+
+
+def test_the_twin_reset_turns_every_input_on_as_the_manual_says(cell_world: Any) -> None:
+    twin = KeysightN3300ATwin(cell_world, channel=1, others={3: "N3305A"})
+    assert [state.on for state in twin.inputs.values()] == [False, False]  # power-on: off
+    link = SimTransport("sim://mainframe", twin)
+    link.write("CHAN 3;:FUNC VOLT;:VOLT 12;:CHAN 1;:CURR 2;:INP OFF")
+    assert (twin.inputs[3].function, twin.inputs[1].levels["CC"]) == ("CV", 2.0)
+    link.write("*RST")
+    assert {slot: (state.on, state.function, state.levels["CC"])
+            for slot, state in twin.inputs.items()} == {1: (True, "CC", 0.0),
+                                                        3: (True, "CC", 0.0)}
+    assert link.query("CHAN?") == "1"
+    assert cell_world.load_input_on is True
+    assert link.query("SYST:ERR?") == NO_ERROR
+
+
+def test_the_twin_refuses_modules_it_cannot_hold(cell_world: Any) -> None:
+    with pytest.raises(ValueError, match="the N3301A has no slot 3"):
+        KeysightN3300ATwin(cell_world, model="N3301A", others={3: "N3305A"})
+    with pytest.raises(ValueError, match="slot 1 holds the station's module"):
+        KeysightN3300ATwin(cell_world, others={1: "N3305A"})
+    with pytest.raises(ValueError, match="module 'N3311A'"):
+        KeysightN3300ATwin(cell_world, others={2: "N3311A"})

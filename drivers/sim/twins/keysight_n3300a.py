@@ -1,9 +1,19 @@
-"""Simulated Keysight N3300A / N3301A mainframe holding one load module: the commands of
-drivers/keysight_n3300a.py's manual. The module sits in the slot the station names and is
-wired to the world's DUT; channel-specific commands act on the channel selected with
-CHANnel (or INSTrument), and selecting an empty slot queues -241 "Hardware missing"."""
+"""Simulated Keysight N3300A / N3301A mainframe with its load modules: the commands of
+drivers/keysight_n3300a.py's manual. The station's module sits in the slot the station names
+and is wired to the world's DUT; modules in other slots (`others`) see an open circuit.
+Channel-specific commands act on the channel selected with CHANnel (or INSTrument), one
+selection for every client of the mainframe; selecting an empty slot queues -241 "Hardware
+missing". Several commands in one message (';', ':' back to the root) run in order.
+
+*RST as the manual's Language Dictionary gives it: INPut *RST value ON, so *RST turns every
+module's input on (ch. 4 "Input Commands"). The *RST values of FUNCtion, of the levels and of
+the channel selection could not be checked; the twin keeps CC, 0 A, the top of the CV and CR
+spans, and the lowest slot. Power-on is not *RST here: the twin starts with its inputs
+off, as the simulated bench does (the manual's power-on state was not checked either).
+"""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drivers.keysight_n3300a import MODULES, SLOTS
@@ -15,28 +25,38 @@ _FUNCTIONS = {"CURRent": "CC", "VOLTage": "CV", "RESistance": "CR"}
 
 
 class KeysightN3300ATwin(LoadTwin):
-    """Options: model (N3300A or N3301A; default N3300A), channel (the slot of the module;
-    default 1), module (N3302A ... N3307A; default N3302A)."""
+    """Options: model (N3300A or N3301A; default N3300A), channel (the slot of the station's
+    module; default 1), module (N3302A ... N3307A; default N3302A). `others` puts more modules
+    in other slots, e.g. {3: "N3305A"} (tests of several drivers on one mainframe)."""
 
     def __init__(self, world: Any, *, model: str = "N3300A", channel: int = 1,
-                 module: str | None = None) -> None:
-        module = module or "N3302A"
+                 module: str | None = None, others: Mapping[int, str] | None = None) -> None:
         if model not in SLOTS:
             raise ValueError(f"KeysightN3300ATwin: model {model!r} is not one of "
                              f"{', '.join(SLOTS)}")
-        if module not in MODULES:
-            raise ValueError(f"KeysightN3300ATwin: module {module!r} is not one of "
-                             f"{', '.join(MODULES)}")
-        if channel not in range(1, SLOTS[model] + 1):
-            raise ValueError(f"KeysightN3300ATwin: the {model} has no slot {channel!r}")
+        if others and channel in others:
+            raise ValueError(f"KeysightN3300ATwin: slot {channel} holds the station's module")
+        self.modules = {**(others or {}), channel: module or "N3302A"}
+        for slot, name in self.modules.items():
+            if name not in MODULES:
+                raise ValueError(f"KeysightN3300ATwin: module {name!r} is not one of "
+                                 f"{', '.join(MODULES)}")
+            if slot not in range(1, SLOTS[model] + 1):
+                raise ValueError(f"KeysightN3300ATwin: the {model} has no slot {slot!r}")
         self.idn = f"Agilent Technologies,{model},0,A.03.01"
         self.slots = SLOTS[model]
-        self.modules = {channel: module}
-        super().__init__(world, {channel: MODULES[module]}, wired=channel)
+        super().__init__(world, {slot: MODULES[name] for slot, name in self.modules.items()},
+                         wired=channel)
 
     def reset(self) -> None:
         super().reset()
         self.selected = min(self.inputs)
+
+    @scpi("*RST")
+    def _rst(self, args: str) -> None:
+        super()._rst(args)
+        for slot in self.inputs:
+            self.set_input(slot, True)  # INPut *RST value ON
 
     def targets(self, parts: list[str]) -> tuple[int, ...]:
         return (self.selected,)
