@@ -2,6 +2,11 @@
 station's instruments answer. pyvisa and pyserial are imported inside the commands."""
 from __future__ import annotations
 
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -43,8 +48,76 @@ class SerialPort:
     usb: bool
 
 
+HARDWARE = "install powerbench[hardware]"
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """A part of pyvisa-py's discovery that needs an optional package (README: Connecting a
+    real bench). Without it, `scan` prints `missing` and, if `blocks`, does not search the
+    interface at all."""
+
+    interface: str            # pyvisa-py's name for it
+    modules: tuple[str, ...]  # any one of them will do
+    missing: str
+    blocks: bool = True
+    unusable: str = ""        # when the package imports but pyvisa-py still cannot use it
+
+
+CAPABILITIES = (
+    Capability("usb", ("usb",), f"USB instruments not searched: {HARDWARE} (PyUSB) and libusb",
+               unusable="USB instruments not searched: PyUSB finds no libusb "
+                        "(Debian/Ubuntu: sudo apt install libusb-1.0-0)"),
+    Capability("gpib", ("gpib", "gpib_ctypes"),
+               "GPIB instruments not searched: needs the GPIB adapter's driver and gpib-ctypes "
+               "or linux-gpib's Python bindings"),
+    Capability("tcpip", ("psutil",), "LAN searched through the default network interface only: "
+               f"{HARDWARE} (psutil) for every interface", blocks=False),
+    Capability("tcpip", ("zeroconf",), f"HiSLIP instruments not searched: {HARDWARE} (zeroconf)",
+               blocks=False),
+)
+
+
+def _importable(module: str) -> bool:
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except Exception:  # absent, or present and broken: unusable either way
+        return False
+    return True
+
+
+def _first_line(text: object) -> str:
+    lines = str(text).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+@contextmanager
+def _heard() -> Iterator[list[str]]:
+    """What PyVISA and pyvisa-py say meanwhile (warnings, and log records of WARNING and above),
+    kept as first lines instead of reaching stderr raw."""
+    heard: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            heard.append(record.getMessage())
+
+    logger, keep = logging.getLogger("pyvisa"), Keep(logging.WARNING)
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(keep)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)  # Python's own defaults hide the rest
+            yield heard
+    finally:
+        logger.removeHandler(keep)
+        logger.propagate = propagate
+    heard[:] = dict.fromkeys(line for line in map(_first_line, heard + [w.message for w in caught]) if line)
+
+
 def visa_listing(visa_library: str, lan: bool) -> tuple[list[str], list[str]]:
-    """VISA instrument resources and notes on what could not be searched.
+    """VISA instrument resources and one note per thing that could not be searched.
 
     With pyvisa-py, only USB and GPIB are listed unless `lan`: its LAN discovery broadcasts
     (VXI-11) and queries mDNS (HiSLIP), which a lab network may forbid. Serial ports are listed
@@ -52,22 +125,44 @@ def visa_listing(visa_library: str, lan: bool) -> tuple[list[str], list[str]]:
     """
     import pyvisa
 
-    manager = pyvisa.ResourceManager(visa_library)
-    if visa_library != "@py":
-        return list(manager.list_resources("?*::INSTR")), []
+    hushed: set[str] = set()  # modules whose absence a note already names
+    with _heard() as heard:
+        try:
+            manager = pyvisa.ResourceManager(visa_library)
+        except (OSError, ValueError) as exc:  # that VISA library is not installed
+            return [], [f"VISA instruments not searched: cannot load VISA library {visa_library!r} "
+                        f"({_first_line(exc).rstrip(':')}): install it, or leave out --visa-library "
+                        "for pyvisa-py"]
+        if visa_library != "@py":
+            found, notes = list(manager.list_resources("?*::INSTR")), []
+        else:
+            found, notes, hushed = _pyvisa_py_listing(lan)
+    notes += [f"PyVISA: {line}" for line in heard if not any(re.search(rf"\b{m}\b", line) for m in hushed)]
+    return found, notes
+
+
+def _pyvisa_py_listing(lan: bool) -> tuple[list[str], list[str], set[str]]:
+    """pyvisa-py's resources, the notes, and the missing modules pyvisa-py will warn about (it
+    still searches without them) that a note names already."""
     from pyvisa_py.sessions import Session  # pyvisa-py's own registry of interfaces (pyvisa-info uses it)
 
     wanted = LOCAL_VISA + (("tcpip",) if lan else ())
+    lacking = [c for c in CAPABILITIES if c.interface in wanted and not any(map(_importable, c.modules))]
+    notes = [c.missing for c in lacking]
+    skipped = {c.interface for c in lacking if c.blocks}
+    for (interface, _), issue in Session.iter_session_classes_issues():
+        if interface.name in wanted and interface.name not in skipped:
+            unusable = next((c.unusable for c in CAPABILITIES if c.interface == interface.name), "")
+            generic = f"{interface.name.upper()} instruments not searched: {_first_line(issue)}"
+            notes.append(unusable or generic)
+            skipped.add(interface.name)
     found: list[str] = []
     for (interface, kind), session in Session.iter_valid_session_classes():
-        if kind == "INSTR" and interface.name in wanted:
+        if kind == "INSTR" and interface.name in wanted and interface.name not in skipped:
             found += session.list_resources()
-    notes = [f"{interface.name.upper()} not searched: {issue.splitlines()[0]}"
-             for (interface, kind), issue in Session.iter_session_classes_issues()
-             if kind == "INSTR" and interface.name in wanted]
     if not lan:
         notes.append("LAN not searched (--lan to broadcast for VXI-11 and HiSLIP instruments)")
-    return found, notes
+    return found, notes, {m for c in lacking if not c.blocks for m in c.modules}  # searched: warned of
 
 
 def serial_listing() -> list[SerialPort]:
@@ -123,7 +218,8 @@ def instruments_scan(
                                                     "'@ivi' for NI-VISA / Keysight IO Libraries)."),
 ) -> None:
     """List attached instruments (VISA USB/GPIB, serial ports), ask each *IDN? where that is
-    safe, and suggest the registered driver that matches. Exit 0, found or not."""
+    safe, and suggest the registered driver that matches. What could not be searched (a package
+    missing, a VISA library absent) is one note line each, with what to install. Exit 0, found or not."""
     from rich.table import Table
 
     console = _console()
@@ -160,7 +256,7 @@ def instruments_scan(
                       + (f" (built-in serial ports {builtin} were not asked: --probe-serial)." if builtin
                          else "."))
     for note in notes:
-        console.print(f"note: {note}", soft_wrap=True)
+        console.print(f"note: {note}", soft_wrap=True, markup=False)  # [hardware] is no style
 
 
 # --- check --------------------------------------------------------------------------------

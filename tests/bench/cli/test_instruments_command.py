@@ -3,8 +3,11 @@ attached and which driver fits it, then whether the station's instruments answer
 are left safe. Exit codes: 0 all OK, 4 an instrument fault, 2 invalid input; never a traceback."""
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+import types
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +91,87 @@ def test_scan_asks_serial_ports_only_when_told(attached: None, monkeypatch: pyte
     result = invoke("instruments", "scan", "--probe-serial", "--baud", "19200")
     assert asked == ["serial:///dev/ttyUSB7?baudrate=19200", "serial:///dev/ttyS0?baudrate=19200"]
     assert row(result.output, "/dev/ttyUSB7").rstrip(" │").endswith("keysight-34970a")
+
+
+# --- scan without and with the optional packages (powerbench[hardware]) ---------------------
+
+@pytest.fixture
+def nothing_found(monkeypatch: pytest.MonkeyPatch) -> type:
+    """pyvisa-py loaded as installed here, then its discovery stubbed to find nothing on USB, GPIB
+    and LAN (no bus read, nothing broadcast), and no serial port. Returns the stub session class."""
+    import pyvisa_py.highlevel  # noqa: F401  its interface modules load now, before a test hides a package
+    from pyvisa.constants import InterfaceType
+    from pyvisa_py.sessions import Session
+
+    class Nothing:
+        @staticmethod
+        def list_resources() -> list[str]:
+            return []
+
+    sessions = [((InterfaceType[name], "INSTR"), Nothing) for name in ("usb", "gpib", "tcpip")]
+    monkeypatch.setattr(Session, "iter_valid_session_classes", lambda: iter(sessions))
+    monkeypatch.setattr(cli_instruments, "serial_listing", lambda: [])
+    return Nothing
+
+
+def assert_clean(result: Result) -> None:
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output and "warnings.warn" not in result.output
+
+
+@pytest.mark.parametrize("capability", cli_instruments.CAPABILITIES, ids=lambda c: c.modules[0])
+def test_scan_names_a_missing_package_in_one_line(capability: Any, nothing_found: type,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in capability.modules:
+        monkeypatch.setitem(sys.modules, module, None)  # `import` fails as when it is not installed
+    result = invoke("instruments", "scan", "--lan")
+    assert_clean(result)
+    assert result.output.count(f"note: {capability.missing}\n") == 1
+
+
+def test_scan_with_the_hardware_packages_says_only_that_nothing_is_attached(
+        nothing_found: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyvisa_py.sessions import Session
+
+    for module in ("usb", "psutil", "zeroconf", "gpib_ctypes"):
+        monkeypatch.setitem(sys.modules, module, types.ModuleType(module))  # as if installed
+    monkeypatch.setattr(Session, "iter_session_classes_issues", lambda: iter([]))  # and usable
+    result = invoke("instruments", "scan", "--lan")
+    assert_clean(result)
+    assert result.output == "Nothing attached: no USB or GPIB instrument and no USB serial adapter found.\n"
+
+
+def test_scan_turns_what_pyvisa_py_warns_and_logs_into_one_note_each(
+        nothing_found: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    denied = ("User does not have permission to read from or write to /dev/bus/usb/001/004, so the "
+              "above USB INSTR device cannot be used by pyvisa")
+    defaults = "VI_WARN_CONFIG_NLOADED (1073676407): VISA-specified defaults will be used."
+
+    def noisy() -> list[str]:  # what pyvisa-py says at a bench without psutil and udev rule
+        warnings.warn("TCPIP:instr resource discovery is limited to the default interface."
+                      "Install psutil: pip install psutil if you want to scan all interfaces.", UserWarning)
+        warnings.warn(defaults, UserWarning)
+        try:
+            raise PermissionError(13, "Access denied (insufficient permissions)")
+        except PermissionError:
+            logging.getLogger("pyvisa").exception(f"{denied}\nsecond line")
+        return []
+
+    monkeypatch.setattr(nothing_found, "list_resources", staticmethod(noisy))
+    monkeypatch.setitem(sys.modules, "psutil", None)
+    result = invoke("instruments", "scan", "--lan")
+    assert_clean(result)
+    notes = result.output.splitlines()
+    assert notes.count(f"note: PyVISA: {denied}") == 1 and notes.count(f"note: PyVISA: {defaults}") == 1
+    assert "second line" not in result.output and "PermissionError" not in result.output
+    assert result.output.count("psutil") == 1  # the note saying what to install; the warning is dropped
+
+
+def test_scan_with_a_visa_library_that_is_not_installed_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_instruments, "serial_listing", lambda: [])
+    result = invoke("instruments", "scan", "--visa-library", "@nosuch")
+    assert_clean(result)
+    assert "note: VISA instruments not searched: cannot load VISA library '@nosuch' (" in result.output
 
 
 # --- check --------------------------------------------------------------------------------
