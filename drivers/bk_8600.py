@@ -43,6 +43,7 @@ class BK8600(ScpiLoad):
     """ElectronicLoad role over SCPI. Option: model (the model the station expects)."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
+    ERROR_QUERY = "SYST:ERR?"  # SYSTem:ERRor? (8600 Series Programming Manual, SYSTem subsystem)
     manufacturers = ("B&K Precision",)
     models = tuple(RATINGS)
     RATINGS = RATINGS

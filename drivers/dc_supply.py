@@ -1,6 +1,7 @@
 """What the single-output-at-a-time DC supply drivers share: the PowerSupply role over one
-output, its programming ranges per model and channel checked before anything is sent, and
-replies checked for plausibility.
+output, its programming ranges per model and channel checked before anything is sent, the
+set-points confirmed through the error queue where the family has one (ERROR_QUERY) before the
+output goes on, and replies checked for plausibility.
 
 A family module gives only its manual's facts: the ranges table, the command templates and,
 where the instrument is not plain SCPI, how a command is sent and a reply read. Templates
@@ -82,8 +83,10 @@ class DcSupply(ScpiInstrument):
         where, span = self._span()
         volts = check_range("voltage", voltage, span.vmin, span.vmax, "V", where)
         amps = check_range("current limit", current_limit, 0.0, span.imax, "A", where)
-        for template in self.SETPOINTS:
-            self._send(template.format(ch=self.channel, v=volts, i=amps))
+        sent = [template.format(ch=self.channel, v=volts, i=amps) for template in self.SETPOINTS]
+        for command in sent:
+            self._send(command)
+        self._confirm(sent)
 
     def set_output(self, on: bool) -> None:
         self._send(self._switch[bool(on)])

@@ -30,6 +30,7 @@ class KeysightE36100(DcSupply):
     """PowerSupply role. Option: model (the model the station expects)."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
+    ERROR_QUERY = "SYST:ERR?"  # SYSTem:ERRor? (Operating and Service Guide, SYSTem subsystem)
     manufacturers = ("Keysight Technologies",)
     models = tuple(PROGRAMMING_RANGES)
     ranges = PROGRAMMING_RANGES

@@ -26,6 +26,7 @@ class KeysightE36300(ScpiInstrument):
     """PowerSupply role on one output. Options: channel (1, 2 or 3; default 1), model."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
+    ERROR_QUERY = "SYST:ERR?"  # SYSTem:ERRor? (E36311-90008, ch. 2 SYSTem subsystem)
     manufacturers = ("Keysight Technologies",)
     models = tuple(PROGRAMMING_RANGES)
 
@@ -45,7 +46,9 @@ class KeysightE36300(ScpiInstrument):
         where = f"{model} CH{self.channel}"
         volts = check_range("voltage", voltage, 0.0, vmax, "V", where)
         amps = check_range("current limit", current_limit, 0.0, imax, "A", where)
-        self.transport.write(f"APPL CH{self.channel},{nrf(volts)},{nrf(amps)}")
+        command = f"APPL CH{self.channel},{nrf(volts)},{nrf(amps)}"
+        self.transport.write(command)
+        self._confirm([command])
 
     def set_output(self, on: bool) -> None:
         self.transport.write(f"OUTP {'ON' if on else 'OFF'},{self._chanlist}")

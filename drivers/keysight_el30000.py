@@ -30,6 +30,7 @@ class KeysightEL30000(ScpiLoad):
     model (the model the station expects)."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
+    ERROR_QUERY = "SYST:ERR?"  # SYSTem:ERRor? (SCPI Programming Reference, SYSTem subsystem)
     manufacturers = ("Keysight Technologies",)
     models = tuple(RATINGS)
     RATINGS = RATINGS

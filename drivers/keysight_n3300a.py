@@ -50,6 +50,7 @@ class KeysightN3300A(ScpiLoad):
     (the module the station expects there), model (the mainframe the station expects)."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
+    ERROR_QUERY = "SYST:ERR?"  # SYSTem:ERRor? (5964-8198, ch. 4 System Commands)
     manufacturers = ("Agilent Technologies", "Keysight Technologies")
     models = tuple(SLOTS)  # the mainframes
     modules = tuple(MODULES)

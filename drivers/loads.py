@@ -7,6 +7,8 @@ The sequence, whatever the family:
   moment, at the stale level of the new function (e.g. a 40 A CC level left from last run);
   the function is written only when it changes, and again after every identify() (a new
   session: the front panel may have changed it meanwhile);
+- the level (and function) just sent are confirmed through the error queue where the family
+  has one (ERROR_QUERY): a refused set-point is an InstrumentError before the input goes on;
 - readings are checked for plausibility against the model's ratings, and a small negative
   current (offset noise around zero) reads as 0 A.
 """
@@ -92,10 +94,13 @@ class ScpiLoad(ScpiInstrument):
         if span is None:
             raise RangeError(f"the {where} has no {mode} mode")
         value = check_range(quantity, level, *span, unit, where)
+        sent = [self._format(self.LEVEL[mode], value=self._number(value))]
+        if mode != self._mode:
+            sent.append(self._format(self.FUNCTION, function=self.FUNCTIONS[mode]))
         try:
-            self.transport.write(self._format(self.LEVEL[mode], value=self._number(value)))
-            if mode != self._mode:
-                self.transport.write(self._format(self.FUNCTION, function=self.FUNCTIONS[mode]))
+            for command in sent:
+                self.transport.write(command)
+            self._confirm(sent)
         except InstrumentError:
             self._mode = None
             raise

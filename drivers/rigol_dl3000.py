@@ -12,82 +12,30 @@ moment, at the stale level of the new function (e.g. a 40 A CC level left from l
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from drivers.base import DriverInfo
-from drivers.roles import InstrumentError, LoadMode
-from drivers.scpi import ScpiInstrument, check_range, nrf
-from drivers.transports import Transport
-
-
-@dataclass(frozen=True, slots=True)
-class LoadRatings:
-    volts: float
-    amps: float
-    watts: float
-    ohms: tuple[float, float]
-
-    def span(self, mode: str) -> tuple[float, float]:
-        """The settable range of a mode's level."""
-        return {"CC": (0.0, self.amps), "CV": (0.0, self.volts), "CR": self.ohms,
-                "CP": (0.0, self.watts)}[mode]
-
+from drivers.loads import LoadRatings, ScpiLoad
 
 _DL3021 = LoadRatings(volts=150.0, amps=40.0, watts=200.0, ohms=(0.08, 15_000.0))
 _DL3031 = LoadRatings(volts=150.0, amps=60.0, watts=350.0, ohms=(0.08, 15_000.0))
 RATINGS: dict[str, LoadRatings] = {"DL3021": _DL3021, "DL3021A": _DL3021,
                                    "DL3031": _DL3031, "DL3031A": _DL3031}
 
-# mode -> (SCPI function, level header, quantity, unit)
-_MODES: dict[str, tuple[str, str, str, str]] = {
-    "CC": ("CURR", ":SOUR:CURR:LEV:IMM", "CC current", "A"),
-    "CV": ("VOLT", ":SOUR:VOLT:LEV:IMM", "CV voltage", "V"),
-    "CR": ("RES", ":SOUR:RES:LEV:IMM", "CR resistance", "ohm"),
-    "CP": ("POW", ":SOUR:POW:LEV:IMM", "CP power", "W"),
-}
 
-
-class RigolDL3000(ScpiInstrument):
+class RigolDL3000(ScpiLoad):
     """ElectronicLoad role over SCPI. Option: model (the model the station expects)."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
     manufacturers = ("RIGOL TECHNOLOGIES",)
     models = tuple(RATINGS)
-
-    def __init__(self, transport: Transport, *, model: str | None = None) -> None:
-        super().__init__(transport, model=model)
-        self._mode: str | None = None  # the function last written; None = unknown
-
-    def identify(self) -> str:
-        self._mode = None  # a new session: the function may have been changed on the front panel
-        return super().identify()
-
-    def set_mode(self, mode: LoadMode, level: float) -> None:
-        if mode not in _MODES:
-            raise ValueError(f"load mode {mode!r} is not one of {', '.join(_MODES)}")
-        function, header, quantity, unit = _MODES[mode]
-        model = self._known_model()
-        value = check_range(quantity, level, *RATINGS[model].span(mode), unit, model)
-        try:
-            self.transport.write(f"{header} {nrf(value)}")
-            if mode != self._mode:
-                self.transport.write(f":SOUR:FUNC {function}")
-        except InstrumentError:
-            self._mode = None
-            raise
-        self._mode = mode
-
-    def set_input(self, on: bool) -> None:
-        self.transport.write(":SOUR:INP:STAT ON" if on else ":SOUR:INP:STAT OFF")
-
-    def input_on(self) -> bool:
-        return self._query_bool(":SOUR:INP:STAT?")
-
-    def measure(self) -> tuple[float, float]:
-        r = RATINGS[self._known_model()]
-        volts = self._query_float(":MEAS:VOLT?", -r.volts, 1.1 * r.volts)
-        amps = self._query_float(":MEAS:CURR?", -0.01 * r.amps, 1.1 * r.amps)
-        return volts, max(amps, 0.0)  # offset noise around zero is not a sunk current
+    RATINGS = RATINGS
+    LEVEL = {"CC": ":SOUR:CURR:LEV:IMM {value}", "CV": ":SOUR:VOLT:LEV:IMM {value}",
+             "CR": ":SOUR:RES:LEV:IMM {value}", "CP": ":SOUR:POW:LEV:IMM {value}"}
+    FUNCTION = ":SOUR:FUNC {function}"
+    INPUT = ":SOUR:INP:STAT {state}"
+    INPUT_QUERY = ":SOUR:INP:STAT?"
+    MEASURE_VOLTAGE = ":MEAS:VOLT?"
+    MEASURE_CURRENT = ":MEAS:CURR?"
+    ERROR_QUERY = "SYST:ERR?"  # :SYSTem:ERRor? (Programming Guide, ch. 2 ":SYSTem Commands")
 
 
 DRIVER = DriverInfo(

@@ -37,6 +37,7 @@ class RigolDP800(DcSupply):
     """PowerSupply role on one output. Options: channel (default 1), model."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
+    ERROR_QUERY = "SYST:ERR?"  # :SYSTem:ERRor? (DP800 Programming Guide, ch. 2 :SYSTem commands)
     manufacturers = ("RIGOL TECHNOLOGIES",)
     models = tuple(PROGRAMMING_RANGES)
     ranges = PROGRAMMING_RANGES

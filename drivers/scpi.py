@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from typing import ClassVar
 
 from drivers.base import Driver
 from drivers.roles import InstrumentError, RangeError
@@ -37,11 +38,26 @@ def parse_float(reply: str, command: str, low: float, high: float) -> float:
     return value
 
 
+MAX_ERRORS = 20  # entries read from an error queue at most (SCPI-99 queues hold at least 2)
+
+
+def error_code(reply: str, query: str) -> int:
+    """The number of an error-queue entry: '+0,"No error"', '-222,"Data out of range"', or the
+    '0  No Error' some instruments answer; InstrumentError if it is neither."""
+    head = reply.strip().split(",", 1)[0].split(None, 1)
+    try:
+        return int(head[0])
+    except (IndexError, ValueError):
+        raise InstrumentError(f"{query!r} answered {reply!r}: not an error-queue entry") from None
+
+
 class ScpiInstrument(Driver):
-    """A driver over one transport. Subclasses name the manufacturers and models they accept."""
+    """A driver over one transport. Subclasses name the manufacturers and models they accept,
+    and the query of the instrument's error queue (ERROR_QUERY) where its manual gives one."""
 
     manufacturers: tuple[str, ...]
     models: Collection[str]
+    ERROR_QUERY: ClassVar[str | None] = None
 
     def __init__(self, transport: Transport, *, model: str | None = None) -> None:
         if model is not None and model not in self.models:
@@ -62,7 +78,29 @@ class ScpiInstrument(Driver):
             raise InstrumentError(f"{self.resource}: '*IDN?' answered {idn!r}: not an IEEE 488.2 "
                                   "identification (maker,model,serial,firmware)")
         self._accept(fields[0], fields[1])
+        self._errors()  # a new session: what the queue held before is not about its set-points
         return idn
+
+    def _errors(self) -> list[str]:
+        """Read the error queue empty; its entries, oldest first (none without an ERROR_QUERY)."""
+        query = self.ERROR_QUERY
+        errors: list[str] = []
+        while query is not None and len(errors) < MAX_ERRORS:
+            reply = self.transport.query(query)
+            if error_code(reply, query) == 0:
+                break
+            errors.append(reply.strip())
+        return errors
+
+    def _confirm(self, sent: Collection[str]) -> None:
+        """The instrument took the set-points just sent: its error queue is empty. A refused one
+        (a level outside the range the front panel left selected, a mode the model lacks...) is an
+        InstrumentError naming the instrument, what was sent and what the queue said, before
+        anything is switched on."""
+        errors = self._errors()
+        if errors:
+            raise InstrumentError(f"{self.resource} refused {'; '.join(sent)}: {self.ERROR_QUERY} answered "
+                                  f"{', '.join(errors)}")
 
     def _accept(self, maker: str, model: str) -> None:
         """Take the identity the instrument gave, or InstrumentError if it is not one of ours

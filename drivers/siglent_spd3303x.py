@@ -44,6 +44,7 @@ class SiglentSPD3303X(DcSupply):
     (seconds between commands; 0 turns the pause off, e.g. behind a protocol simulator)."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 2.0}
+    ERROR_QUERY = "SYST:ERR?"  # SYSTem:ERRor?, answered "0  No Error" (see above)
     manufacturers = ("Siglent Technologies",)
     models = tuple(PROGRAMMING_RANGES)
     ranges = PROGRAMMING_RANGES
@@ -66,6 +67,7 @@ class SiglentSPD3303X(DcSupply):
             raise InstrumentError(f"{self.resource}: '*IDN?' answered {idn!r}: not a Siglent "
                                   "identification (maker,model,serial,firmware,hardware)")
         self._accept(fields[0], fields[1])
+        self._errors()  # a new session: what the queue held before is not about its set-points
         return idn
 
     def output_on(self) -> bool:

@@ -2,7 +2,8 @@
 and the exercises every twin test of a role repeats."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -10,6 +11,7 @@ import pytest
 
 from drivers.base import Driver
 from drivers.roles import RangeError
+from drivers.sim.twins.scpi import ScpiError, ScpiTwin
 from drivers.transports import Transport, open_transport
 
 HERE = Path(__file__).parent
@@ -128,3 +130,55 @@ def assert_refused_before_sending(sent: list[Any], shown: str, setting: Callable
     with pytest.raises(RangeError, match=shown.replace(".", r"\.")):
         setting(*levels)
     assert sent == []
+
+
+class Listener:
+    """What stands between a sim:// transport and its twin to keep every message the instrument
+    hears, in order: text messages as sent, raw bytes (the Korad protocol) decoded."""
+
+    def __init__(self, twin: Any) -> None:
+        self.twin = twin
+        self.heard: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.twin, name)  # framing, error queue, world: the instrument's own
+
+    def write(self, message: str) -> None:
+        self.heard.append(message)
+        self.twin.write(message)
+
+    def read(self) -> str | None:
+        return self.twin.read()
+
+    def feed(self, data: bytes) -> bytes:
+        self.heard.append(data.decode("latin-1"))
+        return self.twin.feed(data)
+
+
+def listen(instrument: Any) -> list[str]:
+    """From now on, what a driver opened on a sim:// resource sends its twin (the list grows)."""
+    listener = Listener(instrument.transport.twin)
+    instrument.transport.twin = listener
+    return listener.heard
+
+
+@contextmanager
+def refusing(twin: ScpiTwin, header: str) -> Iterator[None]:
+    """Inside, `twin` refuses the command `header` names (in every spelling it takes) with -222
+    "Data out of range" instead of executing it, as an instrument does with a level outside the
+    range its front panel left selected, narrower than the driver's table."""
+    refused = twin._headers[header]
+
+    def out_of_range(self: ScpiTwin, args: str) -> None:
+        raise ScpiError(-222, "Data out of range")
+
+    table = {key: out_of_range if handler is refused else handler
+             for key, handler in twin._headers.items()}
+    known = twin._known  # the twin's cache of resolved headers: the refusal stays out of it
+    setattr(twin, "_headers", table)  # this twin's table, over its class's
+    twin._known = {}
+    try:
+        yield
+    finally:
+        delattr(twin, "_headers")
+        twin._known = known

@@ -33,7 +33,7 @@ def test_each_mode_writes_its_level_then_its_function(mode: str, level: float,
                                                       level_command: str, function: str) -> None:
     load, wire = load_at(BK8600_USB, model="8600")
     load.set_mode(mode, level)  # type: ignore[arg-type]
-    assert wire.sent == [level_command, function]
+    assert wire.sent == [level_command, function, "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -59,8 +59,8 @@ def test_over_rs232_the_load_is_put_in_remote_and_given_back_at_close() -> None:
     assert load.measure() == (450.0, 0.0)  # and a tiny negative current reads as 0 A
     assert wire.query("SYST:ERR?") == NO_ERROR
     load.close()
-    assert wire.sent == ["SYST:REM", "*IDN?", "VOLT 450", "FUNC VOLT", "MEAS:VOLT?", "MEAS:CURR?",
-                         "SYST:ERR?", "SYST:LOC"]
+    assert wire.sent == ["SYST:REM", "*IDN?", "SYST:ERR?", "VOLT 450", "FUNC VOLT", "SYST:ERR?",
+                         "MEAS:VOLT?", "MEAS:CURR?", "SYST:ERR?", "SYST:LOC"]
 
 
 def test_over_usb_no_remote_command_is_sent() -> None:
@@ -85,7 +85,7 @@ def test_out_of_range_levels_are_refused_before_anything_is_sent(
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
     load, wire = load_at(BK8610_USB)
     load.set_mode("CC", 100.0)  # 120 A on an 8610, far beyond an 8600's 30 A
-    assert wire.sent == ["*IDN?", "CURR 100", "FUNC CURR"]
+    assert wire.sent == ["*IDN?", "SYST:ERR?", "CURR 100", "FUNC CURR", "SYST:ERR?"]
 
 
 def test_another_bk_instrument_is_rejected_by_name() -> None:

@@ -23,7 +23,7 @@ def test_configure_is_one_apply_that_leaves_the_output_alone() -> None:
     supply, wire = supply_at(E36102A, model="E36102A")
     supply.configure(5.0, 3.0)
     supply.configure(6.18, 5.15)  # the top of the E36102A's programming range
-    assert wire.sent == ["APPL 5,3", "APPL 6.18,5.15"]
+    assert wire.sent == ["APPL 5,3", "SYST:ERR?", "APPL 6.18,5.15", "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -54,7 +54,7 @@ def test_ranges_follow_the_model_the_instrument_reports() -> None:
     supply.configure(100.0, 0.4)  # an E36106B gives 100 V, and only 0.4 A
     with pytest.raises(RangeError, match="0..0.412 A"):
         supply.configure(5.0, 3.0)
-    assert wire.sent == ["*IDN?", "APPL 100,0.4"]
+    assert wire.sent == ["*IDN?", "SYST:ERR?", "APPL 100,0.4", "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 

@@ -22,7 +22,7 @@ def test_configure_is_one_apply_that_leaves_the_output_alone() -> None:
     supply, wire = supply_at(E36312A, model="E36312A")
     supply.configure(5.0, 1.0)
     supply.configure(6.18, 5.15)  # the top of channel 1's programming range
-    assert wire.sent == ["APPL CH1,5,1", "APPL CH1,6.18,5.15"]
+    assert wire.sent == ["APPL CH1,5,1", "SYST:ERR?", "APPL CH1,6.18,5.15", "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -46,7 +46,8 @@ def test_another_channel_is_addressed_everywhere() -> None:
     supply.configure(12.5, 0.25)
     supply.set_output(True)
     assert supply.measure() == (12.499, 0.25)
-    assert wire.sent == ["APPL CH2,12.5,0.25", "OUTP ON,(@2)", "MEAS:VOLT? (@2)", "MEAS:CURR? (@2)"]
+    assert wire.sent == ["APPL CH2,12.5,0.25", "SYST:ERR?", "OUTP ON,(@2)", "MEAS:VOLT? (@2)",
+                         "MEAS:CURR? (@2)"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -66,7 +67,7 @@ def test_out_of_range_settings_are_refused_before_anything_is_sent(
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
     supply, wire = supply_at(E36313A)
     supply.configure(5.0, 10.0)  # an E36313A channel 1 gives 10 A
-    assert wire.sent == ["*IDN?", "APPL CH1,5,10"]
+    assert wire.sent == ["*IDN?", "SYST:ERR?", "APPL CH1,5,10", "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 

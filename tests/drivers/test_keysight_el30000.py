@@ -29,7 +29,7 @@ def test_each_mode_writes_its_level_then_its_mode_on_the_stations_input(
         mode: str, level: float, level_command: str, function: str) -> None:
     load, wire = load_at(EL34243A, channel=2, model="EL34243A")
     load.set_mode(mode, level)  # type: ignore[arg-type]
-    assert wire.sent == [level_command, function]
+    assert wire.sent == [level_command, function, "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -47,13 +47,13 @@ def test_input_measure_and_readback_name_the_input() -> None:
 def test_ranges_are_per_input_and_follow_the_model_reported() -> None:
     dual, dual_wire = load_at(EL34243A)
     dual.set_mode("CC", 55.0)
-    assert dual_wire.sent == ["*IDN?", "CURR 55,(@1)", "MODE CURR,(@1)"]
+    assert dual_wire.sent == ["*IDN?", "SYST:ERR?", "CURR 55,(@1)", "MODE CURR,(@1)", "SYST:ERR?"]
     with pytest.raises(RangeError, match="CP power 340 W is outside the EL34243A input 1 "
                                          r"range 0\.\.300 W"):
         dual.set_mode("CP", 340.0)  # 300 W per input on the dual load...
     single, single_wire = load_at(EL34143A)
     single.set_mode("CP", 340.0)  # ...350 W on the single one
-    assert single_wire.sent == ["*IDN?", "POW 340,(@1)", "MODE POW,(@1)"]
+    assert single_wire.sent == ["*IDN?", "SYST:ERR?", "POW 340,(@1)", "MODE POW,(@1)", "SYST:ERR?"]
 
 
 @pytest.mark.parametrize(("mode", "level", "shown"), [

@@ -27,7 +27,7 @@ def test_identify_names_the_mainframe_and_the_module_in_the_channel() -> None:
     load, wire = load_at(MAINFRAME, channel=3)
     assert load.identify() == "Agilent Technologies,N3300A,0,A.03.01 (channel 3: N3305A)"
     assert (load.model, load.module) == ("N3300A", "N3305A")
-    assert wire.sent == ["*IDN?", "*RDT?"]
+    assert wire.sent == ["*IDN?", "SYST:ERR?", "*RDT?"]
 
 
 @pytest.mark.parametrize(("mode", "level", "level_command", "function"), [
@@ -40,7 +40,8 @@ def test_every_command_selects_its_channel_in_the_same_message_level_before_func
     load, wire = load_at(MAINFRAME, channel=3, module="N3305A")
     load.set_mode(mode, level)  # type: ignore[arg-type]
     load.set_input(True)
-    assert wire.sent == [f"CHAN 3;:{level_command}", f"CHAN 3;:{function}", "CHAN 3;:INP ON"]
+    assert wire.sent == [f"CHAN 3;:{level_command}", f"CHAN 3;:{function}", "SYST:ERR?",
+                         "CHAN 3;:INP ON"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -50,7 +51,7 @@ def test_every_query_selects_its_channel_in_the_same_message() -> None:
     load.set_input(False)
     assert load.input_on() is True
     assert load.measure() == (4.98765, 1.50012)
-    assert wire.sent == ["*IDN?", "*RDT?", "CHAN 3;:INP OFF", "CHAN 3;:INP?",
+    assert wire.sent == ["*IDN?", "SYST:ERR?", "*RDT?", "CHAN 3;:INP OFF", "CHAN 3;:INP?",
                          "CHAN 3;:MEAS:VOLT?", "CHAN 3;:MEAS:CURR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
@@ -58,12 +59,13 @@ def test_every_query_selects_its_channel_in_the_same_message() -> None:
 def test_ranges_follow_the_module_the_mainframe_reports() -> None:
     load, wire = load_at(MAINFRAME, channel=3)
     load.set_mode("CC", 55.0)  # an N3305A takes 60 A
-    assert wire.sent == ["*IDN?", "*RDT?", "CHAN 3;:CURR 55", "CHAN 3;:FUNC CURR"]
+    assert wire.sent == ["*IDN?", "SYST:ERR?", "*RDT?", "CHAN 3;:CURR 55", "CHAN 3;:FUNC CURR",
+                         "SYST:ERR?"]
     small, small_wire = load_at(MAINFRAME, channel=1)
     with pytest.raises(RangeError, match="CC current 55 A is outside the N3302A in channel 1 "
                                          r"range 0\.\.30 A"):
         small.set_mode("CC", 55.0)
-    assert small_wire.sent == ["*IDN?", "*RDT?"]
+    assert small_wire.sent == ["*IDN?", "SYST:ERR?", "*RDT?"]
 
 
 @pytest.mark.parametrize(("mode", "level", "shown"), [
@@ -161,8 +163,12 @@ def test_interleaved_drivers_each_switch_set_and_measure_their_own_module(cell_w
     assert {slot: (state.on, state.levels["CC"]) for slot, state in twin.inputs.items()} == {
         1: (True, 1.0), 3: (False, 2.0)}
     assert cell_world.load_input_on is True
-    assert link.sent[:4] == ["*IDN?", "*RDT?"] * 2  # and never *RST (its INPut value is ON)
-    assert all(message.startswith(("CHAN 1;:", "CHAN 3;:")) for message in link.sent[4:])
+    assert link.sent == [  # never *RST (its INPut value is ON)
+        "*IDN?", "SYST:ERR?", "*RDT?", "*IDN?", "SYST:ERR?", "*RDT?",
+        "CHAN 1;:CURR 1", "CHAN 1;:FUNC CURR", "SYST:ERR?",
+        "CHAN 3;:CURR 2", "CHAN 3;:FUNC CURR", "SYST:ERR?",
+        "CHAN 1;:INP ON", "CHAN 3;:INP ON", "CHAN 3;:INP OFF", "CHAN 1;:INP?", "CHAN 3;:INP?",
+        "CHAN 1;:MEAS:VOLT?", "CHAN 1;:MEAS:CURR?", "CHAN 3;:MEAS:VOLT?", "CHAN 3;:MEAS:CURR?"]
     assert twin.errors() == ()
 
 

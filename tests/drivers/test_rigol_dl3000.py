@@ -24,8 +24,9 @@ def test_level_goes_before_the_function_and_the_function_only_when_it_changes() 
     load.set_mode("CC", 1.5)
     load.set_mode("CC", 2.0)
     load.set_mode("CV", 3.0)
-    assert wire.sent == [":SOUR:CURR:LEV:IMM 1.5", ":SOUR:FUNC CURR", ":SOUR:CURR:LEV:IMM 2",
-                         ":SOUR:VOLT:LEV:IMM 3", ":SOUR:FUNC VOLT"]
+    assert wire.sent == [":SOUR:CURR:LEV:IMM 1.5", ":SOUR:FUNC CURR", "SYST:ERR?",
+                         ":SOUR:CURR:LEV:IMM 2", "SYST:ERR?",
+                         ":SOUR:VOLT:LEV:IMM 3", ":SOUR:FUNC VOLT", "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -39,7 +40,7 @@ def test_each_mode_writes_its_own_level_and_function(mode: str, level: float, le
                                                      function: str) -> None:
     load, wire = load_at(DL3021, model="DL3021")
     load.set_mode(mode, level)  # type: ignore[arg-type]
-    assert wire.sent == [level_command, function]
+    assert wire.sent == [level_command, function, "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -90,11 +91,12 @@ def test_out_of_range_levels_are_refused_before_anything_is_sent(mode: str, leve
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
     big, big_wire = load_at(DL3031A)
     big.set_mode("CC", 55.0)  # asks *IDN? first: a DL3031A takes 60 A
-    assert big_wire.sent == ["*IDN?", ":SOUR:CURR:LEV:IMM 55", ":SOUR:FUNC CURR"]
+    assert big_wire.sent == ["*IDN?", "SYST:ERR?", ":SOUR:CURR:LEV:IMM 55", ":SOUR:FUNC CURR",
+                             "SYST:ERR?"]
     small, small_wire = load_at(DL3021)
     with pytest.raises(RangeError, match="DL3021 range 0..40 A"):
         small.set_mode("CC", 55.0)
-    assert small_wire.sent == ["*IDN?"]
+    assert small_wire.sent == ["*IDN?", "SYST:ERR?"]
 
 
 def test_another_instrument_is_rejected_by_name() -> None:

@@ -22,9 +22,9 @@ def test_the_one_output_is_driven_as_ch1_over_rs232() -> None:
     assert supply.measure() == (4.999, 2.1)
     supply.set_output(False)
     assert supply.output_on() is False
-    assert wire.sent == ["*IDN?", ":APPL CH1,5,3", ":OUTP CH1,ON", ":MEAS:VOLT? CH1",
-                         ":MEAS:CURR? CH1", ":OUTP CH1,OFF", ":OUTP? CH1"]
-    assert wire.query(":SYST:ERR?") == '0,"No error"'
+    assert wire.sent == ["*IDN?", "SYST:ERR?", ":APPL CH1,5,3", "SYST:ERR?", ":OUTP CH1,ON",
+                         ":MEAS:VOLT? CH1", ":MEAS:CURR? CH1", ":OUTP CH1,OFF", ":OUTP? CH1"]
+    assert wire.query("SYST:ERR?") == '0,"No error"'
 
 
 def test_ranges_follow_the_model() -> None:
@@ -34,7 +34,7 @@ def test_ranges_follow_the_model() -> None:
         supply.configure(5.0, 5.0)
     with pytest.raises(RangeError, match=r"voltage 33 V is outside the DP711 range 0\.\.32 V"):
         RigolDP700(visa_sim("rigol_dp700", "ASRL1::INSTR"), model="DP711").configure(33.0, 1.0)
-    assert wire.sent == ["*IDN?", ":APPL CH1,53,3.2"]
+    assert wire.sent == ["*IDN?", "SYST:ERR?", ":APPL CH1,53,3.2", "SYST:ERR?"]
 
 
 def test_a_dp800_is_not_taken_for_a_dp700() -> None:

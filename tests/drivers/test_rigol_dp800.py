@@ -28,16 +28,16 @@ def test_every_command_addresses_the_channel_of_the_station() -> None:
     assert supply.output_on() is True
     assert supply.measure() == (12.499, 0.25)
     supply.set_output(False)
-    assert wire.sent == [":APPL CH2,12.5,0.25", ":OUTP CH2,ON", ":OUTP? CH2", ":MEAS:VOLT? CH2",
-                         ":MEAS:CURR? CH2", ":OUTP CH2,OFF"]
-    assert wire.query(":SYST:ERR?") == RIGOL_NO_ERROR
+    assert wire.sent == [":APPL CH2,12.5,0.25", "SYST:ERR?", ":OUTP CH2,ON", ":OUTP? CH2",
+                         ":MEAS:VOLT? CH2", ":MEAS:CURR? CH2", ":OUTP CH2,OFF"]
+    assert wire.query("SYST:ERR?") == RIGOL_NO_ERROR
 
 
 def test_the_top_of_each_channel_range_is_accepted() -> None:
     supply, wire = supply_at(DP832, model="DP832", channel=3)
     supply.configure(5.3, 3.2)  # CH3 of a DP832 is the 5 V output
-    assert wire.sent == [":APPL CH3,5.3,3.2"]
-    assert wire.query(":SYST:ERR?") == RIGOL_NO_ERROR
+    assert wire.sent == [":APPL CH3,5.3,3.2", "SYST:ERR?"]
+    assert wire.query("SYST:ERR?") == RIGOL_NO_ERROR
 
 
 @pytest.mark.parametrize(("model", "channel", "voltage", "current", "shown"), [
@@ -57,20 +57,20 @@ def test_the_negative_output_of_a_dp831_is_programmed_and_read_as_negative() -> 
     supply, wire = supply_at("ASRL5::INSTR", model="DP831", channel=3)
     supply.configure(-15.0, 1.0)
     assert supply.measure() == (-14.999, 0.999)
-    assert wire.sent == [":APPL CH3,-15,1", ":MEAS:VOLT? CH3", ":MEAS:CURR? CH3"]
+    assert wire.sent == [":APPL CH3,-15,1", "SYST:ERR?", ":MEAS:VOLT? CH3", ":MEAS:CURR? CH3"]
 
 
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
     supply, wire = supply_at(DP821A, channel=2)
     supply.configure(5.0, 10.0)  # CH2 of a DP821A is the 8 V / 10 A output
-    assert wire.sent == ["*IDN?", ":APPL CH2,5,10"]
+    assert wire.sent == ["*IDN?", "SYST:ERR?", ":APPL CH2,5,10", "SYST:ERR?"]
 
 
 def test_a_channel_the_instrument_lacks_is_refused_before_any_setting() -> None:
     supply, wire = supply_at(DP821A, channel=3)
     with pytest.raises(RangeError, match=r"the DP821A has no channel 3 \(channels 1, 2\)"):
         supply.configure(5.0, 1.0)
-    assert wire.sent == ["*IDN?"]
+    assert wire.sent == ["*IDN?", "SYST:ERR?"]
 
 
 @pytest.mark.parametrize(("options", "shown"), [

@@ -31,7 +31,7 @@ def test_the_five_field_identity_is_accepted_and_gives_the_model() -> None:
 def test_setpoints_are_two_commands_with_the_channel_prefix_voltage_first() -> None:
     supply, wire = supply_at(SPD3303X, model="SPD3303X")
     supply.configure(5.0, 3.0)
-    assert wire.sent == ["CH1:VOLT 5.000", "CH1:CURR 3.000"]
+    assert wire.sent == ["CH1:VOLT 5.000", "CH1:CURR 3.000", "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -98,11 +98,12 @@ def test_on_a_real_link_each_command_waits_out_the_delay(clock: FakeClock) -> No
     supply, wire = supply_at(SPD3303X, model="SPD3303X", command_delay=COMMAND_DELAY)
     supply.configure(5.0, 3.0)
     supply.output_on()
-    assert clock.slept == [COMMAND_DELAY, COMMAND_DELAY]  # before the 2nd and the 3rd command
+    assert clock.slept == [COMMAND_DELAY] * 3  # before the 2nd, the 3rd and the 4th command
     clock.now += 1.0  # the bench polled slower than the delay: nothing left to wait
     supply.output_on()
-    assert clock.slept == [COMMAND_DELAY, COMMAND_DELAY]
-    assert wire.sent == ["CH1:VOLT 5.000", "CH1:CURR 3.000", "SYST:STAT?", "SYST:STAT?"]
+    assert clock.slept == [COMMAND_DELAY] * 3
+    assert wire.sent == ["CH1:VOLT 5.000", "CH1:CURR 3.000", "SYST:ERR?", "SYST:STAT?",
+                         "SYST:STAT?"]
 
 
 def test_the_simulated_bench_never_pauses(cell_world: object, clock: FakeClock) -> None:

@@ -184,3 +184,18 @@ def test_a_failing_output_ends_the_run_as_an_error_with_the_bench_safe():
     outcome, bench, kept = run_scripted(profile('"Discharge at 1 A for 60 s"'), sinks=(FullDisk(20),))
     assert outcome.verdict is Verdict.ERROR and "No space left on device" in outcome.reason
     assert not bench.bench.load_on and kept.kinds("event")[-1].kind == "safe_state"
+
+
+def test_a_set_point_the_instrument_refuses_ends_the_run_before_anything_is_switched_on(monkeypatch):
+    """The driver's confirmation (error queue) raises: the step never switches the load on."""
+    from drivers.roles import InstrumentError
+    from scripted import Instruments
+
+    def refused(self, mode, level):
+        self.calls.append(("set_mode", mode, level))
+        raise InstrumentError("USB0::0x1AB1::0x0E11::DL3A000000001::INSTR refused :SOUR:CURR:LEV:IMM 1: "
+                              "SYST:ERR? answered -222,\"Data out of range\"")
+    monkeypatch.setattr(Instruments, "set_mode", refused)
+    outcome, bench, _ = run_scripted(profile('"Discharge at 1 A for 60 s"'))
+    assert outcome.verdict is Verdict.ERROR and "refused :SOUR:CURR:LEV:IMM 1" in outcome.reason
+    assert ("set_input", True) not in bench.bench.calls and not bench.bench.load_on
