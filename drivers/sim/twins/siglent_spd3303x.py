@@ -3,21 +3,39 @@ documents (and cites): setpoints only as [CH1:|CH2:]VOLTage / CURRent, OUTPut CH
 and no OUTPut? (the state is in the SYSTem:STATus? hex word), a five-field *IDN?,
 SYSTem:ERRor? answering "<code>  <text>" ("0  No Error"), no *RST, *CLS or *OPC?.
 Readings as "5.000". The error numbers are SCPI-99's (the Siglent list is not public).
+The tracking mode of CH1/CH2 is in bits 2-3 of the status word (01 independent, 10 parallel,
+11 series); it is independent until a test sets `tracking` as the front panel would, or
+OUTPut:TRACK {0|1|2} (independent, series, parallel) sets it. What series or parallel does to
+the outputs is not modelled: the driver refuses to switch on in either.
 
-Not modelled: dropping a command that comes too soon after the last (the twin runs in
-simulated time, where the driver does not pause; the pause is tested on the driver side).
+Not modelled: dropping a command that comes too soon after the last, or a reply read too
+soon after its query (the twin runs in simulated time, where the driver does not pause; both
+pauses are tested on the driver side).
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from drivers.siglent_spd3303x import PROGRAMMING_RANGES, STATUS_OUTPUT_BIT
+from drivers.siglent_spd3303x import (
+    PROGRAMMING_RANGES,
+    STATUS_OUTPUT_BIT,
+    TRACKING_MODES,
+    TRACKING_SHIFT,
+)
 from drivers.sim.twins.dc_supply import Outputs, wired_spans
-from drivers.sim.twins.scpi import ScpiError, ScpiTwin, choice, expect_args, number, scpi
+from drivers.sim.twins.scpi import (
+    ScpiError,
+    ScpiTwin,
+    choice,
+    expect_args,
+    number,
+    scpi,
+)
 
 NO_ERROR = "0  No Error"
-STATUS_INDEPENDENT = 0x04  # bits 2-3 = 01: independent outputs (the Quick Start's "0x0224" example)
+TRACKING_CODE = {mode: code for code, mode in TRACKING_MODES.items()}  # "series" -> 0b11
+_TRACK = {"0": "independent", "1": "series", "2": "parallel"}  # OUTPut:TRACK's argument
 _PREFIX = re.compile(r"\s*:?CH([12]):", re.IGNORECASE)  # CH3 has no programmable setpoints
 _PREFIXABLE = {"VOLT", "VOLTAGE", "CURR", "CURRENT"}
 _PROGRAMMABLE = {"CH1": 1, "CH2": 2}
@@ -36,6 +54,7 @@ class SiglentSPD3303XTwin(ScpiTwin):
         self.outputs = Outputs(world, spans, wired=channel)
         self.idn = f"Siglent Technologies,{model},SPD3XAAA000001,1.01.01.02.05,V3.0"
         self._prefix: int | None = None  # the channel a CHn: prefix names, while it runs
+        self.tracking = "independent"  # or "series", "parallel": a front-panel setting
         self.reset()
 
     def reset(self) -> None:
@@ -110,6 +129,11 @@ class SiglentSPD3303XTwin(ScpiTwin):
         else:
             self.outputs.switch(ch, on)
 
+    @scpi("OUTPut:TRACK")
+    def _set_tracking(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        self.tracking = choice(arg, _TRACK)
+
     @scpi("MEASure:VOLTage?")
     def _measure_voltage(self, args: str) -> str:
         return f"{self.outputs.reading(self._named(args))[0]:.3f}"
@@ -121,7 +145,7 @@ class SiglentSPD3303XTwin(ScpiTwin):
     @scpi("SYSTem:STATus?")
     def _status(self, args: str) -> str:
         expect_args(args, 0)
-        status = STATUS_INDEPENDENT
+        status = TRACKING_CODE[self.tracking] << TRACKING_SHIFT
         for ch, bit in STATUS_OUTPUT_BIT.items():
             if self.outputs.on[ch]:
                 status |= 1 << bit
