@@ -77,7 +77,8 @@ def bench(temperature: Callable[[], float] = lambda: 25.0) -> dict[str, Instrume
 
     return {
         "load": Instrument("RIGOL TECHNOLOGIES,DL3021,DL3A000000001,00.01.05.00.01",
-                           {":MEAS:VOLT?": lambda: "+4.98765000E+00", ":MEAS:CURR?": lambda: "+1.50012000E+00"},
+                           {":MEAS:VOLT?": lambda: "+4.98765000E+00", ":MEAS:CURR?": lambda: "+1.50012000E+00",
+                            ":SOUR:FUNC:MODE?": lambda: "FIX"},
                            (":SOUR:INP:STAT ", ":SOUR:INP:STAT?")),
         "supply": Instrument("Keysight Technologies,E36312A,MY00000001,1.0.4-1.0.4-1.12",
                              {"MEAS:VOLT? (@1)": lambda: "+0.00000000E+00", "MEAS:CURR? (@1)": lambda: "+0.00000000E+00"},

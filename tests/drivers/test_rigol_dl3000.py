@@ -1,22 +1,74 @@
 """Rigol DL3000 driver: protocol against pyvisa-sim (rigol_dl3000.yaml) and against its twin."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from driver_helpers import (
-    NO_ERROR, assert_refused_before_sending, assert_twin_queues, cycle_load_through_modes,
-    driver_on_sim, visa_sim,
+    NO_ERROR,
+    Listener,
+    assert_refused_before_sending,
+    assert_twin_queues,
+    cycle_load_through_modes,
+    driver_on_sim,
+    listen,
+    visa_sim,
 )
 
 from drivers.registry import open_instrument
 from drivers.rigol_dl3000 import RigolDL3000
 from drivers.roles import ElectronicLoad, InstrumentError, RangeError
+from drivers.sim.twins.rigol_dl3000 import RigolDL3000Twin
+from drivers.transports import transport_for
 
 DL3021 = "USB0::0x1AB1::0x0E11::DL3A000000001::INSTR"
 DL3031A = "TCPIP0::192.168.1.30::5555::SOCKET"
 
 
 load_at = driver_on_sim(RigolDL3000, "rigol_dl3000")
+
+
+def listen_from_the_start(load: RigolDL3000) -> list[str]:
+    """What a driver not yet opened on a sim:// resource sends its twin, open() included."""
+    listener = Listener(load.transport.twin)  # type: ignore[attr-defined]
+    load.transport.twin = listener  # type: ignore[attr-defined]
+    return listener.heard
 # identify(), and what this driver does like others: test_shared_driver_behaviour.py
+
+# what open() sends a DL3021 (identify(): who it is, then its known state, confirmed)
+OPENED_DL3021 = ["*IDN?", "SYST:ERR?",
+                 ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4", "SYST:ERR?",
+                 ":SOUR:FUNC:MODE?"]
+
+
+def test_open_identifies_then_sets_fixed_mode_and_the_low_cc_range_confirmed() -> None:
+    _, wire = load_at(DL3021, model="DL3021")
+    assert wire.sent == ["*IDN?", "SYST:ERR?",
+                         ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4",
+                         "SYST:ERR?", ":SOUR:FUNC:MODE?"]
+    _, big_wire = load_at(DL3031A)
+    assert big_wire.sent == ["*IDN?", "SYST:ERR?",
+                             ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 6",
+                             "SYST:ERR?", ":SOUR:FUNC:MODE?"]
+
+
+def test_a_load_that_stays_in_battery_mode_is_an_instrument_error_at_open() -> None:
+    with pytest.raises(InstrumentError, match="stays in BATT mode after ':SOUR:FUNC:MODE FIX'"):
+        load_at("USB0::0x1AB1::0x0E11::DL3B000000888::INSTR")
+
+
+def test_a_cc_level_above_the_low_range_selects_the_high_range_first() -> None:
+    load, wire = load_at(DL3021, model="DL3021")
+    load.set_mode("CC", 10.0)
+    load.set_mode("CC", 40.0)  # the high range already: the level alone
+    load.set_mode("CC", 2.0)  # back to the low range: the level first, inside both ranges
+    assert wire.sent == [*OPENED_DL3021,
+                         ":SOUR:CURR:RANG 40", "SYST:ERR?",
+                         ":SOUR:CURR:LEV:IMM 10", ":SOUR:FUNC CURR", "SYST:ERR?",
+                         ":SOUR:CURR:LEV:IMM 40", "SYST:ERR?",
+                         ":SOUR:CURR:LEV:IMM 2", "SYST:ERR?",
+                         ":SOUR:CURR:RANG 4", "SYST:ERR?"]
+    assert wire.query("SYST:ERR?") == NO_ERROR
 
 
 def test_level_goes_before_the_function_and_the_function_only_when_it_changes() -> None:
@@ -24,7 +76,7 @@ def test_level_goes_before_the_function_and_the_function_only_when_it_changes() 
     load.set_mode("CC", 1.5)
     load.set_mode("CC", 2.0)
     load.set_mode("CV", 3.0)
-    assert wire.sent == [":SOUR:CURR:LEV:IMM 1.5", ":SOUR:FUNC CURR", "SYST:ERR?",
+    assert wire.sent == [*OPENED_DL3021, ":SOUR:CURR:LEV:IMM 1.5", ":SOUR:FUNC CURR", "SYST:ERR?",
                          ":SOUR:CURR:LEV:IMM 2", "SYST:ERR?",
                          ":SOUR:VOLT:LEV:IMM 3", ":SOUR:FUNC VOLT", "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
@@ -40,7 +92,7 @@ def test_each_mode_writes_its_own_level_and_function(mode: str, level: float, le
                                                      function: str) -> None:
     load, wire = load_at(DL3021, model="DL3021")
     load.set_mode(mode, level)  # type: ignore[arg-type]
-    assert wire.sent == [level_command, function, "SYST:ERR?"]
+    assert wire.sent == [*OPENED_DL3021, level_command, function, "SYST:ERR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -48,14 +100,14 @@ def test_input_on_and_off() -> None:
     load, wire = load_at(DL3021)
     load.set_input(True)
     load.set_input(False)
-    assert wire.sent == [":SOUR:INP:STAT ON", ":SOUR:INP:STAT OFF"]
+    assert wire.sent == [*OPENED_DL3021, ":SOUR:INP:STAT ON", ":SOUR:INP:STAT OFF"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
 def test_input_state_is_read_back() -> None:
     load, wire = load_at(DL3021)
     assert load.input_on() is True
-    assert wire.sent == [":SOUR:INP:STAT?"]
+    assert wire.sent == [*OPENED_DL3021, ":SOUR:INP:STAT?"]
 
 
 def test_a_garbled_input_state_is_an_instrument_error() -> None:
@@ -85,30 +137,34 @@ def test_a_tiny_negative_current_reads_as_zero() -> None:
 def test_out_of_range_levels_are_refused_before_anything_is_sent(mode: str, level: float,
                                                                  shown: str) -> None:
     load, wire = load_at(DL3021, model="DL3021")
+    wire.sent.clear()  # after open (its dialogue: test_open_identifies_...)
     assert_refused_before_sending(wire.sent, shown, load.set_mode, mode, level)
 
 
 def test_ranges_follow_the_model_the_instrument_reports() -> None:
     big, big_wire = load_at(DL3031A)
-    big.set_mode("CC", 55.0)  # asks *IDN? first: a DL3031A takes 60 A
-    assert big_wire.sent == ["*IDN?", "SYST:ERR?", ":SOUR:CURR:LEV:IMM 55", ":SOUR:FUNC CURR",
-                             "SYST:ERR?"]
+    big.set_mode("CC", 55.0)  # open asked *IDN?: a DL3031A takes 60 A, on its 60 A range
+    assert big_wire.sent == ["*IDN?", "SYST:ERR?",
+                             ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 6",
+                             "SYST:ERR?", ":SOUR:FUNC:MODE?",
+                             ":SOUR:CURR:RANG 60", "SYST:ERR?",
+                             ":SOUR:CURR:LEV:IMM 55", ":SOUR:FUNC CURR", "SYST:ERR?"]
     small, small_wire = load_at(DL3021)
     with pytest.raises(RangeError, match="DL3021 range 0..40 A"):
         small.set_mode("CC", 55.0)
-    assert small_wire.sent == ["*IDN?", "SYST:ERR?"]
+    assert small_wire.sent == OPENED_DL3021
 
 
-def test_another_instrument_is_rejected_by_name() -> None:
-    load, _ = load_at("USB0::0x1AB1::0x0E11::DP8C000000003::INSTR")
+def test_another_instrument_is_rejected_by_name_before_anything_else_is_sent() -> None:
+    wire = visa_sim("rigol_dl3000", "USB0::0x1AB1::0x0E11::DP8C000000003::INSTR")
     with pytest.raises(InstrumentError, match=r"is a RIGOL TECHNOLOGIES DP832, not one of .*DL3021"):
-        load.identify()
+        RigolDL3000(wire).open()
+    assert wire.sent == ["*IDN?"]
 
 
-def test_another_dl3000_than_the_station_expects_is_rejected() -> None:
-    load, _ = load_at(DL3021, model="DL3031A")
+def test_another_dl3000_than_the_station_expects_is_rejected_at_open() -> None:
     with pytest.raises(InstrumentError, match="is a DL3021; the station expects a DL3031A"):
-        load.identify()
+        load_at(DL3021, model="DL3031A")
 
 
 def test_a_garbled_reply_names_the_command_and_the_reply() -> None:
@@ -135,6 +191,79 @@ def test_bad_options_are_refused_at_construction() -> None:
 
 # --- against the twin (sim://): the twin is strict, so any stray command shows up --------
 
+def twin_left_by_the_front_panel(world: Any, **state: Any) -> RigolDL3000Twin:
+    """A DL3021 twin in the state the front panel left (attributes of the twin)."""
+    twin = RigolDL3000Twin(world)
+    for name, value in state.items():
+        setattr(twin, name, value)
+    return twin
+
+
+def test_open_puts_a_load_left_in_battery_mode_into_fixed_mode(cell_world: Any) -> None:
+    twin = twin_left_by_the_front_panel(cell_world, mode="BATT", program_amps=3.0)
+    load = RigolDL3000(transport_for("sim://load", twin=twin, **RigolDL3000.TRANSPORT))
+    heard = listen_from_the_start(load)
+    load.open()
+    assert twin.mode == "FIX"
+    load.set_mode("CC", 1.0)
+    load.set_input(True)
+    assert load.measure()[1] == pytest.approx(1.0)  # the static level, not the 3 A program
+    assert heard == ["*IDN?", "SYST:ERR?",
+                     ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4",
+                     "SYST:ERR?", ":SOUR:FUNC:MODE?",
+                     ":SOUR:CURR:LEV:IMM 1", ":SOUR:FUNC CURR", "SYST:ERR?",
+                     ":SOUR:INP:STAT ON", ":MEAS:VOLT?", ":MEAS:CURR?"]
+
+
+def test_a_load_left_in_battery_mode_runs_its_program_at_input_on_in_the_twin(
+        cell_world: Any) -> None:
+    load = open_instrument("rigol-dl3000", "sim://load", world=cell_world)
+    twin = load.transport.twin
+    load.transport.write(":SOUR:FUNC:MODE BATT")  # the front panel, after open
+    twin.program_amps = 3.0
+    assert load.transport.query(":SOUR:FUNC:MODE?") == "BATT"
+    load.set_mode("CC", 1.0)
+    load.set_input(True)
+    assert load.measure()[1] == pytest.approx(3.0)  # why open() and identify() set FIX
+    load.set_input(False)
+    load.identify()
+    load.set_input(True)
+    assert load.measure()[1] == pytest.approx(0.0)  # FIX again, at the known state's 0 A
+
+
+def test_a_cc_level_above_the_low_range_draws_in_the_high_range(cell_world: Any) -> None:
+    twin = twin_left_by_the_front_panel(cell_world, current_range=4.0)
+    load = RigolDL3000(transport_for("sim://load", twin=twin, **RigolDL3000.TRANSPORT))
+    load.open()
+    heard = listen(load)
+    load.set_mode("CC", 10.0)
+    assert heard == [":SOUR:CURR:RANG 40", "SYST:ERR?",
+                     ":SOUR:CURR:LEV:IMM 10", ":SOUR:FUNC CURR", "SYST:ERR?"]
+    assert (twin.current_range, twin.levels["CC"]) == (40.0, 10.0)
+    load.set_mode("CC", 1.0)  # and back: the level first, inside both ranges, then the range
+    assert heard[5:] == [":SOUR:CURR:LEV:IMM 1", "SYST:ERR?", ":SOUR:CURR:RANG 4", "SYST:ERR?"]
+    assert (twin.current_range, twin.errors()) == (4.0, ())
+
+
+def test_a_range_the_front_panel_lowered_refuses_the_level_and_nothing_is_switched_on(
+        cell_world: Any) -> None:
+    load = open_instrument("rigol-dl3000", "sim://load", world=cell_world, model="DL3021")
+    twin = load.transport.twin
+    load.set_mode("CC", 10.0)  # the driver selected the 40 A range
+    load.transport.write(":SOUR:CURR:LEV:IMM 1")  # the front panel: 1 A, then the 4 A range
+    load.transport.write(":SOUR:CURR:RANG MIN")
+    heard = listen(load)
+    with pytest.raises(InstrumentError, match=r"refused :SOUR:CURR:LEV:IMM 12: SYST:ERR\? "
+                                              r'answered -222,"Data out of range"'):
+        load.set_mode("CC", 12.0)
+    assert heard == [":SOUR:CURR:LEV:IMM 12", "SYST:ERR?", "SYST:ERR?"]
+    assert (twin.current_range, twin.levels["CC"]) == (4.0, 1.0)  # the level unchanged
+    assert not cell_world.load_input_on
+    load.identify()  # a new session: the known state again, then the range the level needs
+    load.set_mode("CC", 12.0)
+    assert (twin.current_range, twin.levels["CC"], twin.errors()) == (40.0, 12.0, ())
+
+
 def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None:
     load = open_instrument("rigol-dl3000", "sim://load", world=cell_world, model="DL3031A")
     assert isinstance(load, ElectronicLoad)
@@ -159,6 +288,10 @@ def test_the_twin_takes_every_spelling_the_manual_allows(cell_world: object, com
     (":SOUR:CURR one", '-104,"Data type error"'),
     (":SOUR:FUNC AMPS", '-224,"Illegal parameter value"'),
     (":SOUR:INP:STAT", '-109,"Missing parameter"'),
+    (":SOUR:FUNC:MODE SWEEP", '-224,"Illegal parameter value"'),
+    (":SOUR:CURR:RANG 41", '-222,"Data out of range"'),
+    (":SOUR:CURR:RANG MIN;:SOUR:CURR:LEV:IMM 4.5", '-222,"Data out of range"'),
+    (":SOUR:CURR:RANG MAX;:SOUR:CURR:LEV:IMM 4.5;:SOUR:CURR:RANG 4", '-221,"Settings conflict"'),
 ])
 def test_the_twin_queues_the_error_a_real_load_would(cell_world: object, command: str,
                                                      error: str) -> None:
