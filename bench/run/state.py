@@ -4,7 +4,8 @@ them, as plain data: what a resume needs is here by construction, never copied b
 It holds where the run is (the step, its samples and hold timers, the cycle), every accumulator
 a criterion or a loop's stop_if reads (run, step, named-step and cycle totals, the value before
 a step for DCIR), the integrator's last point, the dT/dt and dV/dt windows, the safety hold
-timers, the monitoring state of the temperature channels, and how far each file goes.
+timers and the monitoring state of the temperature channels (the checkpoint adds how far each
+file went).
 """
 from __future__ import annotations
 
@@ -50,7 +51,6 @@ class RunState:
     paused_s: float = 0.0
     test_time: float = 0.0
     started: bool = False  # run_start recorded
-    files: dict[str, int] = field(default_factory=dict)  # how far each file went at the checkpoint
 
     def to_plain(self) -> dict[str, Any]:
         """Plain JSON-able data (lists, dicts, numbers, text)."""

@@ -85,7 +85,7 @@ def mid_run() -> RunState:
     advance(state, 4)
     state.stopped, state.safety, state.sampled = {"steps[1]@1": 2}, [None, 35.0], True
     state.frozen, state.faulted, state.paused_s = {"cell": [35.0, 40.0]}, ["case"], 4.5
-    state.test_time, state.started, state.files = 40.0, True, {"samples.csv": 2048, "events.jsonl": 512}
+    state.test_time, state.started = 40.0, True
     return state
 
 
