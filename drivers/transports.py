@@ -221,8 +221,12 @@ class VisaTransport(_TextTransport):
             if self._baudrate is not None and self.serial_line:
                 session.baud_rate = self._baudrate
         except (*self._io_errors, ValueError) as exc:
+            reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            if "PyUSB" in reason:  # pyvisa-py without its USB backend: say what to install, in one line
+                reason = ("USB instruments need PyUSB and libusb: pip install 'powerbench[hardware]' "
+                          "(README: Connecting a real bench)")
             raise InstrumentError(f"{self.resource}: cannot open through VISA library "
-                                  f"{self._library!r}: {exc}") from exc
+                                  f"{self._library!r}: {reason}") from exc
         return session
 
     def _wrap(self, exc: BaseException, what: str, message: str | None) -> InstrumentError:

@@ -346,6 +346,7 @@ def instruments_check(
 ) -> None:
     """Open every instrument of the station, identify it, read it once, leave the bench safe.
     Exit 0 when all is OK, 4 when an instrument fails, 2 for an invalid station (or options)."""
+    from rich.markup import escape
     from rich.table import Table
 
     from bench.errors import InputError
@@ -364,7 +365,7 @@ def instruments_check(
     for header in ("role", "driver", "resource", "identity", "reading", "result"):
         table.add_column(header, overflow="fold")  # a log keeps every character, folded
     for c in checks:
-        table.add_row(c.role, c.driver, c.resource, c.identity, c.reading,
+        table.add_row(c.role, c.driver, escape(c.resource), escape(c.identity), escape(c.reading),
                       "[red]FAIL[/]" if c.problem else "[green]OK[/]")
     table.add_row("safe state", "", "", "", "not confirmed" if unsafe else
                   "load input off, supply output off (read back)",
@@ -373,7 +374,7 @@ def instruments_check(
     failures = [f"{c.role} ({c.driver} at {c.resource}): {c.problem}" for c in checks if c.problem]
     failures += [f"safe state: {problem}" for problem in unsafe]
     for failure in failures:
-        console.print(f"[red]FAIL[/] {failure}", soft_wrap=True)
+        console.print(f"[red]FAIL[/] {escape(failure)}", soft_wrap=True)  # e.g. 'powerbench[hardware]' kept
     console.print("all instruments OK" if not failures else f"{len(failures)} problem(s)")
     if any(c.invalid for c in checks):
         raise typer.Exit(exits.INVALID)

@@ -115,3 +115,17 @@ def test_opening_the_registry_imports_neither_pyvisa_nor_pyserial() -> None:
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
                           check=True, env={"PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == "[]"
+
+
+def test_a_usb_resource_without_pyusb_says_in_one_line_what_to_install(monkeypatch) -> None:
+    import pyvisa
+
+    def no_pyusb(self, resource, **kwargs):
+        raise ValueError("Please install PyUSB to use this resource type.\nNo module named 'usb'")
+    monkeypatch.setattr(pyvisa.ResourceManager, "open_resource", no_pyusb)
+    with pytest.raises(InstrumentError) as error:
+        open_transport("USB0::0x1AB1::0x0E11::DL3A000000001::INSTR")
+    assert "\n" not in str(error.value)
+    assert str(error.value) == ("USB0::0x1AB1::0x0E11::DL3A000000001::INSTR: cannot open through VISA library '@py': "
+                                "USB instruments need PyUSB and libusb: pip install 'powerbench[hardware]' "
+                                "(README: Connecting a real bench)")

@@ -217,6 +217,22 @@ def test_check_names_a_broken_resource_and_exits_4(sim_station: Any, bench_world
     assert bench_world["safe"] == 1 and not bench_world["world"].supply_output_on
 
 
+def test_check_says_what_a_usb_load_needs_without_eating_its_brackets(sim_station: Any, bench_world: dict[str, Any],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyvisa
+
+    def no_pyusb(self: Any, resource: str, **kwargs: Any) -> Any:
+        raise ValueError("Please install PyUSB to use this resource type.\nNo module named 'usb'")
+    monkeypatch.setattr(pyvisa.ResourceManager, "open_resource", no_pyusb)
+    usb = "USB0::0x1AB1::0x0E11::DL3A000000001::INSTR"
+    station = sim_station({'driver = "rigol-dl3000"\nresource = "sim://"': f'driver = "rigol-dl3000"\nresource = "{usb}"'})
+    result = invoke("instruments", "check", "--station", str(station))
+    assert result.exit_code == 4, result.output
+    assert (f"FAIL load (rigol-dl3000 at {usb}): cannot open: {usb}: cannot open through VISA library '@py': USB "
+            "instruments need PyUSB and libusb: pip install 'powerbench[hardware]' (README: Connecting a real bench)"
+            ) in result.output
+
+
 def test_check_names_an_open_thermocouple_by_its_channel(sim_station: Any) -> None:
     station = sim_station({"ambient = 103\n": "ambient = 103\nspare = 104\n"})
     result = invoke("instruments", "check", "--station", str(station))
