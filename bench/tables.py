@@ -1,11 +1,14 @@
 """Reading TOML tables strictly: unknown keys, missing keys and wrong types are InputErrors."""
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from bench.errors import InputError
+
+MAX_NESTING = 32  # arrays and inline tables; 8 loops take 18
 
 
 def read_text(source: str, what: str) -> str:
@@ -19,6 +22,7 @@ def read_text(source: str, what: str) -> str:
 
 
 def read_toml(text: str, source: str) -> dict[str, Any]:
+    _check_nesting(text, source)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -54,3 +58,49 @@ def list_value(value: Any, source: str, key: str) -> list[Any]:
     if not isinstance(value, list):
         raise InputError(source, key, f"expected a list, got {value!r}")
     return value
+
+
+# A TOML text as the tokens that matter to nesting: strings and comments (skipped whole, so the
+# brackets in them do not count), brackets, '=' and line ends.
+_TOML_TOKEN = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"{3,5}'  # multi-line basic string (it may end in up to 2 more quotes)
+    r"|'''(?:[^']|'(?!''))*'{3,5}"  # multi-line literal string
+    r'|"(?:[^"\\\n]|\\.)*"'  # basic string
+    r"|'[^'\n]*'"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|[\[\]{}=\n]"
+)
+
+
+def _check_nesting(text: str, source: str) -> None:
+    """Refuse arrays and inline tables nested deeper than MAX_NESTING, naming the key they are
+    under, before the TOML reader recurses into them. A bracket that opens a statement (no '='
+    before it) opens a table header, not an array."""
+    depth, line, line_start = 0, 1, 0
+    table, key, in_value = "", "", False
+    header: tuple[int, int] | None = None  # where the table header being read starts and ends
+    for token in _TOML_TOKEN.finditer(text):
+        mark = token.group()
+        if mark[0] in "\"'#":
+            line += mark.count("\n")
+        elif mark == "\n":
+            line, line_start = line + 1, token.end()
+            if header is not None:
+                table, header = text[header[0]:header[1]].strip("[] \t"), None
+            in_value = in_value and depth > 0
+        elif header is not None:
+            if mark == "]":
+                header = (header[0], token.end())
+        elif mark == "=":
+            if depth == 0:
+                key, in_value = text[line_start:token.start()].strip(), True
+        elif mark in "[{":
+            if depth == 0 and not in_value:
+                header = (token.start(), token.end())
+                continue
+            depth += 1
+            if depth > MAX_NESTING:
+                where = f"{table}.{key}" if table else key
+                raise InputError(source, where, f"arrays and tables nested more than {MAX_NESTING} deep (line {line})")
+        elif depth > 0:
+            depth -= 1

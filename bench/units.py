@@ -50,11 +50,23 @@ _COMMON: dict[str, tuple[str, float]] = {
     "mV/h": ("voltage rate", 1e-3 / 3600), "mV/min": ("voltage rate", 1e-3 / 60), "mV/s": ("voltage rate", 1e-3),
 }
 _SIMPLE = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(%|[A-Za-z_/]+)\s*")
+_NUMBER = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+
+# The largest values a profile or station file may hold. Nothing measured or set on a bench
+# comes near them, and past them a typo ("1e300 s") overflows the arithmetic done on it later
+# (estimates, energies, time stamps). A duration is bounded tighter: no step or run lasts more
+# than 1000 days (calendar ageing, the longest test a bench runs, checks up every few weeks).
+MAX_DURATION = 1000 * 86400.0  # s
+MAX_MAGNITUDE = 1e12  # in the kind's SI unit
+
+
+def _clean(text: str) -> str:
+    return text.replace("°C", "degC").replace("Ω", "ohm").replace("Ohm", "ohm")
 
 
 def _common(text: str) -> tuple[str, float] | None:
     """(kind, SI value) of a value in one of the common units, else None."""
-    match = _SIMPLE.fullmatch(text.replace("°C", "degC").replace("Ω", "ohm").replace("Ohm", "ohm"))
+    match = _SIMPLE.fullmatch(_clean(text))
     if match is None or match[2] not in _COMMON:
         return None
     kind, factor = _COMMON[match[2]]
@@ -88,7 +100,20 @@ def registry() -> Any:
 
 
 def parse(text: object, kind: str, source: str, key: str) -> float:
-    """Convert a written quantity to the SI float of its kind, or raise an InputError."""
+    """Convert a written quantity to the SI float of its kind, or raise an InputError; a value out
+    of any sensible range (MAX_DURATION, MAX_MAGNITUDE) is refused too."""
+    value = _parse(text, kind, source, key)
+    if kind == "time" and abs(value) > MAX_DURATION:
+        raise InputError(source, key, f"expected a time of at most {MAX_DURATION / 86400:g} days, got {text!r}")
+    if abs(value) > MAX_MAGNITUDE:
+        unit = unit_of(text)  # type: ignore[arg-type]
+        cap = in_unit(MAX_MAGNITUDE, kind, unit) if unit else None
+        within = f"{MAX_MAGNITUDE:g} {KINDS[kind][0]}" if cap is None else f"{cap:.4g} {unit}"
+        raise InputError(source, key, f"expected a {kind} within ±{within}, got {text!r}")
+    return value
+
+
+def _parse(text: object, kind: str, source: str, key: str) -> float:
     unit, example = KINDS[kind]
     if not isinstance(text, str):
         raise InputError(source, key, f"expected a {kind} with its unit ({example}), got {text!r}")
@@ -122,6 +147,27 @@ def parse_positive(text: object, kind: str, source: str, key: str) -> float:
 
 
 _ABSOLUTE = ("degree_Celsius", "degree_Fahrenheit")
+
+
+def unit_of(text: str) -> str:
+    """The unit a value is written in ('2 K/min' -> 'K/min'), spaces as one; '' for a bare number."""
+    match = _NUMBER.match(text)
+    return " ".join(text[match.end():].split()) if match else ""
+
+
+def in_unit(value: float, kind: str, unit: str) -> float | None:
+    """An SI float of `kind` expressed in `unit` (as a limit was written), or None if that unit
+    cannot express it. The common units are converted without pint."""
+    cleaned = _clean(unit).replace("°", "deg")
+    common = _COMMON.get(cleaned)
+    if common is not None and common[0] == kind:
+        return value / common[1]
+    if kind == "temperature rate":
+        cleaned = _ABSOLUTE_DEGREES.sub(r"delta_deg\1", cleaned)
+    try:
+        return float(registry().Quantity(value, KINDS[kind][0]).to(cleaned).magnitude)
+    except Exception:
+        return None
 
 
 def kind_of(text: str) -> str | None:

@@ -1,5 +1,5 @@
-"""Tiny SCPI instruments on 127.0.0.1, for the benchmarks that need real connections and
-real waits (pyvisa-sim answers at once and cannot wait).
+"""Tiny SCPI instruments on 127.0.0.1 (or on a pseudo-terminal), for the benchmarks and tests
+that need real connections and real waits (pyvisa-sim answers at once and cannot wait).
 
 Each one answers the commands that powerbench's drivers send to its model, after a set
 delay, and keeps every message it receives with the time.monotonic() it arrived, so a
@@ -8,6 +8,8 @@ them through its real transports: TCPIP SOCKET resources opened by PyVISA (pyvis
 """
 from __future__ import annotations
 
+import os
+import select
 import socketserver
 import threading
 import time
@@ -27,6 +29,11 @@ class Instrument:
         self.on = False
         self.delay = 0.0  # s before every reply
         self.received: list[tuple[float, str]] = []
+        self.hang: str | None = None  # queries starting with this get half a reply, then nothing...
+        self.trickle = False  # ...or the rest one byte at a time, for ever, never the terminator
+        self.hung_at: float | None = None  # monotonic time of the first hang
+        self._closed = threading.Event()
+        self._ptys: list[int] = []
         server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.instrument = self  # type: ignore[attr-defined]
@@ -52,21 +59,85 @@ class Instrument:
             time.sleep(self.delay)
         return self.replies[message]()
 
+    def respond(self, message: str, send: Callable[[bytes], None]) -> None:
+        """Answer one message through `send`; a query that hangs holds the caller (the
+        connection's handler) until the instrument is closed."""
+        reply = self.answer(message)
+        if reply is None:
+            return
+        data = reply.encode("latin-1") + b"\n"
+        if self.hang is None or not message.startswith(self.hang):
+            send(data)
+            return
+        if self.hung_at is None:
+            self.hung_at = time.monotonic()
+        try:
+            send(data[: len(data) // 2])
+            if not self.trickle:
+                self._closed.wait()
+            while not self._closed.wait(0.05):
+                send(b"0")
+        except OSError:  # the other end gave up on the connection
+            return
+
+    def switched_off_after(self, t: float) -> float | None:
+        """When the instrument was first told to switch off after monotonic time `t`, if it was."""
+        if self.switch is None:
+            return None
+        command = self.switch[0]
+        return next((at for at, m in self.received
+                     if at >= t and m.startswith(command) and not m[len(command):].startswith("ON")), None)
+
+    def switched_on_after(self, t: float) -> bool:
+        """Whether the instrument was told to switch on after monotonic time `t`."""
+        command = self.switch[0] if self.switch is not None else None
+        return command is not None and any(at >= t and m.startswith(command + "ON") for at, m in self.received)
+
     def queries(self) -> int:
         return sum("?" in message for _, message in self.received)
 
     def close(self) -> None:
+        self._closed.set()
         self._server.shutdown()
         self._server.server_close()
+        for fd in self._ptys:
+            os.close(fd)
+
+    def serve_pty(self) -> str:
+        """Serve this instrument on a pseudo-terminal too; returns the device pyserial opens.
+        A hung reply there holds the line until the next command comes in."""
+        master, slave = os.openpty()
+        tty = os.ttyname(slave)
+        self._ptys += [master, slave]
+
+        def send(data: bytes) -> None:
+            os.write(master, data)
+
+        def serve() -> None:
+            pending = b""
+            while not self._closed.is_set():
+                if not select.select([master], [], [], 0.05)[0]:
+                    continue
+                try:
+                    pending += os.read(master, 4096)
+                except OSError:
+                    return
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    message = line.decode("latin-1").strip()
+                    if self.hang is not None and message.startswith(self.hang):  # the line takes the next command
+                        threading.Thread(target=self.respond, args=(message, send), daemon=True).start()
+                    else:
+                        self.respond(message, send)
+        threading.Thread(target=serve, daemon=True).start()
+        return tty
 
 
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         instrument: Instrument = self.server.instrument  # type: ignore[attr-defined]
         for line in self.rfile:
-            reply = instrument.answer(line.decode("latin-1").strip())
-            if reply is not None:
-                self.wfile.write(reply.encode("latin-1") + b"\n")
+            instrument.respond(line.decode("latin-1").strip(), self.wfile.write)
 
 
 def bench(temperature: Callable[[], float] = lambda: 25.0) -> dict[str, Instrument]:
@@ -112,8 +183,11 @@ max_temperature = "70 degC"
 """
 
 
-def station_file(instruments: dict[str, Instrument], folder: Path) -> Path:
-    """A station file naming the loopback instruments' resources (a real, non-simulated bench)."""
+def station_file(instruments: dict[str, Instrument], folder: Path, resources: dict[str, str] | None = None,
+                 extra: str = "") -> Path:
+    """A station file naming the loopback instruments' resources (a real, non-simulated bench),
+    or the `resources` given (e.g. serial:// ones from serve_pty()), with `extra` TOML appended."""
     path = folder / "loopback-station.toml"
-    path.write_text(STATION.format(**{role: i.resource for role, i in instruments.items()}), encoding="utf-8")
+    named = resources or {role: i.resource for role, i in instruments.items()}
+    path.write_text(STATION.format(**named) + extra, encoding="utf-8")
     return path

@@ -13,7 +13,9 @@ own open()); `open_transport` also opens it. pyvisa and pyserial are imported by
 from __future__ import annotations
 
 import re
+import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlsplit
@@ -58,7 +60,9 @@ class Transport(Protocol):
 
     Made without I/O: `open` connects (again after `close`) and does nothing while open.
     `query` is atomic (write then read under the connection's lock) so concurrent pollers
-    cannot interleave replies. Replies come back without their terminator.
+    cannot interleave replies. Replies come back without their terminator. Links to real
+    instruments also say for how long the call in progress has run (`busy()`) and can cut a
+    call that does not return (`sever()`): Station.safe() then switches off through a new one.
     """
 
     resource: str
@@ -77,6 +81,13 @@ class Transport(Protocol):
     def read_bytes(self, n: int) -> bytes: ...
 
     def close(self) -> None: ...
+
+
+def innermost(transport: Any) -> Any:
+    """The link under any wrappers (pacing, query delays): what carries the bytes."""
+    while hasattr(transport, "inner"):
+        transport = transport.inner
+    return transport
 
 
 def transport_for(
@@ -144,10 +155,14 @@ def _parse_serial_url(resource: str) -> tuple[str, dict[str, Any]]:
 
 class _TextTransport:
     """Shared text framing over a byte transport: terminators, latin-1 decoding, one lock;
-    and the open link (a VISA session or a port) that subclasses make in open()."""
+    and the open link (a VISA session or a port) that subclasses make in open().
+
+    Every call runs inside `_call`, which notes when it began (`busy()`) and, once the link has
+    been severed under it, turns whatever the woken call raises into InstrumentError."""
 
     resource: str
     serial_line: bool
+    SEVER_WAIT = 0.5  # s a severed call is given to return before its link is closed under it
 
     def __init__(self, resource: str, *, read_termination: str, write_termination: str,
                  timeout: float) -> None:
@@ -158,6 +173,8 @@ class _TextTransport:
         self._lock = threading.Lock()
         self._link: Any = None  # the open session or port; None while closed
         self._io_errors: tuple[type[BaseException], ...] = ()  # the I/O library's, set by open()
+        self._since = 0.0  # monotonic time the call in progress began; 0 when idle
+        self._severed = False
 
     def open(self) -> None:
         if self._link is None:
@@ -169,16 +186,65 @@ class _TextTransport:
 
     @property
     def _opened(self) -> Any:
+        if self._severed:
+            raise InstrumentError(f"{self.resource}: connection cut after a call that did not return")
         if self._link is None:
             raise InstrumentError(f"{self.resource}: not open (open() it first)")
         return self._link
+
+    def _call(self, action: Callable[[Any], Any]) -> Any:
+        """Run `action(link)` alone on the connection; a caller never waits for ever on another
+        caller's hung call (the lock is taken with a deadline)."""
+        if not self._lock.acquire(timeout=self._timeout + self.SEVER_WAIT):
+            raise InstrumentError(f"{self.resource}: busy: the call in progress has not returned "
+                                  f"for {self.busy():.1f} s")
+        self._since = time.monotonic()
+        try:
+            result = action(self._opened)
+            if self._severed:  # a reply cut short may look complete (pyvisa-py returns what it had)
+                raise InstrumentError(f"{self.resource}: call cut off: it had not returned")
+            return result
+        except InstrumentError:
+            raise
+        except Exception as exc:
+            if self._severed:  # woken by sever(): what the library raises then is no news
+                raise InstrumentError(f"{self.resource}: call cut off: it had not returned") from exc
+            raise
+        finally:
+            self._since = 0.0
+            self._lock.release()
+
+    def busy(self) -> float:
+        """Seconds the call in progress has run (0.0 when none is)."""
+        since = self._since
+        return time.monotonic() - since if since else 0.0
+
+    def sever(self) -> None:
+        """From another thread: wake a call that does not return and retire this connection for
+        good (every later call fails); the caller connects afresh through a new transport."""
+        self._severed = True
+        link = self._link
+        if link is None:
+            return
+        try:
+            self._wake(link)
+        except Exception:  # nothing more can be done for a link that is going away
+            pass
+        deadline = time.monotonic() + self.SEVER_WAIT
+        while self._since and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.close()
+
+    def _wake(self, link: Any) -> None:
+        """Make a blocked read or write on `link` return now."""
+        raise NotImplementedError
 
     def close(self) -> None:
         link, self._link = self._link, None
         if link is not None:
             try:
                 link.close()
-            except self._io_errors:
+            except (*self._io_errors, ValueError, TypeError):
                 pass  # the link is gone either way; closing must not fail the safe path
 
     def __repr__(self) -> str:
@@ -191,6 +257,13 @@ class _TextTransport:
     def _timeout_error(self, message: str | None) -> InstrumentError:
         about = f" to {message!r}" if message is not None else ""
         return InstrumentError(f"{self.resource}: no reply{about} within {self._timeout:g} s (timeout)")
+
+
+def _wake_serial(port: Any) -> None:
+    """pyserial: cancel a pending read or write (POSIX and Windows)."""
+    for cancel in ("cancel_read", "cancel_write"):
+        if hasattr(port, cancel):
+            getattr(port, cancel)()
 
 
 class VisaTransport(_TextTransport):
@@ -234,40 +307,40 @@ class VisaTransport(_TextTransport):
             return self._timeout_error(message)
         return self._error(what, message, exc)
 
-    def write(self, message: str) -> None:
-        with self._lock:
+    def _visa(self, what: str, message: str | None, action: Callable[[Any], Any]) -> Any:
+        def run(session: Any) -> Any:
             try:
-                self._opened.write(message)
+                return action(session)
             except self._io_errors as exc:
-                raise self._wrap(exc, "write failed for", message) from exc
+                raise self._wrap(exc, what, message) from exc
+        return self._call(run)
+
+    def write(self, message: str) -> None:
+        self._visa("write failed for", message, lambda session: session.write(message))
 
     def read(self) -> str:
-        with self._lock:
-            try:
-                return self._opened.read().rstrip("\r\n")
-            except self._io_errors as exc:
-                raise self._wrap(exc, "read failed", None) from exc
+        reply: str = self._visa("read failed", None, lambda session: session.read())
+        return reply.rstrip("\r\n")
 
     def query(self, message: str) -> str:
-        with self._lock:
-            try:
-                return self._opened.query(message).rstrip("\r\n")
-            except self._io_errors as exc:
-                raise self._wrap(exc, "query failed for", message) from exc
+        reply: str = self._visa("query failed for", message, lambda session: session.query(message))
+        return reply.rstrip("\r\n")
 
     def write_bytes(self, data: bytes) -> None:
-        with self._lock:
-            try:
-                self._opened.write_raw(data)
-            except self._io_errors as exc:
-                raise self._wrap(exc, "raw write failed", None) from exc
+        self._visa("raw write failed", None, lambda session: session.write_raw(data))
 
     def read_bytes(self, n: int) -> bytes:
-        with self._lock:
-            try:
-                return self._opened.read_bytes(n)
-            except self._io_errors as exc:
-                raise self._wrap(exc, "raw read failed", None) from exc
+        data: bytes = self._visa("raw read failed", None, lambda session: session.read_bytes(n))
+        return data
+
+    def _wake(self, session: Any) -> None:
+        """pyvisa-py: shut a TCP socket down (its read loop then ends), cancel a serial read."""
+        inner = getattr(session.visalib, "sessions", {}).get(session.session)
+        interface = getattr(inner, "interface", None)
+        if isinstance(interface, socket.socket):
+            interface.shutdown(socket.SHUT_RDWR)
+        elif interface is not None:
+            _wake_serial(interface)
 
 
 class SerialTransport(_TextTransport):
@@ -293,17 +366,17 @@ class SerialTransport(_TextTransport):
         except (*self._io_errors, ValueError) as exc:
             raise InstrumentError(f"{self.resource}: cannot open serial port: {exc}") from exc
 
-    def _send(self, message: str) -> None:
+    def _send(self, port: Any, message: str) -> None:
         try:
-            self._opened.write((message + self._wterm).encode("latin-1"))
+            port.write((message + self._wterm).encode("latin-1"))
         except self._io_errors as exc:
             raise self._error("write failed for", message, exc) from exc
         except UnicodeEncodeError as exc:
             raise InstrumentError(f"{self.resource}: cannot send non-latin-1 text {message!r}") from exc
 
-    def _receive(self, message: str | None) -> str:
+    def _receive(self, port: Any, message: str | None) -> str:
         try:
-            data = self._opened.read_until(self._rterm_bytes)
+            data = port.read_until(self._rterm_bytes)
         except self._io_errors as exc:
             raise self._error("read failed after", message, exc) from exc
         if not data.endswith(self._rterm_bytes):
@@ -311,36 +384,41 @@ class SerialTransport(_TextTransport):
         return data[: -len(self._rterm_bytes)].decode("latin-1").rstrip("\r\n")
 
     def write(self, message: str) -> None:
-        with self._lock:
-            self._send(message)
+        self._call(lambda port: self._send(port, message))
 
     def read(self) -> str:
-        with self._lock:
-            return self._receive(None)
+        reply: str = self._call(lambda port: self._receive(port, None))
+        return reply
 
     def query(self, message: str) -> str:
-        with self._lock:
+        def exchange(port: Any) -> str:
             try:
-                self._opened.reset_input_buffer()  # a late reply to a timed-out query must not shift every later one
+                port.reset_input_buffer()  # a late reply to a timed-out query must not shift every later one
             except self._io_errors as exc:
                 raise self._error("flush failed before", message, exc) from exc
-            self._send(message)
-            return self._receive(message)
+            self._send(port, message)
+            return self._receive(port, message)
+        reply: str = self._call(exchange)
+        return reply
 
     def write_bytes(self, data: bytes) -> None:
-        with self._lock:
+        def send(port: Any) -> None:
             try:
-                self._opened.write(data)
+                port.write(data)
             except self._io_errors as exc:
                 raise self._error("raw write failed", None, exc) from exc
+        self._call(send)
 
     def read_bytes(self, n: int) -> bytes:
-        with self._lock:
+        def receive(port: Any) -> bytes:
             try:
-                data = self._opened.read(n)
+                return bytes(port.read(n))
             except self._io_errors as exc:
                 raise self._error("raw read failed", None, exc) from exc
+        data: bytes = self._call(receive)
         if len(data) < n:
             raise self._timeout_error(None)
         return data
 
+    def _wake(self, port: Any) -> None:
+        _wake_serial(port)

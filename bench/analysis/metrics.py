@@ -11,6 +11,7 @@ from typing import Callable
 
 from bench.analysis.integrator import Totals
 from bench.errors import InputError
+from bench.units import in_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +123,17 @@ DISPLAY: dict[str, tuple[str, float]] = {
     "capacity": ("Ah", 1 / 3600), "energy": ("Wh", 1 / 3600), "ratio": ("%", 100.0), "temperature": ("degC", 1.0),
     "temperature difference": ("K", 1.0), "time": ("s", 1.0), "voltage": ("V", 1.0), "current": ("A", 1.0),
     "power": ("W", 1.0), "resistance": ("mOhm", 1000.0), "voltage rate": ("mV/h", 3.6e6),
+    "temperature rate": ("K/min", 60.0),
 }
 
 
-def shown(kind: str, value: float | None) -> str:
-    """A value as people read it: '6.52 Ah', '91.3 %'."""
+def shown(kind: str, value: float | None, unit: str = "") -> str:
+    """A value as people read it: '6.52 Ah', '91.3 %'; in `unit` when given (the unit a limit is
+    written in, so that the value and its limit read alike)."""
     if value is None:
         return "not measured"
-    unit, scale = DISPLAY[kind]
-    return f"{value * scale:.4g} {unit}"
+    number = in_unit(value, kind, unit) if unit else None
+    if number is not None:
+        return f"{number:.4g} {unit}"
+    label, scale = DISPLAY[kind]
+    return f"{value * scale:.4g} {label}"

@@ -3,7 +3,7 @@ commands so that `bench --help` answers at once."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import typer
 
@@ -11,7 +11,7 @@ from bench.cli.instruments import instruments_app
 from bench.cli.lot import lot
 from bench.cli.sim import sim_app
 from bench.cli import exits
-from bench.cli.console import console as _console
+from bench.cli.console import Screen, console as _console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
@@ -25,8 +25,8 @@ StationOption = typer.Option(None, "--station", "-s", help="Station file (defaul
                              show_default=False)
 
 
-def _invalid(exc: object) -> typer.Exit:
-    _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+def _invalid(exc: object, out: Any = None) -> typer.Exit:
+    (out or _console(stderr=True)).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
     return typer.Exit(exits.INVALID)
 
 
@@ -45,22 +45,33 @@ def run(
         help="Simulated bench only, repeatable: a DUT or bench defect, e.g. 'micro-short:resistance=20 ohm' "
              "(bench sim list)."),
 ) -> None:
-    """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR."""
-    from bench.run.session import Request, execute
+    """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR.
 
-    request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect))
-    _drive(profile.name, lambda view, announce: execute(request, [view], announce))
+    A closed terminal or a broken pipe does not stop the run: the view detaches and the run goes
+    on to its verdict (follow it in its run folder)."""
+    def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
+        from bench.run.session import Request, execute
+
+        request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect))
+        return execute(request, [view], announce)
+    _drive(profile.name, start)
 
 
 @app.command()
 def resume(
     run_dir: Path = typer.Argument(..., help="The run folder of the interrupted run.", show_default=False),
     speed: Optional[float] = SpeedOption,
+    station: Optional[Path] = typer.Option(
+        None, "--station", "-s", show_default=False,
+        help="Station file to use instead of the one the run recorded (the differences are shown first)."),
 ) -> None:
-    """Take up an interrupted run (crash, kill -9, power cut) from its last checkpoint."""
-    from bench.run.session import resume as resume_run
+    """Take up an interrupted run (crash, kill -9, power cut, bench stop) from its last checkpoint."""
+    def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
+        from bench.run.session import resume as resume_run
 
-    _drive(run_dir.name, lambda view, announce: (announce(run_dir), resume_run(run_dir, speed, [view]))[1])
+        announce(run_dir)
+        return resume_run(run_dir, speed, [view], station=station)
+    _drive(run_dir.name, start)
 
 
 @app.command("pause")
@@ -75,6 +86,15 @@ def continue_run(run_dir: Path = typer.Argument(..., help="The run folder.", sho
     _control(run_dir, "continue")
 
 
+@app.command("stop")
+def stop_run(run_dir: Path = typer.Argument(..., help="The run folder.", show_default=False)) -> None:
+    """Stop a running test from another terminal, as Ctrl-C in its own would.
+
+    The run ends ABORTED with its records complete and the bench safe; bench resume RUN_DIR
+    continues it."""
+    _control(run_dir, "stop")
+
+
 def _control(run_dir: Path, command: str) -> None:
     from bench.run import control
 
@@ -86,32 +106,70 @@ def _control(run_dir: Path, command: str) -> None:
     _console().print(f"{command} requested for {run_dir}")
 
 
-def _drive(title: str, start) -> None:  # noqa: ANN001
-    """Run with the live view that fits the output, then show the verdict and exit with its code."""
+Start = Callable[[Any, Callable[[Path], None]], tuple[Any, Path]]  # (view, announce) -> (outcome, run folder)
+
+
+def _drive(title: str, start: Start) -> None:
+    """Run with the live view that fits the output, then show the verdict and exit with its code.
+
+    From before anything slow to the exit, Ctrl-C and SIGTERM are requests the run looks at (a
+    signal while the verdict prints changes nothing: the run is over) and SIGHUP detaches the
+    screen; so does a write that fails (a closed terminal, a pipe whose reader quit)."""
+    from bench.run import signals
+
+    screen = Screen()
+    with signals.handled(on_hangup=screen.hang_up):
+        try:
+            code = _watch(screen, title, start)
+        finally:
+            if _ends_process:
+                _hold_signals()
+    raise typer.Exit(code)
+
+
+def _watch(screen: Screen, title: str, start: Start) -> int:
+    """The run under its view, then its verdict; returns the exit code."""
     import sys
 
-    from bench.run import signals
     from bench.errors import InputError
+    from bench.record.records import RecordError
 
-    console = _console()
+    console = screen.console()
 
     def announce(folder: Path) -> None:
         console.print(f"run folder: {folder}")
     try:
-        with signals.handled():
-            if sys.stdout.isatty():
-                from bench.cli.live import RichView
+        if sys.stdout.isatty():
+            from bench.cli.live import RichView
 
-                with RichView(console, title) as view:
-                    outcome, folder = start(view, announce)
-            else:
-                from bench.cli.live import PlainView
+            with RichView(console, title, screen) as view:
+                outcome, folder = start(view, announce)
+        else:
+            from bench.cli.live import PlainView
 
-                outcome, folder = start(PlainView(console.print), announce)
+            outcome, folder = start(PlainView(console.print, screen), announce)
     except InputError as exc:
-        raise _invalid(exc) from None
+        raise _invalid(exc, screen.console(stderr=True)) from None
+    except RecordError as exc:  # the run folder's files could not even be started: nothing switched on
+        screen.console(stderr=True).print(f"[bold red]error:[/] records: {exc}", soft_wrap=True)
+        return exits.FAULT
     _show_verdict(console, outcome, folder)
-    raise typer.Exit(exits.VERDICT[outcome.verdict])
+    return exits.VERDICT[outcome.verdict]
+
+
+_ends_process = False  # set by main(): in the `bench` process, a run's end is the process's
+
+
+def _hold_signals() -> None:
+    """The run is over and the process exits with its verdict: from now on stop signals and SIGHUP
+    stay pending for good, so that none can turn the exit code into a death by the signal once
+    the run's handlers give way to the defaults."""
+    import signal
+
+    from bench.run.signals import HANGUP, STOPS
+
+    if hasattr(signal, "pthread_sigmask"):  # not on Windows
+        signal.pthread_sigmask(signal.SIG_BLOCK, {*STOPS, HANGUP} - {None})
 
 
 def _show_verdict(console, outcome, folder: Path) -> None:  # noqa: ANN001
@@ -209,6 +267,8 @@ app.command("lot")(lot)
 
 def main() -> None:
     """Entry point: anything unexpected is one line and exit 4, never a traceback."""
+    global _ends_process
+    _ends_process = True
     try:
         app()
     except Exception as exc:  # the last guard; bench run already ends every run in safe state

@@ -320,7 +320,7 @@ def check_station(config: Any, world: Any) -> tuple[list[RoleCheck], list[str]]:
         checks.append(check)
         options = dict(rc.options, channels=dict(config.channels)) if role == "thermo" else dict(rc.options)
         try:
-            instruments[role] = open_instrument(rc.driver, rc.resource, world=world, **options)
+            instruments[role] = open_instrument(rc.driver, rc.resource, world=world, timeout=rc.timeout, **options)
         except Exception as exc:  # reported in the table; the other roles are still checked
             check.problem = f"cannot open: {_describe(exc)}"
             check.invalid = isinstance(exc, ValueError)  # a bad option or resource form

@@ -1,10 +1,14 @@
-"""The live view: a Rich panel on a terminal, plain lines in a log (CI, nohup, a pipe)."""
+"""The live view: a Rich panel on a terminal, plain lines in a log (CI, nohup, a pipe).
+
+Both are observers of the run: when their screen goes away they raise ScreenGone at their next
+draw, and the run detaches them and goes on."""
 from __future__ import annotations
 
 import time
 from typing import Any
 
 from bench.analysis.integrator import Totals
+from bench.cli.console import Screen
 from bench.record.records import Event, Sample, Sink, StepStart
 from bench.run.readings import Readings
 
@@ -27,31 +31,36 @@ def status_line(r: Readings, totals: Totals) -> str:
 class PlainView(Sink):
     """One line per step and a status line every few seconds: readable in a CI log."""
 
-    def __init__(self, echo: Any = print) -> None:
+    def __init__(self, echo: Any = print, screen: Screen | None = None) -> None:
         self._echo = echo
+        self._screen = screen or Screen()
         self._last = 0.0
 
     def step_start(self, record: StepStart) -> None:
+        self._screen.check()
         self._echo(f"step {record.count} (cycle {record.cycle}): {record.step.text}")
 
     def sample(self, record: Sample) -> None:
         now = time.monotonic()
         if now - self._last >= PLAIN_STATUS:
+            self._screen.check()
             self._last = now
             self._echo(f"  [{hms(record.readings.test_time)}] {status_line(record.readings, record.totals)}")
 
     def event(self, record: Event) -> None:
         if record.message:
+            self._screen.check()
             self._echo(record.message)
 
 
 class RichView(Sink):
     """A panel redrawn a few times a second, whatever the sample rate."""
 
-    def __init__(self, console: Any, title: str) -> None:
+    def __init__(self, console: Any, title: str, screen: Screen | None = None) -> None:
         from rich.live import Live
 
         self._console = console
+        self._screen = screen or Screen()
         self._title = title
         self._live = Live(console=console, auto_refresh=False, transient=True)
         self._last = 0.0
@@ -66,6 +75,7 @@ class RichView(Sink):
         self._live.__exit__(*exc)
 
     def step_start(self, record: StepStart) -> None:
+        self._screen.check()
         self._step, self._cycle, self._count = record.step.text, record.cycle, record.count
         self._console.print(f"[bold]step {record.count}[/] (cycle {record.cycle}): {record.step.text}")
 
@@ -73,11 +83,13 @@ class RichView(Sink):
         now = time.monotonic()
         if now - self._last < REFRESH:
             return
+        self._screen.check()
         self._last = now
         self._live.update(self._panel(record.readings, record.totals), refresh=True)
 
     def event(self, record: Event) -> None:
         if record.message:
+            self._screen.check()
             self._console.print(f"[bold yellow]{record.message}[/]")
 
     def _panel(self, r: Readings, totals: Totals) -> Any:

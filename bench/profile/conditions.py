@@ -11,8 +11,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from bench.analysis.metrics import shown
 from bench.errors import InputError
-from bench.units import kind_of, parse
+from bench.units import kind_of, parse, unit_of
+
+# dT/dt and dV/dt are the least-squares slopes of the readings over the last RATE_WINDOW s: long
+# enough that thermocouple noise (tenths of a kelvin) does not read as a rate, short enough that
+# a thermal runaway shows within a minute.
+RATE_WINDOW = 60.0
 
 # quantity name -> (attribute of Readings, kind of its value, what it means)
 QUANTITIES: dict[str, tuple[str, str, str]] = {
@@ -47,7 +53,8 @@ _HOLD = re.compile(r"^(?P<body>.+?)\s+for\s+(?P<hold>.+)$")
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One comparison; `channel` names a temperature channel when the quantity is per channel."""
+    """One comparison; `channel` names a temperature channel when the quantity is per channel,
+    `unit` is the unit its value was written in ('' for the display unit of its kind)."""
 
     quantity: str
     op: str
@@ -55,6 +62,8 @@ class Condition:
     hold: float = 0.0
     channel: str | None = None
     text: str = ""
+    unit: str = ""
+    read: Callable[[object], float] = field(init=False, repr=False, compare=False)
     holds: Callable[[object], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -65,7 +74,12 @@ class Condition:
         else:
             table = operator.attrgetter("temps" if self.quantity == "temperature" else "temp_rates")
             read = lambda readings, key=self.channel: table(readings)[key]  # noqa: E731
+        object.__setattr__(self, "read", read)
         object.__setattr__(self, "holds", lambda readings: compare(read(readings), value))
+
+    def shown(self, value: float) -> str:
+        """A reading of this condition's quantity in the unit its limit is written in."""
+        return shown(QUANTITIES[self.quantity][1], value, self.unit)
 
 
 class Watch:
@@ -106,7 +120,8 @@ def parse_condition(text: str, source: str, key: str, implied: Implied | None = 
     `implied` maps a bare value ("4.5 V", "50 mA for 60 s") to (kind -> quantity, operator)
     chosen by the step: a discharge ends *below* a voltage, a hold *below* a current.
     """
-    body, hold = text.strip(), 0.0
+    text = " ".join(text.split())  # runs of spaces as one: the patterns below stay linear in time
+    body, hold = text, 0.0
     hold_match = _HOLD.match(body)
     if hold_match:
         body = hold_match["body"]
@@ -126,7 +141,7 @@ def parse_condition(text: str, source: str, key: str, implied: Implied | None = 
                              "or '<channel> temperature', '<channel> dT/dt'")
         name = base
     value = parse(match["value"], QUANTITIES[name][1], source, key)
-    return Condition(name, match["op"], value, hold, channel, text.strip())
+    return Condition(name, match["op"], value, hold, channel, text, unit_of(match["value"]))
 
 
 def _implied_condition(
@@ -138,12 +153,12 @@ def _implied_condition(
                          f"'current < 100 mA for 60 s', got {text!r}")
     quantity, op = implied[kind]
     value = parse(body, QUANTITIES[quantity][1], source, key)
-    return Condition(quantity, op, value, hold, None, text.strip())
+    return Condition(quantity, op, value, hold, None, text, unit_of(body))
 
 
 def parse_conditions(text: str, source: str, key: str, implied: Implied | None = None) -> tuple[Condition, ...]:
     """Parse conditions joined by `or`."""
-    parts = [p for p in re.split(r"\s+or\s+", text.strip()) if p]
+    parts = [p for p in " ".join(text.split()).split(" or ") if p]
     if not parts:
         raise InputError(source, key, "expected at least one condition")
     return tuple(parse_condition(p, source, key, implied) for p in parts)

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Union
 
-from bench.profile.conditions import Condition, parse_condition
+from bench.profile.conditions import RATE_WINDOW, Condition, parse_condition
 from bench.analysis.criteria import Criterion
 from bench.analysis.cycles import CycleCondition
 from bench.errors import InputError
 from bench.analysis.metrics import CYCLE_ONLY, METRICS, Ratings, split_metric
 from bench.profile.steps import Step, SupplyStep, parse_step, with_load
 from bench.tables import list_value, need, read_text, read_toml, reject_unknown, text_value
-from bench.units import parse, parse_positive
+from bench.units import in_unit, parse, parse_positive, unit_of
 
 TOP_KEYS = {"name", "description", "source", "period", "steps", "dut", "safety", "criteria", "on_resume"}
 ON_RESUME = ("continue", "restart")
@@ -28,6 +28,14 @@ DUT_KEYS = {"kind": None, "rated_capacity": "capacity", "nominal_voltage": "volt
 DUT_KINDS = ("power bank", "cell")
 CRITERION_KEYS = {"name", "metric", "step", "cycle", "min", "max", "marginal", "description"}
 CYCLE_SCOPES = ("each", "first", "last", "trend")
+
+# Real test methods nest loops two or three deep (cycles, check-ups inside them); the limits are
+# far above that and far below where reading the file recursed into a RecursionError. The TOML
+# reader recurses several frames per array or inline table, the profile reader per loop.
+MAX_LOOPS = 8
+# The shortest sample period: a polling round of the load, the supply and the thermometer takes
+# milliseconds to tens of milliseconds, and faster than this rows would pile up at one test time.
+MIN_PERIOD = 0.010  # s
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +108,8 @@ def parse_profile(text: str, source: str) -> Profile:
     data = read_toml(text, source)
     reject_unknown(data, TOP_KEYS, source, "")
     name = text_value(data, "name", source, required=True)
-    period = parse(need(data, "period", source, "the sample period, e.g. period = \"1 s\""), "time", source, "period")
-    if period <= 0:
-        raise InputError(source, "period", "expected a positive sample period")
+    period_text = need(data, "period", source, "the sample period, e.g. period = \"1 s\"")
+    period = parse(period_text, "time", source, "period")
     ratings = _ratings(data.get("dut"), source)
     steps_raw = need(data, "steps", source, "a list of steps, e.g. steps = [\"Rest for 1 min\"]")
     context = _StepContext(source, ratings)
@@ -110,6 +117,7 @@ def parse_profile(text: str, source: str) -> Profile:
     if not items:
         raise InputError(source, "steps", "expected at least one step")
     safety = _safety(data.get("safety", {}), source)
+    _check_periods(period, period_text, items, safety, source)
     criteria = tuple(_criterion(c, source, f"criteria[{i}]", context.names, ratings)
                      for i, c in enumerate(list_value(data.get("criteria", []), source, "criteria")))
     on_resume = data.get("on_resume", "continue")
@@ -124,10 +132,53 @@ def parse_profile(text: str, source: str) -> Profile:
                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), on_resume=on_resume)
 
 
+def _check_periods(period: float, period_text: str, items: tuple[Item, ...], safety: tuple[Condition, ...],
+                   source: str) -> None:
+    """Every sample period in use (the profile's, a step's own) from MIN_PERIOD to the duration of
+    each timed step it samples and, when a condition watches dT/dt or dV/dt, to their window (a
+    slope needs readings across it).
+
+    A safety condition's `for` hold is no bound: it asks for the condition on consecutive
+    readings, and methods sample more slowly than their holds ('for 2 s' at a 10 s period),
+    which makes a hold shorter than the period last one period."""
+    steps = list(_walk(items))
+    conditions = safety + tuple(c for step in steps for c in step.until)
+    window = RATE_WINDOW if any(c.quantity in ("dT/dt", "dV/dt") for c in conditions) else None
+    _check_period(period, period_text, "period", [s for s in steps if s.period is None], window, source)
+    for step in steps:
+        if step.period is not None:
+            _check_period(step.period, step.period_text, step.key, [step], window, source)
+
+
+def _check_period(period: float, text: str, key: str, steps: list[Step], window: float | None, source: str) -> None:
+    unit = unit_of(text)
+    if in_unit(1.0, "time", unit) is None:
+        unit = "s"
+
+    def written(seconds: float) -> str:
+        return f"{in_unit(seconds, 'time', unit):g} {unit}"
+
+    own = "; or give that step its own period, e.g. '(1 s period)'" if key == "period" else ""
+    bounds = [(s.duration, f"{s.key} lasts {written(s.duration)}", own) for s in steps if s.duration is not None]
+    if window is not None:
+        bounds.append((window, f"dT/dt and dV/dt are taken over the last {written(window)}", ""))
+    shortest = min(bounds, default=None)
+    if period >= MIN_PERIOD and (shortest is None or period <= shortest[0]):
+        return
+    if shortest is None:
+        expected = f"of at least {written(MIN_PERIOD)}"
+    else:
+        longest, why, hint = shortest
+        expected = f"from {written(MIN_PERIOD)} to {written(longest)} ({why}{hint if period > longest else ''})"
+    raise InputError(source, key, f"expected a sample period {expected}, got {text!r}")
+
+
 _STOP_IF = re.compile(r"^\s*(?P<metric>.+?)(?:\s+of\s+(?P<step>.+?))?\s*(?P<op><=|>=|<|>)\s*(?P<value>.+?)\s*$")
 
 
 def parse_stop_if(text: Any, source: str, key: str, step_names: set[str]) -> CycleCondition:
+    if isinstance(text, str):
+        text = " ".join(text.split())  # runs of spaces as one: the pattern stays linear in time
     match = _STOP_IF.match(text) if isinstance(text, str) else None
     if match is None:
         raise InputError(source, key, f"expected '<metric> [of <step name>] <op> <value>', e.g. "
@@ -139,7 +190,7 @@ def parse_stop_if(text: Any, source: str, key: str, step_names: set[str]) -> Cyc
     if metric in CYCLE_ONLY and step is None:
         raise InputError(source, key, f"{metric!r} needs a step: '{metric} of <step name> < ...'")
     value = parse(match["value"], METRICS[metric][0], source, key)
-    return CycleCondition(metric, channel, step, match["op"], value, text.strip())
+    return CycleCondition(metric, channel, step, match["op"], value, text)
 
 
 class _StepContext:
@@ -148,6 +199,7 @@ class _StepContext:
     def __init__(self, source: str, ratings: Ratings) -> None:
         self.source, self.ratings = source, ratings
         self.index = 0
+        self.loops = 0  # loops the walk is inside
         self.limit: float | None = None
         self.names: set[str] = set()
 
@@ -161,10 +213,15 @@ class _StepContext:
             raise InputError(self.source, key, f"expected a step (text) or a table, got {entry!r}")
         if "repeat" in entry:
             reject_unknown(entry, {"repeat", "steps", "stop_if"}, self.source, key)
+            if self.loops == MAX_LOOPS:
+                raise InputError(self.source, key, f"loops nested more than {MAX_LOOPS} deep; a test method needs "
+                                 "two or three")
             repeat = entry["repeat"]
             if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
                 raise InputError(self.source, f"{key}.repeat", f"expected a whole number >= 1, got {repeat!r}")
+            self.loops += 1
             body = self.items(need(entry, "steps", self.source, "the steps to repeat", key), f"{key}.steps")
+            self.loops -= 1
             if not body:
                 raise InputError(self.source, f"{key}.steps", "expected at least one step to repeat")
             stop_if = None

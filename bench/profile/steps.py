@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Protocol
 
 from bench.profile.conditions import Condition, Implied, parse_conditions
 from bench.errors import InputError
 from bench.analysis.metrics import Ratings
-from bench.units import kind_of, parse, parse_positive
+from bench.units import MAX_DURATION, kind_of, parse, parse_positive
 
 # A supply cannot drive its output past its set voltage: a CC charge "until 4.2 V" sets the
 # supply to 4.2 V and counts as done once the voltage is within this much of it.
@@ -54,6 +54,9 @@ class Supply(Protocol):
     def set_output(self, on: bool) -> None: ...
 
 
+# (what, SI value, kind, how it follows from the step and the DUT)
+Drawn = tuple[str, float, str, str]
+
 # Rough figures for duration estimates only (never used to control anything).
 CONVERTER_EFFICIENCY = 0.88
 CV_TAPER_FRACTION = 0.15
@@ -72,6 +75,7 @@ class Step:
     period: float | None
     name: str | None
     index: int
+    period_text: str = ""  # the step's own period as written ("10 s")
     measures_input: ClassVar[bool] = False  # the supply side (DUT input) is the step's voltage and current
     follows: ClassVar[bool] = False  # the set-point moves with the step time (call `follow` every sample)
 
@@ -87,9 +91,17 @@ class Step:
         """(what, SI value, kind) of every set-point a station hard limit bounds."""
         return ()
 
+    def drawn(self, volts: float | None, origin: str, rated_current: float | None) -> tuple[Drawn, ...]:
+        """What the step draws from the DUT output that a station hard limit bounds, beyond its
+        set-points (see LoadLevel)."""
+        return ()
+
     def estimate(self, ratings: Ratings) -> float | None:
-        """Expected duration from a full (charge) or empty (discharge) DUT; a fixed duration caps it."""
+        """Expected duration from a full (charge) or empty (discharge) DUT; a fixed duration caps it.
+        A guess beyond any run (a set-point of a few nanoamperes) is no estimate."""
         guess = self._guess(ratings)
+        if guess is not None and not guess <= MAX_DURATION:
+            guess = None
         if self.duration is not None:
             return self.duration if guess is None else min(guess, self.duration)
         return guess
@@ -170,9 +182,43 @@ class LoadLevel(Step):
     def highest(self) -> float:
         return self.level
 
+    def lowest(self) -> float:
+        return self.level
+
     def setpoints(self) -> tuple[tuple[str, float, str], ...]:
         kind = _LIMIT_KIND.get(self.mode)
         return () if kind is None else ((kind, self.highest(), kind),)
+
+    def cutoff(self) -> float | None:
+        """The voltage the step ends below ('until 3 V'): the DUT stays above it while the step runs."""
+        ends = [c.value for c in self.until
+                if c.quantity in ("voltage", "output voltage") and c.op in ("<", "<=") and c.value > 0]
+        return max(ends, default=None)
+
+    def drawn(self, volts: float | None, origin: str, rated_current: float | None) -> tuple[Drawn, ...]:
+        """Current and power a CR or CP level draws, judged where the DUT certainly takes it:
+        `volts` is the highest voltage the DUT can show (`origin` says where it comes from), and it
+        stays above the step's cutoff. A CR level draws most at the highest voltage; a CP level at
+        the lowest, its cutoff, and without one, at least what it draws at the highest. A power
+        bank's output delivers no more than `rated_current` (its protection cuts in beyond: what
+        an overload or short-circuit step tests)."""
+        if self.mode not in ("CR", "CP"):
+            return ()
+        cutoff = self.cutoff()
+        known = [(v, why) for v, why in ((volts, origin), (cutoff, "the step's cutoff")) if v is not None]
+        if not known:
+            return ()
+        if self.mode == "CR":
+            at, why = max(known, key=lambda pair: pair[0])
+        else:
+            at, why = known[-1]  # the cutoff if there is one
+        amps = at / self.lowest() if self.mode == "CR" else self.highest() / at
+        level = f"{self.lowest():g} ohm" if self.mode == "CR" else f"{self.highest():g} W"
+        if rated_current is not None and amps > rated_current:
+            amps, why = rated_current, f"{why}, at most dut.rated_output_current"
+        note = f" ({level} at {at:g} V, {why})"
+        current = ("current", amps, "current", note)
+        return (current, ("power", amps * at, "power", note)) if self.mode == "CR" else (current,)  # CP: a set-point
 
     def _guess(self, ratings: Ratings) -> float | None:
         energy = ratings.rated_energy
@@ -203,6 +249,9 @@ class LoadRamp(LoadLevel):
     def highest(self) -> float:
         return max(self.level, self.start)
 
+    def lowest(self) -> float:
+        return min(self.level, self.start)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PassThrough(Step):
@@ -221,6 +270,9 @@ class PassThrough(Step):
     def setpoints(self) -> tuple[tuple[str, float, str], ...]:
         return self.charge.setpoints() + tuple((f"load {self.load.mode}", v, k) for _, v, k in self.load.setpoints())
 
+    def drawn(self, volts: float | None, origin: str, rated_current: float | None) -> tuple[Drawn, ...]:
+        return tuple((f"load {what}", v, k, note) for what, v, k, note in self.load.drawn(volts, origin, rated_current))
+
     def _guess(self, ratings: Ratings) -> float | None:
         return self.charge._guess(ratings)
 
@@ -228,26 +280,25 @@ class PassThrough(Step):
 def parse_step(text: str, source: str, key: str, index: int, *, name: str | None = None,
                rated_capacity: float | None = None, previous_limit: float | None = None) -> Step:
     """Parse one step's wording; `previous_limit` is the current limit a Hold inherits."""
-    match = _STEP.match(text.strip())
+    text = " ".join(text.split())  # runs of spaces as one: the patterns stay linear in time
+    match = _STEP.match(text)
     if match is None:
         raise InputError(source, key, f"cannot read step {text!r}; expected e.g. 'Discharge at 2 A until 4.5 V', "
                          "'Charge at 5 V, 3 A limit until 100 mA', 'Hold at 4.2 V until 50 mA', 'Rest for 30 min'")
     action = match["verb"].lower()
     duration = parse_positive(match["duration"], "time", source, key) if match["duration"] else None
-    period = parse(match["period"], "time", source, key) if match["period"] else None
-    if period is not None and period <= 0:
-        raise InputError(source, key, f"the sample period must be positive, got {match['period']!r}")
+    period = parse(match["period"], "time", source, key) if match["period"] else None  # bounded by the profile
     until_text = _c_rates_to_amps(match["until"], source, key, rated_capacity) if match["until"] else None
     until = parse_conditions(until_text, source, key, _IMPLIED[action]) if until_text else ()
     if duration is None and not until:
         raise InputError(source, key, f"step {text!r} never ends: give 'for <duration>' or 'until <condition>'")
     setpoint, limit = match["setpoint"], match["limit"]
+    common = dict(text=text, key=key, action=action, duration=duration, period=period, name=name, index=index,
+                  period_text=match["period"] or "")
     if match["ramp_from"]:
         if action != "discharge" or setpoint:
             raise InputError(source, key, "only a discharge ramps: 'Discharge ramp from 2 A to 4 A over 60 s until ...'")
-        return _ramp(match, until, duration, period, text, source, key, index, name, rated_capacity)
-    common = dict(text=text.strip(), key=key, action=action, duration=duration, period=period, name=name,
-                  index=index)
+        return _ramp(match, until, source, key, rated_capacity, common)
     if action == "rest":
         if setpoint:
             raise InputError(source, key, f"a rest takes no setpoint, got 'at {setpoint}'")
@@ -263,7 +314,7 @@ def parse_step(text: str, source: str, key: str, index: int, *, name: str | None
         voltage = parse_positive(setpoint, "voltage", source, key)
         current = parse_positive(limit, "current", source, key) if limit else previous_limit
         if current is None:
-            raise InputError(source, key, f"a hold needs a current limit: '{text.strip()}' has none and "
+            raise InputError(source, key, f"a hold needs a current limit: '{text}' has none and "
                              "no charge before it; write 'Hold at 4.2 V, 1 A limit until 50 mA'")
         return SupplyCV(voltage=voltage, current=current, until=until, **common)
     return _charge_step(setpoint, limit, until, source, key, rated_capacity, common)
@@ -289,9 +340,8 @@ def _charge_step(setpoint: str, limit: str | None, until: tuple[Condition, ...],
         voltage = ceiling[0].value
         if voltage <= 0:
             raise InputError(source, key, f"a charge needs a positive voltage to stop at, got {ceiling[0].text!r}")
-        until = tuple(
-            Condition(c.quantity, ">=", c.value - SUPPLY_REGULATION_TOLERANCE, c.hold, c.channel, c.text)
-            if c is ceiling[0] else c for c in until)
+        until = tuple(replace(c, op=">=", value=c.value - SUPPLY_REGULATION_TOLERANCE) if c is ceiling[0] else c
+                      for c in until)
     else:
         raise InputError(source, key, f"a charge at {setpoint} needs a voltage it may not exceed: "
                          f"'until 4.2 V' or 'Charge at {setpoint}, 4.2 V limit for 1 h'")
@@ -303,29 +353,30 @@ _WITH = re.compile(r"^\s*discharge\s+at\s+(?P<setpoint>.+?)\s*$", re.IGNORECASE)
 
 def with_load(step: Step, text: object, source: str, key: str, rated_capacity: float | None) -> Step:
     """A charge or hold that also draws from the output: pass-through charging of a power bank."""
+    if isinstance(text, str):
+        text = " ".join(text.split())  # runs of spaces as one: the pattern stays linear in time
     match = _WITH.match(text) if isinstance(text, str) else None
     if match is None:
         raise InputError(source, key, f"expected the load that runs alongside, e.g. 'Discharge at 1 A', got {text!r}")
     if not isinstance(step, SupplyStep):
         raise InputError(source, key, "only a charge or a hold can run with a load alongside")
     kind, level = _load_setpoint(match["setpoint"], source, key, rated_capacity)
-    alongside = LoadLevel(text=text.strip(), key=key, action="discharge", duration=None, until=(), period=None,
+    alongside = LoadLevel(text=text, key=key, action="discharge", duration=None, until=(), period=None,
                           name=None, index=step.index, mode=_LOAD_MODES[kind], level=level)
-    return PassThrough(text=f"{step.text} + {text.strip()}", key=step.key, action=step.action,
+    return PassThrough(text=f"{step.text} + {text}", key=step.key, action=step.action,
                        duration=step.duration, until=step.until, period=step.period, name=step.name,
-                       index=step.index, charge=step, load=alongside)
+                       index=step.index, period_text=step.period_text, charge=step, load=alongside)
 
 
-def _ramp(match: re.Match, until: tuple[Condition, ...], duration: float | None, period: float | None, text: str,
-          source: str, key: str, index: int, name: str | None, rated_capacity: float | None) -> Step:
+def _ramp(match: re.Match, until: tuple[Condition, ...], source: str, key: str, rated_capacity: float | None,
+          common: dict) -> Step:
     """A load level that moves linearly from one value to another (e.g. looking for a trip point)."""
     kind, start = _load_setpoint(match["ramp_from"], source, key, rated_capacity)
     end_kind, end = _load_setpoint(match["ramp_to"], source, key, rated_capacity)
     if end_kind != kind:
         raise InputError(source, key, f"a ramp goes from one {kind} to another, got {match['ramp_to']!r}")
     over = parse_positive(match["ramp_over"], "time", source, key)
-    return LoadRamp(text=text.strip(), key=key, action="discharge", mode=_LOAD_MODES[kind], level=end, start=start,
-                    over=over, duration=duration, until=until, period=period, name=name, index=index)
+    return LoadRamp(mode=_LOAD_MODES[kind], level=end, start=start, over=over, until=until, **common)
 
 
 def _setpoint_kind(setpoint: str) -> str | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bench.analysis.verdict import Verdict
 from bench.record import schema
+from bench.record.logbook import write_atomic
 from bench.record.records import RunEnd, Sink
 
 
@@ -41,6 +42,4 @@ class JUnitWriter(Sink):
                               errors=str(errors), time=f"{duration:.3f}")
         suite.extend(cases)
         ET.indent(root)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
-        tmp.replace(self.path)
+        write_atomic(self.path, '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n")

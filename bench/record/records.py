@@ -87,6 +87,11 @@ class RunEnd:
     files: dict[str, int] = field(default_factory=dict)
 
 
+class RecordError(Exception):
+    """The run's records can no longer be kept (a full disk, a data file deleted or cut under the
+    running run): the run ends ERROR, the bench safe, and the message says which file and why."""
+
+
 class Sink:
     """Subscribe to a run's records by overriding the methods for them."""
 
@@ -107,22 +112,67 @@ KINDS = ("run_start", "step_start", "sample", "step_end", "cycle_end", "event", 
 
 
 class Sinks:
-    """The sinks of one run, in order (the logbook first: later sinks read what it adds to a
-    checkpoint). For each kind of record, only the sinks that override it are called."""
+    """The sinks of one run, in order: the run folder's own (the logbook first: later sinks read
+    what it adds to a checkpoint), then the observers (the live view, any sink a caller adds).
+    For each kind of record, only the sinks that override it are called.
 
-    def __init__(self, sinks: list[Sink]) -> None:
-        self.sinks = list(sinks)
-        self._calls: dict[str, tuple[Callable[[Any], None], ...]] = {}
+    An own sink that raises ends the run (the engine handles it: the records are at stake). An
+    observer that raises (a screen that went away, a broken extra output) is detached, never
+    called again, and the run goes on with one `view_detached` event through the other sinks
+    (none at the run's end: the files are closed by then)."""
+
+    def __init__(self, own: list[Sink] | tuple[Sink, ...], observers: list[Sink] | tuple[Sink, ...] = ()) -> None:
+        self.own = list(own)
+        self.observers = list(observers)
+        self._time = 0.0  # the latest test time a record carried: when an observer failed
+        self._calls = self._takers(self.own)
+        self._samples = self._calls["sample"]
+        self._watching = self._takers(self.observers)
+
+    @property
+    def sinks(self) -> list[Sink]:
+        return self.own + self.observers
+
+    @staticmethod
+    def _takers(sinks: list[Sink]) -> dict[str, tuple[Callable[..., None], ...]]:
+        """For each kind of record, the methods of the sinks that override it."""
+        calls: dict[str, tuple[Callable[..., None], ...]] = {}
         for kind in KINDS:
             base = getattr(Sink, kind)
-            self._calls[kind] = tuple(getattr(s, kind) for s in self.sinks
-                                      if getattr(type(s), kind, base) is not base)
-        self._samples = self._calls["sample"]
+            calls[kind] = tuple(getattr(s, kind) for s in sinks if getattr(type(s), kind, base) is not base)
+        return calls
 
     def emit(self, kind: str, record: Any = None) -> None:
+        args = () if record is None else (record,)
+        self._time = getattr(record, "test_time", self._time)
         for call in self._calls[kind]:
-            call(*(() if record is None else (record,)))
+            call(*args)
+        if self._watching[kind]:
+            self._observe(kind, args)
 
     def sample(self, record: Sample) -> None:
         for call in self._samples:
             call(record)
+        if self._watching["sample"]:
+            self._observe("sample", (record,))
+
+    def _observe(self, kind: str, args: tuple[Any, ...]) -> None:
+        failed = []
+        for call in self._watching[kind]:
+            try:
+                call(*args)
+            except Exception as exc:
+                failed.append((call.__self__, exc))  # type: ignore[attr-defined]
+        if not failed:
+            return
+        for sink, _ in failed:
+            self.observers.remove(sink)
+        self._watching = self._takers(self.observers)
+        if kind == "run_end":
+            return
+        if kind == "sample":
+            self._time = args[0].readings.test_time
+        for sink, exc in failed:
+            name, error = type(sink).__name__, f"{type(exc).__name__}: {exc}"
+            self.emit("event", Event("view_detached", self._time, {"sink": name, "error": error},
+                                     f"{name} detached ({error}); the run goes on"))

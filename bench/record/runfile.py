@@ -1,5 +1,9 @@
 """The run.json sink: what the run is (profile copy and hash, station, instruments, DUT, operator,
-software) from its start, and how it ended (verdict, reason, every criterion, totals)."""
+software) from its start, and how it ended (verdict, reason, every criterion, totals).
+
+Its status says whether the run can be taken up again: "running" (or a process that died),
+"stopped" (an operator stop, or records that could not all be kept: `bench resume` continues
+it from its checkpoint) or "finished" (the checkpoint is then removed)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,13 +11,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.record import schema
-from bench.record.logbook import write_atomic
-from bench.record.records import RunEnd, Sink
+from bench.record import checkpoint, schema
+from bench.record.logbook import mark_incomplete, write_atomic
+from bench.record.records import RecordError, RunEnd, Sink
+
+END = ("verdict", "reason", "ended", "test_time_s", "safe_state_confirmed", "criteria", "totals", "samples")
+
+
+def reopen(meta: dict[str, Any]) -> None:
+    """A stopped run taken up again: how it ended before is no longer its end (the events keep it)."""
+    for key in END:
+        meta.pop(key, None)
+    meta.update(verdict=None, ended=None)
 
 
 class RunFile(Sink):
     def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
+        self.folder = folder
         self.path = folder / schema.RUN
         self.meta = meta
 
@@ -21,10 +35,13 @@ class RunFile(Sink):
         write_atomic(self.path, json.dumps(self.meta, indent=2, default=str) + "\n")
 
     def run_end(self, record: RunEnd) -> None:
+        """Record how the run ended. If run.json cannot be written, the outcome says so and the
+        file still says "running", with the checkpoint kept: `bench resume` takes it up."""
         outcome = record.outcome
         totals = outcome.run_totals
+        stopped = getattr(outcome, "resumable", False)
         self.meta.update({
-            "status": "finished",
+            "status": "stopped" if stopped else "finished",
             "verdict": str(outcome.verdict),
             "reason": outcome.reason,
             "ended": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -34,4 +51,10 @@ class RunFile(Sink):
             "totals": None if totals is None else totals.to_json(),
             "samples": record.files.get("rows"),
         })
-        self.write()
+        try:
+            self.write()
+        except RecordError as error:
+            mark_incomplete(outcome, error)
+            return
+        if not stopped:
+            checkpoint.discard(self.folder)

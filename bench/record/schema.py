@@ -67,6 +67,32 @@ def parse_row(fields: list[str]) -> Row:
                tuple(map(float, fields[len(SAMPLE_COLUMNS):])))
 
 
+def rows_on_disk(path: Path) -> tuple[int, float | None]:
+    """The complete rows of a samples.csv (neither its header nor a torn last line counted) and
+    the test time of the last one (None if there is none); read in chunks, a week of rows is large."""
+    header = SAMPLE_COLUMNS[0][0].encode()
+    if not path.exists():
+        return 0, None
+    with open(path, "rb") as fh:
+        lines, last, rest, first = 0, b"", b"", None
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            first = chunk if first is None else first
+            lines += chunk.count(b"\n")
+            data = rest + chunk
+            end = data.rfind(b"\n")
+            if end >= 0:
+                last, rest = data[data.rfind(b"\n", 0, end) + 1:end], data[end + 1:]
+            else:
+                rest = data
+    headed = first is not None and first.startswith(header) and b"\n" in first
+    if headed and lines == 1:
+        return 0, None
+    try:
+        return lines - headed, float(last.split(b",", 1)[0]) if lines else None
+    except ValueError:
+        return lines - headed, None
+
+
 def new_run_folder(log_dir: Path, profile_stem: str, serial: str | None, now: dt.datetime) -> Path:
     """A fresh folder `<date>-<time>-<profile>[-<serial>]`; an existing folder is never reused."""
     parts = [now.strftime("%Y%m%d-%H%M%S"), profile_stem] + ([serial] if serial else [])

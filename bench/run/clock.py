@@ -9,6 +9,8 @@ import time
 from contextlib import contextmanager
 from typing import ContextManager, Iterator, Protocol
 
+from bench.run import signals
+
 
 class Clock(Protocol):
     simulated: bool
@@ -39,9 +41,9 @@ class RealClock:
         return time.monotonic() - self._start
 
     def sleep_until(self, t: float) -> None:
-        delay = t - self.now()
-        if delay > 0:
-            time.sleep(delay)
+        """Cut short by a stop request, which it raises (bench.run.signals)."""
+        signals.wait(t - self.now())
+        signals.check()
 
     def wall_period(self, period: float) -> float:
         return period
@@ -73,9 +75,8 @@ class SimClock:
 
     def sleep_until(self, t: float) -> None:
         if self._speed:
-            delay = self._wall0 + (t - self._t0) / self._speed - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+            signals.wait(self._wall0 + (t - self._t0) / self._speed - time.monotonic())
+            signals.check()
         self._world.advance_to(self._sim0 + t)  # type: ignore[attr-defined]
 
     def wall_period(self, period: float) -> float:

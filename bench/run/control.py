@@ -1,4 +1,4 @@
-"""Talking to a running run from another terminal: pause and continue through a control
+"""Talking to a running run from another terminal: pause, continue and stop through a control
 file in the run folder, and a lock that says whether a process is running the folder."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from filelock import FileLock, Timeout
 
 from bench.record.schema import CONTROL, LOCK
 
-COMMANDS = ("pause", "continue")
+COMMANDS = ("pause", "continue", "stop")
 
 
 class RunLock:
@@ -41,7 +41,7 @@ def is_running(folder: Path) -> bool:
 
 
 def request(folder: Path, command: str) -> None:
-    """Ask the process running `folder` to pause or continue."""
+    """Ask the process running `folder` to pause, continue or stop."""
     if command not in COMMANDS:
         raise ValueError(f"unknown control command {command!r}")
     tmp = folder / (CONTROL + ".tmp")

@@ -21,26 +21,24 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from bench.analysis.criteria import Result, evaluate
 from bench.analysis.cycles import CycleSummary, first_with, met
 from bench.analysis.integrator import Totals
-from bench.analysis.metrics import DISPLAY
 from bench.analysis.verdict import Verdict
-from bench.profile.conditions import QUANTITIES, Condition, Watch
+from bench.profile.conditions import RATE_WINDOW, Condition, Watch
 from bench.profile.reader import Loop, Profile
 from bench.profile.steps import Step
-from bench.record.records import Checkpoint, CycleEnd, Event, RunStart, Sample, Sinks, StepEnd, StepStart
+from bench.record.records import Checkpoint, CycleEnd, Event, RecordError, RunStart, Sample, Sinks, StepEnd, StepStart
 from bench.record.schema import Row
 from bench.run.clock import Clock
 from bench.run.control import ControlFile
 from bench.run.readings import NAN, Readings
 from bench.run.sequencer import Planned, Sequencer
-from bench.run.signals import deferred
+from bench.run import signals
 from bench.run.state import RunState, StepState
 from bench.run.stops import Fault, MonitoringLost, OperatorStop, RunEnded, SafetyTrip, Stalled
 from bench.run.watchdog import Watchdog
 from bench.station.config import HardLimits, StationConfig
-from bench.station.instruments import InstrumentFault, Reading, Station
+from bench.station.instruments import SWITCHES as SWITCHED, InstrumentFault, Reading, Station
 from drivers.roles import ChannelFault, InstrumentError, RangeError
 
-RATE_WINDOW = 60.0  # s over which dT/dt and dV/dt are taken
 HOUSEKEEPING = 0.25  # s of wall time between looks at the control file and the watchdog
 CHECKPOINT_EVERY = 5.0  # s of wall time between periodic checkpoints
 MAX_BACKOFF = 5.0  # s between two retries of a failing instrument
@@ -55,6 +53,7 @@ class Outcome:
     results: list[Result] = field(default_factory=list)
     run_totals: Totals | None = None
     safe_problems: list[str] = field(default_factory=list)
+    resumable: bool = False  # `bench resume` may continue the run (an operator stop; records that failed)
 
 
 def hard_limit_conditions(limits: HardLimits) -> tuple[Condition, ...]:
@@ -96,6 +95,9 @@ class Runner:
         self._sequencer = Sequencer(profile.items, state.stopped, self._judge_loop)
         self._watchdog = Watchdog(self.policy.watchdog, self._stall)
         self._stalled: str | None = None
+        self._retrying = False  # in the retry loop of a failing instrument
+        self._made_safe = False  # the bench was switched off during that retry (blind, or the watchdog)
+        self._pausing = False  # the operator asked for a pause (taken after the sample) and not to continue
         self._next_housekeeping = 0.0
         self._next_checkpoint = 0.0
 
@@ -108,35 +110,29 @@ class Runner:
             with self._watchdog:
                 self._safe_start()
                 for planned, continuing in self._remaining():
+                    signals.check()  # at every step boundary too: a simulated step can be over in a blink
                     self._run_step(planned, continuing)
+                signals.check()
             self._close_cycle()
             results = self._evaluate()
             failed = [r for r in results if r.outcome == "FAIL"]
             reason = "; ".join(r.describe() for r in failed) or (
                 "all criteria met" if results else "completed; the profile sets no criteria")
             outcome = Outcome(Verdict.FAIL if failed else Verdict.PASS, reason, results)
-        except (RunEnded, KeyboardInterrupt) as stop:
-            if self._stalled and not isinstance(stop, SafetyTrip):
-                stop = Stalled(self._stalled)
-            elif isinstance(stop, KeyboardInterrupt):
-                stop = OperatorStop("Ctrl-C")
-            outcome = self._stopped(stop)
-        except RangeError as exc:
-            outcome = self._stopped(Fault(f"a step asks more than the instrument can do: {exc}"))
-        except InstrumentError as fault:
-            outcome = self._stopped(Fault(f"instrument fault: {fault}"))
+        except (RunEnded, KeyboardInterrupt, InstrumentError, RangeError, RecordError) as exc:
+            outcome = self._stopped(self._ending(exc))
         except Exception as exc:
             outcome = self._stopped(Fault(f"internal error: {type(exc).__name__}: {exc}"),
                                     traceback=traceback.format_exc())
         finally:
-            with deferred(reraise=False):
-                problems = self.station.safe()
-                outcome.safe_problems = problems
-                if problems:
-                    outcome.verdict = Verdict.ERROR
-                    outcome.reason = f"{outcome.reason}; SAFE STATE NOT CONFIRMED: {problems}"
-                self._event("safe_state", confirmed=not problems, problems=problems)
-                self.sinks.emit("sync")
+            problems = self.station.safe()
+            outcome.safe_problems = problems
+            if problems:
+                outcome.verdict = Verdict.ERROR
+                outcome.reason = f"{outcome.reason}; SAFE STATE NOT CONFIRMED: {problems}"
+            self._quietly(self.sinks.emit, "event", Event("safe_state", self.clock.now(),
+                                                          {"confirmed": not problems, "problems": problems}))
+            self._quietly(self.sinks.emit, "sync")
         outcome.run_totals = self.state.run
         return outcome
 
@@ -156,14 +152,37 @@ class Runner:
             else:
                 yield planned, False
 
+    def _ending(self, exc: BaseException) -> RunEnded:
+        """What ended the run, as the records tell it (a stall first: what followed is its effect)."""
+        if self._stalled and not isinstance(exc, SafetyTrip):
+            return Stalled(self._stalled)
+        if isinstance(exc, RunEnded):
+            return exc
+        if isinstance(exc, KeyboardInterrupt):  # no signal handler installed (a library caller)
+            return OperatorStop("Ctrl-C")
+        if isinstance(exc, RangeError):
+            return Fault(f"a step asks more than the instrument can do: {exc}")
+        if isinstance(exc, InstrumentError):
+            return Fault(f"instrument fault: {exc}")
+        return Fault(f"records: {exc}")
+
     def _stopped(self, stop: RunEnded, **extra: Any) -> Outcome:
         # Safe state first, records second: the DUT does not wait for the disk.
-        with deferred(reraise=False):
-            problems = self.station.safe()
-            self._event(stop.event, message=stop.reason, reason=stop.reason, safe_problems=problems, **extra)
-            self._close_cycle()
-            results = self._evaluate() if self.state.run is not None else []
-            return Outcome(stop.verdict, stop.reason, results)
+        problems = self.station.safe()
+        self._quietly(self.sinks.emit, "event", Event(stop.event, self.clock.now(), dict(
+            reason=stop.reason, safe_problems=problems, **extra), stop.reason))
+        self._quietly(self._close_cycle)
+        results = self._evaluate() if self.state.run is not None else []
+        return Outcome(stop.verdict, stop.reason, results, resumable=isinstance(stop, OperatorStop))
+
+    @staticmethod
+    def _quietly(write: Callable[..., None], *args: Any) -> None:
+        """On the way out, a record that cannot be written (the disk that failed the run) is
+        given up: the outcome still reaches run.json, or whatever of it the disk takes."""
+        try:
+            write(*args)
+        except (RecordError, OSError):
+            pass
 
     def _evaluate(self) -> list[Result]:
         st = self.state
@@ -231,17 +250,18 @@ class Runner:
             self.sinks.emit("step_start", StepStart(now, step, ss.count, ss.position, ss.cycle))
             self._checkpoint(now)
         self._watchdog.allow(clock.wall_period(period))
+        sleep_until = self._sleep_until if clock.wall_period(period) > HOUSEKEEPING else clock.sleep_until
         until = Watch(step.until, ss.until)
-        load = self.station.load
+        station = self.station
         sample = Sample(self.r, step, ss.cycle, ss.count, ss.totals, step.action)  # one per step: no allocation a tick
         while ss.ended_by is None:
             due = ss.start + ss.samples * period
-            clock.sleep_until(due)
+            sleep_until(due)
             now = clock.now()
             if now - due >= period:  # fell behind (a gap, a slow instrument): no burst of catch-up samples
                 ss.samples = math.floor((now - ss.start) / period + _EPS)
             if step.follows:
-                self._retry(lambda: step.follow(load, now - ss.start), step)
+                self._retry(lambda: step.follow(station.load, now - ss.start), step)  # reopened: a new driver
             self._sample(ss, now, now - ss.start, sample)
             ss.samples += 1
             ss.ended_by = self._ended(step, ss, until, now)
@@ -254,8 +274,7 @@ class Runner:
         if step.name is not None:
             st.named[step.name] = st.book.named[step.name] = ss.totals  # type: ignore[assignment]
         self.sinks.emit("step_end", StepEnd(clock.now(), step, ss.count, ss.cycle, ss.ended_by, ss.totals))
-        with deferred():  # a stop signal waits until the step's records are on disk
-            self.sinks.emit("sync")
+        self.sinks.emit("sync")
 
     def _ended(self, step: Step, ss: StepState, until: Watch, now: float) -> str | None:
         """What ends the step at this sample, if anything: its duration or an end condition met."""
@@ -337,34 +356,62 @@ class Runner:
         first = clock.now()
         if failure.role == "thermo" and self.critical:
             self.station.safe()
+            self._made_safe = True
             self._event("monitoring_lost", error=str(failure))
         attempt = 0
-        while True:
-            self._event("retry", role=failure.role, attempt=attempt + 1, error=str(failure))
-            if clock.now() - first >= self.policy.grace:
-                raise InstrumentFault(failure.role, InstrumentError(
-                    f"not recovered within {self.policy.grace:g} s: {failure}"))
-            clock.sleep_until(clock.now() + min(0.1 * 2 ** attempt, MAX_BACKOFF))
-            self._watchdog.beat()
-            attempt += 1
-            try:
-                if attempt >= 2:
-                    identity = self.station.reopen(failure.role)
-                    self._event("reopened", role=failure.role, identity=identity)
-                if attempt >= 2 or failure.role == "thermo":
-                    self._setup(step)
-                result = action()
-            except InstrumentFault as again:
-                failure = again
-                continue
-            self._event("recovered", role=failure.role, attempts=attempt, downtime_s=round(clock.now() - first, 3))
-            return result
+        self._retrying = True  # the watchdog, meanwhile, makes the bench safe but lets the retries go on
+        try:
+            while True:
+                self._event("retry", role=failure.role, attempt=attempt + 1, error=str(failure))
+                if self._stalled:
+                    raise Stalled(self._stalled)
+                if clock.now() - first >= self.policy.grace:
+                    raise InstrumentFault(failure.role, InstrumentError(
+                        f"not recovered within {self.policy.grace:g} s: {failure}"))
+                clock.sleep_until(clock.now() + min(0.1 * 2 ** attempt, MAX_BACKOFF))
+                self._look()
+                attempt += 1
+                try:
+                    if attempt >= 2:
+                        identity = self.station.reopen(failure.role)
+                        self._event("reopened", role=failure.role, identity=identity)
+                    if attempt >= 2 and not self._made_safe:
+                        self._setup(step)
+                    result = action()
+                    if self._made_safe:  # switched off meanwhile: on again only once it answers
+                        self._setup(step)
+                except InstrumentFault as again:
+                    failure = again
+                    continue
+                self._event("recovered", role=failure.role, attempts=attempt,
+                            downtime_s=round(clock.now() - first, 3))
+                return result
+        finally:
+            self._retrying = self._made_safe = False
 
-    def _stall(self, quiet: float) -> None:
-        """Watchdog thread: safe state now, then let the main thread end the run as ERROR."""
-        self._stalled = f"sample loop stalled for {quiet:.1f} s (watchdog)"
-        self.station.safe()
-        self._event("watchdog", quiet_s=round(quiet, 3))
+    def _stall(self, quiet: float) -> bool:
+        """Watchdog thread: safe state now, through new connections (the stuck one may hold its
+        lock for good). A call that did not return ends the run ERROR; instrument calls that
+        fail and are being retried go on for their grace time, the bench safe meanwhile.
+        Returns whether to keep watching."""
+        hung = self.station.hung()
+        ending = bool(hung) or not self._retrying
+        if not ending and self._made_safe:
+            return True  # already safe, and every call still returns: the retries' grace decides
+        what = f"{' and '.join(hung)} call did not return" if hung else (
+            "instrument calls failing" if self._retrying else "sample loop stalled")
+        stalled = f"{what} for {quiet:.1f} s (watchdog)"
+        if ending and not self._watchdog.claim(lambda: setattr(self, "_stalled", stalled)):
+            return False  # the run is already on its way out for a reason of its own
+        problems = self.station.safe(fresh=True)
+        message = f"{stalled}: bench " + ("safe" if not problems else f"NOT CONFIRMED SAFE: {problems}")
+        self._event("watchdog", message=message, quiet_s=round(quiet, 3), hung=hung, reconnected=list(SWITCHED),
+                    safe_problems=problems, ending=ending)
+        if not ending:
+            self._made_safe = True
+            return True  # watch the retries on
+        self._watchdog.interrupt(Stalled(stalled))
+        return False
 
     # -- housekeeping: watchdog, operator, checkpoints --------------------------------------
     def _housekeeping(self, sample: Sample, ss: StepState, now: float, wall: float) -> float:
@@ -373,12 +420,34 @@ class Runner:
         self._watchdog.beat(wall)
         if self._stalled:
             raise Stalled(self._stalled)
-        paused = 0.0
-        if self._control is not None and self._control.poll() == "pause":
-            paused = self._pause(sample.step, ss)
+        self._look()
+        paused = self._pause(sample.step, ss) if self._pausing else 0.0
         if wall >= self._next_checkpoint:
             self._checkpoint(now)
         return paused
+
+    def _look(self) -> None:
+        """The operator's requests: a stop (a signal, `bench stop`) ends the run here; a pause or
+        a continue is noted, and taken after the sample."""
+        signals.check()
+        command = self._control.poll() if self._control is not None else None
+        if command == "stop":
+            raise OperatorStop("bench stop")
+        if command is not None:
+            self._pausing = command == "pause"
+
+    def _sleep_until(self, due: float) -> None:
+        """Sleep to the next sample, looking at the operator's requests a few times a second of
+        wall time (a signal also cuts the sleep short: bench.run.signals)."""
+        clock = self.clock
+        while True:
+            left = due - clock.now()
+            wall = clock.wall_period(left)
+            if wall <= HOUSEKEEPING:
+                break
+            clock.sleep_until(clock.now() + left * HOUSEKEEPING / wall)
+            self._look()
+        clock.sleep_until(due)
 
     def _pause(self, step: Step, ss: StepState) -> float:
         """Operator pause: DUT safe, monitoring and safety go on, rows say 'pause'."""
@@ -395,13 +464,14 @@ class Runner:
             t = began
             while True:
                 t += period
-                clock.sleep_until(t)
+                self._sleep_until(t)
                 now = clock.now()
                 self._sample(ss, now, now - began, sample)
                 self._watchdog.beat()
                 if self._stalled:
                     raise Stalled(self._stalled)
-                if self._control.poll() == "continue":  # type: ignore[union-attr]
+                self._look()
+                if not self._pausing:
                     break
         self._watchdog.allow(clock.wall_period(period))
         paused = clock.now() - began
@@ -413,8 +483,7 @@ class Runner:
         return paused
 
     def _checkpoint(self, now: float) -> None:
-        with deferred():
-            self.sinks.emit("checkpoint", Checkpoint(now, self.state, self.station.world))
+        self.sinks.emit("checkpoint", Checkpoint(now, self.state, self.station.world))
         self._next_checkpoint = time.monotonic() + CHECKPOINT_EVERY
 
     # -- per sample ------------------------------------------------------------------------
@@ -470,19 +539,11 @@ class Runner:
     def _check_safety(self, now: float, sample: Sample) -> None:
         tripped = self.safety.check(self.r, now)
         if tripped is not None:
-            with deferred(reraise=False):
-                self.station.safe()  # at once, before anything else; the row that tripped is kept
+            self.station.safe()  # at once, before anything else; the row that tripped is kept
             self.sinks.sample(sample)
             raise SafetyTrip(f"{tripped.text} (measured: {_measured(tripped, self.r)})")
 
 
 def _measured(condition: Condition, readings: Readings) -> str:
-    """The reading that tripped, in the unit people read it in."""
-    if condition.channel is not None:
-        table = readings.temps if condition.quantity == "temperature" else readings.temp_rates
-        value = table[condition.channel]
-    else:
-        value = getattr(readings, QUANTITIES[condition.quantity][0])
-    kind = QUANTITIES[condition.quantity][1]
-    unit, scale = DISPLAY.get(kind, ("", 1.0))
-    return f"{value * scale:.4g} {unit}".rstrip()
+    """The reading that tripped, in the unit its limit is written in."""
+    return condition.shown(condition.read(readings))

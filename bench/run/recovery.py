@@ -5,21 +5,42 @@ are derived from the samples and are written again as the run goes on, so they a
 rows after it are cut on the simulated bench (it runs again from the checkpoint's world, to the
 same rows) and replayed on a real bench (measurements that cannot be taken again), through
 the engine's own accounting (bench.run.engine.Runner.replay).
+
+Everything here is data: a damaged or foreign folder is an InputError naming the file, never
+code run, never a silent difference. Files shorter than the checkpoint says (a power cut took
+what the disk had not kept) are a gap the resume records, never a hole nobody mentions.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.analysis.integrator import Integrator, Totals
+from bench.errors import InputError
 from bench.profile.reader import Profile
 from bench.record import checkpoint, schema
-from bench.record.schema import Row, parse_row
+from bench.record.schema import Row, parse_row, rows_on_disk
 from bench.run.engine import new_state
 from bench.run.state import RunState
+
+ENDS = ("fault", "operator_stop", "safety_trip")  # events whose reason ends a run
+
+
+@dataclass
+class Saved:
+    """Where the last checkpoint left the run: its state, the simulated world's state (None on a
+    real bench, or if the run was killed before its first checkpoint), its test time and how far
+    each file went then (`checkpointed` False: no checkpoint, nothing had run yet)."""
+
+    state: RunState
+    world: Any
+    test_time: float
+    files: dict[str, int]
+    checkpointed: bool
 
 
 def cut_torn_line(path: Path) -> None:
@@ -33,18 +54,73 @@ def cut_torn_line(path: Path) -> None:
             fh.truncate(end)
 
 
-def load(folder: Path, profile: Profile, channels: tuple[str, ...]) -> tuple[RunState, Any, dict[str, int]]:
-    """The run state at the last checkpoint, its simulated world's state (None on a real bench, or
-    if the run was killed before its first checkpoint) and how far each file went then."""
-    for name in (schema.SAMPLES, schema.EVENTS):
+def load(folder: Path, profile: Profile, channels: tuple[str, ...]) -> Saved:
+    """The run as its last checkpoint saved it, the torn last lines a crash leaves cut.
+    InputError if the checkpoint is damaged, is not this run's, or is missing although rows
+    were taken (the run cannot be continued exactly)."""
+    for name in (schema.SAMPLES, schema.EVENTS, schema.CYCLES):
         cut_torn_line(folder / name)
     state = new_state(profile, channels)
     found = checkpoint.load(folder)
-    if found is None:  # killed before the first checkpoint: nothing ran yet, start again
-        samples = folder / schema.SAMPLES
+    path, samples = str(folder / schema.CHECKPOINT), folder / schema.SAMPLES
+    if found is None:
+        rows, _ = rows_on_disk(samples)
+        if rows:
+            raise InputError(path, "", f"missing, but {schema.SAMPLES} holds {rows} rows: the run's state is "
+                             "lost and it cannot be continued exactly; start a new run")
+        # killed (or out of space) before the first checkpoint: nothing ran yet, start again
         header = len(samples.open("rb").readline()) if samples.exists() else 0
-        return state, None, {"rows": 0, "samples": header, "events": 0, "cycles": 0}
-    return RunState.from_plain(found["state"], state.readings), found["world"], found["files"]
+        return Saved(state, None, 0.0, {"rows": 0, "samples": header, "events": 0, "cycles": 0}, False)
+    try:
+        state = RunState.from_plain(found["state"], state.readings)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise InputError(path, "state", f"not the state of this run's profile and station ({type(exc).__name__}: "
+                         f"{exc})") from None
+    return Saved(state, found["world"], float(found["test_time"]), found["files"], True)
+
+
+def lost(folder: Path, saved: Saved) -> tuple[dict[str, Any], str]:
+    """What the files lost of what the checkpoint had counted (a power cut before the disk kept
+    it): the fields and message of a gap event, empty if nothing; `saved.files` then says what
+    is on disk. InputError if the checkpoint says a file ends in the middle of a line."""
+    files, short = saved.files, {}
+    for name, key in ((schema.SAMPLES, "samples"), (schema.EVENTS, "events"), (schema.CYCLES, "cycles")):
+        path = folder / name
+        size = path.stat().st_size if path.exists() else 0
+        if size < files[key]:
+            short[name] = files[key] - size
+            files[key] = size
+        elif files[key]:
+            with open(path, "rb") as fh:
+                fh.seek(files[key] - 1)
+                if fh.read(1) != b"\n":
+                    raise InputError(str(folder / schema.CHECKPOINT), f"files.{key}",
+                                     f"{files[key]} is not the end of a line of {name}: not this run's checkpoint")
+    if not short:
+        return {}, ""
+    fields: dict[str, Any] = {"bytes_lost": short}
+    message = f"shorter than the checkpoint says: {', '.join(short)}"
+    if schema.SAMPLES in short:
+        rows, last = rows_on_disk(folder / schema.SAMPLES)
+        to = round(saved.state.test_time, 3)
+        fields.update(rows_lost=files["rows"] - rows, from_s=last, to_s=to,
+                      span_s=None if last is None else round(to - last, 3))
+        files["rows"] = rows
+        span = "all of them" if last is None else f"test time {last:g} s to {to:g} s"
+        message = (f"{fields['rows_lost']} rows the checkpoint had counted are not in {schema.SAMPLES} ({span}): "
+                   "a gap in the records")
+    return fields, message
+
+
+def run_end_unrecorded(events: list[dict[str, Any]]) -> str | None:
+    """How a run ended whose run.json was not updated (a full disk at its very end), from the
+    events written after its last checkpoint; None if they do not show an end (a crash)."""
+    reasons = [e.get("reason") for e in events if e.get("event") in ENDS]
+    if reasons:
+        return f"the run ended: {reasons[-1]}"
+    if any(e.get("event") == "safe_state" for e in events):
+        return "the run ended after its last step"
+    return None
 
 
 def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, Any]]:
@@ -55,7 +131,11 @@ def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, An
     if events.exists():
         with open(events, "rb") as fh:
             fh.seek(files["events"])
-            cut_events = [json.loads(line) for line in fh.read().decode("utf-8").splitlines() if line.strip()]
+            for line in fh.read().decode("utf-8", "replace").splitlines():
+                try:
+                    cut_events.append(json.loads(line))
+                except ValueError:  # a line the crash damaged: kept as it reads
+                    cut_events.append({"event": "unreadable", "text": line[:200]})
     targets = [(schema.EVENTS, files["events"]), (schema.CYCLES, files["cycles"])]
     if samples:
         targets.append((schema.SAMPLES, files["samples"]))
@@ -69,10 +149,20 @@ def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, An
 
 def rows_after(folder: Path, offset: int) -> list[Row]:
     """The samples.csv rows after byte `offset` (a real bench's rows since the checkpoint)."""
-    with open(folder / schema.SAMPLES, "rb") as fh:
+    path = folder / schema.SAMPLES
+    with open(path, "rb") as fh:
         fh.seek(offset)
-        text = fh.read().decode("utf-8")
-    return [parse_row(fields) for fields in csv.reader(io.StringIO(text)) if fields]
+        text = fh.read().decode("utf-8", "replace")
+    rows = []
+    for n, fields in enumerate(csv.reader(io.StringIO(text)), 1):
+        if not fields:
+            continue
+        try:
+            rows.append(parse_row(fields))
+        except (ValueError, IndexError):
+            text = ",".join(fields)[:80]
+            raise InputError(str(path), f"row {n} after the checkpoint", f"not a row of samples: {text}") from None
+    return rows
 
 
 def recount(folder: Path) -> Totals | None:
@@ -82,7 +172,7 @@ def recount(folder: Path) -> Totals | None:
     events = folder / schema.EVENTS
     if events.exists():
         with open(events, encoding="utf-8") as fh:
-            gaps = [e["test_time_s"] for e in map(json.loads, fh) if e["event"] == "resumed" and e.get("gap_s")]
+            gaps = [g for g in map(_gap, map(json.loads, fh)) if g is not None]
     with open(folder / schema.SAMPLES, encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
         next(reader, None)
@@ -99,6 +189,16 @@ def recount(folder: Path) -> Totals | None:
             integrator.add(point, (totals,))
             last = row
     return totals
+
+
+def _gap(event: dict[str, Any]) -> float | None:
+    """The test time after which an event says the rows do not follow on: a resume after the
+    bench stood still, or rows a power cut took."""
+    if event["event"] == "resumed" and event.get("gap_s"):
+        return float(event["test_time_s"])
+    if event["event"] == "gap":
+        return event.get("from_s")
+    return None
 
 
 class _Point:

@@ -18,7 +18,7 @@ from bench.record import schema
 from bench.record.checkpoint import Checkpointer
 from bench.record.junit import JUnitWriter
 from bench.record.logbook import Logbook
-from bench.record.records import Checkpoint, Event, RunEnd, Sink, Sinks
+from bench.record.records import Checkpoint, Event, RecordError, RunEnd, Sink, Sinks
 from bench.record.runfile import RunFile
 from bench.record.schema import new_run_folder
 from bench.run import control, recovery
@@ -26,7 +26,7 @@ from bench.run.clock import Clock, RealClock, SimClock
 from bench.run.control import ControlFile
 from bench.run.engine import Outcome, Runner, new_state
 from bench.run.preflight import check_against_station
-from bench.run.signals import deferred
+from bench.run import signals
 from bench.run.stops import OperatorStop
 from bench.station.config import StationConfig, load_station, parse_station
 from bench.station.instruments import open_station
@@ -117,58 +117,172 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     return _drive(runner, folder, station_cfg, world, meta, None), folder
 
 
-def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = ()) -> tuple[Outcome, Path]:
-    """Take up an interrupted run (crash, kill -9, power cut) from its last checkpoint."""
-    meta_path = folder / schema.RUN
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(folder), schema.RUN, f"not a readable run folder ({exc})") from None
-    if meta.get("status") == "finished":
-        raise InputError(str(meta_path), "status", f"the run has finished ({meta.get('verdict')}): nothing to resume")
+def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (), station: Path | None = None
+           ) -> tuple[Outcome, Path]:
+    """Take up an interrupted run (crash, kill -9, power cut, full disk) or one an operator
+    stopped, from its last checkpoint.
+
+    The folder is data, checked before use: nothing in it is executed, and a damaged run.json or
+    checkpoint, or a missing checkpoint once rows were taken, is an InputError naming the file
+    (never a run that silently differs). The station is the one run.json recorded, or the file
+    `station` if given; a difference between them, or with the file now at the recorded path,
+    is recorded and shown (a "station_changed" event) before any instrument is opened, and the
+    instruments must answer as they did. Rows that a power cut took from what the checkpoint
+    counted are a "gap" event, and the rows counted are those on disk.
+
+    A run.json that still says "running" with no process holding the run is taken up from the
+    last checkpoint like a crash. If the events after that checkpoint show that the run had in
+    fact ended (its end could not be written: a full disk), the "resumed" event says so and how
+    ("run.json was not updated: the run ended: <reason>; resuming from the last checkpoint").
+    """
+    from bench.record.runfile import reopen
+
+    meta = _read_meta(folder)
+    status = meta["status"]
+    if status == "finished":
+        raise InputError(str(folder / schema.RUN), "status",
+                         f"the run has finished ({meta.get('verdict')}): nothing to resume")
     if control.is_running(folder):
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
     profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"])
-    station_cfg = parse_station(meta["station"]["text"], meta["station"]["path"])
+    station_cfg, changed = _resume_station(meta, profile, station)
     channels = tuple(station_cfg.channels)
-    state, world_state, files = recovery.load(folder, profile, channels)
+    saved = recovery.load(folder, profile, channels)
+    state = saved.state
     simulated = station_cfg.simulated
     world = None
     if simulated:  # the world as the run built it, then where the checkpoint left it
         world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"],
                            tuple(meta["dut"].get("defect_specs", ())))
-        if world_state is not None:
-            try:
-                world.restore(world_state)
-            except ValueError as exc:
-                raise InputError(str(folder / schema.CHECKPOINT), "world",
-                                 f"not the simulated world this run was started with ({exc})") from None
+        if saved.checkpointed:
+            _restore_world(world, saved.world, folder / schema.CHECKPOINT)
+    hole = recovery.lost(folder, saved)
+    files = saved.files
     cut_events = recovery.cut(folder, files, samples=simulated)
-    rows = files["rows"]
+    unrecorded = recovery.run_end_unrecorded(cut_events) if status == "running" else None
     if simulated:
         clock: Clock = SimClock(world, speed, origin=0.0)
         gap, cut_events = 0.0, []  # what was cut happens again, the same
     else:
         clock = RealClock()
     (folder / schema.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
-    log = Logbook(folder, channels, meta["unix_start"], rows=rows)
+    log = Logbook(folder, channels, meta["unix_start"], rows=files["rows"])
     runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks), state, ControlFile(folder))
     if not simulated:
         log.rows += runner.replay(recovery.rows_after(folder, files["samples"]))
         gap = max(0.0, time.time() - (meta["unix_start"] + state.test_time))
         runner.clock = RealClock(offset=state.test_time + gap)
-    meta["resumes"] = meta.get("resumes", 0) + 1
-    resumed = Event("resumed", runner.clock.now(), {
+    now = runner.clock.now()
+    for kind, (said, text) in (("gap", hole), ("station_changed", changed)):
+        if said:
+            runner.sinks.emit("event", Event(kind, now, said, text))
+    fields: dict[str, Any] = {
         "gap_s": round(gap, 3), "rows": log.rows, "step_count": state.step.count if state.step else 0,
         "step_ended": state.step is not None and state.step.ended_by is not None, "policy": profile.on_resume,
-        **({"cut_events": cut_events} if cut_events else {})})
-    return _drive(runner, folder, station_cfg, world, meta, resumed), folder
+        **({"cut_events": cut_events} if cut_events else {})}
+    message: str | None = None
+    if status == "stopped":
+        fields["stopped"] = meta.get("reason")
+        message = f"resuming the stopped run ({meta.get('reason')}) from its last checkpoint ({saved.test_time:g} s)"
+    elif unrecorded is not None:
+        fields["ended"] = unrecorded
+        message = f"run.json was not updated: {unrecorded}; resuming from the last checkpoint ({saved.test_time:g} s)"
+    reopen(meta)
+    meta["resumes"] = meta.get("resumes", 0) + 1
+    return _drive(runner, folder, station_cfg, world, meta, Event("resumed", now, fields, message)), folder
+
+
+def _read_meta(folder: Path) -> dict[str, Any]:
+    """run.json of a run to resume, with what a resume reads checked (InputError otherwise)."""
+    path = folder / schema.RUN
+    try:
+        meta = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(folder), schema.RUN, f"not a readable run folder ({exc})") from None
+    if not isinstance(meta, dict):
+        raise InputError(str(path), "", f"expected a JSON object, found {type(meta).__name__}: not a run's run.json")
+    number, text, table = (int, float), (str,), (dict,)
+    for key, kinds in (("status", text), ("unix_start", number), ("profile", table), ("profile.text", text),
+                       ("profile.path", text), ("station", table), ("station.text", text), ("station.path", text),
+                       ("station.seed", (int, type(None))), ("dut", table), ("dut.simulated_preset", (str, type(None))),
+                       ("instruments", table)):
+        value: Any = meta
+        for part in key.split("."):
+            if part not in value:
+                raise InputError(str(path), key, "missing: not a run's run.json, or a damaged one")
+            value = value[part]
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise InputError(str(path), key, f"expected {' or '.join(k.__name__ for k in kinds)}, "
+                             f"found {type(value).__name__}")
+    if meta["status"] not in ("running", "stopped", "finished"):
+        raise InputError(str(path), "status", f"expected running, stopped or finished, found {meta['status']!r}")
+    specs = meta["dut"].get("defect_specs", [])
+    for key, fine in (("dut.defect_specs", isinstance(specs, list) and all(isinstance(s, str) for s in specs)),
+                      ("instruments", all(isinstance(v, dict) for v in meta["instruments"].values())),
+                      ("resumes", type(meta.get("resumes", 0)) is int)):
+        if not fine:
+            raise InputError(str(path), key, "damaged: not what bench run writes there")
+    return meta
+
+
+DIFF_LINES = 20  # of a station difference shown before a resume
+
+
+def _resume_station(meta: dict[str, Any], profile: Profile, given: Path | None
+                    ) -> tuple[StationConfig, tuple[dict[str, Any], str]]:
+    """The station a resume uses (`given`, else the one recorded in run.json) and, if it differs
+    from the recorded one or the file at the recorded path does, the fields and message of the
+    event that shows it (which file is used, a short unified diff; empty if nothing differs).
+    A station that cannot carry on the run is refused."""
+    import difflib
+
+    recorded = meta["station"]
+    before = parse_station(recorded["text"], recorded["path"])
+    if given is None:
+        try:
+            other, other_name = Path(recorded["path"]).read_text(encoding="utf-8"), recorded["path"]
+        except (OSError, ValueError):
+            return before, ({}, "")
+        station_cfg = before
+        used = (f"station: using the one recorded in run.json; {recorded['path']} has changed since the run "
+                "started (--station to use a file)")
+    else:
+        station_cfg = load_station(given)
+        other, other_name = station_cfg.text, str(given)
+        used = f"station: using {given} (--station), which differs from the one the run started with"
+        if station_cfg.simulated != before.simulated:
+            kinds = ("a real", "a simulated")
+            raise InputError(str(given), "", f"the run was started on {kinds[before.simulated]} bench: a resume "
+                             f"cannot take it to {kinds[station_cfg.simulated]} one")
+        if tuple(station_cfg.channels) != tuple(before.channels):
+            raise InputError(str(given), "thermo.channels", f"the run records {', '.join(before.channels)}, in that "
+                             f"order; this station has {', '.join(station_cfg.channels) or 'none'}")
+        check_against_station(profile, station_cfg)
+        recorded.update(path=str(given), name=station_cfg.name, text=station_cfg.text)
+    if other == before.text:
+        return station_cfg, ({}, "")
+    diff = list(difflib.unified_diff(before.text.splitlines(), other.splitlines(), "recorded in run.json",
+                                     other_name, lineterm="", n=1))
+    if len(diff) > DIFF_LINES:
+        diff = diff[:DIFF_LINES] + [f"... ({len(diff) - DIFF_LINES} more lines)"]
+    fields = {"station": station_cfg.source, "recorded": before.source, "diff": "\n".join(diff)}
+    return station_cfg, (fields, used + "\n" + fields["diff"])
+
+
+def _restore_world(world: Any, saved: Any, path: Path) -> None:
+    """The simulated world where the checkpoint left it (InputError if the state is not its own)."""
+    if not isinstance(saved, dict) or not saved:
+        raise InputError(str(path), "world", "empty: a simulated run's checkpoint holds its world's state")
+    try:
+        world.restore(saved)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise InputError(str(path), "world", f"not the simulated world this run was started with ({exc})") from None
 
 
 def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], extra: Sequence[Sink]) -> Sinks:
     """The run folder's own sinks, the logbook first (it tells the checkpoint and run.json how far
     its files go), then the caller's."""
-    return Sinks([log, Checkpointer(folder), RunFile(folder, meta), JUnitWriter(folder, profile.name), *extra])
+    return Sinks([log, Checkpointer(folder), RunFile(folder, meta), JUnitWriter(folder, profile.name)], observers=extra)
 
 
 def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any, meta: dict[str, Any],
@@ -180,36 +294,53 @@ def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any,
     lock = control.RunLock(folder)
     if not lock.acquire():
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
-    meta["status"] = "running"
-    runfile.write()
-    if resumed is not None:
-        sinks.emit("event", resumed)
-    # a run killed from here on can be resumed from this point
-    sinks.emit("checkpoint", Checkpoint(runner.clock.now(), runner.state, world))
     station = None
-    try:
+    try:  # a stop asked for on the way in is taken at each stage, nothing switched on yet
+        meta["status"] = "running"
+        runfile.write()
+        if resumed is not None:
+            sinks.emit("event", resumed)
+        # a run killed from here on can be resumed from this point
+        sinks.emit("checkpoint", Checkpoint(runner.clock.now(), runner.state, world))
+        signals.check()
         station = open_station(station_cfg, world)
+        signals.check()
         _identify(station, station_cfg, meta, resumed=resumed is not None)
         runfile.write()
+        signals.check()
         outcome = runner.run(station)
-    except (KeyboardInterrupt, OperatorStop) as stop:  # stopped while opening: nothing was switched on
-        problems = station.safe() if station is not None else []
+    except (KeyboardInterrupt, OperatorStop) as stop:
         reason = stop.reason if isinstance(stop, OperatorStop) else OperatorStop("Ctrl-C").reason
-        outcome = Outcome(Verdict.ABORTED, reason, safe_problems=problems)
-    except Exception as exc:  # could not open or identify: nothing was switched on
-        problems = station.safe() if station is not None else []
-        sinks.emit("event", Event("fault", runner.clock.now(), {"reason": f"instrument fault: {exc}"}))
-        outcome = Outcome(Verdict.ERROR, f"instrument fault: {exc}", safe_problems=problems)
+        outcome = _not_started(runner, station, Verdict.ABORTED, reason, resumable=True)
+    except RecordError as exc:
+        outcome = _not_started(runner, station, Verdict.ERROR, f"records: {exc}")
+    except Exception as exc:  # could not open or identify
+        outcome = _not_started(runner, station, Verdict.ERROR, f"instrument fault: {exc}")
     finally:
-        with deferred(reraise=False):
-            if station is not None:
-                station.close()
-    with deferred(reraise=False):
+        if station is not None:
+            station.close()
+    try:
         sinks.emit("run_end", RunEnd(outcome))
+    except (RecordError, OSError) as exc:  # the operator still gets the verdict; resume reads what is left
+        outcome.reason = f"{outcome.reason}; the end of the run could not be recorded: {exc}"
+    finally:
         (folder / schema.CONTROL).unlink(missing_ok=True)
         lock.release()
         (folder / schema.LOCK).unlink(missing_ok=True)
     return outcome
+
+
+def _not_started(runner: Runner, station: Any, verdict: Verdict, reason: str, resumable: bool = False) -> Outcome:
+    """The outcome of a run that ended before the engine took it (nothing switched on by it; a
+    bench left on by an earlier crash is switched off all the same), with its event."""
+    problems = station.safe() if station is not None else []
+    kind = "operator_stop" if verdict is Verdict.ABORTED else "fault"
+    try:
+        runner.sinks.emit("event", Event(kind, runner.clock.now(), {"reason": reason, "safe_problems": problems},
+                                         reason))
+    except (RecordError, OSError):
+        pass  # the reason still reaches run.json if the disk takes it
+    return Outcome(verdict, reason, safe_problems=problems, resumable=resumable)
 
 
 def _identify(station: Any, config: StationConfig, meta: dict[str, Any], resumed: bool) -> None:

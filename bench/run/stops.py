@@ -26,7 +26,7 @@ class SafetyTrip(RunEnded):
 
 
 class OperatorStop(RunEnded):
-    """The operator (Ctrl-C) or the system (SIGTERM, SIGHUP) stopped the run."""
+    """The operator (Ctrl-C, `bench stop`) or the system (SIGTERM) stopped the run."""
 
     verdict = Verdict.ABORTED
     event = "operator_stop"

@@ -23,6 +23,7 @@ class RoleConfig:
     driver: str
     resource: str
     options: dict[str, Any]
+    timeout: float | None = None  # s a reply may take (the driver's own default otherwise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +144,17 @@ def _role(data: dict[str, Any], role: str, source: str) -> RoleConfig:
         raise InputError(source, role, f"missing; expected a [{role}] table with driver and resource")
     options = dict(table)
     driver, resource = options.pop("driver", None), options.pop("resource", None)
+    timeout = options.pop("timeout", None)
+    if timeout is not None:
+        timeout = parse(timeout, "time", source, f"{role}.timeout")
+        if not 0.01 <= timeout <= 60:
+            raise InputError(source, f"{role}.timeout", "expected a time from 10 ms to 60 s")
     if not isinstance(driver, str):
         raise InputError(source, f"{role}.driver", "missing; expected a driver name (see `bench instruments list`)")
     if not isinstance(resource, str):
         raise InputError(source, f"{role}.resource", "missing; expected a resource such as "
                          "'USB0::0x1AB1::0x0E11::DL3A000000001::INSTR', 'serial:///dev/ttyUSB0?baudrate=9600' or 'sim://'")
-    return RoleConfig(role, driver, resource, options)
+    return RoleConfig(role, driver, resource, options, timeout)
 
 
 def _faults(raw: Any, source: str) -> FaultPolicy:

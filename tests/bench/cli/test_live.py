@@ -9,6 +9,7 @@ from rich.console import Console
 
 from bench.analysis.integrator import Totals
 from bench.cli import live
+from bench.cli.console import Screen, ScreenGone
 from bench.cli.live import PLAIN_STATUS, PlainView, RichView
 from bench.profile.steps import parse_step
 from bench.record.records import Event, Sample, StepStart
@@ -125,3 +126,22 @@ def test_rich_view_prints_event_messages_and_skips_events_without_one(terminal):
         view.event(Event("retry", 1.0, {}))
         view.event(Event("pause", 2.0, {}, message="paused: the DUT is safe"))
     assert [line for line in terminal.export_text().splitlines() if line] == ["paused: the DUT is safe"]
+
+
+class Gone(Screen):
+    """A screen that went away (without touching the test's own fds)."""
+
+    def __init__(self) -> None:
+        self.gone = "SIGHUP: the terminal hung up"
+
+
+def test_views_raise_screen_gone_at_their_next_draw_once_their_screen_went_away(terminal, clock):
+    lines: list[str] = []
+    plain = PlainView(lines.append, Gone())
+    with RichView(terminal, "run", Gone()) as rich:
+        for view in (plain, rich):
+            for call, record in ((view.step_start, step_start()), (view.sample, sample()),
+                                 (view.event, Event("pause", 2.0, {}, message="paused"))):
+                with pytest.raises(ScreenGone, match="SIGHUP"):
+                    call(record)
+    assert lines == [] and terminal.export_text().strip() == ""

@@ -24,6 +24,7 @@ steps = [
 [dut]
 kind = "power bank"
 '''
+FIXED = BAD.replace('"Charge at 5 V, 5 V limit until 100 mA"', '"Rest for 1 min"')
 
 
 @pytest.fixture
@@ -77,6 +78,11 @@ def test_validate_checks_against_the_station_given(cli, tmp_path):
      + '[[criteria]]\nname = "c"\nmetric = "discharge capacity"\nmin = "5 V"\n', "criteria[0].min"),
     (BAD.replace("steps = [", "steps = [[", 1), ""),
     (BAD.replace('"Rest for 30 min"', '"Discharge at 9**9**9 A until 3 V"'), "steps[1]"),
+    (FIXED.replace('"Rest for 30 min"', "{ repeat = 2, steps = [" * 200 + '"Rest for 1 min"' + "] }" * 200), "steps"),
+    (FIXED.replace('period = "1 s"', 'period = "1e-9 s"'), "period"),
+    (FIXED.replace('"Rest for 30 min"', '"Rest for 1e300 s"'), "steps[1]"),
+    (FIXED.replace('"Rest for 30 min"', '"Rest' + " " * 16000 + 'x"'), "steps[1]"),
+    (FIXED.replace('"Rest for 30 min"', '"Discharge at 0.5 ohm until 3 V"'), "steps[1]"),
 ])
 def test_a_malformed_profile_exits_2_with_one_line_naming_the_file_and_key(cli, tmp_path, text, key):
     path = tmp_path / "bad.toml"

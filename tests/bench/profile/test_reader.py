@@ -247,8 +247,10 @@ MALFORMED = [
     ("abort_if not a list", document(tail='[safety]\nabort_if = "temperature > 60 degC"\n'),
      "safety.abort_if", "expected a list"),
     # values that are numbers with units, but no sense
-    ("negative period", document(head='name = "t"\nperiod = "-1 s"\n'), "period", "positive"),
-    ("zero period", document(head='name = "t"\nperiod = "0 s"\n'), "period", "positive"),
+    ("negative period", document(head='name = "t"\nperiod = "-1 s"\n'), "period",
+     "expected a sample period of at least 0.01 s, got '-1 s'"),
+    ("zero period", document(head='name = "t"\nperiod = "0 s"\n'), "period",
+     "expected a sample period of at least 0.01 s, got '0 s'"),
     ("period that is not a number", document(head='name = "t"\nperiod = "nan s"\n'), "period", "expected a time"),
     ("infinite period", document(head='name = "t"\nperiod = "1e999 s"\n'), "period", "expected a time"),
     ("negative rating", document(dut=DUT.replace('"10000 mAh"', '"-10000 mAh"')),

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bench.errors import InputError
 from bench.profile.reader import parse_profile
-from tomldocs import toml_document
+from tomldocs import toml_document, toml_value
 
 SOURCE = "fuzz.toml"
 
@@ -182,5 +182,35 @@ def test_any_step_wording_parses_or_is_an_input_error(steps, rated):
         profile = parse_profile(text, SOURCE)
     except InputError as error:
         assert str(error).startswith(f"{SOURCE}: steps[")
+        return
+    sensible(profile)
+
+
+# --- nesting: any depth, anywhere -------------------------------------------------------------
+
+SHELL_TEXT = {"[": ("[", "]"), "{": ("{ a = ", " }"), "repeat": ("{ repeat = 2, steps = [", "] }")}
+
+
+def nest(inner: str, shells: list[str]) -> str:
+    """TOML text of `inner` inside arrays, inline tables and loops, innermost first (written
+    without recursion: the depth is the point)."""
+    opening, closing = zip(*(SHELL_TEXT[s] for s in reversed(shells))) if shells else ((), ())
+    return "".join(opening) + inner + "".join(reversed(closing))
+
+
+SHELLS = st.builds(lambda depth, pattern: [pattern[i % len(pattern)] for i in range(depth)], st.integers(1, 1000),
+                   st.lists(st.sampled_from(list(SHELL_TEXT)), min_size=1, max_size=3))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(PROFILE, st.sampled_from(["steps", "dut", "safety", "criteria", "period", "colour"]), STEP, SHELLS)
+def test_a_value_nested_to_any_depth_anywhere_parses_or_is_an_input_error(data, key, inner, shells):
+    deep = nest(toml_value(inner), shells)
+    rest = toml_document({k: v for k, v in data.items() if k != key})
+    text = rest + f"{key} = {f'[{deep}]' if key == 'steps' else deep}\n"
+    try:
+        profile = parse_profile(text, SOURCE)
+    except InputError as error:
+        assert str(error).startswith(f"{SOURCE}: ")
         return
     sensible(profile)

@@ -7,6 +7,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+from runfolders import read_run
+
 from bench.analysis.verdict import Verdict
 from bench.record.junit import JUnitWriter
 from bench.record.logbook import Logbook
@@ -97,3 +100,69 @@ def test_the_logbook_says_how_far_each_file_goes_at_a_checkpoint(tmp_path):
     assert record.files == {"rows": 0, "samples": (tmp_path / "samples.csv").stat().st_size,
                             "events": (tmp_path / "events.jsonl").stat().st_size, "cycles": 0}
     log.close()
+
+
+class Kept(Sink):
+    """An own sink that keeps every sample count and event it is handed."""
+
+    def __init__(self) -> None:
+        self.samples, self.events = 0, []
+
+    def sample(self, record: Sample) -> None:
+        self.samples += 1
+
+    def event(self, record) -> None:
+        self.events.append(record)
+
+
+class Broken(Sink):
+    """An observer whose output went away after `ok` samples."""
+
+    def __init__(self, ok: int = 0) -> None:
+        self.ok, self.calls = ok, 0
+
+    def sample(self, record: Sample) -> None:
+        self.calls += 1
+        if self.calls > self.ok:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def run_end(self, record: RunEnd) -> None:
+        raise OSError(5, "Input/output error")
+
+
+def a_sample(test_time: float) -> Sample:
+    return Sample(type("R", (), {"test_time": test_time})(), None, 1, 1, None, "rest")
+
+
+def test_an_observer_that_raises_is_detached_with_one_event_and_the_others_go_on():
+    kept, broken, watcher = Kept(), Broken(ok=2), Kept()
+    sinks = Sinks([kept], observers=[broken, watcher])
+    for t in range(5):
+        sinks.sample(a_sample(float(t)))
+    assert (kept.samples, broken.calls, watcher.samples) == (5, 3, 5)  # never called after its failure
+    (event,) = kept.events
+    assert (event.kind, event.test_time) == ("view_detached", 2.0)
+    assert event.fields == {"sink": "Broken", "error": "BrokenPipeError: [Errno 32] Broken pipe"}
+    assert watcher.events == [event] and sinks.sinks == [kept, watcher]
+
+
+def test_an_own_sink_that_raises_still_raises():
+    """The run folder's records are at stake: the engine ends the run."""
+    sinks = Sinks([Broken()], observers=[Kept()])
+    with pytest.raises(BrokenPipeError):
+        sinks.sample(a_sample(0.0))
+
+
+def test_an_observer_failing_at_the_run_end_is_detached_without_an_event_after_the_files_closed():
+    kept = Kept()
+    sinks = Sinks([kept], observers=[Broken()])
+    sinks.emit("run_end", RunEnd(Outcome(Verdict.PASS, "all criteria met")))
+    assert kept.events == [] and sinks.observers == []
+
+
+def test_a_sink_handed_to_the_run_that_raises_is_detached_and_the_run_passes(tmp_path, write):
+    outcome, folder = execute(Request(write("p.toml", PROFILE), None, tmp_path / "logs"), [Broken(ok=10)])
+    meta, events, rows = read_run(folder)
+    assert outcome.verdict is Verdict.PASS and meta["verdict"] == "PASS" and len(rows) == meta["samples"] == 42
+    (detached,) = [e for e in events if e["event"] == "view_detached"]
+    assert detached["error"] == "BrokenPipeError: [Errno 32] Broken pipe"

@@ -15,7 +15,7 @@ class FakeWorld:
 
 def test_simulated_clock_advances_the_world_without_sleeping(monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr(clock_module.time, "sleep", slept.append)
+    monkeypatch.setattr(clock_module.signals, "wait", slept.append)
     world = FakeWorld()
     clock = SimClock(world)
     clock.sleep_until(3600.0)
@@ -29,7 +29,7 @@ def test_speed_factor_paces_simulated_time_against_the_wall_clock(monkeypatch):
     def sleep(seconds: float) -> None:
         slept.append(seconds)
         wall[0] += seconds
-    monkeypatch.setattr(clock_module.time, "sleep", sleep)
+    monkeypatch.setattr(clock_module.signals, "wait", sleep)
     clock = SimClock(FakeWorld(), speed=10.0)
     clock.sleep_until(50.0)
     clock.sleep_until(60.0)

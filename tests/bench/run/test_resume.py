@@ -1,5 +1,6 @@
-"""Nothing lost: a run killed at any moment is resumed from its checkpoint and ends as an
-uninterrupted run would, with no duplicated rows; finished or running runs are not resumed."""
+"""Nothing lost: a run killed at any moment, or stopped by the operator, is resumed from its
+checkpoint and ends as an uninterrupted run would, with no duplicated rows; finished or running
+runs are not resumed."""
 from __future__ import annotations
 
 import collections
@@ -15,8 +16,9 @@ from runfolders import cell_cycles, read_run
 from typer.testing import CliRunner
 
 from bench.cli.app import app
+from bench.record.records import Sink
 from bench.run.recovery import recount
-from bench.run.session import Request, execute
+from bench.run.session import Request, execute, resume
 
 pytestmark = pytest.mark.slow  # whole runs on the simulated bench
 
@@ -180,3 +182,49 @@ def test_a_run_held_by_a_live_process_is_not_resumed_or_resumed_twice(tmp_path, 
 def test_resume_of_something_that_is_not_a_run_folder_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(app, ["resume", str(tmp_path)])
     assert result.exit_code == 2 and "not a readable run folder" in result.output
+
+
+STOPPED = """
+name = "Discharge"
+period = "1 s"
+steps = ["Discharge at 1 A for 20 min", "Rest for 1 min"]
+[dut]
+kind = "power bank"
+"""
+
+
+class StopAt(Sink):
+    """Writes what `bench stop` writes into the run folder at the `at`-th sample."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.samples, self.folder = at, 0, None
+
+    def sample(self, record) -> None:
+        self.samples += 1
+        if self.samples == self.at:
+            (self.folder / "control").write_text("stop\n")
+
+
+def measured(folder: Path) -> list[dict]:
+    """The rows of a run folder but for their wall-clock time."""
+    return [{k: v for k, v in row.items() if k != "Unix Time / s"} for row in read_run(folder)[2]]
+
+
+def test_a_run_the_operator_stopped_is_resumed_to_the_end_of_an_uninterrupted_run(tmp_path, write):
+    profile = write("discharge.toml", STOPPED)
+    _, whole = execute(Request(profile, None, tmp_path / "whole"))
+    stop = StopAt(300)
+    outcome, folder = execute(Request(profile, None, tmp_path / "logs", speed=1000), [stop],  # the stop is seen
+                              on_folder=lambda f: setattr(stop, "folder", f))            # within the step
+    assert (outcome.verdict, outcome.reason) == ("ABORTED", "operator stop (bench stop)")
+    meta, _, _ = read_run(folder)
+    assert (meta["status"], meta["verdict"], meta["reason"]) == ("stopped", "ABORTED", "operator stop (bench stop)")
+    assert meta["totals"] is not None and (folder / "checkpoint.json").exists()
+    outcome, _ = resume(folder)
+    meta, events, _ = read_run(folder)
+    (resumed,) = [e for e in events if e["event"] == "resumed"]
+    assert resumed["stopped"] == "operator stop (bench stop)"
+    assert outcome.verdict == "PASS" and (meta["status"], meta["verdict"]) == ("finished", "PASS")
+    assert measured(folder) == measured(whole) and not (folder / "checkpoint.json").exists()
+    result = CliRunner().invoke(app, ["resume", str(folder)])  # finished now: refused
+    assert result.exit_code == 2 and "finished (PASS)" in result.output

@@ -10,6 +10,7 @@ import pytest
 from runfolders import ROOT, read_run
 
 from bench.record.records import Sink
+from bench.run.engine import Runner
 from bench.run.session import Request, execute, make_world, prepare
 
 pytestmark = pytest.mark.slow  # whole runs on the simulated bench
@@ -148,8 +149,16 @@ def test_ctrl_c_aborts_and_leaves_the_bench_safe(tmp_path, write):
     assert len(rows) == 100 and "operator_stop" in [e["event"] for e in events]
 
 
-def test_an_internal_error_is_an_error_verdict_with_the_bench_safe(tmp_path, write):
-    outcome, folder, world = run(tmp_path, short_profile(write), view=StopAfter(50, RuntimeError("boom")))
+def test_an_internal_error_is_an_error_verdict_with_the_bench_safe(tmp_path, write, monkeypatch):
+    checks = iter(range(10**6))
+    real = Runner._check_safety
+
+    def broken(self, now, sample):  # a bug in the engine itself, 50 samples in
+        if next(checks) == 50:
+            raise RuntimeError("boom")
+        real(self, now, sample)
+    monkeypatch.setattr(Runner, "_check_safety", broken)
+    outcome, folder, world = run(tmp_path, short_profile(write))
     assert outcome.verdict == "ERROR" and "RuntimeError: boom" in outcome.reason
     meta, events, _ = read_run(folder)
     assert_bench_safe(world, meta)

@@ -136,6 +136,12 @@ MALFORMED = [
      edited((WORLD, ""), ('name = "Simulated bench"', 'name = "Simulated bench"\nworld = "powerbank-10000"')),
      "world", "expected a table"),
     ("invalid TOML", edited(append="[limits\n"), "", "not valid TOML"),
+    ("inline tables nested 400 deep", edited(append="[world.overrides]\nx = " + "{a = " * 400 + "1" + "}" * 400 + "\n"),
+     "world.overrides.x", "nested more than 32 deep"),
+    ("timeout without its unit", edited(('driver = "rigol-dl3000"', 'driver = "rigol-dl3000"\ntimeout = 2')),
+     "load.timeout", "with its unit"),
+    ("timeout too long", edited(('driver = "rigol-dl3000"', 'driver = "rigol-dl3000"\ntimeout = "2 min"')),
+     "load.timeout", "expected a time from 10 ms to 60 s"),
 ]
 
 
@@ -194,7 +200,7 @@ def test_a_step_above_a_hard_limit_is_refused_naming_the_step_and_the_station(st
 
 def test_a_step_at_the_hard_limits_is_accepted():
     check_against_station(profile('"Charge at 21 V, 5 A limit until 100 mA", "Discharge at 5 A until 3 V", '
-                                  '"Discharge at 60 W until 3 V"'), load_station())
+                                  '"Discharge at 60 W until 12 V"'), load_station())
 
 
 def test_the_hard_limit_comes_from_the_station_given(station_file):
