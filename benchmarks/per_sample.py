@@ -106,7 +106,7 @@ def powerbench_driver(n: int) -> Iterator[Poll]:
 class InstantClock:
     """A clock that never waits: each sleep jumps to the next sample time, so the runner takes
     its samples back to back and a step of N periods is exactly N samples. Everything else
-    (wall period, real-time block) is the real clock's."""
+    (the real-time block) is the real clock's."""
 
     def __init__(self) -> None:
         from bench.run.clock import RealClock
@@ -122,6 +122,10 @@ class InstantClock:
 
     def sleep_until(self, t: float) -> None:
         self._t = max(self._t, t)
+
+    def wall_period(self, period: float) -> float:
+        """No wall time passes between samples: the runner has no sleep to cut into slices."""
+        return 0.0
 
 
 @contextmanager

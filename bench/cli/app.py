@@ -19,6 +19,18 @@ app.add_typer(instruments_app, name="instruments")
 app.add_typer(sim_app, name="sim")
 
 
+@app.callback()
+def hand_over_signals(ctx: typer.Context) -> None:
+    """Run charge/discharge test profiles on a power-bank / lithium-cell test bench."""
+    # bench run / resume take the stop signals over themselves (bench.run.signals); every other
+    # command gets Python's defaults back from the start-up handler (bench.cli.entry)
+    if ctx.invoked_subcommand not in ("run", "resume"):
+        import signal
+
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 SpeedOption = typer.Option(None, "--speed", min=0.001,
                            help="Simulated bench only: run at N x real time (default: as fast as possible).")
 StationOption = typer.Option(None, "--station", "-s", help="Station file (default: the simulated bench).",

@@ -99,6 +99,7 @@ class Runner:
         self._made_safe = False  # the bench was switched off during that retry (blind, or the watchdog)
         self._pausing = False  # the operator asked for a pause (taken after the sample) and not to continue
         self._next_housekeeping = 0.0
+        self._next_look = 0.0  # wall time of the next look at the operator's requests while asleep
         self._next_checkpoint = 0.0
 
     # -- the run ---------------------------------------------------------------------------
@@ -446,7 +447,10 @@ class Runner:
             if wall <= HOUSEKEEPING:
                 break
             clock.sleep_until(clock.now() + left * HOUSEKEEPING / wall)
-            self._look()
+            awake = time.monotonic()
+            if awake >= self._next_look:
+                self._next_look = awake + HOUSEKEEPING
+                self._look()
         clock.sleep_until(due)
 
     def _pause(self, step: Step, ss: StepState) -> float:

@@ -110,7 +110,7 @@ steps = ["Discharge at 1 A for 30 s", "Rest for 10 s"]
 kind = "power bank"
 """  # 31 + 11 rows; at --speed 25, under 2 s
 TWO_STEPS_ROWS = 42
-MAIN = [sys.executable, "-c", "from bench.cli.app import main; main()"]
+MAIN = [sys.executable, "-c", "from bench.cli.entry import main; main()"]  # what the `bench` script runs
 
 
 def run_args(profile: Path, logs: Path, speed: str = "25") -> list[str]:
@@ -208,6 +208,8 @@ def test_a_stop_signal_during_start_up_ends_the_run_aborted_never_with_a_traceba
         meta, _, _ = assert_ended(logs, proc.returncode)
         if proc.returncode == 3:
             assert meta["reason"] == f"operator stop ({'Ctrl-C' if name == 'SIGINT' else name})"
+    else:  # stopped while the command was still loading
+        assert proc.returncode == 3 and output == f"stopped ({name}) while starting: nothing was opened or switched on\n"
 
 
 def test_stop_signals_while_the_verdict_prints_change_nothing(tmp_path, write):

@@ -1,0 +1,25 @@
+"""The `bench` executable. From the moment it starts until a command takes the signals over
+(`bench run` and `bench resume`: stop requests, bench.run.signals; the other commands: Python's
+defaults, see `bench.cli.app.hand_over_signals`), a Ctrl-C or SIGTERM ends it at once with one
+line and exit 3 (stopped), never a traceback or a death by the signal: nothing has been opened
+or switched on yet. Loading the command (typer, rich) takes a few hundred milliseconds."""
+from __future__ import annotations
+
+import signal
+import sys
+
+STOPPED = 3  # bench.cli.exits.VERDICT["ABORTED"], not imported: this module must load at once
+
+
+def stopped_while_starting(signum: int, _frame: object) -> None:
+    sys.stderr.write(f"stopped ({signal.Signals(signum).name}) while starting: "
+                     "nothing was opened or switched on\n")
+    raise SystemExit(STOPPED)
+
+
+def main() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stopped_while_starting)
+    from bench.cli.app import main as command
+
+    command()
