@@ -38,6 +38,7 @@ def parse_float(reply: str, command: str, low: float, high: float) -> float:
     return value
 
 
+MAX_CONFIRMED = 32  # confirmed commands kept per session (the known state, then the latest set-points)
 MAX_ERRORS = 20  # entries read from an error queue at most (SCPI-99 queues hold at least 2)
 
 
@@ -65,6 +66,9 @@ class ScpiInstrument(Driver):
                              f"{', '.join(self.models)}")
         super().__init__(transport)
         self.model = model  # the expected model until identify() reads the real one
+        # what the instrument took and confirmed this session (the known state, then set-points),
+        # latest last: `bench instruments check` shows it
+        self.confirmed: list[str] = []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.model or '?'} at {self.resource}>"
@@ -79,6 +83,7 @@ class ScpiInstrument(Driver):
                                   "identification (maker,model,serial,firmware)")
         self._accept(fields[0], fields[1])
         self._errors()  # a new session: what the queue held before is not about its set-points
+        self.confirmed = []
         return idn
 
     def _errors(self) -> list[str]:
@@ -101,6 +106,11 @@ class ScpiInstrument(Driver):
         if errors:
             raise InstrumentError(f"{self.resource} refused {'; '.join(sent)}: {self.ERROR_QUERY} answered "
                                   f"{', '.join(errors)}")
+        self._took(sent)
+
+    def _took(self, sent: Collection[str]) -> None:
+        """Keep commands as confirmed (the error queue, or a read-back by the caller)."""
+        self.confirmed = [*self.confirmed, *sent][-MAX_CONFIRMED:]
 
     def _accept(self, maker: str, model: str) -> None:
         """Take the identity the instrument gave, or InstrumentError if it is not one of ours

@@ -270,6 +270,7 @@ class RoleCheck:
     resource: str
     identity: str = ""
     reading: str = ""
+    known: tuple[str, ...] = ()  # the known state and set-points the instrument took and confirmed
     problem: str = ""
     invalid: bool = False  # the station's options or resource were refused (exit 2)
 
@@ -328,6 +329,7 @@ def check_station(config: Any, world: Any) -> tuple[list[RoleCheck], list[str]]:
             continue
         try:
             check.identity = instruments[role].identify()
+            check.known = tuple(getattr(instruments[role], "confirmed", ()))
             check.reading, check.problem = _read_once(role, instruments[role], config.channels)
         except Exception as exc:
             check.problem = _describe(exc)
@@ -371,6 +373,9 @@ def instruments_check(
                   "load input off, supply output off (read back)",
                   "[red]FAIL[/]" if unsafe else "[green]OK[/]")
     console.print(table)
+    for c in checks:
+        if c.known:
+            console.print(f"{c.role} known state, confirmed: {escape('; '.join(c.known))}", soft_wrap=True)
     failures = [f"{c.role} ({c.driver} at {c.resource}): {c.problem}" for c in checks if c.problem]
     failures += [f"safe state: {problem}" for problem in unsafe]
     for failure in failures:

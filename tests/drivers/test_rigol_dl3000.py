@@ -15,6 +15,7 @@ from driver_helpers import (
     visa_sim,
 )
 
+from dialogue import dialogue
 from drivers.registry import open_instrument
 from drivers.rigol_dl3000 import RigolDL3000
 from drivers.roles import ElectronicLoad, InstrumentError, RangeError
@@ -297,3 +298,37 @@ def test_the_twin_queues_the_error_a_real_load_would(cell_world: object, command
                                                      error: str) -> None:
     load = open_instrument("rigol-dl3000", "sim://load", world=cell_world, model="DL3021")
     assert_twin_queues(load, command, error)
+
+
+IDN = "RIGOL TECHNOLOGIES,DL3021,DL3A000000001,00.01.05.00.01"
+KNOWN_STATE = [("*IDN?", IDN), ("SYST:ERR?", NO_ERROR), (":SOUR:FUNC:MODE FIX", None),
+               (":SOUR:CURR:LEV:IMM 0", None), (":SOUR:CURR:RANG 4", None), ("SYST:ERR?", NO_ERROR),
+               (":SOUR:FUNC:MODE?", "FIX")]
+
+
+def test_the_whole_dialogue_of_open_configure_confirm_on_and_off() -> None:
+    with dialogue(RigolDL3000, [
+        *KNOWN_STATE,
+        (":SOUR:CURR:RANG 40", None), ("SYST:ERR?", NO_ERROR),  # 10 A: the high range first...
+        (":SOUR:CURR:LEV:IMM 10", None), (":SOUR:FUNC CURR", None), ("SYST:ERR?", NO_ERROR),  # ...then the level
+        (":SOUR:INP:STAT ON", None), (":SOUR:INP:STAT OFF", None), (":SOUR:INP:STAT?", "0"),
+    ]) as load:
+        load.open()
+        assert load.confirmed == [":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4"]
+        load.set_mode("CC", 10.0)
+        load.set_input(True)
+        load.set_input(False)
+        assert load.input_on() is False
+    assert load.confirmed[-3:] == [":SOUR:CURR:RANG 40", ":SOUR:CURR:LEV:IMM 10", ":SOUR:FUNC CURR"]
+
+
+def test_a_refused_level_is_an_error_naming_the_command_and_the_reply_before_any_on() -> None:
+    with dialogue(RigolDL3000, [
+        *KNOWN_STATE,
+        (":SOUR:RES:LEV:IMM 2", None), (":SOUR:FUNC RES", None),
+        ("SYST:ERR?", '-222,"Data out of range"'), ("SYST:ERR?", NO_ERROR),
+    ]) as load:
+        load.open()
+        with pytest.raises(InstrumentError, match=r"refused :SOUR:RES:LEV:IMM 2; :SOUR:FUNC RES: SYST:ERR\? "
+                                                  r"answered -222,\"Data out of range\""):
+            load.set_mode("CR", 2.0)

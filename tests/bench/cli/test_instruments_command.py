@@ -265,3 +265,21 @@ def test_check_of_an_invalid_station_exits_2(write: Any) -> None:
     result = invoke("instruments", "check", "--station", str(write("bad.toml", 'name = "x"\n')))
     assert result.exit_code == 2
     assert "bad.toml: load: missing" in result.output
+
+
+def test_check_of_a_real_bench_prints_each_identity_and_the_known_state_it_confirmed(tmp_path: Path) -> None:
+    """Three SCPI instruments on TCP sockets (benchmarks/loopback.py), through pyvisa-py."""
+    from benchmarks import loopback
+
+    instruments = loopback.bench()
+    try:
+        result = invoke("instruments", "check", "--station", str(loopback.station_file(instruments, tmp_path)))
+    finally:
+        for instrument in instruments.values():
+            instrument.close()
+    assert result.exit_code == 0, result.output
+    assert "RIGOL TECHNOLOGIES,DL3021" in row(result.output, "load")
+    assert ("load known state, confirmed: :SOUR:FUNC:MODE FIX; :SOUR:CURR:LEV:IMM 0; :SOUR:CURR:RANG 4"
+            in result.output)
+    assert "all instruments OK" in result.output
+    assert not instruments["load"].on and not instruments["supply"].on
