@@ -10,7 +10,7 @@ from bench.station.config import ROLES, StationConfig
 from drivers.roles import ChannelFault, InstrumentError
 from drivers.transports import innermost
 
-HUNG_MARGIN = 1.0  # s past its connection's timeout after which a call is taken as hung
+HUNG_MARGIN = 0.25  # s past its connection's timeout after which a call is taken as hung
 SWITCHES = {"load": ("load input", "set_input", "input_on"),
             "supply": ("supply output", "set_output", "output_on")}  # role: what, switch off, read back
 

@@ -94,5 +94,5 @@ def test_a_reply_that_never_ends_is_cut_by_the_watchdog(tmp_path):
     outcome, folder, instruments = _hung_run(tmp_path, "tcp", "load", trickle=True)
     _bench_went_off_in_time(instruments, "load")
     events = _records_complete(outcome, folder)
-    assert events["watchdog"]["ending"] is True
-    assert "watchdog" in outcome.reason
+    assert events["watchdog"]["ending"] is True and events["watchdog"]["hung"] == ["load"]
+    assert outcome.reason.startswith("load call did not return for ") and outcome.reason.endswith(" s (watchdog)")
