@@ -4,8 +4,15 @@ type characters, ctypes arrays it fills) and returning what the usbtc08.h header
 (1 / 0 status, the unit's last error). The driver's ctypes code runs unchanged against it; the
 USB link and the unit's firmware are not simulated.
 
-An open thermocouple (a channel wired to no placement of the world) sets its overflow flag and
-reads far out of range: the assumption drivers/pico_tc08.py states for a real unit.
+An open thermocouple (the world's open-thermocouple defect, or a channel wired to no placement)
+behaves as Pico's support describes a real one (drivers/pico_tc08.py): no overflow flag, and a
+reading that wanders around the cold junction's temperature, here Gaussian noise of
+OPEN_SCATTER degC about it, fresh at every usb_tc08_get_single. The figure is a stand-in (Pico
+gives none), and an input that opens mid-run jumps to the cold junction at once instead of
+drifting back. The noise comes from a generator the world keeps (`world.link_random`), so a
+checkpoint holds it and a resumed run reads the same. A temperature beyond the type's table
+sets the overflow flag. The cold junction is the room the logger sits in, outside any chamber:
+COLD_JUNCTION, constant.
 """
 from __future__ import annotations
 
@@ -18,8 +25,9 @@ HANDLE = 1
 SERIAL = "A0061/123"
 DRIVER_VERSION = "1.12.0.0"
 ERROR_NO_CHANNELS_SET, ERROR_INVALID_PARAMETER, ERROR_COMMUNICATION = 2, 3, 16
-OPEN_READING = 2000.0  # degC: an open input runs to the end of the amplifier's range
+OVER_RANGE_READING = 2000.0  # degC: what a flagged channel holds (unconfirmed; the driver ignores it)
 COLD_JUNCTION = 25.0
+OPEN_SCATTER = 2.0  # degC, standard deviation of an open input's readings (a stand-in figure)
 
 
 class PicoTC08Twin:
@@ -34,6 +42,7 @@ class PicoTC08Twin:
         self.sixty_hertz = False
         self._error = 0
         self._tamper: str | None = None
+        self._floating = world.link_random(f"{type(self).__name__}:open inputs")
 
     def tamper(self, kind: str | None) -> None:
         """From now on answer `garbled` (the unit stops communicating) or `out_of_range`
@@ -95,9 +104,11 @@ class PicoTC08Twin:
             low, high = TC_TYPES[kind]
             if self._tamper == "out_of_range":
                 celsius = 1e6
-            elif celsius is None or not low <= celsius <= high:
+            elif celsius is None:
+                celsius = self._floating.gauss(COLD_JUNCTION, OPEN_SCATTER)
+            elif not low <= celsius <= high:
                 flags |= 1 << channel
-                celsius = OPEN_READING
+                celsius = OVER_RANGE_READING
             temperatures[channel] = celsius
         overflow[0] = flags
         return 1
