@@ -73,6 +73,32 @@ class DcSupply(ScpiInstrument):
         where = model if len(self.ranges[model]) == 1 else f"{model} CH{self.channel}"
         return where, span
 
+    def open(self) -> None:
+        super().open()
+        self.identify()  # who it is before anything changes its state; then the known state
+
+    def identify(self) -> str:
+        """*IDN?, then the known state (output off first), sent and confirmed, and checked."""
+        idn = super().identify()
+        self._settle()
+        return idn
+
+    def _settle(self) -> None:
+        sent = self.known_state()
+        for command in sent:
+            self._send(command)
+        if sent:
+            self._confirm(sent)
+        self.check_known_state()
+
+    def known_state(self) -> list[str]:
+        """The commands that put the output in its known state, output off first (each model's
+        module lists them with their manual sections)."""
+        return []
+
+    def check_known_state(self) -> None:
+        """What is read back once the known state is confirmed (InstrumentError if wrong)."""
+
     def _send(self, command: str) -> None:
         self.transport.write(command)
 

@@ -21,6 +21,44 @@ it could be moved by another program, or by a second driver on another slot of t
 mainframe, and the next INP OFF or INP? would act on that module. Sent in the same message,
 the selection costs no round trip. identify() refuses a slot without a module (*RDT?).
 
+The mainframe keeps one error queue for all its modules (ch. 4 System Commands: SYSTem:ERRor?
+takes no channel; empty, it answers '+0,"No error"', which an open N3300A driver waits for), so
+the entry a refusal leaves is read by whoever asks first. Two drivers on one mainframe confirm
+soundly only while one driver's set-point and the SYST:ERR? reads after it are not interleaved
+with the other's commands: if the other driver read the entry first, it would fail, naming its
+own set-point, and this one would take its refused set-point as confirmed. So one caller at a
+time per mainframe, from a set-point's first write to its last SYST:ERR? read: the transport
+locks each call, not that sequence, and nothing else enforces it yet.
+
+Known state of the station's module, sent by identify() (every new session; open()
+identifies first, so nothing reaches a mainframe or module the station does not expect):
+1. *IDN? and the error queue read empty (SYST:ERR?), then *RDT? for the module in the channel;
+2. TRAN OFF: the transient generator off (ch. 4 "Transient Commands": it would switch the
+   input between the main and the transient level);
+3. CURR:MODE FIX, RES:MODE FIX, VOLT:MODE FIX: no list runs when a trigger comes (ch. 4
+   "Input Commands" and "List Commands");
+4. CURR 0, then CURR:RANG <low>: the CC level 0 A, which both ranges hold, then the module's
+   low CC range, so the range change is never in conflict with a stale level;
+5. SYST:ERR?: all of the above confirmed, or an InstrumentError naming them.
+Each of them in one message with the channel selection, as every channel command here.
+
+CC range and level are coupled (ch. 4, CURRent:RANGe, as in the 6050A-family guide it inherits:
+a range value selects the range that covers it; changing to a lower range sets levels above it
+to the new range's top; "CURR:RANG 60; LEV 25.25" sets both in one message; an open N3300A
+driver sends CURR:RANG MIN|MAX before each CURR). A CC level is set in the module's low range
+(a tenth of its rating) when it fits and in the high range otherwise, range and level in the
+order drivers/loads.py gives (the level inside the selected range at every moment, so the
+coupling never lowers a level); other modes leave the CC range alone.
+
+Not confirmed from the guide's text (its pages were not available): the low CC range of each
+module, taken as a tenth of its rating (the N3302A's 3 A / 30 A are what an open N3300A driver
+uses; the other modules' were not checked against the data sheet), RES:MODE and VOLT:MODE
+(CURR:MODE FIX is used by an open N3300A script), whether a level above the selected range is
+refused or coerced (the twin refuses it: -222, level unchanged), and whether the modules have a
+programmable remote sense: none is sent, and the `sense` option of other loads is not offered
+here. The CR and CV ranges are not managed: a level outside the range the front panel left is
+refused by the confirmation, with nothing switched on.
+
 The driver never sends *RST: INPut's *RST value is ON (ch. 4 "Input Commands").
 """
 from __future__ import annotations
@@ -41,6 +79,9 @@ MODULES: dict[str, LoadRatings] = {
     "N3306A": LoadRatings(volts=60.0, amps=120.0, watts=None, ohms=_OHMS),  # 600 W
     "N3307A": LoadRatings(volts=150.0, amps=30.0, watts=None, ohms=_OHMS),  # 250 W
 }
+# module -> its CC ranges (low, high) in A, as CURRent:RANGe selects them; high is the rating
+CURRENT_RANGES: dict[str, tuple[float, float]] = {
+    module: (ratings.amps / 10, ratings.amps) for module, ratings in MODULES.items()}
 SLOTS: dict[str, int] = {"N3300A": 6, "N3301A": 2}
 _RDT_ENTRY = re.compile(r"\D*(\d+)\s*:\s*(\S+)")
 
@@ -61,6 +102,8 @@ class KeysightN3300A(ScpiLoad):
     INPUT_QUERY = "INP?"
     MEASURE_VOLTAGE = "MEAS:VOLT?"
     MEASURE_CURRENT = "MEAS:CURR?"
+    PROGRAMS_OFF = ("TRAN OFF", "CURR:MODE FIX", "RES:MODE FIX", "VOLT:MODE FIX")
+    CURRENT_RANGE = "CURR:RANG {value}"
 
     def __init__(self, transport: Transport, *, channel: int = 1, module: str | None = None,
                  model: str | None = None) -> None:
@@ -76,10 +119,9 @@ class KeysightN3300A(ScpiLoad):
         self.channel = channel
         self.module = module  # the expected module until identify() reads the real one
 
-    def identify(self) -> str:
-        """*IDN? of the mainframe and *RDT? for the module in this channel; InstrumentError
-        unless both are what the driver (and the station) expect."""
-        idn = super().identify()
+    def _identified(self, idn: str) -> str:
+        """The mainframe's identity and, from *RDT?, the module in this channel; InstrumentError
+        unless it is what the driver (and the station) expect."""
         assert self.model is not None
         if self.channel > SLOTS[self.model]:
             raise InstrumentError(f"{self.resource} is an {self.model} with {SLOTS[self.model]} "
@@ -96,6 +138,16 @@ class KeysightN3300A(ScpiLoad):
         self.module = found
         return f"{idn} (channel {self.channel}: {found})"
 
+    def ranges(self, kind: str) -> tuple[float, ...]:
+        return CURRENT_RANGES[self._known_module()] if kind == "I" else ()
+
+    def _known_module(self) -> str:
+        """The module whose ranges apply, asking the mainframe once if not known yet."""
+        if self.module is None:
+            self.identify()
+        assert self.module is not None
+        return self.module
+
     def _modules(self) -> dict[int, str]:
         """Channel -> module model, from *RDT?."""
         reply = self.transport.query("*RDT?")
@@ -109,10 +161,8 @@ class KeysightN3300A(ScpiLoad):
         return modules
 
     def _ratings(self) -> tuple[LoadRatings, str]:
-        if self.module is None:
-            self.identify()
-        assert self.module is not None
-        return MODULES[self.module], f"{self.module} in channel {self.channel}"
+        module = self._known_module()
+        return MODULES[module], f"{module} in channel {self.channel}"
 
     def _format(self, template: str, **fields: str) -> str:
         """A channel-specific command, preceded by its channel selection in the same message."""
@@ -124,7 +174,8 @@ DRIVER = DriverInfo(
     models=(*KeysightN3300A.models, *KeysightN3300A.modules), interfaces=("GPIB", "RS-232"),
     source='Agilent "Programming Guide, DC Electronic Loads Models N3300A ... N3307A" '
            "(5964-8198), ch. 2 (several commands in one message), ch. 4 Language "
-           "Dictionary (CHANnel, FUNCtion, CURRent|"
-           "RESistance|VOLTage, INPut, MEASure, *RDT?); checked against PyICe agilent_n3301",
+           "Dictionary (CHANnel, FUNCtion, CURRent|RESistance|VOLTage levels and :MODE, "
+           "CURRent:RANGe, TRANsient, INPut, MEASure, *RDT?, SYSTem:ERRor?); checked against "
+           "PyICe agilent_n3301",
     twin="drivers.sim.twins.keysight_n3300a:KeysightN3300ATwin",
     twin_options=frozenset({"model", "channel", "module"}))

@@ -4,11 +4,16 @@ RS PRO KEL10x) over their USB virtual serial port or RS-232:
 
 Source: Korad publishes no programming manual beyond the note "Communication Commands with
 Computer" (shipped by Distrelec with the RND 320-KEL103); the strings were checked against
-the open drivers py-kelctl (KELSerial: :FUNC CC|CV|CR|CW, :CURR <v>A, :VOLT <v>V,
-:RES <v>OHM, :POW <v>W with "{:5.4f}" numbers, :INP ON|OFF, :INP? -> ON|OFF, :MEAS:VOLT?
--> e.g. "7.4486V", level queries answering with units, 115200 baud) and the KEL-103 protocol
-notes that come with it (a level command also selects its function; a level above the
-front-panel limit (:CURR:UPP etc.) is silently set to the limit; *IDN? answers
+the open driver kelctl (vorbeiei/kelctl, src/kelctl/kelctl.py, KELSerial: :FUNC CC|CV|CR|CW,
+:CURR <v>A, :VOLT <v>V, :RES <v>OHM, :POW <v>W with "{:5.4f}" numbers, :INP ON|OFF, :INP? ->
+ON|OFF, :MEAS:VOLT? -> e.g. "7.4486V", level queries answering with units, :SYST:COMP ON|OFF
+and :SYST:COMP? for the remote compensation (remote sense), 115200 baud) and the KEL-103
+protocol notes that come with it (KEL103-protocol.md, "an improved, more complete and
+corrected version of the official one": a level command also selects its function; a
+level above the front-panel limit (:CURR:UPP etc.) is silently set to the limit; :FUNC sets
+CC, CV, CR, CW or SHORt, and :FUNC? also answers BATTERY, OCP, OPP, LIST, TOGGLE, PULSE or
+CONTINUOUS CC|CV|CR|CW while a test or a dynamic mode runs; the static modes have no range to
+select, a current range is a parameter of :LIST, :BATT and :OCP only; *IDN? answers
 "<brand> KEL103 V<firmware> SN:<serial>"), and LB5JJ's KEL100-Series-Load-Tool.
 Lines end with LF both ways. Ratings: 120 V, 30 A; 300 W (KEL103), 150 W (KEL102). The CR
 span is kept to 1 ohm..1 kohm, inside both models' range; their wider limits were not
@@ -16,9 +21,28 @@ available to check.
 
 The device has no SYSTem:ERRor? and does not answer what it does not understand, so:
 - every reply is parsed strictly (number and unit), a missing reply is a timeout;
-- each level written is read back, which also catches the silent clipping to a limit;
+- every setting written is read back (levels within 0.5 % + 2 mA/mV/mohm/mW, which also
+  catches the silent clipping to a front-panel limit; the function; the compensation), before
+  the input goes on: a setting not taken is an InstrumentError naming the instrument, the
+  command and the reply;
 - commands are paced 50 ms apart, as the open drivers do (drivers/pacing.py; not on the
   simulated twin, which answers at once).
+
+Known state, sent by identify() (every new session, and open() identifies first, so nothing
+reaches an instrument that is not a KEL10x):
+1. *IDN?;
+2. :CURR 0.0000A, then :FUNC CC - static CC at 0 A: the level first, so the function change
+   never regulates at a stale CC level; :FUNC CC leaves the short, a dynamic mode and a
+   BATTERY, OCP, OPP or LIST test (the notes give no command that ends them);
+3. :SYST:COMP OFF|ON - remote sense as the station says (option `sense`, "local" or "remote";
+   "local" by default: the notes' :STAT? example shows the compensation off);
+4. :CURR?, :FUNC? (must answer CC), :SYST:COMP? - each read back.
+The front-panel limits (:CURR:UPP and the like) are left as the operator set them: they are a
+safety setting, and a level above one fails its read-back.
+
+Not confirmed: whether :FUNC CC ends a test or a dynamic mode on every firmware (the read-back
+of :FUNC? fails the open if not); the power-on default of the compensation; the setting
+resolutions (hence the generous read-back tolerance: a level clipped by less than 0.5 % passes).
 """
 from __future__ import annotations
 
@@ -28,7 +52,7 @@ import re
 from drivers.base import DriverInfo
 from drivers.loads import QUANTITIES, LoadRatings, ScpiLoad
 from drivers.pacing import paced
-from drivers.roles import InstrumentError, LoadMode
+from drivers.roles import InstrumentError
 from drivers.transports import Transport
 
 _OHMS = (1.0, 1000.0)
@@ -43,11 +67,12 @@ _NODES = {"CC": "CURR", "CV": "VOLT", "CR": "RES", "CP": "POW"}
 LEVEL_QUERY = {mode: f":{node}?" for mode, node in _NODES.items()}
 REPLY_UNITS = {":MEAS:VOLT?": "V", ":MEAS:CURR?": "A",
                **{LEVEL_QUERY[mode]: UNITS[mode] for mode in UNITS}}  # query -> unit of its reply
+LEVEL_MODES = {f":{node}": mode for mode, node in _NODES.items()}  # level header -> mode
 
 
 class KoradKEL103(ScpiLoad):
-    """ElectronicLoad role over the KEL10x serial protocol. Option: model (the model the
-    station expects)."""
+    """ElectronicLoad role over the KEL10x serial protocol. Options: model (the model the
+    station expects), sense ("local" or "remote")."""
 
     TRANSPORT = {"read_termination": "\n", "write_termination": "\n", "timeout": 1.0}
     GAP = 0.05  # s between commands
@@ -60,23 +85,23 @@ class KoradKEL103(ScpiLoad):
     INPUT_QUERY = ":INP?"
     MEASURE_VOLTAGE = ":MEAS:VOLT?"
     MEASURE_CURRENT = ":MEAS:CURR?"
+    SELECTS_CC = True
+    SENSE = ":SYST:COMP {state}"  # the remote compensation
 
-    def __init__(self, transport: Transport, *, model: str | None = None) -> None:
+    def __init__(self, transport: Transport, *, model: str | None = None,
+                 sense: str = "local") -> None:
+        self.sense = self._checked_sense(sense)
         super().__init__(paced(transport, self.GAP), model=model)
 
-    def identify(self) -> str:
+    def _identity(self) -> str:
         """*IDN? ("<brand> KEL103 V<firmware> SN:<serial>"); InstrumentError unless a KEL102
         or KEL103 (and the model the station expects, when it names one)."""
-        self._mode = None
         idn = self.transport.query("*IDN?").strip()
         match = _IDN.fullmatch(idn)
         if match is None:
             raise InstrumentError(f"{self.resource}: '*IDN?' answered {idn!r}: not a Korad "
                                   f"{' or '.join(self.models)}")
-        if self.model is not None and match[1] != self.model:
-            raise InstrumentError(f"{self.resource} is a {match[1]}; the station expects a "
-                                  f"{self.model}")
-        self.model = match[1]
+        self._take_model(match[1])
         return idn
 
     def _number(self, value: float) -> str:
@@ -93,20 +118,28 @@ class KoradKEL103(ScpiLoad):
             raise InstrumentError(f"{command!r} answered {reply!r}: outside {low:g}..{high:g} {unit}")
         return value
 
-    def set_mode(self, mode: LoadMode, level: float) -> None:
-        super().set_mode(mode, level)
-        wanted = float(level)
-        got = self._query_float(LEVEL_QUERY[mode], 0.0, math.inf)
+    def _read_back(self, command: str) -> None:
+        """A level reads back within 0.5 % + 0.002 (A, V, ohm or W), which also catches the
+        clipping to a front-panel limit; anything else word for word (drivers/scpi.py)."""
+        header, _, value = command.partition(" ")
+        mode = LEVEL_MODES.get(header)
+        if mode is None:
+            super()._read_back(command)
+            return
+        wanted = float(value[: -len(UNITS[mode])])
+        got = self._query_float(f"{header}?", 0.0, math.inf)
         if abs(got - wanted) > 0.005 * wanted + 0.002:
             quantity, unit = QUANTITIES[mode]
-            raise InstrumentError(f"{self.resource}: {quantity} set to {wanted:g} {unit} reads "
-                                  f"back {got:g} {unit}: clipped by the load's front-panel limit?")
+            raise InstrumentError(f"{self.resource} did not take {command}: {quantity} set to "
+                                  f"{wanted:g} {unit} reads back {got:g} {unit}: clipped by the "
+                                  "load's front-panel limit?")
 
 
 DRIVER = DriverInfo(
     name="korad-kel103", driver=KoradKEL103, roles=("load",),
     models=KoradKEL103.models, interfaces=("USB (virtual serial)", "RS-232"),
     source="no vendor programming manual; Korad \"Communication Commands with Computer\" "
-           "note as checked by the open drivers py-kelctl (KELSerial) and "
-           "LB5JJ KEL100-Series-Load-Tool (:FUNC, :CURR <v>A, :INP, :MEAS:VOLT?)",
+           "note as checked by the open driver kelctl (vorbeiei/kelctl: KELSerial and "
+           "KEL103-protocol.md) and LB5JJ KEL100-Series-Load-Tool (:FUNC, :FUNC?, :CURR <v>A, "
+           ":SYST:COMP, :INP, :MEAS:VOLT?)",
     twin="drivers.sim.twins.korad_kel103:KoradKEL103Twin", twin_options=frozenset({"model"}))

@@ -6,8 +6,8 @@ RESistance|POWer}; [:SOURce]:FUNCtion:MODE {FIXed|LIST|WAVe|BATTery|OCP|OPP};
 [:SOURce]:CURRent|VOLTage|RESistance|POWer[:LEVel][:IMMediate]; [:SOURce]:CURRent:RANGe
 {<value>|MINimum|MAXimum|DEFault}; [:SOURce]:INPut[:STATe][?]) and ":MEASure Commands"
 (:MEASure[:SCALar]:VOLTage|CURRent[:DC]?). Ratings from the "DL3000 Series Programmable DC
-Electronic Load" data sheet. Cross-checked with PyMeasure's rigol DL3021A driver (same
-command strings).
+Electronic Load" data sheet. Cross-checked with the open DL3000 drivers named below;
+PyMeasure has no merged DL3000 driver (only a pull request), so it is not a source here.
 
 Known state, sent by identify() (every new session, and open() identifies first, so nothing
 reaches an instrument that is not a DL3000):
@@ -22,11 +22,9 @@ reaches an instrument that is not a DL3000):
    rather than assumed, and an InstrumentError asks for a power cycle).
 
 CC range and level go together ([:SOURce]:CURRent:RANGe; the value selects the range that
-covers it: 4 A / 40 A on the DL3021(A), 6 A / 60 A on the DL3031(A)). set_mode("CC", x)
-picks the smallest range that covers x and changes range only when the one last selected
-is not it, ordered so the level is inside the selected range at every moment: to the high
-range, the range first (confirmed) and then the level; to the low range, the level first
-and then the range (confirmed). Other modes leave the CC range alone.
+covers it: 4 A / 40 A on the DL3021(A), 6 A / 60 A on the DL3031(A)). A CC level is set in
+the smallest range that covers it, range and level in the order drivers/loads.py gives (the
+level inside the selected range at every moment); other modes leave the CC range alone.
 
 Not confirmed from the Programming Guide text itself (its :SOURce pages were not
 available): whether a CC level above the selected range is refused (-222) or coerced to
@@ -37,17 +35,11 @@ come from open DL3000 drivers (a bench-used DL3031A driver and a DL3021 driver);
 values from the BATTary:RANGe / OCP:RANGe pages of the guide (MINimum = low, MAXimum =
 high, "60 A (a high range)") and open DL3021/DL3031A scripts. The transient generator
 ([:SOURce]:TRANsient) was not confirmed and is not sent.
-
-The level is written before the function, so switching mode never regulates, even for a
-moment, at the stale level of the new function (e.g. a 40 A CC level left from last run).
 """
 from __future__ import annotations
 
 from drivers.base import DriverInfo
 from drivers.loads import LoadRatings, ScpiLoad
-from drivers.roles import InstrumentError, LoadMode
-from drivers.scpi import nrf
-from drivers.transports import Transport
 
 _DL3021 = LoadRatings(volts=150.0, amps=40.0, watts=200.0, ohms=(0.08, 15_000.0))
 _DL3031 = LoadRatings(volts=150.0, amps=60.0, watts=350.0, ohms=(0.08, 15_000.0))
@@ -65,6 +57,7 @@ class RigolDL3000(ScpiLoad):
     manufacturers = ("RIGOL TECHNOLOGIES",)
     models = tuple(RATINGS)
     RATINGS = RATINGS
+    CURRENT_RANGES = CURRENT_RANGES
     LEVEL = {"CC": ":SOUR:CURR:LEV:IMM {value}", "CV": ":SOUR:VOLT:LEV:IMM {value}",
              "CR": ":SOUR:RES:LEV:IMM {value}", "CP": ":SOUR:POW:LEV:IMM {value}"}
     FUNCTION = ":SOUR:FUNC {function}"
@@ -73,68 +66,12 @@ class RigolDL3000(ScpiLoad):
     MEASURE_VOLTAGE = ":MEAS:VOLT?"
     MEASURE_CURRENT = ":MEAS:CURR?"
     ERROR_QUERY = "SYST:ERR?"  # :SYSTem:ERRor? (Programming Guide, ch. 2 ":SYSTem Commands")
-    FIXED_MODE = ":SOUR:FUNC:MODE FIX"
-    MODE_QUERY = ":SOUR:FUNC:MODE?"
+    PROGRAMS_OFF = (":SOUR:FUNC:MODE FIX",)
     CURRENT_RANGE = ":SOUR:CURR:RANG {value}"
+    MODE_QUERY = ":SOUR:FUNC:MODE?"
 
-    def __init__(self, transport: Transport, *, model: str | None = None) -> None:
-        super().__init__(transport, model=model)
-        self._range: float | None = None  # the CC range last selected (its top); None = unknown
-
-    def open(self) -> None:
-        super().open()
-        self.identify()  # who it is before anything changes its state; then the known state
-
-    def identify(self) -> str:
-        self._range = None
-        idn = super().identify()
-        low = CURRENT_RANGES[self._known_model()][0]
-        sent = [self.FIXED_MODE, self.LEVEL["CC"].format(value="0"),
-                self.CURRENT_RANGE.format(value=nrf(low))]
-        for command in sent:
-            self.transport.write(command)
-        self._confirm(sent)
-        mode = self.transport.query(self.MODE_QUERY).strip()
-        if not mode.upper().startswith("FIX"):
-            raise InstrumentError(f"{self.resource} stays in {mode} mode after "
-                                  f"{self.FIXED_MODE!r}: its program would run at input ON; "
-                                  "power-cycle the load")
-        self._range = low
-        return idn
-
-    def set_mode(self, mode: LoadMode, level: float) -> None:
-        top = self._current_range(mode, level)
-        if top is None or top == self._range:
-            super().set_mode(mode, level)
-            return
-        low, _ = CURRENT_RANGES[self._known_model()]
-        if top > low:  # to the high range: the range first, then the level
-            self._select_range(top)
-            super().set_mode(mode, level)
-        else:  # to the low range: the level first (it fits either range), then the range
-            super().set_mode(mode, level)
-            self._select_range(top)
-
-    def _current_range(self, mode: str, level: float) -> float | None:
-        """The CC range (its top) a CC level needs; None for other modes or a level set_mode
-        refuses anyway (RangeError or ValueError, before anything is sent)."""
-        if mode != "CC":
-            return None
-        low, high = CURRENT_RANGES[self._known_model()]
-        try:
-            amps = float(level)
-        except (TypeError, ValueError):
-            return None
-        if not 0.0 <= amps <= high:  # also NaN
-            return None
-        return low if amps <= low else high
-
-    def _select_range(self, top: float) -> None:
-        command = self.CURRENT_RANGE.format(value=nrf(top))
-        self._range = None  # unknown until the instrument took it
-        self.transport.write(command)
-        self._confirm([command])
-        self._range = top
+    def _check_known_state(self) -> None:
+        self._require_static(self.MODE_QUERY, "FIX", self.PROGRAMS_OFF[0], "power-cycle the load")
 
 
 DRIVER = DriverInfo(

@@ -5,7 +5,7 @@ Kept out of the instrument modules so each of them holds only its own manual's f
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from typing import ClassVar
 
 from drivers.base import Driver
@@ -54,11 +54,14 @@ def error_code(reply: str, query: str) -> int:
 
 class ScpiInstrument(Driver):
     """A driver over one transport. Subclasses name the manufacturers and models they accept,
-    and the query of the instrument's error queue (ERROR_QUERY) where its manual gives one."""
+    and the query of the instrument's error queue (ERROR_QUERY) where its manual gives one;
+    without one, what they send is confirmed by reading it back (`_reads_back` says how)."""
 
     manufacturers: tuple[str, ...]
     models: Collection[str]
     ERROR_QUERY: ClassVar[str | None] = None
+    # the station's remote-sense option -> what the instrument's sense command takes
+    SENSE_STATES: ClassVar[Mapping[str, str]] = {"local": "OFF", "remote": "ON"}
 
     def __init__(self, transport: Transport, *, model: str | None = None) -> None:
         if model is not None and model not in self.models:
@@ -70,20 +73,34 @@ class ScpiInstrument(Driver):
         # latest last: `bench instruments check` shows it
         self.confirmed: list[str] = []
 
+    def _checked_sense(self, sense: str) -> str:
+        """The station's `sense` option ("local" or "remote"), or ValueError: a driver checks
+        it at construction, before anything is sent."""
+        if sense not in self.SENSE_STATES:
+            raise ValueError(f"{type(self).__name__}: sense {sense!r} is not "
+                             f"{' or '.join(map(repr, self.SENSE_STATES))}")
+        return sense
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.model or '?'} at {self.resource}>"
 
     def identify(self) -> str:
-        """*IDN?; InstrumentError unless the answer is one of this driver's models
-        (and the model the station expects, when it names one)."""
+        """Who the instrument is (`_identity()`), then its error queue read empty: a new session,
+        so what the queue held before is not about its set-points."""
+        idn = self._identity()
+        self._errors()
+        self.confirmed = []
+        return idn
+
+    def _identity(self) -> str:
+        """*IDN?; InstrumentError unless the answer is one of this driver's models (and the model
+        the station expects, when it names one)."""
         idn = self.transport.query("*IDN?")
         fields = [f.strip() for f in idn.split(",")]
         if len(fields) != 4:
             raise InstrumentError(f"{self.resource}: '*IDN?' answered {idn!r}: not an IEEE 488.2 "
                                   "identification (maker,model,serial,firmware)")
         self._accept(fields[0], fields[1])
-        self._errors()  # a new session: what the queue held before is not about its set-points
-        self.confirmed = []
         return idn
 
     def _errors(self) -> list[str]:
@@ -97,19 +114,43 @@ class ScpiInstrument(Driver):
             errors.append(reply.strip())
         return errors
 
+    def _write_confirmed(self, sent: Sequence[str]) -> None:
+        """Write set-points in order, then confirm them all (`_confirm`)."""
+        for command in sent:
+            self.transport.write(command)
+        self._confirm(sent)
+
     def _confirm(self, sent: Collection[str]) -> None:
-        """The instrument took the set-points just sent: its error queue is empty. A refused one
+        """The instrument took the set-points just sent: its error queue is empty or, for a family
+        without one (ERROR_QUERY None), each reads back as written (`_read_back`). A refused one
         (a level outside the range the front panel left selected, a mode the model lacks...) is an
-        InstrumentError naming the instrument, what was sent and what the queue said, before
+        InstrumentError naming the instrument, what was sent and what it answered, before
         anything is switched on."""
-        errors = self._errors()
-        if errors:
+        if self.ERROR_QUERY is None:
+            for command in sent:
+                self._read_back(command)
+        elif errors := self._errors():
             raise InstrumentError(f"{self.resource} refused {'; '.join(sent)}: {self.ERROR_QUERY} answered "
                                   f"{', '.join(errors)}")
         self._took(sent)
 
+    def _read_back(self, command: str) -> None:
+        """The setting `command` ("HEADER value") wrote answers its value to "HEADER?", as
+        `_reads_back` judges; else InstrumentError naming the instrument, the command and the
+        reply."""
+        header, _, value = command.partition(" ")
+        query = f"{header}?"
+        reply = self.transport.query(query).strip()
+        if not self._reads_back(header, value, reply):
+            raise InstrumentError(f"{self.resource} did not take {command}: {query} answered {reply!r}")
+
+    def _reads_back(self, header: str, value: str, reply: str) -> bool:
+        """Whether `reply` to "HEADER?" shows the value written: the same word, in any case, unless
+        the family's manual says how it answers."""
+        return reply.upper() == value.upper()
+
     def _took(self, sent: Collection[str]) -> None:
-        """Keep commands as confirmed (the error queue, or a read-back by the caller)."""
+        """Keep commands as confirmed (by `_confirm`, or by a family's own check)."""
         self.confirmed = [*self.confirmed, *sent][-MAX_CONFIRMED:]
 
     def _accept(self, maker: str, model: str) -> None:
@@ -118,6 +159,11 @@ class ScpiInstrument(Driver):
         if maker.upper() not in (m.upper() for m in self.manufacturers) or model not in self.models:
             raise InstrumentError(f"{self.resource} is a {maker} {model}, not one of the "
                                   f"{type(self).__name__} models ({', '.join(self.models)})")
+        self._take_model(model)
+
+    def _take_model(self, model: str) -> None:
+        """Take the model the instrument reported, or InstrumentError if the station expects
+        another."""
         if self.model is not None and model != self.model:
             raise InstrumentError(f"{self.resource} is a {model}; the station expects a {self.model}")
         self.model = model

@@ -1,26 +1,49 @@
 """Siglent SPD3303X and SPD3303X-E programmable DC supplies (CH1 and CH2, 0..32 V, 0..3.2 A;
 CH3 is a fixed 2.5/3.3/5 V output set by a front-panel switch and cannot be programmed).
 
-Source: Siglent "SPD3303X/SPD3303X-E Quick Start" (QS0503X-E01B), "Remote Control"
-command list: [{CH1|CH2}:]VOLTage <v>, [{CH1|CH2}:]CURRent <a>, OUTPut {CH1|CH2|CH3},{ON|OFF},
-MEASure:VOLTage? and MEASure:CURRent? [{CH1|CH2}], SYSTem:STATus?, SYSTem:ERRor?, *IDN?.
-The quirks below are the instrument's, as the well-kept open drivers handle them:
+Source: Siglent "SPD3303X/SPD3303X-E Quick Start" (QS0503X-E01B), "Remote Control" command
+list (numbered as in its EN_02A edition): 5 MEASure:VOLTage? / CURRent? [{CH1|CH2}],
+6-7 [{CH1|CH2}:]CURRent / VOLTage, 8 OUTPut {CH1|CH2|CH3},{ON|OFF}, OUTPut:TRACK {0|1|2},
+OUTPut:WAVE, 9 TIMEr:SET and TIMEr {CH1|CH2},{ON|OFF}, 10 SYSTem:ERRor?, SYSTem:STATus?, and *IDN?.
+Read through two transcriptions of that list (the spd3303x Rust crate's commands.rs, which
+cites EN_02A, and lxi-tools' SPD3303X command table), not the PDF itself.
 
-- No APPLy and no OUTPut? query: setpoints are two commands, each with the channel prefix
-  (`CH1:VOLT 5`: without it a command acts on the channel last selected by INSTrument, which
-  the front panel also changes), and the output state is read from SYSTem:STATus?, a hex
-  word ("0x0224") whose bit 4 is CH1 on, bit 5 CH2 on (bit 0/1: CH1/CH2 in CC) - the
-  Quick Start's bit table, as used by labgrid's siglent power driver and libsigrok's scpi-pps
-  Siglent profile (PR #77: status parsed from the hex word).
-- Bits 2-3 of that word are the tracking mode of CH1/CH2: 01 independent, 10 parallel,
-  11 series (the Quick Start's bit table; libsigrok PR #77, still open, in tjko/libsigrok's
-  scpi-pps siglent_spd3303_update_status and config_get reads `(status >> 2) & 3` the same
-  way, 2 "Parallel", 3 "Series"; the spd3303x Rust crate's status parser agrees). 00 is in no
-  table and is refused as well. In series or parallel mode CH1 and CH2 are one output
-  whose settings the front panel couples, so set_output(True) first reads the word and refuses
-  (InstrumentError naming the mode) unless the supply is in independent mode: that is one
-  query more before the output goes on, nothing more. The mode is changed from the front panel
-  or by OUTPut:TRACK {0|1|2}, which this driver never sends.
+Known state, sent by identify() (every new session; open() identifies first):
+1. *IDN? (five fields, see below) and the error queue read empty (SYST:ERR?);
+2. OUTP CHn,OFF - the output off first;
+3. TIME CHn,OFF - the channel's timer off (9 TIMEr): with it on, the output steps through the
+   up to five voltage / current / time groups of TIMEr:SET instead of the set-points, a program
+   like the DP700's timing output (whose guide says it "will modify the channel output state");
+4. SYST:ERR? - both confirmed through the queue;
+5. SYST:STAT? - read back (10 SYSTem:STATus?): the channel's output bit and timer bit must be
+   clear and the tracking mode independent, else InstrumentError naming the word. This read-back
+   is the confirmation that counts here: a command sent too soon is dropped with no queue entry.
+set_output(True) reads the word again (the front panel may have changed it since) and refuses
+ON unless the supply is independent and the channel's timer is off; configure() confirms the
+set-points through the queue; switching off is never refused.
+
+The tracking mode is checked, never set. OUTPut:TRACK {0|1|2} (independent, series,
+parallel; 8 OUTPut) would set it, but it couples CH1 and CH2, and this driver owns one of them:
+the other may power another DUT, or the terminals may be wired for the series / parallel sum,
+and the Quick Start neither gives a query nor says what the switch does to an output that is on.
+libsigrok's scpi-pps SPD3303 profile (PR #77, unmerged; upstream scpi-pps has no Siglent
+profile) does the same: the mode is a channel-group setting a user sets (Independent / Series /
+Parallel -> OUTP:TRACK 0/1/2), read from the status word, never sent at probe. Set independent on
+the front panel. Left alone as well: OUTPut:WAVE (the display, bits 8-9), the other channel
+and CH3. The command list has no remote sense, over-voltage or over-current protection command
+(and the driver no `sense` option: a station that sets one is refused by the registry).
+
+SYSTem:STATus? answers a hex word ("0x0224"), bit by bit (10 SYSTem:STATus?): 0/1 CH1/CH2 in
+CC (0 CV), 2-3 the tracking mode (01 independent, 10 parallel, 11 series; 00 is in no table and
+is refused too), 4/5 CH1/CH2 on, 6/7 the CH1/CH2 timer on, 8/9 CH1/CH2 waveform display. It is
+the only way to read the output state (there is no OUTPut? query): labgrid's Siglent power
+driver reads bits 4/5 (SYSTEM:STATUS?, tested on an SPD3303X-E), libsigrok PR #77 the tracking
+mode as `(status >> 2) & 3`, and the spd3303x crate decodes every bit as above.
+
+The instrument's quirks, as the well-kept open drivers handle them:
+- Setpoints are two commands, each with the channel prefix (`CH1:VOLT 5`: without it a command
+  acts on the channel last selected by INSTrument, which the front panel also changes); no
+  APPLy.
 - It drops commands sent too soon after the previous one: Fixate's SPD3303X driver ("a 20ms
   delay was found to be reliable for most commands", *SAV needs ~50 ms); libsigrok (PR #77)
   also waits 100 ms after a channel change (SCPI_QUIRK_SLOW_CHANNEL_SELECT). Option
@@ -39,8 +62,13 @@ The quirks below are the instrument's, as the well-kept open drivers handle them
 - SYSTem:ERRor? answers "<code>  <text>" with two spaces ("0  No Error"), not SCPI's
   `0,"No error"` (Fixate and other open drivers split on the double space). No *RST, *CLS
   or *OPC? (libsigrok: SCPI_QUIRK_OPC_UNSUPPORTED; lxi-tools' command list has none of them).
-Not confirmed: the exact reply formats (the twin answers "5.000"), the SPD3303X-E IDN serial,
-whether a LAN link needs the query delay (it gets it anyway).
+
+Not confirmed: the exact reply formats (the twin answers "5.000"); the SPD3303X-E IDN serial;
+whether a LAN link needs the query delay (it gets it anyway); which errors, if any, the
+SPD3303X queues for a refused or unknown command (hence the status-word read-back); that the
+status word shows OUTP / TIME within the 50 ms gap that follows them; the short form TIME
+(lxi-tools' table lists TIME and TIMER; the Quick Start writes TIMEr); whether a timer left on
+starts at output ON or at once (it is off either way before ON).
 """
 from __future__ import annotations
 
@@ -59,6 +87,8 @@ _OUTPUTS = {1: Span(0.0, 32.0, 3.2), 2: Span(0.0, 32.0, 3.2)}
 PROGRAMMING_RANGES: dict[str, dict[int, Span]] = {"SPD3303X": _OUTPUTS, "SPD3303X-E": _OUTPUTS}
 QUERY_DELAY = 0.1  # s between a query's write and its read: libsigrok's 100 ms, Fixate's query_delay
 STATUS_OUTPUT_BIT = {1: 4, 2: 5}  # SYSTem:STATus? bit that is set while the channel is on
+STATUS_TIMER_BIT = {1: 6, 2: 7}  # SYSTem:STATus? bit that is set while the channel's timer is on
+TIMER = "TIME CH{ch},{state}"  # TIMEr {CH1|CH2},{ON|OFF}
 TRACKING_SHIFT = 2  # SYSTem:STATus? bits 2-3: the tracking mode of CH1 and CH2
 TRACKING_MODES = {0b01: "independent", 0b10: "parallel", 0b11: "series"}
 INDEPENDENT = 0b01
@@ -141,8 +171,9 @@ class SiglentSPD3303X(DcSupply):
         super().__init__(query_delayed(paced(transport, command_delay), query_delay),
                          channel=channel, model=model)
         self._output_bit = 1 << STATUS_OUTPUT_BIT[channel]
+        self._timer_bit = 1 << STATUS_TIMER_BIT[channel]
 
-    def identify(self) -> str:
+    def _identity(self) -> str:
         """*IDN? in Siglent's five fields; InstrumentError unless one of this driver's models."""
         idn = self._ask("*IDN?")
         fields = [f.strip() for f in idn.split(",")]
@@ -150,8 +181,21 @@ class SiglentSPD3303X(DcSupply):
             raise InstrumentError(f"{self.resource}: '*IDN?' answered {idn!r}: not a Siglent "
                                   "identification (maker,model,serial,firmware,hardware)")
         self._accept(fields[0], fields[1])
-        self._errors()  # a new session: what the queue held before is not about its set-points
         return idn
+
+    def known_state(self) -> list[str]:
+        """The output off, then its timer off (module docstring, steps 2-3)."""
+        return [self._switch[False], TIMER.format(ch=self.channel, state="OFF")]
+
+    def check_known_state(self) -> None:
+        """The status word shows the output off, its timer off and independent outputs."""
+        status = self._status()
+        if status & self._output_bit:
+            raise InstrumentError(
+                f"{self.resource}: CH{self.channel} still reports its output on after "
+                f"{self._switch[False]!r} ({self._output_query} answered 0x{status:04X}); it is "
+                "not used until it switches off")
+        self._refuse_unless_ready(status)
 
     def _status(self) -> int:
         """The SYSTem:STATus? word, or InstrumentError naming the query and a garbled reply."""
@@ -164,17 +208,27 @@ class SiglentSPD3303X(DcSupply):
             raise InstrumentError(f"{self._output_query!r} answered {reply!r}: "
                                   "not a hexadecimal status word") from None
 
+    def _refuse_unless_ready(self, status: int) -> None:
+        """InstrumentError naming the word unless this channel's timer is off and the outputs
+        are independent: what the output needs before it may go on."""
+        word = f"{self._output_query} answered 0x{status:04X}"
+        ch = f"CH{self.channel}"
+        if status & self._timer_bit:
+            raise InstrumentError(
+                f"{self.resource}: the {ch} timer is on ({word}); {ch} is not switched on while its "
+                "timer would step the output instead of the set-points")
+        code = (status >> TRACKING_SHIFT) & 0b11
+        if code != INDEPENDENT:
+            mode = TRACKING_MODES.get(code, f"an unknown tracking mode (bits 2-3 = {code:02b})")
+            raise InstrumentError(
+                f"{self.resource}: the {self.model or 'SPD3303X'} is in {mode} mode ({word}); "
+                f"{ch} is not switched on until the supply is set to independent outputs")
+
     def set_output(self, on: bool) -> None:
-        """Off at once; on only once the status word shows independent outputs."""
+        """Off at once; on only once the status word shows the timer off and independent
+        outputs (the front panel may have changed either since open)."""
         if on:
-            status = self._status()
-            code = (status >> TRACKING_SHIFT) & 0b11
-            if code != INDEPENDENT:
-                mode = TRACKING_MODES.get(code, f"an unknown tracking mode (bits 2-3 = {code:02b})")
-                raise InstrumentError(
-                    f"{self.resource}: the {self.model or 'SPD3303X'} is in {mode} mode "
-                    f"({self._output_query} answered 0x{status:04X}); CH{self.channel} is not "
-                    "switched on until the supply is set to independent outputs")
+            self._refuse_unless_ready(self._status())
         super().set_output(on)
 
     def output_on(self) -> bool:
@@ -185,7 +239,8 @@ DRIVER = DriverInfo(
     name="siglent-spd3303x", driver=SiglentSPD3303X, roles=("supply",),
     models=SiglentSPD3303X.models, interfaces=("USB", "LAN"),
     source='Siglent "SPD3303X/SPD3303X-E Quick Start" (QS0503X-E01B), remote control '
-           "commands (CHn:VOLTage|CURRent, OUTPut CHn,ON|OFF, MEASure, SYSTem:STATus?); "
-           "quirks as handled by libsigrok scpi-pps (PR #77), labgrid, Fixate",
+           "commands (CHn:VOLTage|CURRent, OUTPut CHn,ON|OFF, TIMEr CHn,OFF, MEASure, "
+           "SYSTem:STATus? with its bit table); quirks as handled by libsigrok scpi-pps "
+           "(PR #77), labgrid, Fixate",
     twin="drivers.sim.twins.siglent_spd3303x:SiglentSPD3303XTwin",
     twin_options=frozenset({"model", "channel"}))

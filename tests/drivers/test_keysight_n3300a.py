@@ -1,14 +1,21 @@
 """Keysight N3300A driver: protocol against pyvisa-sim (keysight_n3300a.yaml) and against its
-twin. The channel is the module's slot; the module is read from *RDT?; every channel-specific
-message selects its channel, so two drivers on one mainframe never act on each other's module."""
+twin; its whole dialogues and what it does like other loads: test_shared_driver_behaviour.py.
+The channel is the module's slot; the module is read from *RDT?; every channel-specific message
+selects its channel, so two drivers on one mainframe never act on each other's module."""
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 from driver_helpers import (
-    LOAD_MODES, NO_ERROR, Recorder, assert_refused_before_sending, assert_twin_queues,
-    cycle_load_through_modes, driver_on_sim,
+    LOAD_MODES,
+    NO_ERROR,
+    Recorder,
+    assert_refused_before_sending,
+    assert_twin_queues,
+    cycle_load_through_modes,
+    driver_on_sim,
+    visa_sim,
 )
 
 from drivers.keysight_n3300a import KeysightN3300A
@@ -18,16 +25,34 @@ from drivers.sim.transport import SimTransport
 from drivers.sim.twins.keysight_n3300a import KeysightN3300ATwin
 
 MAINFRAME = "GPIB0::5::INSTR"  # an N3300A with an N3302A in slot 1 and an N3305A in slot 3
+IDN = "Agilent Technologies,N3300A,0,A.03.01"
+RDT = "CHANNEL 1:N3302A;CHANNEL 3:N3305A"
 
 
 load_at = driver_on_sim(KeysightN3300A, "keysight_n3300a")
 
 
-def test_identify_names_the_mainframe_and_the_module_in_the_channel() -> None:
+def known_state(ch: int, low: float) -> list[str]:
+    """The known state of the module in channel `ch`, whose low CC range is `low` A."""
+    return [f"CHAN {ch};:TRAN OFF", f"CHAN {ch};:CURR:MODE FIX", f"CHAN {ch};:RES:MODE FIX",
+            f"CHAN {ch};:VOLT:MODE FIX", f"CHAN {ch};:CURR 0", f"CHAN {ch};:CURR:RANG {low:g}"]
+
+
+def opened(ch: int, low: float) -> list[str]:
+    """What open() sends: who the mainframe is, which module the channel holds, then the
+    module's known state, confirmed."""
+    return ["*IDN?", "SYST:ERR?", "*RDT?", *known_state(ch, low), "SYST:ERR?"]
+
+
+# --- protocol against pyvisa-sim ----------------------------------------------------------
+
+def test_open_names_the_mainframe_and_the_module_then_sets_its_known_state() -> None:
     load, wire = load_at(MAINFRAME, channel=3)
-    assert load.identify() == "Agilent Technologies,N3300A,0,A.03.01 (channel 3: N3305A)"
     assert (load.model, load.module) == ("N3300A", "N3305A")
-    assert wire.sent == ["*IDN?", "SYST:ERR?", "*RDT?"]
+    assert wire.sent == opened(3, 6)
+    assert load.identify() == "Agilent Technologies,N3300A,0,A.03.01 (channel 3: N3305A)"
+    _, small = load_at(MAINFRAME, channel=1)
+    assert small.sent == opened(1, 3)  # an N3302A: 3 A / 30 A
 
 
 @pytest.mark.parametrize(("mode", "level", "level_command", "function"), [
@@ -38,6 +63,7 @@ def test_identify_names_the_mainframe_and_the_module_in_the_channel() -> None:
 def test_every_command_selects_its_channel_in_the_same_message_level_before_function(
         mode: str, level: float, level_command: str, function: str) -> None:
     load, wire = load_at(MAINFRAME, channel=3, module="N3305A")
+    wire.sent.clear()  # after open (its dialogue: test_open_names_...)
     load.set_mode(mode, level)  # type: ignore[arg-type]
     load.set_input(True)
     assert wire.sent == [f"CHAN 3;:{level_command}", f"CHAN 3;:{function}", "SYST:ERR?",
@@ -47,53 +73,55 @@ def test_every_command_selects_its_channel_in_the_same_message_level_before_func
 
 def test_every_query_selects_its_channel_in_the_same_message() -> None:
     load, wire = load_at(MAINFRAME, channel=3)
-    load.identify()
+    wire.sent.clear()
     load.set_input(False)
     assert load.input_on() is True
     assert load.measure() == (4.98765, 1.50012)
-    assert wire.sent == ["*IDN?", "SYST:ERR?", "*RDT?", "CHAN 3;:INP OFF", "CHAN 3;:INP?",
-                         "CHAN 3;:MEAS:VOLT?", "CHAN 3;:MEAS:CURR?"]
+    assert wire.sent == ["CHAN 3;:INP OFF", "CHAN 3;:INP?", "CHAN 3;:MEAS:VOLT?",
+                         "CHAN 3;:MEAS:CURR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
 def test_ranges_follow_the_module_the_mainframe_reports() -> None:
     load, wire = load_at(MAINFRAME, channel=3)
-    load.set_mode("CC", 55.0)  # an N3305A takes 60 A
-    assert wire.sent == ["*IDN?", "SYST:ERR?", "*RDT?", "CHAN 3;:CURR 55", "CHAN 3;:FUNC CURR",
-                         "SYST:ERR?"]
+    load.set_mode("CC", 55.0)  # an N3305A takes 60 A, on its 60 A range
+    assert wire.sent == [*opened(3, 6), "CHAN 3;:CURR:RANG 60", "SYST:ERR?",
+                         "CHAN 3;:CURR 55", "CHAN 3;:FUNC CURR", "SYST:ERR?"]
     small, small_wire = load_at(MAINFRAME, channel=1)
     with pytest.raises(RangeError, match="CC current 55 A is outside the N3302A in channel 1 "
                                          r"range 0\.\.30 A"):
         small.set_mode("CC", 55.0)
-    assert small_wire.sent == ["*IDN?", "SYST:ERR?", "*RDT?"]
+    assert small_wire.sent == opened(1, 3)
 
 
 @pytest.mark.parametrize(("mode", "level", "shown"), [
     ("CP", 10.0, "the N3305A in channel 3 has no CP mode"),
     ("CV", 151.0, "CV voltage 151 V is outside the N3305A in channel 3 range 0..150 V"),
     ("CR", 0.5, "CR resistance 0.5 ohm is outside the N3305A in channel 3 range 1..1000 ohm"),
+    ("CC", -0.5, "CC current -0.5 A is outside the N3305A in channel 3 range 0..60 A"),
 ])
 def test_out_of_range_levels_and_the_missing_cp_mode_are_refused_before_anything_is_sent(
         mode: str, level: float, shown: str) -> None:
     load, wire = load_at(MAINFRAME, channel=3, module="N3305A")
+    wire.sent.clear()
     assert_refused_before_sending(wire.sent, shown, load.set_mode, mode, level)
 
 
 @pytest.mark.parametrize(("resource", "options", "error"), [
     (MAINFRAME, {"channel": 2}, "no load module in channel 2"),
-    (MAINFRAME, {"channel": 3, "module": "N3302A"}, "channel 3 holds a N3305A; the station "
-                                                    "expects a N3302A"),
+    (MAINFRAME, {"channel": 3, "module": "N3302A"},
+     "channel 3 holds a N3305A; the station expects a N3302A"),
     ("ASRL1::INSTR", {"channel": 3}, "is an N3301A with 2 slots; channel 3 does not exist"),
     ("GPIB0::7::INSTR", {}, "channel 1 holds a N3311A, not one of N3302A"),
     ("GPIB0::8::INSTR", {}, "is a Agilent Technologies E3631A, not one of"),
-    ("GPIB0::6::INSTR", {}, r"'\*RDT\?' answered 'N3302A N3305A': not a list"),
+    ("GPIB0::9::INSTR", {}, r"'\*RDT\?' answered 'N3302A N3305A': not a list"),
 ])
-def test_a_wrong_mainframe_slot_or_module_is_rejected_by_name(resource: str,
-                                                              options: dict[str, object],
-                                                              error: str) -> None:
-    load, _ = load_at(resource, **options)
+def test_a_wrong_mainframe_slot_or_module_is_refused_at_open_before_any_setting(
+        resource: str, options: dict[str, object], error: str) -> None:
+    wire = visa_sim("keysight_n3300a", resource)
     with pytest.raises(InstrumentError, match=error):
-        load.identify()
+        KeysightN3300A(wire, **options).open()  # type: ignore[arg-type]
+    assert not [message for message in wire.sent if message.startswith("CHAN")]
 
 
 def test_bad_options_are_refused_at_construction() -> None:
@@ -119,7 +147,8 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
                            module="N3304A")
     assert isinstance(load, ElectronicLoad)
     assert load.identify().endswith("(channel 4: N3304A)")
-    cycle_load_through_modes(load, [mode for mode in LOAD_MODES if mode[0] != "CP"])  # no CP
+    cycle_load_through_modes(load, [*(mode for mode in LOAD_MODES if mode[0] != "CP"),
+                                    ("CC", 8.0)])  # no CP; 8 A on the 60 A range
     assert load.transport.query("SYST:ERR?") == '+0,"No error"'
 
 
@@ -128,6 +157,10 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
     ("CHAN 2", '-241,"Hardware missing"'),
     ("CHAN 7", '-222,"Data out of range"'),
     ("CURR 31", '-222,"Data out of range"'),
+    ("CURR 4", '-222,"Data out of range"'),  # above the 3 A range the known state selected
+    ("CURR:RANG 31", '-222,"Data out of range"'),
+    ("CURR:MODE STEP", '-224,"Illegal parameter value"'),
+    ("TRAN MAYBE", '-224,"Illegal parameter value"'),
 ])
 def test_the_twin_queues_the_error_a_real_mainframe_would(cell_world: object, command: str,
                                                           error: str) -> None:
@@ -140,13 +173,12 @@ def test_the_twin_queues_the_error_a_real_mainframe_would(cell_world: object, co
 def two_drivers_on_one_mainframe(world: object) -> tuple[KeysightN3300ATwin, Recorder,
                                                         KeysightN3300A, KeysightN3300A]:
     """An N3300A with the station's N3302A in slot 1 (wired to the cell) and an N3305A in slot
-    3 (open circuit), one recorded connection, and a driver identified on each slot."""
+    3 (open circuit), one recorded connection, and a driver opened on each slot."""
     twin = KeysightN3300ATwin(world, channel=1, module="N3302A", others={3: "N3305A"})
     link = Recorder(SimTransport("sim://mainframe", twin, **KeysightN3300A.TRANSPORT))
     wired, other = KeysightN3300A(link, channel=1), KeysightN3300A(link, channel=3)
     for load in (wired, other):
         load.open()
-        load.identify()
     return twin, link, wired, other
 
 
@@ -164,7 +196,7 @@ def test_interleaved_drivers_each_switch_set_and_measure_their_own_module(cell_w
         1: (True, 1.0), 3: (False, 2.0)}
     assert cell_world.load_input_on is True
     assert link.sent == [  # never *RST (its INPut value is ON)
-        "*IDN?", "SYST:ERR?", "*RDT?", "*IDN?", "SYST:ERR?", "*RDT?",
+        *opened(1, 3), *opened(3, 6),
         "CHAN 1;:CURR 1", "CHAN 1;:FUNC CURR", "SYST:ERR?",
         "CHAN 3;:CURR 2", "CHAN 3;:FUNC CURR", "SYST:ERR?",
         "CHAN 1;:INP ON", "CHAN 3;:INP ON", "CHAN 3;:INP OFF", "CHAN 1;:INP?", "CHAN 3;:INP?",
@@ -190,12 +222,14 @@ def test_the_twin_reset_turns_every_input_on_as_the_manual_says(cell_world: Any)
     twin = KeysightN3300ATwin(cell_world, channel=1, others={3: "N3305A"})
     assert [state.on for state in twin.inputs.values()] == [False, False]  # power-on: off
     link = SimTransport("sim://mainframe", twin)
-    link.write("CHAN 3;:FUNC VOLT;:VOLT 12;:CHAN 1;:CURR 2;:INP OFF")
+    link.write("CHAN 3;:FUNC VOLT;:VOLT 12;:TRAN ON;:CHAN 1;:CURR:RANG 3;:CURR 2;:CURR:MODE LIST;"
+               ":INP OFF")
     assert (twin.inputs[3].function, twin.inputs[1].levels["CC"]) == ("CV", 2.0)
     link.write("*RST")
-    assert {slot: (state.on, state.function, state.levels["CC"])
-            for slot, state in twin.inputs.items()} == {1: (True, "CC", 0.0),
-                                                        3: (True, "CC", 0.0)}
+    assert {slot: (state.on, state.function, state.levels["CC"], state.ranges["CC", "I"],
+                   state.transient, state.modes["CC"])
+            for slot, state in twin.inputs.items()} == {1: (True, "CC", 0.0, 30.0, False, "FIX"),
+                                                        3: (True, "CC", 0.0, 60.0, False, "FIX")}
     assert link.query("CHAN?") == "1"
     assert cell_world.load_input_on is True
     assert link.query("SYST:ERR?") == NO_ERROR

@@ -1,26 +1,20 @@
-"""Rigol DL3000 driver: protocol against pyvisa-sim (rigol_dl3000.yaml) and against its twin."""
+"""Rigol DL3000 driver: protocol against pyvisa-sim (rigol_dl3000.yaml) and against its twin;
+its whole dialogues and what it does like other loads: test_shared_driver_behaviour.py."""
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 from driver_helpers import (
     NO_ERROR,
-    Listener,
     assert_refused_before_sending,
     assert_twin_queues,
     cycle_load_through_modes,
     driver_on_sim,
-    listen,
     visa_sim,
 )
 
-from dialogue import dialogue
 from drivers.registry import open_instrument
 from drivers.rigol_dl3000 import RigolDL3000
 from drivers.roles import ElectronicLoad, InstrumentError, RangeError
-from drivers.sim.twins.rigol_dl3000 import RigolDL3000Twin
-from drivers.transports import transport_for
 
 DL3021 = "USB0::0x1AB1::0x0E11::DL3A000000001::INSTR"
 DL3031A = "TCPIP0::192.168.1.30::5555::SOCKET"
@@ -29,11 +23,6 @@ DL3031A = "TCPIP0::192.168.1.30::5555::SOCKET"
 load_at = driver_on_sim(RigolDL3000, "rigol_dl3000")
 
 
-def listen_from_the_start(load: RigolDL3000) -> list[str]:
-    """What a driver not yet opened on a sim:// resource sends its twin, open() included."""
-    listener = Listener(load.transport.twin)  # type: ignore[attr-defined]
-    load.transport.twin = listener  # type: ignore[attr-defined]
-    return listener.heard
 # identify(), and what this driver does like others: test_shared_driver_behaviour.py
 
 # what open() sends a DL3021 (identify(): who it is, then its known state, confirmed)
@@ -192,94 +181,12 @@ def test_bad_options_are_refused_at_construction() -> None:
 
 # --- against the twin (sim://): the twin is strict, so any stray command shows up --------
 
-def twin_left_by_the_front_panel(world: Any, **state: Any) -> RigolDL3000Twin:
-    """A DL3021 twin in the state the front panel left (attributes of the twin)."""
-    twin = RigolDL3000Twin(world)
-    for name, value in state.items():
-        setattr(twin, name, value)
-    return twin
-
-
-def test_open_puts_a_load_left_in_battery_mode_into_fixed_mode(cell_world: Any) -> None:
-    twin = twin_left_by_the_front_panel(cell_world, mode="BATT", program_amps=3.0)
-    load = RigolDL3000(transport_for("sim://load", twin=twin, **RigolDL3000.TRANSPORT))
-    heard = listen_from_the_start(load)
-    load.open()
-    assert twin.mode == "FIX"
-    load.set_mode("CC", 1.0)
-    load.set_input(True)
-    assert load.measure()[1] == pytest.approx(1.0)  # the static level, not the 3 A program
-    assert heard == ["*IDN?", "SYST:ERR?",
-                     ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4",
-                     "SYST:ERR?", ":SOUR:FUNC:MODE?",
-                     ":SOUR:CURR:LEV:IMM 1", ":SOUR:FUNC CURR", "SYST:ERR?",
-                     ":SOUR:INP:STAT ON", ":MEAS:VOLT?", ":MEAS:CURR?"]
-
-
-def test_a_load_left_in_battery_mode_runs_its_program_at_input_on_in_the_twin(
-        cell_world: Any) -> None:
-    load = open_instrument("rigol-dl3000", "sim://load", world=cell_world)
-    twin = load.transport.twin
-    load.transport.write(":SOUR:FUNC:MODE BATT")  # the front panel, after open
-    twin.program_amps = 3.0
-    assert load.transport.query(":SOUR:FUNC:MODE?") == "BATT"
-    load.set_mode("CC", 1.0)
-    load.set_input(True)
-    assert load.measure()[1] == pytest.approx(3.0)  # why open() and identify() set FIX
-    load.set_input(False)
-    load.identify()
-    load.set_input(True)
-    assert load.measure()[1] == pytest.approx(0.0)  # FIX again, at the known state's 0 A
-
-
-def test_a_cc_level_above_the_low_range_draws_in_the_high_range(cell_world: Any) -> None:
-    twin = twin_left_by_the_front_panel(cell_world, current_range=4.0)
-    load = RigolDL3000(transport_for("sim://load", twin=twin, **RigolDL3000.TRANSPORT))
-    load.open()
-    heard = listen(load)
-    load.set_mode("CC", 10.0)
-    assert heard == [":SOUR:CURR:RANG 40", "SYST:ERR?",
-                     ":SOUR:CURR:LEV:IMM 10", ":SOUR:FUNC CURR", "SYST:ERR?"]
-    assert (twin.current_range, twin.levels["CC"]) == (40.0, 10.0)
-    load.set_mode("CC", 1.0)  # and back: the level first, inside both ranges, then the range
-    assert heard[5:] == [":SOUR:CURR:LEV:IMM 1", "SYST:ERR?", ":SOUR:CURR:RANG 4", "SYST:ERR?"]
-    assert (twin.current_range, twin.errors()) == (4.0, ())
-
-
-def test_a_range_the_front_panel_lowered_refuses_the_level_and_nothing_is_switched_on(
-        cell_world: Any) -> None:
-    load = open_instrument("rigol-dl3000", "sim://load", world=cell_world, model="DL3021")
-    twin = load.transport.twin
-    load.set_mode("CC", 10.0)  # the driver selected the 40 A range
-    load.transport.write(":SOUR:CURR:LEV:IMM 1")  # the front panel: 1 A, then the 4 A range
-    load.transport.write(":SOUR:CURR:RANG MIN")
-    heard = listen(load)
-    with pytest.raises(InstrumentError, match=r"refused :SOUR:CURR:LEV:IMM 12: SYST:ERR\? "
-                                              r'answered -222,"Data out of range"'):
-        load.set_mode("CC", 12.0)
-    assert heard == [":SOUR:CURR:LEV:IMM 12", "SYST:ERR?", "SYST:ERR?"]
-    assert (twin.current_range, twin.levels["CC"]) == (4.0, 1.0)  # the level unchanged
-    assert not cell_world.load_input_on
-    load.identify()  # a new session: the known state again, then the range the level needs
-    load.set_mode("CC", 12.0)
-    assert (twin.current_range, twin.levels["CC"], twin.errors()) == (40.0, 12.0, ())
-
-
 def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None:
     load = open_instrument("rigol-dl3000", "sim://load", world=cell_world, model="DL3031A")
     assert isinstance(load, ElectronicLoad)
     assert load.identify().startswith("RIGOL TECHNOLOGIES,DL3031A,")
     modes = [("CC", 1.0), ("CV", 3.0), ("CR", 4.0), ("CP", 2.0), ("CC", 0.5)]
     cycle_load_through_modes(load, modes, sinks=False)
-    assert load.transport.query("SYST:ERR?") == NO_ERROR
-
-
-@pytest.mark.parametrize("command", [":SOURCE:CURRENT:LEVEL:IMMEDIATE 1", "sour:curr:lev 1",
-                                     "SOUR:CURR:IMM 1", "CURR 1", ":Source:Current 1"])
-def test_the_twin_takes_every_spelling_the_manual_allows(cell_world: object, command: str) -> None:
-    load = open_instrument("rigol-dl3000", "sim://load", world=cell_world)
-    load.transport.write(command)
-    assert load.transport.query(":SOUR:CURR?") == "+1.00000000E+00"
     assert load.transport.query("SYST:ERR?") == NO_ERROR
 
 
@@ -298,37 +205,3 @@ def test_the_twin_queues_the_error_a_real_load_would(cell_world: object, command
                                                      error: str) -> None:
     load = open_instrument("rigol-dl3000", "sim://load", world=cell_world, model="DL3021")
     assert_twin_queues(load, command, error)
-
-
-IDN = "RIGOL TECHNOLOGIES,DL3021,DL3A000000001,00.01.05.00.01"
-KNOWN_STATE = [("*IDN?", IDN), ("SYST:ERR?", NO_ERROR), (":SOUR:FUNC:MODE FIX", None),
-               (":SOUR:CURR:LEV:IMM 0", None), (":SOUR:CURR:RANG 4", None), ("SYST:ERR?", NO_ERROR),
-               (":SOUR:FUNC:MODE?", "FIX")]
-
-
-def test_the_whole_dialogue_of_open_configure_confirm_on_and_off() -> None:
-    with dialogue(RigolDL3000, [
-        *KNOWN_STATE,
-        (":SOUR:CURR:RANG 40", None), ("SYST:ERR?", NO_ERROR),  # 10 A: the high range first...
-        (":SOUR:CURR:LEV:IMM 10", None), (":SOUR:FUNC CURR", None), ("SYST:ERR?", NO_ERROR),  # ...then the level
-        (":SOUR:INP:STAT ON", None), (":SOUR:INP:STAT OFF", None), (":SOUR:INP:STAT?", "0"),
-    ]) as load:
-        load.open()
-        assert load.confirmed == [":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4"]
-        load.set_mode("CC", 10.0)
-        load.set_input(True)
-        load.set_input(False)
-        assert load.input_on() is False
-    assert load.confirmed[-3:] == [":SOUR:CURR:RANG 40", ":SOUR:CURR:LEV:IMM 10", ":SOUR:FUNC CURR"]
-
-
-def test_a_refused_level_is_an_error_naming_the_command_and_the_reply_before_any_on() -> None:
-    with dialogue(RigolDL3000, [
-        *KNOWN_STATE,
-        (":SOUR:RES:LEV:IMM 2", None), (":SOUR:FUNC RES", None),
-        ("SYST:ERR?", '-222,"Data out of range"'), ("SYST:ERR?", NO_ERROR),
-    ]) as load:
-        load.open()
-        with pytest.raises(InstrumentError, match=r"refused :SOUR:RES:LEV:IMM 2; :SOUR:FUNC RES: SYST:ERR\? "
-                                                  r"answered -222,\"Data out of range\""):
-            load.set_mode("CR", 2.0)

@@ -1,102 +1,154 @@
 """Simulated Keysight E36300 triple-output supply: the commands of drivers/keysight_e36300.py's
 manual. One output (option `channel`) feeds the world's DUT (set_supply, set_supply_output,
-supply_reading); the other two are open-circuit outputs."""
+supply_reading); the other two are open-circuit outputs.
+
+Modelled as the guide and the driver's sources describe them:
+- APPLy, [SOURce:]VOLTage / CURRent (with or without a channel list, else the selected channel),
+  OUTPut[:STATe][?], MEASure, INSTrument[:SELect] / :NSELect;
+- the current limit's minimum (2 mA on CH1, 1 mA on CH2 and CH3): below it, or above the
+  maximum, -222 and the limit unchanged;
+- OUTPut:PAIR OFF|PARallel|SERies (CH2 and CH3), answered OFF, PAR or SER; what pairing does to
+  the outputs is not modelled: the driver refuses to use a paired channel;
+- [SOURce:]CURRent:PROTection:STATe per channel: an output in current limit with it on
+  switches itself off (checked when measured);
+- [SOURce:]VOLTage:SENSe[:SOURce] INTernal|EXTernal per channel (answered INT or EXT; the world
+  has no sense leads, so it changes no reading).
+*RST (and power-on here): outputs off at 0 V and full current limit, independent, OCP off,
+internal sense.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from drivers.keysight_e36300 import PROGRAMMING_RANGES
-from drivers.sim.twins.scpi import (ScpiError, ScpiTwin, boolean, channel_list, choice,
-                                    expect_args, nr3, number, scpi)
+from drivers.keysight_e36300 import MIN_CURRENT, PROGRAMMING_RANGES
+from drivers.sim.twins.dc_supply import Outputs, wired_spans
+from drivers.sim.twins.scpi import (
+    ScpiError,
+    ScpiTwin,
+    boolean,
+    channel_list,
+    choice,
+    expect_args,
+    nr3,
+    number,
+    scpi,
+)
 
 _OUTPUTS = {"CH1": 1, "CH2": 2, "CH3": 3}  # output identifiers of the E36312A/E36313A
+_PAIRINGS = {"OFF": "OFF", "PARallel": "PAR", "SERies": "SER"}
+_SENSES = {"INTernal": "INT", "EXTernal": "EXT"}
 
 
 class KeysightE36300Twin(ScpiTwin):
     """Options: model (E36312A or E36313A; default E36312A), channel (the output wired to the DUT)."""
 
     def __init__(self, world: Any, *, model: str = "E36312A", channel: int = 1) -> None:
-        if model not in PROGRAMMING_RANGES:
-            raise ValueError(f"KeysightE36300Twin: model {model!r} is not one of "
-                             f"{', '.join(PROGRAMMING_RANGES)}")
-        if channel not in (1, 2, 3):
-            raise ValueError(f"KeysightE36300Twin: channel {channel!r} is not 1, 2 or 3")
+        spans = wired_spans(type(self).__name__, PROGRAMMING_RANGES, model, channel)
         super().__init__()
         self.world = world
-        self.ranges = PROGRAMMING_RANGES[model]
-        self.wired = channel
+        self.outputs = Outputs(world, spans, wired=channel)
         self.idn = f"Keysight Technologies,{model},MY00000001,1.0.4-1.0.4-1.12"
         self.reset()
 
     def reset(self) -> None:
+        self.outputs.reset()
         self.selected = 1
-        self.volts = {ch: 0.0 for ch in self.ranges}
-        self.amps = {ch: self.ranges[ch][1] for ch in self.ranges}
-        self.output = {ch: False for ch in self.ranges}
-        self.world.set_supply_output(False)
-        self.world.set_supply(0.0, self.amps[self.wired])
+        self.pairing = "OFF"
+        self.ocp = dict.fromkeys(self.outputs.spans, False)
+        self.sense = dict.fromkeys(self.outputs.spans, "INT")
 
     def _channels(self, args: list[str]) -> tuple[int, ...]:
         """The channel list argument if given, else the selected channel."""
         if not args:
             return (self.selected,)
         channels = channel_list(args[0])
-        if any(ch not in self.ranges for ch in channels):
+        if any(ch not in self.outputs.spans for ch in channels):
             raise ScpiError(-224, "Illegal parameter value")
         return channels
 
-    def _program(self, ch: int, volts: float, amps: float) -> None:
-        self.volts[ch], self.amps[ch] = volts, amps
-        if ch == self.wired:
-            self.world.set_supply(volts, amps)
+    def _volts(self, ch: int, arg: str) -> float:
+        return number(arg, 0.0, self.outputs.spans[ch].vmax)
+
+    def _amps(self, ch: int, arg: str) -> float:
+        return number(arg, MIN_CURRENT[ch], self.outputs.spans[ch].imax)
 
     def _reading(self, ch: int) -> tuple[float, float]:
-        if ch == self.wired:
-            return self.world.supply_reading()
-        return (self.volts[ch], 0.0) if self.output[ch] else (0.0, 0.0)
+        """What the output measures, after over-current protection has acted on it."""
+        if self.ocp[ch] and self.outputs.constant_current(ch):
+            self.outputs.switch(ch, False)
+        return self.outputs.reading(ch)
 
     @scpi("APPLy")
     def _apply(self, args: str) -> None:
         parts = expect_args(args, 1, 3)
         ch = choice(parts[0], _OUTPUTS)
-        vmax, imax = self.ranges[ch]
-        volts = number(parts[1], 0.0, vmax) if len(parts) > 1 else self.volts[ch]
-        amps = number(parts[2], 0.0, imax) if len(parts) > 2 else self.amps[ch]
-        self._program(ch, volts, amps)
+        volts = self._volts(ch, parts[1]) if len(parts) > 1 else self.outputs.volts[ch]
+        amps = self._amps(ch, parts[2]) if len(parts) > 2 else self.outputs.amps[ch]
+        self.outputs.program(ch, volts, amps)
 
     @scpi("[SOURce:]VOLTage[:LEVel][:IMMediate][:AMPLitude]")
     def _set_voltage(self, args: str) -> None:
         value, *chanlist = expect_args(args, 1, 2)
         for ch in self._channels(chanlist):
-            self._program(ch, number(value, 0.0, self.ranges[ch][0]), self.amps[ch])
+            self.outputs.program(ch, self._volts(ch, value), self.outputs.amps[ch])
 
     @scpi("[SOURce:]CURRent[:LEVel][:IMMediate][:AMPLitude]")
     def _set_current(self, args: str) -> None:
         value, *chanlist = expect_args(args, 1, 2)
         for ch in self._channels(chanlist):
-            self._program(ch, self.volts[ch], number(value, 0.0, self.ranges[ch][1]))
+            self.outputs.program(ch, self.outputs.volts[ch], self._amps(ch, value))
 
     @scpi("[SOURce:]VOLTage[:LEVel][:IMMediate][:AMPLitude]?")
     def _get_voltage(self, args: str) -> str:
-        return ",".join(nr3(self.volts[ch]) for ch in self._channels(expect_args(args, 0, 1)))
+        return ",".join(nr3(self.outputs.volts[ch]) for ch in self._channels(expect_args(args, 0, 1)))
 
     @scpi("[SOURce:]CURRent[:LEVel][:IMMediate][:AMPLitude]?")
     def _get_current(self, args: str) -> str:
-        return ",".join(nr3(self.amps[ch]) for ch in self._channels(expect_args(args, 0, 1)))
+        return ",".join(nr3(self.outputs.amps[ch]) for ch in self._channels(expect_args(args, 0, 1)))
 
     @scpi("OUTPut[:STATe]")
     def _set_output(self, args: str) -> None:
         state, *chanlist = expect_args(args, 1, 2)
         on = boolean(state)
         for ch in self._channels(chanlist):
-            self.output[ch] = on
-            if ch == self.wired:
-                self.world.set_supply_output(on)
+            self.outputs.switch(ch, on)
 
     @scpi("OUTPut[:STATe]?")
     def _get_output(self, args: str) -> str:
-        return ",".join("1" if self.output[ch] else "0"
+        return ",".join("1" if self.outputs.on[ch] else "0"
                         for ch in self._channels(expect_args(args, 0, 1)))
+
+    @scpi("OUTPut:PAIR")
+    def _set_pairing(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        self.pairing = choice(arg, _PAIRINGS)
+
+    @scpi("OUTPut:PAIR?")
+    def _get_pairing(self, args: str) -> str:
+        expect_args(args, 0)
+        return self.pairing
+
+    @scpi("[SOURce:]CURRent:PROTection:STATe")
+    def _set_ocp(self, args: str) -> None:
+        state, *chanlist = expect_args(args, 1, 2)
+        on = boolean(state)
+        for ch in self._channels(chanlist):
+            self.ocp[ch] = on
+
+    @scpi("[SOURce:]CURRent:PROTection:STATe?")
+    def _get_ocp(self, args: str) -> str:
+        return ",".join("1" if self.ocp[ch] else "0" for ch in self._channels(expect_args(args, 0, 1)))
+
+    @scpi("[SOURce:]VOLTage:SENSe[:SOURce]")
+    def _set_sense(self, args: str) -> None:
+        sense, *chanlist = expect_args(args, 1, 2)
+        source = choice(sense, _SENSES)
+        for ch in self._channels(chanlist):
+            self.sense[ch] = source
+
+    @scpi("[SOURce:]VOLTage:SENSe[:SOURce]?")
+    def _get_sense(self, args: str) -> str:
+        return ",".join(self.sense[ch] for ch in self._channels(expect_args(args, 0, 1)))
 
     @scpi("MEASure[:SCALar]:VOLTage[:DC]?")
     def _measure_voltage(self, args: str) -> str:

@@ -3,31 +3,46 @@ drivers/keysight_n3300a.py's manual. The station's module sits in the slot the s
 and is wired to the world's DUT; modules in other slots (`others`) see an open circuit.
 Channel-specific commands act on the channel selected with CHANnel (or INSTrument), one
 selection for every client of the mainframe; selecting an empty slot queues -241 "Hardware
-missing". Several commands in one message (';', ':' back to the root) run in order.
+missing". Several commands in one message (';', ':' back to the root) run in order. One error
+queue for the whole mainframe.
+
+Besides the function and levels, each module keeps what the front panel may leave behind
+(drivers/sim/twins/loads.py):
+- its CC range (CURRent:RANGe <value>|MIN|MAX: low, a tenth of the rating, or high, the
+  lowest that covers the value). Changing to the low range sets a CC level above it to the
+  range's top (the guide's value coupling); a CC level above the selected range is refused
+  (-222, level unchanged: the stricter reading of what the driver's docstring marks
+  unconfirmed);
+- the transient generator (TRANsient[:STATe]) and each function's list mode (CURRent|
+  RESistance|VOLTage:MODE FIXed|LIST). With either on, the wired module runs the program, not
+  the static level.
 
 *RST as the manual's Language Dictionary gives it: INPut *RST value ON, so *RST turns every
-module's input on (ch. 4 "Input Commands"). The *RST values of FUNCtion, of the levels and of
-the channel selection could not be checked; the twin keeps CC, 0 A, the top of the CV and CR
-spans, and the lowest slot. Power-on is not *RST here: the twin starts with its inputs
-off, as the simulated bench does (the manual's power-on state was not checked either).
+module's input on (ch. 4 "Input Commands"); TRANsient OFF and the modes FIXed. The *RST
+values of FUNCtion, of the levels, of the CC range and of the channel selection could not be
+checked; the twin keeps CC, 0 A, the top of the CV and CR spans, the high range and the
+lowest slot. Power-on is not *RST here: the twin starts with its inputs off, as the simulated
+bench does (the manual's power-on state was not checked either).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from drivers.keysight_n3300a import MODULES, SLOTS
-from drivers.sim.twins.loads import (LoadTwin, amps, function, input_state, level, measure, volts,
-                                     watts)
+from drivers.keysight_n3300a import CURRENT_RANGES, MODULES, SLOTS
+from drivers.sim.twins import loads
 from drivers.sim.twins.scpi import ScpiError, expect_args, nr3, number, scpi
 
 _FUNCTIONS = {"CURRent": "CC", "VOLTage": "CV", "RESistance": "CR"}
+_PROGRAMS = {"FIXed": "FIX", "LIST": "LIST"}
 
 
-class KeysightN3300ATwin(LoadTwin):
+class KeysightN3300ATwin(loads.ScpiLoadTwin):
     """Options: model (N3300A or N3301A; default N3300A), channel (the slot of the station's
     module; default 1), module (N3302A ... N3307A; default N3302A). `others` puts more modules
     in other slots, e.g. {3: "N3305A"} (tests of several drivers on one mainframe)."""
+
+    RANGE_LOWERS_LEVEL = True  # the guide's value coupling
 
     def __init__(self, world: Any, *, model: str = "N3300A", channel: int = 1,
                  module: str | None = None, others: Mapping[int, str] | None = None) -> None:
@@ -46,7 +61,8 @@ class KeysightN3300ATwin(LoadTwin):
         self.idn = f"Agilent Technologies,{model},0,A.03.01"
         self.slots = SLOTS[model]
         super().__init__(world, {slot: MODULES[name] for slot, name in self.modules.items()},
-                         wired=channel)
+                         wired=channel,
+                         cc_ranges={slot: CURRENT_RANGES[name] for slot, name in self.modules.items()})
 
     def reset(self) -> None:
         super().reset()
@@ -79,12 +95,12 @@ class KeysightN3300ATwin(LoadTwin):
         expect_args(args, 0)
         return ";".join(f"CHANNEL {ch}:{module}" for ch, module in sorted(self.modules.items()))
 
-    _function = function("[SOURce:]FUNCtion", _FUNCTIONS)
-    _mode = function("[SOURce:]MODE", _FUNCTIONS)
-    _cc, _cc_query = level("CC", "[SOURce:]CURRent[:LEVel][:IMMediate]", nr3)
-    _cv, _cv_query = level("CV", "[SOURce:]VOLTage[:LEVel][:IMMediate]", nr3)
-    _cr, _cr_query = level("CR", "[SOURce:]RESistance[:LEVel][:IMMediate]", nr3)
-    _input, _input_query = input_state("[SOURce:]INPut[:STATe]")
-    _voltage = measure("MEASure[:SCALar]:VOLTage[:DC]?", volts, nr3)
-    _current = measure("MEASure[:SCALar]:CURRent[:DC]?", amps, nr3)
-    _power = measure("MEASure[:SCALar]:POWer[:DC]?", watts, nr3)
+    _range, _range_query = loads.range_setting("[SOURce:]CURRent:RANGe")
+    _transient, _transient_query = loads.switch("[SOURce:]TRANsient[:STATe]", "transient")
+    _cc_mode, _cc_mode_query = loads.transient_mode("CC", "[SOURce:]CURRent:MODE", _PROGRAMS)
+    _cv_mode, _cv_mode_query = loads.transient_mode("CV", "[SOURce:]VOLTage:MODE", _PROGRAMS)
+    _cr_mode, _cr_mode_query = loads.transient_mode("CR", "[SOURce:]RESistance:MODE", _PROGRAMS)
+    _function = loads.function("[SOURce:]FUNCtion", _FUNCTIONS)
+    _mode = loads.function("[SOURce:]MODE", _FUNCTIONS)
+    _input, _input_query = loads.input_state("[SOURce:]INPut[:STATe]")
+    _voltage, _current, _power = loads.measures("MEASure[:SCALar]:{quantity}[:DC]?", nr3)

@@ -6,17 +6,37 @@ whatever pieces the line delivers them. VSET1:/ISET1: take the five characters t
 drivers send ("05.00", "1.000"); a value the unit cannot set is ignored, as is anything
 unknown: the twin stays silent, so a query for it times out, as on the real unit (which
 has no error queue). Replies are fixed width: 5 bytes for numbers, 1 byte for STATUS?
-(bit 0 CV, bit 6 output on), the model's identity string for *IDN?.
+(bit 0 CV, bit 5 OCP on, bit 6 output on, bit 7 OVP on: libsigrok's reading), the model's
+identity string for *IDN?. OCP1 / OCP0 and OVP1 / OVP0 switch the protections; with OCP on, an
+output in current limit switches itself off (checked when the output is read).
 
-Not modelled: the sixth byte some firmware appends to ISET1? replies, and lost commands
-(the twin runs in simulated time, where the driver does not pause).
+Timing, with option `clock` (a monotonic clock in seconds): a command that arrives before the
+unit has processed the previous one is lost - not executed, not answered (libsigrok PR #210) -
+80 ms after any command, 450 ms more after a setting or STATUS? on the slow firmware (the
+identity of a Velleman PS3005D V1.3, option `identity`). Without a clock (the simulated bench,
+whose drivers do not pause) nothing is lost.
+
+Not modelled: the sixth byte some firmware appends to ISET1? replies (its value is unknown; the
+driver's tolerance of it is tested on a scripted line), and OVP tripping (a supply in CV never
+rises above its set voltage here).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from drivers.korad_ka3005p import PROGRAMMING_RANGES, STATUS_CV, STATUS_OUTPUT
+from drivers.korad_ka3005p import (
+    COMMAND_DELAY,
+    EXTRA_PROCESSING,
+    PROGRAMMING_RANGES,
+    SLOW_FIRMWARE,
+    STATUS_CV,
+    STATUS_OCP,
+    STATUS_OUTPUT,
+    STATUS_OVP,
+    firmware,
+    slow_after,
+)
 from drivers.sim.twins.dc_supply import Outputs, wired_spans
 from drivers.sim.twins.scpi import Twin
 
@@ -31,18 +51,26 @@ Action = Callable[["KoradKA3005PTwin", str], bytes]
 
 
 class KoradKA3005PTwin(Twin):
-    """Option: model (one of IDENTITIES; default KA3005P)."""
+    """Options: model (one of IDENTITIES; default KA3005P). For tests: identity (what *IDN?
+    answers instead of the model's usual identity, e.g. another firmware version) and clock
+    (lose commands that come too soon, see above)."""
 
     input_terminators = ("",)
     output_terminator = ""
     serial_line = True
 
-    def __init__(self, world: Any, *, model: str = "KA3005P") -> None:
+    def __init__(self, world: Any, *, model: str = "KA3005P", identity: str | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         spans = wired_spans(type(self).__name__, PROGRAMMING_RANGES, model, 1)
         self.world = world
         self.span = spans[1]
         self.outputs = Outputs(world, spans, wired=1)
-        self.identity = IDENTITIES[model].encode("ascii")
+        identity = identity or IDENTITIES[model]
+        self.identity = identity.encode("latin-1")
+        self.ocp = self.ovp = False
+        self._extra = EXTRA_PROCESSING if firmware(identity) in SLOW_FIRMWARE else 0.0
+        self._clock = clock
+        self._busy_until = float("-inf")  # clock time until which a new command is lost
         self._inbox = bytearray()
         self._pending: bytes = b""
 
@@ -59,13 +87,24 @@ class KoradKA3005PTwin(Twin):
                         return bytes(out)  # the setting is still on its way
                     argument = self._inbox[len(header):end].decode("latin-1")
                     del self._inbox[:end]
-                    out += action(self, argument)
+                    if self._ready(header.decode("latin-1")):
+                        out += action(self, argument)
                     break
             else:
                 if any(header.startswith(self._inbox) for header in _COMMANDS):
                     break  # the start of a command: wait for the rest
                 del self._inbox[0]  # not the start of any command: ignored
         return bytes(out)
+
+    def _ready(self, command: str) -> bool:
+        """Whether a command arriving now is taken (and, if so, the unit busy processing it)."""
+        if self._clock is None:
+            return True
+        now = self._clock()
+        if now < self._busy_until - 1e-9:
+            return False  # still busy with the last one: lost
+        self._busy_until = now + COMMAND_DELAY + (self._extra if slow_after(command) else 0.0)
+        return True
 
     def write(self, message: str) -> None:
         self._pending = self.feed(message.encode("latin-1"))
@@ -75,6 +114,11 @@ class KoradKA3005PTwin(Twin):
         return reply.decode("latin-1") if reply else None
 
     # --- the commands: each takes its argument ("" for most) and returns its reply ----
+
+    def _protect(self) -> None:
+        """Over-current protection: an output in current limit switches itself off."""
+        if self.ocp and self.outputs.constant_current(1):
+            self.outputs.switch(1, False)
 
     def _identify(self, _: str) -> bytes:
         return self.identity
@@ -98,22 +142,20 @@ class KoradKA3005PTwin(Twin):
         return _amps(self.outputs.amps[1])
 
     def _volts_out(self, _: str) -> bytes:
+        self._protect()
         return _volts(self.outputs.reading(1)[0])
 
     def _amps_out(self, _: str) -> bytes:
+        self._protect()
         return _amps(self.outputs.reading(1)[1])
 
     def _status(self, _: str) -> bytes:
-        cv = 0 if self.outputs.constant_current(1) else STATUS_CV
-        return bytes([cv | (STATUS_OUTPUT if self.outputs.on[1] else 0)])
-
-    def _output_on(self, _: str) -> bytes:
-        self.outputs.switch(1, True)
-        return b""
-
-    def _output_off(self, _: str) -> bytes:
-        self.outputs.switch(1, False)
-        return b""
+        self._protect()
+        status = 0 if self.outputs.constant_current(1) else STATUS_CV
+        flags = ((self.outputs.on[1], STATUS_OUTPUT), (self.ocp, STATUS_OCP), (self.ovp, STATUS_OVP))
+        for flag, bit in flags:
+            status |= bit if flag else 0
+        return bytes([status])
 
 
 def _setting(argument: str, maximum: float) -> float | None:
@@ -132,6 +174,20 @@ def _amps(value: float) -> bytes:
     return f"{min(max(value, 0.0), 9.999):05.3f}".encode("ascii")
 
 
+def _output(on: bool) -> Action:
+    def switch(twin: KoradKA3005PTwin, _: str) -> bytes:
+        twin.outputs.switch(1, on)
+        return b""
+    return switch
+
+
+def _protection(name: str, on: bool) -> Action:
+    def protect(twin: KoradKA3005PTwin, _: str) -> bytes:
+        setattr(twin, name, on)
+        return b""
+    return protect
+
+
 # header -> (characters of its argument, action)
 _COMMANDS: dict[bytes, tuple[int, Action]] = {
     b"*IDN?": (0, KoradKA3005PTwin._identify),
@@ -142,6 +198,10 @@ _COMMANDS: dict[bytes, tuple[int, Action]] = {
     b"VOUT1?": (0, KoradKA3005PTwin._volts_out),
     b"IOUT1?": (0, KoradKA3005PTwin._amps_out),
     b"STATUS?": (0, KoradKA3005PTwin._status),
-    b"OUT1": (0, KoradKA3005PTwin._output_on),
-    b"OUT0": (0, KoradKA3005PTwin._output_off),
+    b"OUT1": (0, _output(True)),
+    b"OUT0": (0, _output(False)),
+    b"OCP1": (0, _protection("ocp", True)),
+    b"OCP0": (0, _protection("ocp", False)),
+    b"OVP1": (0, _protection("ovp", True)),
+    b"OVP0": (0, _protection("ovp", False)),
 }

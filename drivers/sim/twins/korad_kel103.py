@@ -7,18 +7,30 @@ there is no error queue to ask (no SYSTem:ERRor?, no *RST/*CLS/*OPC?); what it d
 kept in `rejected` for tests. A level above the front-panel limit (:CURR:UPP and the like,
 the rating by default) is set to the limit, as the real load does. Writing a level also
 selects its function.
+
+Besides the function and levels it keeps what the front panel may leave behind
+(drivers/sim/twins/loads.py):
+- a test or dynamic mode still running (the input's `program`, the word :FUNC? answers then:
+  BATTERY, LIST, OCP, OPP, TOGGLE, PULSE, CONTINUOUS CC...), which the input runs instead of
+  the static level. :FUNC CC|CV|CR|CW ends it; a level write does not (the notes do not say it
+  would: the stricter reading). :FUNC SHORt shorts the input (the lowest resistance) until
+  another function is selected. The commands that program and start the tests (:BATT, :LIST,
+  :OCP, :OPP, :DYN) are not simulated;
+- the remote compensation (:SYST:COMP ON|OFF, answered ON|OFF), off at power-on.
 """
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from drivers.korad_kel103 import RATINGS, UNITS
-from drivers.sim.twins.loads import LoadTwin
-from drivers.sim.twins.scpi import ScpiError, boolean, choice, expect_args, scpi
+from drivers.sim.twins import loads
+from drivers.sim.twins.scpi import ScpiError, choice, expect_args, scpi
 
 _FUNCTIONS = {"CC": "CC", "CV": "CV", "CR": "CR", "CW": "CP"}
 _NAMES = {mode: name for name, mode in _FUNCTIONS.items()}
+SHORT = "SHORt"
 _VALUE = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))([A-Z]+)", re.IGNORECASE)
 
 
@@ -56,7 +68,7 @@ def _level(mode: str, node: str) -> tuple[Any, ...]:
     return set_level, get_level, set_limit, get_limit
 
 
-class KoradKEL103Twin(LoadTwin):
+class KoradKEL103Twin(loads.LoadTwin):
     """Option: model (KEL102 or KEL103; default KEL103)."""
 
     input_terminators = ("\n",)
@@ -87,6 +99,10 @@ class KoradKEL103Twin(LoadTwin):
             raise ScpiError(-104, "Data type error")
         return float(match[1])
 
+    def set_function(self, ch: int, mode: str) -> None:
+        self.inputs[ch].short = False  # a function ends the short; a running test goes on
+        super().set_function(ch, mode)
+
     @scpi("*RST", "*CLS", "*OPC?", "SYSTem:ERRor[:NEXT]?")
     def _not_a_kel_command(self, args: str) -> None:
         raise ScpiError(-113, "Undefined header")
@@ -94,40 +110,27 @@ class KoradKEL103Twin(LoadTwin):
     @scpi(":FUNCtion")
     def _set_function(self, args: str) -> None:
         (name,) = expect_args(args, 1)
-        self.set_function(1, choice(name, _FUNCTIONS))
+        mode = choice(name, {**_FUNCTIONS, SHORT: SHORT})
+        state = self.inputs[1]
+        state.program = None
+        if mode == SHORT:
+            state.short = True
+            self.apply(1)
+        else:
+            self.set_function(1, mode)
 
     @scpi(":FUNCtion?")
     def _get_function(self, args: str) -> str:
         expect_args(args, 0)
-        return _NAMES[self.inputs[1].function]
+        state = self.inputs[1]
+        return state.program or (SHORT if state.short else _NAMES[state.function])
 
     _cc, _cc_query, _cc_limit, _cc_limit_query = _level("CC", "CURRent")
     _cv, _cv_query, _cv_limit, _cv_limit_query = _level("CV", "VOLTage")
     _cr, _cr_query, _cr_limit, _cr_limit_query = _level("CR", "RESistance")
     _cp, _cp_query, _cp_limit, _cp_limit_query = _level("CP", "POWer")
-
-    @scpi(":INPut")
-    def _set_input(self, args: str) -> None:
-        (state,) = expect_args(args, 1)
-        self.set_input(1, boolean(state))
-
-    @scpi(":INPut?")
-    def _get_input(self, args: str) -> str:
-        expect_args(args, 0)
-        return "ON" if self.inputs[1].on else "OFF"
-
-    @scpi(":MEASure:VOLTage?")
-    def _measure_voltage(self, args: str) -> str:
-        expect_args(args, 0)
-        return with_unit(self.reading(1)[0], "V")
-
-    @scpi(":MEASure:CURRent?")
-    def _measure_current(self, args: str) -> str:
-        expect_args(args, 0)
-        return with_unit(self.reading(1)[1], "A")
-
-    @scpi(":MEASure:POWer?")
-    def _measure_power(self, args: str) -> str:
-        expect_args(args, 0)
-        volts, amps = self.reading(1)
-        return with_unit(volts * amps, "W")
+    _compensation, _compensation_query = loads.switch(":SYSTem:COMP", "remote_sense", ("OFF", "ON"))
+    _input, _input_query = loads.input_state(":INPut", ("OFF", "ON"))
+    _voltage = loads.measure(":MEASure:VOLTage?", loads.volts, partial(with_unit, unit="V"))
+    _current = loads.measure(":MEASure:CURRent?", loads.amps, partial(with_unit, unit="A"))
+    _power = loads.measure(":MEASure:POWer?", loads.watts, partial(with_unit, unit="W"))

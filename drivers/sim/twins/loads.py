@@ -1,22 +1,30 @@
-"""What the simulated electronic loads share: per-input state (function, levels, input on/off)
-bound to the world's load, and handler factories for the commands every family has in its
-own spelling. One input is wired to the world's DUT; any other input of a multi-input load
-sees an open circuit (0 V, 0 A).
+"""What the simulated electronic loads share: per-input state (function, levels, ranges, what
+the front panel may leave running, input on/off) bound to the world's load, and handler
+factories for the commands every family has in its own spelling. One input is wired to the
+world's DUT; any other input of a multi-input load sees an open circuit (0 V, 0 A).
 
 A family's twin says how a command names its input (CHANNEL_ARGS trailing channel-list
-parameters, or none and `targets()` answers with the selected channel) and lists its
-commands with the factories below, in its manual's header spelling.
+parameters, or none and `targets()` answers with the selected channel), which ranges it has
+(`range_tops()`) and what a range change does to a level above the new range
+(RANGE_LOWERS_LEVEL), and lists its commands with the factories below, in its manual's header
+spelling.
+
+What the wired input sinks (`apply()`): a short at the lowest resistance; else, while a
+program runs instead of the static level (a LIST, transient, battery or other test the front
+panel left: `running()`), `program_amps` in CC (a test sets it); else the level of its function.
+A level above the selected range of its own quantity is refused (-222, level unchanged).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from drivers.loads import LoadRatings
-from drivers.sim.twins.scpi import ScpiError, ScpiTwin, boolean, choice, expect_args, number, scpi
+from drivers.loads import COUPLED, QUANTITIES, LoadRatings, RangeKey
+from drivers.sim.twins.scpi import ScpiError, ScpiTwin, boolean, choice, expect_args, nr3, number, scpi
 
 Handler = Callable[[Any, str], "str | None"]
+STATIC = "FIX"  # the transient mode of a function that holds its level
 
 
 @dataclass(slots=True)
@@ -27,15 +35,25 @@ class LoadInput:
     function: str = "CC"
     levels: dict[str, float] = field(default_factory=dict)
     on: bool = False
+    ranges: dict[RangeKey, float] = field(default_factory=dict)  # the selected range tops
+    program: str | None = None  # the program (LIST, BATTery...) run instead of the level, if any
+    modes: dict[str, str] = field(default_factory=dict)  # each function's transient mode
+    transient: bool = False  # the transient generator
+    short: bool = False
+    remote_sense: bool = False
 
 
 class LoadTwin(ScpiTwin):
     """Base of the simulated loads. `inputs` maps input numbers to their ratings; `wired` is
-    the input connected to the world's DUT."""
+    the input connected to the world's DUT; `cc_ranges` the tops of each input's CC ranges,
+    lowest first, where the family has them."""
 
     CHANNEL_ARGS = 0  # trailing channel-list parameters a channel-specific command may take
+    RANGE_LOWERS_LEVEL: ClassVar[bool] = False  # a lower range sets a level above it to its top
+    program_amps = 0.0  # what a program left running sinks at input ON (a test sets it)
 
-    def __init__(self, world: Any, inputs: Mapping[int, LoadRatings], wired: int) -> None:
+    def __init__(self, world: Any, inputs: Mapping[int, LoadRatings], wired: int,
+                 cc_ranges: Mapping[int, tuple[float, ...]] | None = None) -> None:
         if wired not in inputs:
             raise ValueError(f"{type(self).__name__}: input {wired} does not exist; inputs: "
                              f"{', '.join(map(str, inputs))}")
@@ -43,42 +61,79 @@ class LoadTwin(ScpiTwin):
         self.world = world
         self.ratings = dict(inputs)
         self.wired = wired
+        self.cc_ranges = dict(cc_ranges or {})
         self.reset()
 
     def reset(self) -> None:
-        self.inputs = {ch: LoadInput(r, levels={"CC": 0.0, "CV": r.volts, "CR": r.ohms[1],
-                                                "CP": 0.0})
-                       for ch, r in self.ratings.items()}
+        self.inputs = {ch: self._powered_on(ch, ratings) for ch, ratings in self.ratings.items()}
         self.world.set_load_input(False)
-        self.world.set_load("CC", 0.0)
+        self.apply(self.wired)
+
+    def _powered_on(self, ch: int, ratings: LoadRatings) -> LoadInput:
+        """An input at power-on here: CC at 0 A, the other levels at the top of their spans,
+        the highest ranges, no program, every function's transient mode FIX, local sense, off."""
+        ranges = {(mode, kind): tops[-1] for mode in QUANTITIES for kind in COUPLED.values()
+                  if (tops := self.range_tops(ch, mode, kind))}
+        return LoadInput(ratings, levels={"CC": 0.0, "CV": ratings.volts, "CR": ratings.ohms[1],
+                                          "CP": 0.0},
+                         ranges=ranges, modes=dict.fromkeys(QUANTITIES, STATIC))
 
     def targets(self, parts: list[str]) -> tuple[int, ...]:
         """The inputs a command's trailing parameters name (single-input loads: input 1)."""
         return (1,)
 
+    def range_tops(self, ch: int, mode: str, kind: str) -> tuple[float, ...]:
+        """The tops of an input's ranges of one kind ("I" current, "V" voltage) for a
+        function, lowest first; none where the family has no such range. By default the CC
+        function's current ranges (`cc_ranges`)."""
+        return self.cc_ranges.get(ch, ()) if (mode, kind) == ("CC", "I") else ()
+
     def span(self, ch: int, mode: str) -> tuple[float, float]:
-        """The settable range of a mode's level on an input (-113 if it lacks the mode)."""
-        span = self.inputs[ch].ratings.span(mode)
+        """The settable range of a mode's level on an input (-113 if it lacks the mode): up to
+        the selected range of its own quantity, where the family has one."""
+        state = self.inputs[ch]
+        span = state.ratings.span(mode)
         if span is None:
             raise ScpiError(-113, "Undefined header")
-        return span
+        selected = state.ranges.get((mode, COUPLED.get(mode, "")))
+        return span if selected is None else (span[0], min(span[1], selected))
+
+    def running(self, ch: int) -> bool:
+        """Whether a program runs on an input instead of its static level: one the front panel
+        selected, the transient generator, or its function's transient mode."""
+        state = self.inputs[ch]
+        return state.program is not None or state.transient or state.modes[state.function] != STATIC
+
+    def apply(self, ch: int) -> None:
+        """What the world's load regulates to, if `ch` is the wired input (see the module
+        docstring)."""
+        if ch != self.wired:
+            return
+        state = self.inputs[ch]
+        if state.short:
+            self.world.set_load("CR", state.ratings.ohms[0])
+        elif self.running(ch):
+            self.world.set_load("CC", self.program_amps)
+        else:
+            self.world.set_load(state.function, state.levels[state.function])
 
     def set_level(self, ch: int, mode: str, value: float) -> None:
-        state = self.inputs[ch]
-        state.levels[mode] = value
-        if ch == self.wired and state.function == mode:
-            self.world.set_load(mode, value)
+        self.inputs[ch].levels[mode] = value
+        self.apply(ch)
 
     def set_function(self, ch: int, mode: str) -> None:
-        state = self.inputs[ch]
-        state.function = mode
-        if ch == self.wired:
-            self.world.set_load(mode, state.levels[mode])
+        self.inputs[ch].function = mode
+        self.apply(ch)
 
     def set_input(self, ch: int, on: bool) -> None:
         self.inputs[ch].on = on
         if ch == self.wired:
             self.world.set_load_input(on)
+
+    def setting(self, value: float) -> str:
+        """A level or a range top as the queries answer it: NR3 unless the family's manual
+        says otherwise."""
+        return nr3(value)
 
     def reading(self, ch: int) -> tuple[float, float]:
         """Voltage and current at an input: the DUT's on the wired one, open circuit elsewhere."""
@@ -90,8 +145,8 @@ def _channels(twin: LoadTwin, args: str, low: int) -> tuple[list[str], tuple[int
     return parts[:low], twin.targets(parts[low:])
 
 
-def level(mode: str, pattern: str, fmt: Callable[[float], str]) -> tuple[Handler, Handler]:
-    """Set and query handlers of one mode's level."""
+def level(mode: str, pattern: str) -> tuple[Handler, Handler]:
+    """Set and query handlers of one mode's level (-113 on an input that lacks the mode)."""
 
     @scpi(pattern)
     def set_level(self: LoadTwin, args: str) -> None:
@@ -102,12 +157,14 @@ def level(mode: str, pattern: str, fmt: Callable[[float], str]) -> tuple[Handler
     @scpi(pattern + "?")
     def get_level(self: LoadTwin, args: str) -> str:
         _, targets = _channels(self, args, 0)
-        return ",".join(fmt(self.inputs[ch].levels[mode]) for ch in targets)
+        for ch in targets:
+            self.span(ch, mode)  # -113 where the input lacks the mode
+        return ",".join(self.setting(self.inputs[ch].levels[mode]) for ch in targets)
 
     return set_level, get_level
 
 
-def function(pattern: str, names: Mapping[str, str]) -> Handler:
+def function(pattern: str, names: dict[str, str]) -> Handler:
     """The handler selecting the function from a character parameter, e.g. {"CURRent": "CC"}."""
 
     @scpi(pattern)
@@ -118,6 +175,117 @@ def function(pattern: str, names: Mapping[str, str]) -> Handler:
             self.set_function(ch, mode)
 
     return set_function
+
+
+def function_query(pattern: str, replies: Mapping[str, str]) -> Handler:
+    """The query of the function, answered replies[mode]."""
+
+    @scpi(pattern)
+    def get_function(self: LoadTwin, args: str) -> str:
+        _, targets = _channels(self, args, 0)
+        return ",".join(replies[self.inputs[ch].function] for ch in targets)
+
+    return get_function
+
+
+def range_setting(pattern: str, *, mode: str = "CC", kind: str = "I",
+                  default: bool = False) -> tuple[Handler, Handler]:
+    """Set and query handlers of a function's current ("I") or voltage ("V") range: a value (or
+    MIN, MAX, and DEF for the highest with `default`) selects the lowest range that covers it.
+    One that would leave the level of its own quantity above it lowers that level to its top
+    (RANGE_LOWERS_LEVEL) or is refused (-221) on every input it names."""
+    coupled = COUPLED.get(mode) == kind
+
+    @scpi(pattern)
+    def set_range(self: LoadTwin, args: str) -> None:
+        (arg,), targets = _channels(self, args, 1)
+        picked: dict[int, float] = {}
+        for ch in targets:
+            tops = self.range_tops(ch, mode, kind)
+            highest = default and arg.upper() in ("DEF", "DEFAULT")
+            wanted = tops[-1] if highest else number(arg, 0.0, tops[-1])
+            picked[ch] = min(top for top in tops if wanted <= top)
+        above = [ch for ch, top in picked.items() if coupled and self.inputs[ch].levels[mode] > top]
+        if above and not self.RANGE_LOWERS_LEVEL:
+            raise ScpiError(-221, "Settings conflict")
+        for ch, top in picked.items():
+            self.inputs[ch].ranges[(mode, kind)] = top
+            if ch in above:
+                self.set_level(ch, mode, top)
+
+    @scpi(pattern + "?")
+    def get_range(self: LoadTwin, args: str) -> str:
+        _, targets = _channels(self, args, 0)
+        return ",".join(self.setting(self.inputs[ch].ranges[(mode, kind)]) for ch in targets)
+
+    return set_range, get_range
+
+
+def program(pattern: str, names: dict[str, str], static: str) -> tuple[Handler, Handler]:
+    """Set and query handlers of the program selected instead of static regulation (e.g.
+    FUNCtion:MODE FIXed|LIST): `names` maps mnemonics to answers, `static` answers for none."""
+
+    @scpi(pattern)
+    def set_program(self: LoadTwin, args: str) -> None:
+        (name,), targets = _channels(self, args, 1)
+        selected = choice(name, names)
+        for ch in targets:
+            self.inputs[ch].program = None if selected == static else selected
+            self.apply(ch)
+
+    return set_program, program_query(pattern + "?", static)
+
+
+def program_query(pattern: str, static: str) -> Handler:
+    """The query of the program running instead of static regulation (`static` for none)."""
+
+    @scpi(pattern)
+    def get_program(self: LoadTwin, args: str) -> str:
+        _, targets = _channels(self, args, 0)
+        return ",".join(self.inputs[ch].program or static for ch in targets)
+
+    return get_program
+
+
+def transient_mode(mode: str, pattern: str, names: dict[str, str]) -> tuple[Handler, Handler]:
+    """Set and query handlers of one function's transient mode ([SOURce:]<function>:MODE
+    FIXed|STEP|LIST): outside FIX a trigger runs the program instead of the level."""
+
+    @scpi(pattern)
+    def set_mode(self: LoadTwin, args: str) -> None:
+        (name,), targets = _channels(self, args, 1)
+        selected = choice(name, names)
+        for ch in targets:
+            self.inputs[ch].modes[mode] = selected
+            self.apply(ch)
+
+    @scpi(pattern + "?")
+    def get_mode(self: LoadTwin, args: str) -> str:
+        _, targets = _channels(self, args, 0)
+        return ",".join(self.inputs[ch].modes[mode] for ch in targets)
+
+    return set_mode, get_mode
+
+
+def switch(pattern: str, name: str, replies: tuple[str, str] = ("0", "1"),
+           words: dict[str, bool] | None = None) -> tuple[Handler, Handler]:
+    """Set and query handlers of an on/off setting of LoadInput (`name`: short, transient,
+    remote_sense): a boolean parameter, or one of `words`; the query answers replies[on]."""
+
+    @scpi(pattern)
+    def set_switch(self: LoadTwin, args: str) -> None:
+        (arg,), targets = _channels(self, args, 1)
+        on = boolean(arg) if words is None else choice(arg, words)
+        for ch in targets:
+            setattr(self.inputs[ch], name, on)
+            self.apply(ch)
+
+    @scpi(pattern + "?")
+    def get_switch(self: LoadTwin, args: str) -> str:
+        _, targets = _channels(self, args, 0)
+        return ",".join(replies[getattr(self.inputs[ch], name)] for ch in targets)
+
+    return set_switch, get_switch
 
 
 def input_state(pattern: str, replies: tuple[str, str] = ("0", "1")) -> tuple[Handler, Handler]:
@@ -148,6 +316,24 @@ def measure(pattern: str, quantity: Callable[[float, float], float],
         return ",".join(fmt(quantity(*self.reading(ch))) for ch in targets)
 
     return measure_query
+
+
+def measures(pattern: str, fmt: Callable[[float], str]) -> tuple[Handler, Handler, Handler]:
+    """The voltage, current and power queries, `pattern` with {quantity} for VOLTage,
+    CURRent, POWer, e.g. "MEASure[:SCALar]:{quantity}[:DC]?"."""
+    return (measure(pattern.format(quantity="VOLTage"), volts, fmt),
+            measure(pattern.format(quantity="CURRent"), amps, fmt),
+            measure(pattern.format(quantity="POWer"), watts, fmt))
+
+
+class ScpiLoadTwin(LoadTwin):
+    """A load whose levels are spelled as SCPI-99's SOURce subsystem spells them:
+    [SOURce:]CURRent|VOLTage|RESistance|POWer[:LEVel][:IMMediate] and their queries."""
+
+    _cc, _cc_query = level("CC", "[SOURce:]CURRent[:LEVel][:IMMediate]")
+    _cv, _cv_query = level("CV", "[SOURce:]VOLTage[:LEVel][:IMMediate]")
+    _cr, _cr_query = level("CR", "[SOURce:]RESistance[:LEVel][:IMMediate]")
+    _cp, _cp_query = level("CP", "[SOURce:]POWer[:LEVel][:IMMediate]")
 
 
 def volts(v: float, a: float) -> float:

@@ -7,6 +7,11 @@ The tracking mode of CH1/CH2 is in bits 2-3 of the status word (01 independent, 
 11 series); it is independent until a test sets `tracking` as the front panel would, or
 OUTPut:TRACK {0|1|2} (independent, series, parallel) sets it. What series or parallel does to
 the outputs is not modelled: the driver refuses to switch on in either.
+Each programmable channel's timer (TIMEr {CH1|CH2},{ON|OFF}, the driver's known state sends
+OFF) is off at power-on and shows in bits 6/7; a test sets `timers` as the front panel would.
+What a running timer does to the output (stepping through the TIMEr:SET groups) is not
+modelled, nor TIMEr:SET itself: the driver turns the timer off at open and refuses ON while it
+is on.
 
 Not modelled: dropping a command that comes too soon after the last, or a reply read too
 soon after its query (the twin runs in simulated time, where the driver does not pause; both
@@ -20,6 +25,7 @@ from typing import Any
 from drivers.siglent_spd3303x import (
     PROGRAMMING_RANGES,
     STATUS_OUTPUT_BIT,
+    STATUS_TIMER_BIT,
     TRACKING_MODES,
     TRACKING_SHIFT,
 )
@@ -62,6 +68,7 @@ class SiglentSPD3303XTwin(ScpiTwin):
         self.outputs.reset()
         self.fixed_on = False  # CH3, the fixed output
         self.selected = 1
+        self.timers = {ch: False for ch in _PROGRAMMABLE.values()}  # CH1/CH2 timer function
 
     def write(self, message: str) -> None:
         """A CHn: prefix addresses VOLTage/CURRent of that channel; anywhere else it is unknown."""
@@ -129,6 +136,11 @@ class SiglentSPD3303XTwin(ScpiTwin):
         else:
             self.outputs.switch(ch, on)
 
+    @scpi("TIMEr")
+    def _set_timer(self, args: str) -> None:
+        name, state = expect_args(args, 2)
+        self.timers[choice(name, _PROGRAMMABLE)] = choice(state, _ON_OFF)
+
     @scpi("OUTPut:TRACK")
     def _set_tracking(self, args: str) -> None:
         (arg,) = expect_args(args, 1)
@@ -151,6 +163,9 @@ class SiglentSPD3303XTwin(ScpiTwin):
                 status |= 1 << bit
             if self.outputs.constant_current(ch):
                 status |= 1 << (ch - 1)
+        for ch, bit in STATUS_TIMER_BIT.items():
+            if self.timers[ch]:
+                status |= 1 << bit
         return f"0x{status:04X}"
 
     @scpi("INSTrument")
