@@ -126,13 +126,17 @@ class ScpiInstrument(Driver):
         (a level outside the range the front panel left selected, a mode the model lacks...) is an
         InstrumentError naming the instrument, what was sent and what it answered, before
         anything is switched on."""
+        self._check(sent)
+        self._took(sent)
+
+    def _check(self, sent: Collection[str]) -> None:
+        """InstrumentError unless the instrument took `sent` (the error queue, or the read-back)."""
         if self.ERROR_QUERY is None:
             for command in sent:
                 self._read_back(command)
         elif errors := self._errors():
             raise InstrumentError(f"{self.resource} refused {'; '.join(sent)}: {self.ERROR_QUERY} answered "
                                   f"{', '.join(errors)}")
-        self._took(sent)
 
     def _read_back(self, command: str) -> None:
         """The setting `command` ("HEADER value") wrote answers its value to "HEADER?", as

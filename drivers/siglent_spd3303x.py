@@ -19,8 +19,19 @@ Known state, sent by identify() (every new session; open() identifies first):
    clear and the tracking mode independent, else InstrumentError naming the word. This read-back
    is the confirmation that counts here: a command sent too soon is dropped with no queue entry.
 set_output(True) reads the word again (the front panel may have changed it since) and refuses
-ON unless the supply is independent and the channel's timer is off; configure() confirms the
-set-points through the queue; switching off is never refused.
+ON unless the supply is independent and the channel's timer is off; switching off is never
+refused.
+
+Set-points (configure()): CHn:VOLT, CHn:CURR, then SYST:ERR? read empty (a refused value), then
+CHn:VOLT? and CHn:CURR? read back (the set values, not measurements: 6-7, and libsigrok PR #77's
+CH%s:VOLT? / CH%s:CURR? for the voltage target and current limit). A command dropped for coming
+too soon leaves no queue entry: only the read-back finds it. A value reads back if it is within
+one step of the model's resolution: 1 mV / 1 mA on the SPD3303X, 10 mV / 10 mA on the
+SPD3303X-E (PR #77's channel tables in scpi-pps/profiles.c; not checked against Siglent's own
+specification). One step, not half: whether the X-E rounds or truncates a finer value (the
+driver writes three decimals to both) is unconfirmed, and a value within one step either way is
+the one asked for. Anything else (another value, a reply that is not a number) is an
+InstrumentError naming the command and the reply, and the set-points are not kept as confirmed.
 
 The tracking mode is checked, never set. OUTPut:TRACK {0|1|2} (independent, series,
 parallel; 8 OUTPut) would set it, but it couples CH1 and CH2, and this driver owns one of them:
@@ -44,35 +55,49 @@ The instrument's quirks, as the well-kept open drivers handle them:
 - Setpoints are two commands, each with the channel prefix (`CH1:VOLT 5`: without it a command
   acts on the channel last selected by INSTrument, which the front panel also changes); no
   APPLy.
-- It drops commands sent too soon after the previous one: Fixate's SPD3303X driver ("a 20ms
-  delay was found to be reliable for most commands", *SAV needs ~50 ms); libsigrok (PR #77)
-  also waits 100 ms after a channel change (SCPI_QUIRK_SLOW_CHANNEL_SELECT). Option
-  `command_delay` (default 0.05 s) keeps that gap; a simulated transport needs none
-  (drivers/pacing.py).
+- It drops commands sent too soon after the previous one, silently: Fixate's SPD3303X driver
+  waits 20 ms plus 1/6000 s per character after each write ("a 20ms delay was found to be
+  reliable for most commands"; 22.5 ms for the longest command sent here) and quotes Siglent's
+  "SPD programming tips" for 10-100 ms between commands; Fixate PR #228 (open) measured *SAV at
+  ~50 ms, and the unit hung when the next command came after ~21 ms; libsigrok (PR #77) waits
+  100 ms after a channel change (SCPI_QUIRK_SLOW_CHANNEL_SELECT; this driver never selects a
+  channel: every set-point carries its prefix). Option `command_delay` (default 0.05 s: inside
+  Siglent's range, above every figure measured for a command this driver sends) keeps that gap;
+  a simulated transport needs none (drivers/pacing.py). The twin, given a clock, loses a command
+  that comes sooner than this after the last one, with no queue entry.
 - It also needs time between a query and the read of its reply, which that pacing (a gap
   before each command) does not give: libsigrok (PR #77, SCPI_QUIRK_DELAY_AFTER_CMD) sleeps
   100 ms between sending a query and reading over USB-TMC; Fixate sets PyVISA's query_delay to
   0.1 s for the SPD3303X on any VISA link; PyVISA issue #362 (SPD3303X-E) was fixed with a
   10 ms query_delay, pyvisa-py issue #324 reports queries timing out on an SPD3303C over
-  USB-TMC while writes work. Option `query_delay` (default 0.1 s, the longest of these) makes
-  each query a write, that pause, then the read, on every real link (libsigrok only does it on
-  USB; LAN is covered too, as Fixate does); a simulated transport is queried at once.
+  USB-TMC while writes work. Option `query_delay` (default 0.1 s: libsigrok's g_usleep(100 ms)
+  in scpi_get_data and Fixate's 0.1 s, "100ms query delay recommended - some forum discussion
+  says 300ms more robust") makes each query a write, that pause, then the read, on every real
+  link (libsigrok only does it on USB; LAN is covered too, as Fixate does); a simulated
+  transport is queried at once. The twin, given a clock, gives no reply read sooner (the read
+  times out).
 - *IDN? has five fields: maker, model, serial, firmware, hardware version (spd3303x Rust
   crate's identity test: "Siglent Technologies,SPD3303X,SPD3XJGQ805993,1.01.01.03.11R1,V6.2").
 - SYSTem:ERRor? answers "<code>  <text>" with two spaces ("0  No Error"), not SCPI's
   `0,"No error"` (Fixate and other open drivers split on the double space). No *RST, *CLS
   or *OPC? (libsigrok: SCPI_QUIRK_OPC_UNSUPPORTED; lxi-tools' command list has none of them).
 
-Not confirmed: the exact reply formats (the twin answers "5.000"); the SPD3303X-E IDN serial;
-whether a LAN link needs the query delay (it gets it anyway); which errors, if any, the
-SPD3303X queues for a refused or unknown command (hence the status-word read-back); that the
-status word shows OUTP / TIME within the 50 ms gap that follows them; the short form TIME
-(lxi-tools' table lists TIME and TIMER; the Quick Start writes TIMEr); whether a timer left on
-starts at output ON or at once (it is off either way before ON).
+Not confirmed: the exact reply formats (the twin answers "5.000"; libsigrok's table gives the
+X-E two decimals); the SPD3303X-E IDN serial; whether a LAN link needs the query delay (it gets
+it anyway); which errors, if any, the SPD3303X queues for a refused or unknown command (hence
+the status-word and set-point read-backs); that the status word shows OUTP / TIME within the
+50 ms gap that follows them; the short form TIME (lxi-tools' table lists TIME and TIMER; the
+Quick Start writes TIMEr); whether a timer left on starts at output ON or at once (it is off
+either way before ON); the shortest gap the supply really needs (50 ms is what the driver keeps
+and the twin demands, not a measured limit); what the supply does with a reply nobody read in
+time (the twin drops it); whether the X-E rounds or truncates a finer set-point (the twin
+rounds). libsigrok PR #77 also sends Siglent commands without a line feed
+(SCPI_QUIRK_CMD_OMIT_LF); Fixate and Siglent's tips use LF, as this driver does.
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 
 from drivers import pacing
 from drivers.base import DriverInfo
@@ -81,11 +106,15 @@ from drivers.pacing import paced
 from drivers.roles import InstrumentError
 from drivers.transports import Transport
 
-COMMAND_DELAY = 0.05  # s between commands: Fixate measured 20 ms for most commands, ~50 ms for *SAV
+COMMAND_DELAY = 0.05  # s between commands: Fixate ~22 ms, *SAV ~50 ms (PR #228), Siglent 10-100 ms
 _OUTPUTS = {1: Span(0.0, 32.0, 3.2), 2: Span(0.0, 32.0, 3.2)}
 # model -> programmable channel -> range
 PROGRAMMING_RANGES: dict[str, dict[int, Span]] = {"SPD3303X": _OUTPUTS, "SPD3303X-E": _OUTPUTS}
 QUERY_DELAY = 0.1  # s between a query's write and its read: libsigrok's 100 ms, Fixate's query_delay
+# model -> set-point -> its step (V, A): libsigrok PR #77, scpi-pps/profiles.c
+RESOLUTION: dict[str, dict[str, float]] = {"SPD3303X": {"VOLT": 0.001, "CURR": 0.001},
+                                           "SPD3303X-E": {"VOLT": 0.01, "CURR": 0.01}}
+SLACK = 1e-9  # V or A: float noise when a reply is compared with the value written
 STATUS_OUTPUT_BIT = {1: 4, 2: 5}  # SYSTem:STATus? bit that is set while the channel is on
 STATUS_TIMER_BIT = {1: 6, 2: 7}  # SYSTem:STATus? bit that is set while the channel's timer is on
 TIMER = "TIME CH{ch},{state}"  # TIMEr {CH1|CH2},{ON|OFF}
@@ -172,6 +201,9 @@ class SiglentSPD3303X(DcSupply):
                          channel=channel, model=model)
         self._output_bit = 1 << STATUS_OUTPUT_BIT[channel]
         self._timer_bit = 1 << STATUS_TIMER_BIT[channel]
+        # the headers of this channel's set-points ("CH1:VOLT", "CH1:CURR"): read back by _confirm
+        self._setpoints = {template.partition(" ")[0].format(ch=channel)
+                           for template in self.SETPOINTS}
 
     def _identity(self) -> str:
         """*IDN? in Siglent's five fields; InstrumentError unless one of this driver's models."""
@@ -182,6 +214,24 @@ class SiglentSPD3303X(DcSupply):
                                   "identification (maker,model,serial,firmware,hardware)")
         self._accept(fields[0], fields[1])
         return idn
+
+    def _check(self, sent: Collection[str]) -> None:
+        """The queue read empty (a refused command), then each set-point read back (a command
+        dropped for coming too soon, which the queue does not show)."""
+        super()._check(sent)
+        for command in sent:
+            if command.partition(" ")[0] in self._setpoints:
+                self._read_back(command)
+
+    def _reads_back(self, header: str, value: str, reply: str) -> bool:
+        """A set-point ("CH1:VOLT", "4.200") reads back as a number within one step of the
+        model's resolution (module docstring)."""
+        step = RESOLUTION[self._known_model()][header.rpartition(":")[2]]
+        try:
+            taken = float(reply)
+        except ValueError:
+            return False
+        return abs(taken - float(value)) <= step + SLACK  # False for NaN too
 
     def known_state(self) -> list[str]:
         """The output off, then its timer off (module docstring, steps 2-3)."""
@@ -239,8 +289,8 @@ DRIVER = DriverInfo(
     name="siglent-spd3303x", driver=SiglentSPD3303X, roles=("supply",),
     models=SiglentSPD3303X.models, interfaces=("USB", "LAN"),
     source='Siglent "SPD3303X/SPD3303X-E Quick Start" (QS0503X-E01B), remote control '
-           "commands (CHn:VOLTage|CURRent, OUTPut CHn,ON|OFF, TIMEr CHn,OFF, MEASure, "
-           "SYSTem:STATus? with its bit table); quirks as handled by libsigrok scpi-pps "
-           "(PR #77), labgrid, Fixate",
+           "commands (CHn:VOLTage|CURRent and their queries, OUTPut CHn,ON|OFF, TIMEr CHn,OFF, "
+           "MEASure, SYSTem:STATus? with its bit table); resolutions and quirks as handled by "
+           "libsigrok scpi-pps (PR #77), labgrid, Fixate",
     twin="drivers.sim.twins.siglent_spd3303x:SiglentSPD3303XTwin",
     twin_options=frozenset({"model", "channel"}))

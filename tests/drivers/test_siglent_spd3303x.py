@@ -1,18 +1,20 @@
 """Siglent SPD3303X driver and its quirks: the known state at open (the output and its timer
 off, confirmed and read back from the status word), protocol against pyvisa-sim
-(siglent_spd3303x.yaml), whole dialogues inline, the output switched on only in independent
-mode with its timer off, the pause between commands and the one between a query and its
-reply, and the twin."""
+(siglent_spd3303x.yaml), whole dialogues inline, set-points confirmed through the queue and read
+back within the model's resolution, the output switched on only in independent mode with its
+timer off, the pause between commands and the one between a query and its reply, and the twin,
+which with a clock loses what comes too soon as the supply does."""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from dialogue import Exchange, dialogue
 from driver_helpers import (
+    Recorder,
     assert_refused_before_sending,
     charge_the_cell_and_switch_off,
     driver_on_sim,
@@ -33,6 +35,7 @@ SPD3303X_E = "TCPIP::192.168.1.43::INSTR"
 SERIES = "USB0::0xF4EC::0x1430::SPD3XJGQ800011::INSTR"  # its status word: 0x000C
 PARALLEL = "USB0::0xF4EC::0x1430::SPD3XJGQ800010::INSTR"  # 0x0008
 IDN = "Siglent Technologies,SPD3303X,SPD3XJGQ800001,1.01.01.03.11R1,V6.2"
+IDN_E = "Siglent Technologies,SPD3303X-E,SPD3XIDD800002,1.01.01.02.07R2,V3.0"
 NO_ERROR = "0  No Error"
 
 
@@ -64,10 +67,11 @@ def test_the_five_field_identity_is_accepted_and_gives_the_model() -> None:
     assert supply.model == "SPD3303X-E"
 
 
-def test_setpoints_are_two_commands_with_the_channel_prefix_voltage_first() -> None:
+def test_setpoints_are_two_commands_with_the_channel_prefix_voltage_first_then_read_back() -> None:
     supply, wire = supply_at(SPD3303X, model="SPD3303X")
     supply.configure(5.0, 3.0)
-    assert wire.sent == [*opened(1), "CH1:VOLT 5.000", "CH1:CURR 3.000", "SYST:ERR?"]
+    assert wire.sent == [*opened(1), "CH1:VOLT 5.000", "CH1:CURR 3.000", "SYST:ERR?", "CH1:VOLT?",
+                         "CH1:CURR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -147,9 +151,9 @@ def test_a_garbled_reading_names_the_command_and_the_reply() -> None:
 
 # --- whole dialogues inline -----------------------------------------------------------------
 
-def open_exchanges(word: str = "0x0004", channel: int = 1) -> list[Exchange]:
+def open_exchanges(word: str = "0x0004", channel: int = 1, idn: str = IDN) -> list[Exchange]:
     """open()'s exchanges with a supply whose status word then reads `word`."""
-    return [("*IDN?", IDN), ("SYST:ERR?", NO_ERROR), (f"OUTP CH{channel},OFF", None),
+    return [("*IDN?", idn), ("SYST:ERR?", NO_ERROR), (f"OUTP CH{channel},OFF", None),
             (f"TIME CH{channel},OFF", None), ("SYST:ERR?", NO_ERROR), ("SYST:STAT?", word)]
 
 
@@ -164,7 +168,8 @@ def talking(exchanges: Sequence[Exchange], **options: object) -> Iterator[Siglen
 def test_the_whole_dialogue_of_open_configure_confirm_on_and_off() -> None:
     with talking([
         *open_exchanges(),
-        ("CH1:VOLT 4.200", None), ("CH1:CURR 1.000", None), ("SYST:ERR?", NO_ERROR),  # confirmed
+        ("CH1:VOLT 4.200", None), ("CH1:CURR 1.000", None), ("SYST:ERR?", NO_ERROR),  # none refused
+        ("CH1:VOLT?", "4.200"), ("CH1:CURR?", "1.000"),  # and both taken: confirmed
         ("SYST:STAT?", "0x0004"),  # independent outputs, the CH1 timer off: so...
         ("OUTP CH1,ON", None),
         ("SYST:STAT?", "0x0015"),  # CH1 on (bit 4), in current limit (bit 0)
@@ -193,6 +198,46 @@ def test_a_refused_set_point_is_an_error_naming_the_command_and_the_reply_before
                 "answered -222  Data out of range") + "$"):
             supply.configure(4.2, 1.0)
     assert "CH1:VOLT 4.200" not in supply.confirmed
+
+
+def test_a_set_point_the_supply_dropped_without_a_queue_entry_is_an_error_before_any_on() -> None:
+    with talking([
+        *open_exchanges(),
+        ("CH1:VOLT 4.200", None), ("CH1:CURR 1.000", None),  # the current limit came too soon
+        ("SYST:ERR?", NO_ERROR),  # and was dropped: nothing queued
+        ("CH1:VOLT?", "4.200"), ("CH1:CURR?", "3.200"),  # the power-on limit, still there
+    ]) as supply:
+        supply.open()
+        with pytest.raises(InstrumentError, match="^" + re.escape(
+                "dialogue://instrument did not take CH1:CURR 1.000: CH1:CURR? answered '3.200'")
+                + "$"):
+            supply.configure(4.2, 1.0)
+    assert supply.confirmed == ["OUTP CH1,OFF", "TIME CH1,OFF"]  # neither set-point
+
+
+@pytest.mark.parametrize(("idn", "volts", "taken"), [
+    (IDN, "4.201", True),  # within the SPD3303X's 1 mV
+    (IDN, "4.202", False),
+    (IDN, "4.2", True),  # the same value, written shorter
+    (IDN_E, "4.21", True),  # within the SPD3303X-E's 10 mV (its step, however it rounds)
+    (IDN_E, "4.19", True),
+    (IDN_E, "4.22", False),
+    (IDN, "", False),
+    (IDN, "0  No Error", False),
+])
+def test_a_set_point_reads_back_within_one_step_of_the_models_resolution(idn: str, volts: str,
+                                                                          taken: bool) -> None:
+    read_back = [("CH1:VOLT?", volts)] + ([("CH1:CURR?", "1.000")] if taken else [])
+    with talking([*open_exchanges(idn=idn), ("CH1:VOLT 4.200", None), ("CH1:CURR 1.000", None),
+                  ("SYST:ERR?", NO_ERROR), *read_back]) as supply:
+        supply.open()
+        if taken:
+            supply.configure(4.2, 1.0)
+        else:
+            with pytest.raises(InstrumentError, match=re.escape(
+                    f"did not take CH1:VOLT 4.200: CH1:VOLT? answered {volts!r}")):
+                supply.configure(4.2, 1.0)
+    assert ("CH1:CURR 1.000" in supply.confirmed) is taken
 
 
 @pytest.mark.parametrize(("word", "shown"), [
@@ -244,12 +289,12 @@ def test_on_a_real_link_each_command_waits_out_the_delay(clock: FakeClock) -> No
     assert clock.slept == [COMMAND_DELAY] * 5  # open: before each of its commands but the first
     supply.configure(5.0, 3.0)
     supply.output_on()
-    assert clock.slept == [COMMAND_DELAY] * 9
+    assert clock.slept == [COMMAND_DELAY] * 11
     clock.now += 1.0  # the bench polled slower than the delay: nothing left to wait
     supply.output_on()
-    assert clock.slept == [COMMAND_DELAY] * 9
-    assert wire.sent == [*opened(1), "CH1:VOLT 5.000", "CH1:CURR 3.000", "SYST:ERR?", "SYST:STAT?",
-                         "SYST:STAT?"]
+    assert clock.slept == [COMMAND_DELAY] * 11
+    assert wire.sent == [*opened(1), "CH1:VOLT 5.000", "CH1:CURR 3.000", "SYST:ERR?", "CH1:VOLT?",
+                         "CH1:CURR?", "SYST:STAT?", "SYST:STAT?"]
 
 
 def test_the_simulated_bench_never_pauses(cell_world: object, clock: FakeClock) -> None:
@@ -273,7 +318,8 @@ class TimedLink:
 
     serial_line = False
     REPLIES: ClassVar[dict[str, str]] = {"*IDN?": IDN, "SYST:STAT?": "0x0004",
-                                         "SYST:ERR?": NO_ERROR}
+                                         "SYST:ERR?": NO_ERROR, "CH1:VOLT?": "4.200",
+                                         "CH1:CURR?": "1.000"}
 
     def __init__(self, clock: FakeClock) -> None:
         self.resource = SPD3303X
@@ -329,9 +375,13 @@ def test_on_a_real_link_a_query_waits_the_delay_before_its_reply_is_read(clock: 
         (0.75, "CH1:CURR 1.000"),
         (0.8, "SYST:ERR?"),
         (0.9, "<- 0  No Error"),
-        (0.95, "SYST:STAT?"),
-        (1.05, "<- 0x0004"),
-        (1.1, "OUTP CH1,ON"),
+        (0.95, "CH1:VOLT?"),
+        (1.05, "<- 4.200"),
+        (1.1, "CH1:CURR?"),
+        (1.2, "<- 1.000"),
+        (1.25, "SYST:STAT?"),
+        (1.35, "<- 0x0004"),
+        (1.4, "OUTP CH1,ON"),
     ]
 
 
@@ -485,3 +535,104 @@ def test_the_twin_refuses_what_an_spd3303x_lacks(cell_world: object, command: st
     twin = open_instrument("siglent-spd3303x", "sim://supply", world=cell_world).transport
     twin.write(command)
     assert twin.query("SYST:ERR?") == error
+
+
+def test_the_twin_keeps_the_spd3303x_e_set_points_at_its_10_mv_and_10_ma(
+        cell_world: object) -> None:
+    supply = open_instrument("siglent-spd3303x", "sim://supply", world=cell_world,
+                             model="SPD3303X-E")
+    twin = supply.transport.twin
+    supply.configure(4.216, 1.004)  # sent as 4.216 / 1.004: the X-E takes 4.22 / 1.00
+    assert (twin.outputs.volts[1], twin.outputs.amps[1]) == (4.22, 1.0)
+    assert supply.confirmed[-2:] == ["CH1:VOLT 4.216", "CH1:CURR 1.004"]  # within one step
+    assert supply.transport.query("CH1:VOLT?") == "4.220"
+
+
+# --- the supply's timing, in the twin (option `clock`) --------------------------------------
+
+def test_the_twin_with_a_clock_loses_a_command_that_comes_too_soon_without_an_error_entry(
+        cell_world: object) -> None:
+    clock = FakeClock()
+    twin = SiglentSPD3303XTwin(cell_world, clock=clock.monotonic)
+    twin.write("CH1:VOLT 5")
+    clock.now += COMMAND_DELAY - 0.001
+    twin.write("CH1:CURR 1")  # 49 ms after the last command: lost
+    clock.now += 0.001
+    twin.write("CH1:CURR?")  # 50 ms after the last command taken: taken
+    clock.now += QUERY_DELAY
+    assert twin.read() == "3.200"  # the power-on limit
+    assert twin.outputs.volts[1] == 5.0
+    assert twin.errors() == ()  # nothing tells the driver the command was lost
+
+
+def test_the_twin_with_a_clock_gives_no_reply_read_before_the_query_delay(
+        cell_world: object) -> None:
+    clock = FakeClock()
+    twin = SiglentSPD3303XTwin(cell_world, clock=clock.monotonic)
+    twin.write("*IDN?")
+    clock.now += QUERY_DELAY - 0.001
+    assert twin.read() is None  # the read times out
+    assert twin.errors() == ()
+    twin.write("*IDN?")
+    clock.now += QUERY_DELAY
+    assert twin.read() == twin.idn
+    assert twin.read() is None  # the reply that came too late is not handed out later either
+
+
+def test_the_twin_without_a_clock_loses_nothing(cell_world: object) -> None:
+    twin = SiglentSPD3303XTwin(cell_world)  # the simulated bench: its drivers never pause
+    twin.write("CH1:VOLT 5")
+    twin.write("CH1:CURR 1")
+    twin.write("CH1:CURR?")
+    assert twin.read() == "1.000"
+
+
+def timed(world: object, clock: FakeClock, **options: object) -> tuple[SiglentSPD3303XTwin,
+                                                                          SiglentSPD3303X]:
+    """The driver on a twin that keeps the supply's timing on the fake clock the driver's pauses
+    advance, through a recorder that hides that the link is simulated (so the driver pauses as
+    on a real one, unless told not to)."""
+    twin = SiglentSPD3303XTwin(world, clock=clock.monotonic)
+    line = Recorder(SimTransport("sim://supply", twin, **SiglentSPD3303X.TRANSPORT))
+    return twin, SiglentSPD3303X(line, **options)
+
+
+def test_the_driver_keeps_the_supplys_timing_and_every_command_is_taken(
+        cell_world: Any, clock: FakeClock) -> None:
+    twin, supply = timed(cell_world, clock, model="SPD3303X")  # the default pauses
+    twin.timers[1] = True  # left on by the front panel: the known state must really be sent
+    supply.open()
+    charge_the_cell_and_switch_off(supply)
+    assert (twin.outputs.volts[1], twin.outputs.amps[1], twin.timers[1]) == (4.2, 1.0, False)
+    assert not cell_world.supply_output_on
+    assert twin.errors() == ()
+
+
+def test_a_driver_without_the_pause_between_commands_fails_against_the_twin_at_open(
+        cell_world: Any, clock: FakeClock) -> None:
+    twin, supply = timed(cell_world, clock, command_delay=0.0)
+    twin.timers[1] = True  # left on by the front panel
+    with pytest.raises(InstrumentError, match=re.escape(
+            "no reply within 2 s (timeout) (the reply to 'SYST:ERR?')")):
+        supply.open()  # TIME CH1,OFF came at once after OUTP CH1,OFF and was lost, so was the query
+    assert twin.timers[1] is True  # still on: the lost command did nothing
+    assert not cell_world.supply_output_on
+
+
+def test_a_pause_shorter_than_the_supplys_loses_the_current_limit_and_the_read_back_finds_it(
+        cell_world: Any, clock: FakeClock) -> None:
+    twin, supply = timed(cell_world, clock, command_delay=0.03)  # Fixate's 20 ms + a margin
+    supply.open()
+    with pytest.raises(InstrumentError, match=re.escape(
+            "did not take CH1:CURR 1.000: CH1:CURR? answered '3.200'")):
+        supply.configure(4.2, 1.0)  # 30 ms after CH1:VOLT: lost; SYST:ERR?, 60 ms after: empty
+    assert twin.errors() == ()  # the queue had nothing to say
+    assert not cell_world.supply_output_on
+
+
+def test_a_driver_without_the_query_delay_gets_no_reply_from_the_twin(cell_world: Any,
+                                                                       clock: FakeClock) -> None:
+    _, supply = timed(cell_world, clock, query_delay=0.0)
+    with pytest.raises(InstrumentError,
+                       match=re.escape("no reply to '*IDN?' within 2 s (timeout)")):
+        supply.open()

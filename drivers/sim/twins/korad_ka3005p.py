@@ -14,7 +14,8 @@ Timing, with option `clock` (a monotonic clock in seconds): a command that arriv
 unit has processed the previous one is lost - not executed, not answered (libsigrok PR #210) -
 80 ms after any command, 450 ms more after a setting or STATUS? on the slow firmware (the
 identity of a Velleman PS3005D V1.3, option `identity`). Without a clock (the simulated bench,
-whose drivers do not pause) nothing is lost.
+whose drivers do not pause) nothing is lost (drivers/sim/twins/timing.py, shared with the
+SPD3303X twin).
 
 Not modelled: the sixth byte some firmware appends to ISET1? replies (its value is unknown; the
 driver's tolerance of it is tested on a scripted line), and OVP tripping (a supply in CV never
@@ -39,6 +40,7 @@ from drivers.korad_ka3005p import (
 )
 from drivers.sim.twins.dc_supply import Outputs, wired_spans
 from drivers.sim.twins.scpi import Twin
+from drivers.sim.twins.timing import Clock, CommandTiming
 
 # what each model answers to *IDN? (libsigrok's model table)
 IDENTITIES = {
@@ -60,7 +62,7 @@ class KoradKA3005PTwin(Twin):
     serial_line = True
 
     def __init__(self, world: Any, *, model: str = "KA3005P", identity: str | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Clock | None = None) -> None:
         spans = wired_spans(type(self).__name__, PROGRAMMING_RANGES, model, 1)
         self.world = world
         self.span = spans[1]
@@ -69,8 +71,7 @@ class KoradKA3005PTwin(Twin):
         self.identity = identity.encode("latin-1")
         self.ocp = self.ovp = False
         self._extra = EXTRA_PROCESSING if firmware(identity) in SLOW_FIRMWARE else 0.0
-        self._clock = clock
-        self._busy_until = float("-inf")  # clock time until which a new command is lost
+        self._timing = CommandTiming(clock)
         self._inbox = bytearray()
         self._pending: bytes = b""
 
@@ -98,13 +99,7 @@ class KoradKA3005PTwin(Twin):
 
     def _ready(self, command: str) -> bool:
         """Whether a command arriving now is taken (and, if so, the unit busy processing it)."""
-        if self._clock is None:
-            return True
-        now = self._clock()
-        if now < self._busy_until - 1e-9:
-            return False  # still busy with the last one: lost
-        self._busy_until = now + COMMAND_DELAY + (self._extra if slow_after(command) else 0.0)
-        return True
+        return self._timing.take(COMMAND_DELAY + (self._extra if slow_after(command) else 0.0))
 
     def write(self, message: str) -> None:
         self._pending = self.feed(message.encode("latin-1"))
