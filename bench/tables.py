@@ -12,9 +12,10 @@ MAX_NESTING = 32  # arrays and inline tables; 8 loops take 18
 
 
 def read_text(source: str, what: str) -> str:
-    """A TOML file's text, or an InputError saying why it cannot be read."""
+    """A TOML file's text, or an InputError saying why it cannot be read. A UTF-8 byte-order mark,
+    which Windows editors write, is not part of the text (TOML would refuse it)."""
     try:
-        return Path(source).read_text(encoding="utf-8")
+        return Path(source).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(source, "", f"cannot read the {what}: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -123,7 +123,7 @@ def _parse(text: object, kind: str, source: str, key: str) -> float:
     try:
         quantity = _quantity(text, kind)
     except Exception:
-        raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}") from None
+        raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}{_slip(text, kind)}") from None
     if kind == "temperature" and str(quantity.units) in ("kelvin", "degree_Celsius", "degree_Fahrenheit"):
         return float(quantity.to("degC").magnitude)
     if kind == "ratio" and quantity.dimensionless:
@@ -135,7 +135,25 @@ def _parse(text: object, kind: str, source: str, key: str) -> float:
     except Exception:
         found = kind_of(text)
         what = f", which is a {found}" if found else ""
-        raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}{what}") from None
+        raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}{what}{_slip(text, kind)}") from None
+
+
+# What 'C' was meant as where a temperature is expected: written alone it is the coulomb.
+_DEGREES = {"temperature": "degC", "temperature difference": "K"}
+
+
+def _slip(text: str, kind: str) -> str:
+    """The end of an error message naming the unit a `kind` value was likely meant in: '45 C'
+    (coulombs, read as a capacity) for '45 degC', a unit in the wrong case ('100 ma' is pint's
+    milli-year) for the common unit; '' when none is likely."""
+    match = _SIMPLE.fullmatch(_clean(text))
+    if match is None:
+        return ""
+    number, unit = match[1], match[2]
+    if unit == "C" and kind in _DEGREES:
+        return f" in coulombs; did you mean '{number} {_DEGREES[kind]}'?"
+    meant = [common for common, (of, _) in _COMMON.items() if of == kind and common.lower() == unit.lower()]
+    return f"; did you mean '{number} {meant[0]}'? (units are case-sensitive)" if meant else ""
 
 
 def parse_positive(text: object, kind: str, source: str, key: str) -> float:

@@ -44,7 +44,8 @@ def _invalid(exc: object, out: Any = None) -> typer.Exit:
 
 @app.command()
 def run(
-    profile: Path = typer.Argument(..., help="Profile file (TOML).", show_default=False),
+    profile: Path = typer.Argument(..., help="Profile file (TOML), or the name of a shipped profile (bench profiles).",
+                                   show_default=False),
     station: Optional[Path] = StationOption,
     log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where run folders are created."),
     speed: Optional[float] = SpeedOption,
@@ -211,7 +212,8 @@ def _show_verdict(console, outcome, folder: Path) -> None:  # noqa: ANN001
 
 @app.command()
 def validate(
-    profile: Path = typer.Argument(..., help="Profile file (TOML).", show_default=False),
+    profile: Path = typer.Argument(..., help="Profile file (TOML), or the name of a shipped profile (bench profiles).",
+                                   show_default=False),
     station: Optional[Path] = StationOption,
 ) -> None:
     """Check PROFILE (and its fit to the station) and print the plan, or the errors (exit 2)."""
@@ -272,6 +274,45 @@ def validate(
     note = f" (not counted: {len(unknown)} step(s) ending on conditions only)" if unknown else ""
     console.print(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
     console.print("[green]valid[/]")
+
+
+METHOD_WIDTH = 60  # characters of a profile's method shown by `bench profiles`
+
+
+def method_of(reference: str) -> str:
+    """A profile's `source` line cut to its method: the first clause, without the parenthesised
+    details, at most METHOD_WIDTH characters (cut at a word)."""
+    import re
+
+    text = " ".join(re.sub(r"\s*\([^)]*\)", "", reference).split(";")[0].split())
+    if len(text) <= METHOD_WIDTH:
+        return text
+    return text[:METHOD_WIDTH - 2].rsplit(" ", 1)[0].rstrip(",:") + "..."
+
+
+@app.command()
+def profiles() -> None:
+    """List the shipped profiles, which bench run and bench validate take by name (bench run capacity).
+    In a pipe: one line per profile, its name, DUT kind, method and description separated by tabs."""
+    from bench.errors import InputError
+    from bench.profile.reader import load_profile, shipped_profiles
+
+    try:
+        loaded = {name: load_profile(path) for name, path in shipped_profiles().items()}
+    except InputError as exc:
+        raise _invalid(exc) from None
+    rows = [(name, prof.ratings.kind, method_of(prof.reference), prof.description) for name, prof in loaded.items()]
+    console = _console()
+    if not console.is_terminal:  # Rich would expand the tabs a script splits on
+        for row in rows:
+            typer.echo("\t".join(row))
+        return
+    from rich.table import Table
+
+    table = Table("name", "DUT", "method", "description", title="shipped profiles: bench run NAME")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table, markup=False)
 
 
 app.command("lot")(lot)

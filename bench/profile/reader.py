@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator, Union
 
@@ -98,10 +99,43 @@ def _walk(items: tuple[Item, ...]) -> Iterator[Step]:
             yield item
 
 
+# The tables a station file has and a profile never does: a station given as a profile is told so.
+STATION_TABLES = ("load", "supply", "thermo")
+
+
+def shipped_profiles() -> dict[str, str]:
+    """The profiles that ship with the package (the repository's profiles/, as bench.profiles),
+    name -> file, in name order."""
+    folder = resources.files("bench.profiles")
+    found = (entry for entry in folder.iterdir() if entry.name.endswith(".toml"))
+    return {entry.name.removesuffix(".toml"): str(entry) for entry in sorted(found, key=lambda e: e.name)}
+
+
+def find_profile(path: str | Path) -> str:
+    """The file a profile argument names: the path itself when it exists or has a folder in it
+    ('profiles/x.toml'), else the shipped profile of that name ('capacity' or 'capacity.toml'),
+    so a path always wins."""
+    given = Path(path)
+    if given.exists() or given.parent != Path("."):
+        return str(path)
+    shipped = shipped_profiles()
+    name = given.name.removesuffix(".toml")
+    if name not in shipped:
+        raise InputError(str(path), "", "no such file, and no shipped profile of that name; shipped: "
+                         + ", ".join(shipped))
+    return shipped[name]
+
+
 def load_profile(path: str | Path) -> Profile:
-    """Read and validate a profile file; raises InputError with file, key and expectation."""
-    source = str(path)
-    return parse_profile(read_text(source, "profile"), source)
+    """Read and validate a profile file, or a shipped profile by its name; raises InputError with
+    file, key and expectation."""
+    source = find_profile(path)
+    try:
+        return parse_profile(read_text(source, "profile"), source)
+    except InputError as exc:
+        if exc.key in STATION_TABLES:  # an unknown top-level key: no profile key is named so
+            raise InputError(source, exc.key, "this looks like a station file (use --station)") from None
+        raise
 
 
 def parse_profile(text: str, source: str) -> Profile:

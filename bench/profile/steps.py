@@ -32,6 +32,7 @@ _STEP = re.compile(
     re.IGNORECASE,
 )
 _C_RATE = re.compile(r"^(?:(?P<mult>\d+(?:\.\d+)?)\s*C|C\s*/\s*(?P<div>\d+(?:\.\d+)?))$")
+_AFTER_TEMPERATURE = re.compile(r"temperature\s*(?:<=|>=|<|>)\s*$")  # '45 C' here is a slip for degC
 _C_RATE_IN_TEXT = re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?\s*C|C\s*/\s*\d+(?:\.\d+)?)(?![\w/])")
 _LOAD_MODES = {"current": "CC", "voltage": "CV", "resistance": "CR", "power": "CP"}
 _IMPLIED: dict[str, Implied] = {
@@ -399,8 +400,13 @@ def _current(setpoint: str, source: str, key: str, rated_capacity: float | None)
 
 
 def _c_rates_to_amps(text: str, source: str, key: str, rated_capacity: float | None) -> str:
-    """'until C/50' -> 'until 0.1 A' for a 5 Ah DUT."""
-    return _C_RATE_IN_TEXT.sub(lambda m: f"{_current(m.group(0), source, key, rated_capacity)!r} A", text)
+    """'until C/50' -> 'until 0.1 A' for a 5 Ah DUT; '> 45 C' after a temperature is left as
+    written, for the condition's message to name the slip (degC)."""
+    def amps(match: re.Match[str]) -> str:
+        if _AFTER_TEMPERATURE.search(text, 0, match.start()):
+            return match.group(0)
+        return f"{_current(match.group(0), source, key, rated_capacity)!r} A"
+    return _C_RATE_IN_TEXT.sub(amps, text)
 
 
 def _load_setpoint(setpoint: str, source: str, key: str, rated_capacity: float | None) -> tuple[str, float]:

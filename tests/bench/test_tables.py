@@ -92,3 +92,9 @@ def test_list_value_rejects_what_is_not_a_list():
     assert list_value([1], "p.toml", "steps") == [1]
     assert error(list_value, "Rest for 1 min", "p.toml", "steps") == (
         "p.toml", "steps", "expected a list, got 'Rest for 1 min'")
+
+
+def test_a_utf8_bom_at_the_start_of_a_file_is_not_part_of_its_text(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_bytes(b'\xef\xbb\xbfname = "x"\n')
+    assert read_text(str(path), "profile") == 'name = "x"\n'

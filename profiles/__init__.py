@@ -1,0 +1,1 @@
+"""Shipped profiles. This folder ships as `bench.profiles`, so a profile can be run by its name."""

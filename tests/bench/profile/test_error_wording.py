@@ -1,0 +1,64 @@
+"""Error wording for the slips a new user makes: a BOM, a station file given as a profile, a unit
+in the wrong case or 'C' for degrees. Each is one line that echoes the text and names the fix."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.errors import InputError
+from bench.profile.reader import load_profile
+from bench.units import parse
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def message(call, *args) -> str:
+    with pytest.raises(InputError) as info:
+        call(*args)
+    assert "\n" not in str(info.value)
+    return info.value.message
+
+
+def test_a_profile_starting_with_a_utf8_bom_loads(tmp_path):
+    text = (ROOT / "profiles" / "quick-check.toml").read_text(encoding="utf-8")
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_profile(path).name == "Quick check"
+
+
+@pytest.mark.parametrize("station", sorted((ROOT / "stations").glob("*.toml")), ids=lambda p: p.name)
+def test_a_station_file_given_as_a_profile_says_so(station):
+    with pytest.raises(InputError) as info:
+        load_profile(station)
+    assert (info.value.key, info.value.message) == ("load", "this looks like a station file (use --station)")
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    ("45 C", "temperature",
+     "expected a temperature (e.g. '45 degC'), got '45 C', which is a capacity in coulombs; did you mean '45 degC'?"),
+    ("10 C", "temperature difference", "got '10 C', which is a capacity in coulombs; did you mean '10 K'?"),
+    ("100 ma", "current",
+     ("expected a current (e.g. '2 A' or '500 mA'), got '100 ma', which is a time; did you mean '100 mA'? "
+      "(units are case-sensitive)")),
+    ("5 v", "voltage", "got '5 v'; did you mean '5 V'? (units are case-sensitive)"),
+    ("2 mah", "capacity", "got '2 mah'; did you mean '2 mAh'? (units are case-sensitive)"),
+])
+def test_a_likely_slip_of_the_unit_is_named_with_the_unit_meant(text, kind, expected):
+    assert message(parse, text, kind, "p.toml", "k").endswith(expected)
+
+
+def test_a_unit_of_another_kind_without_a_likely_slip_gets_no_hint():
+    assert message(parse, "5 V", "current", "p.toml", "k") == (
+        "expected a current (e.g. '2 A' or '500 mA'), got '5 V', which is a voltage")
+
+
+def test_45_c_in_a_steps_temperature_condition_is_named_as_a_slip_for_degc(tmp_path):
+    """A C-rate is read in a step's condition ('until C/20'), but not right after a temperature."""
+    path = tmp_path / "p.toml"
+    path.write_text('name = "x"\nperiod = "1 s"\nsteps = ["Discharge at 1 A until cell temperature > 45 C"]\n'
+                    '[dut]\nkind = "power bank"\nrated_capacity = "5 Ah"\n', encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_profile(path)
+    assert error.value.message == ("expected a temperature (e.g. '45 degC'), got '45 C', which is a capacity in "
+                                   "coulombs; did you mean '45 degC'?")
