@@ -215,17 +215,21 @@ def validate(
     profile: Path = typer.Argument(..., help="Profile file (TOML), or the name of a shipped profile (bench profiles).",
                                    show_default=False),
     station: Optional[Path] = StationOption,
+    dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: the DUT preset the run would use."),
 ) -> None:
     """Check PROFILE (and its fit to the station) and print the plan, or the errors (exit 2)."""
     from bench.errors import InputError
-    from bench.run.preflight import check_against_station
+    from bench.run.preflight import check_against_station, simulated_dut
     from bench.profile.reader import Loop, load_profile
     from bench.station.config import load_station
 
     try:
         prof = load_profile(profile)
         sta = load_station(station)
-        check_against_station(prof, sta)
+        if dut is not None and not sta.simulated:
+            raise InputError(sta.source, "world", "--dut applies to a simulated station only")
+        check_against_station(prof, sta, dut)
+        preset = simulated_dut(prof, sta, dut)
     except InputError as exc:
         raise _invalid(exc) from None
     from bench.cli.live import hms
@@ -241,7 +245,7 @@ def validate(
     ratings = [f"{k.replace('_', ' ')} {getattr(r, k):g} {u}" for k, u in units.items() if getattr(r, k) is not None]
     if r.rated_capacity is not None:
         ratings.insert(0, f"rated capacity {r.rated_capacity / 3.6:g} mAh")
-    console.print(f"DUT: {r.kind}; " + ", ".join(ratings))
+    console.print(f"DUT: {r.kind}; " + ", ".join(ratings) + (f" (simulated: {preset})" if preset else ""))
 
     def show(items: tuple, indent: str) -> None:
         for item in items:

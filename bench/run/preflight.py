@@ -3,18 +3,27 @@ switched on. `bench validate` and `bench run` share it, so what a run would refu
 at validate."""
 from __future__ import annotations
 
+import inspect
+from typing import TYPE_CHECKING, Any
+
 from bench.errors import InputError
 from bench.profile.reader import Profile
-from bench.profile.steps import SupplyStep
-from bench.station.config import StationConfig
+from bench.profile.steps import LoadLevel, SupplyStep
+from bench.station.config import RoleConfig, StationConfig
+
+if TYPE_CHECKING:
+    from drivers.dc_supply import Span
 
 UNITS = {"voltage": "V", "current": "A", "power": "W"}
+STANDARD_DUT = {"cell": "lg-m50", "power bank": "powerbank-10000"}  # simulated, when the station has none of a kind
 
 
-def check_against_station(profile: Profile, station: StationConfig) -> None:
+def check_against_station(profile: Profile, station: StationConfig, dut: str | None = None) -> None:
     """Set-points must respect the station's hard limits, and so must what a constant-resistance
     or constant-power step draws at the voltages the DUT shows (see `dut_voltage`); channels
-    named must exist there."""
+    named must exist there; the supply and the load must be able to give every set-point; on a
+    simulated station, the DUT (`dut`: --dut) must be of the profile's kind."""
+    simulated_dut(profile, station, dut)
     limits, src = station.limits, profile.source
     bounds = {"voltage": limits.max_voltage, "current": limits.max_current, "power": limits.max_power}
     volts, origin = dut_voltage(profile)
@@ -33,6 +42,34 @@ def check_against_station(profile: Profile, station: StationConfig) -> None:
         _check_channel(condition.channel, src, key, station)
     for criterion in profile.criteria:
         _check_channel(criterion.channel, src, f"{criterion.key}.metric", station)
+    _check_supply_range(profile, station)
+    _check_load_range(profile, station)
+
+
+def simulated_dut(profile: Profile, station: StationConfig, dut: str | None = None) -> str | None:
+    """The DUT preset the station's simulated world holds for this profile (None on a real bench).
+
+    `dut` (--dut) if given, refused unless of the profile's `[dut] kind`: a profile drives its
+    DUT as its kind needs (a bank's 5 V input would overcharge a bare cell). Otherwise the
+    station's `world.dut` when it is of that kind, else the standard preset of the kind
+    (STANDARD_DUT), so every profile runs as it is on the default simulated station."""
+    if station.world is None:
+        return None
+    from drivers.sim.presets import PRESETS
+
+    kind = profile.ratings.kind
+    pinned = station.world.dut
+    if pinned not in PRESETS:
+        raise InputError(station.source, "world.dut", f"unknown DUT preset {pinned!r}; known: {', '.join(PRESETS)}")
+    if dut is None:
+        return pinned if PRESETS[pinned].kind == kind else STANDARD_DUT[kind]
+    if dut not in PRESETS:
+        raise InputError("--dut", dut, f"unknown DUT preset; known: {', '.join(PRESETS)}")
+    if PRESETS[dut].kind != kind:
+        fitting = ", ".join(name for name, preset in PRESETS.items() if preset.kind == kind)
+        raise InputError("--dut", dut, f"a {PRESETS[dut].kind}, but {profile.source} is written for a {kind} "
+                         f'(dut.kind = "{kind}"); {kind} presets: {fitting}')
+    return dut
 
 
 def dut_voltage(profile: Profile) -> tuple[float | None, str]:
@@ -53,6 +90,82 @@ def dut_voltage(profile: Profile) -> tuple[float | None, str]:
         if isinstance(charge, SupplyStep):
             known.append((charge.voltage, f"the voltage {step.key} charges the DUT to"))
     return max(known, default=(None, ""), key=lambda pair: pair[0])
+
+
+def _check_supply_range(profile: Profile, station: StationConfig) -> None:
+    """Every supply set-point within the programmable range of the station's supply model and
+    channel (the driver's own table, which refuses the same at run time), so that validate
+    refuses what would end a run in ERROR hours in. A refusal names the channels of that model
+    that reach every supply set-point of the profile, if any."""
+    from drivers.dc_supply import DcSupply
+
+    role = station.roles["supply"]
+    known = instrument_model(role, "ranges", DcSupply)
+    channel = role.options.get("channel", 1)
+    if known is None or channel not in known[1]:
+        return  # a channel the driver does not know is for the driver options' check
+    model, spans = known
+    charges = [(step.key, getattr(step, "charge", step)) for step in profile.steps()]
+    charges = [(key, charge) for key, charge in charges if isinstance(charge, SupplyStep)]
+    span = spans[channel]
+    for key, charge in charges:
+        for what, value, low, high, unit in (("voltage", charge.voltage, span.vmin, span.vmax, "V"),
+                                             ("current limit", charge.current, 0.0, span.imax, "A")):
+            if not low <= value <= high:
+                where = model if len(spans) == 1 else f"{model} CH{channel}"
+                reach = [str(ch) for ch, other in spans.items() if all(_within(c, other) for _, c in charges)]
+                hint = f"; channel = {' or '.join(reach)} reaches every supply set-point of the profile"
+                raise InputError(profile.source, key, f"{what} {value:g} {unit} is outside the range of the supply, "
+                                 f"{where}: {low:g} to {high:g} {unit} ({station.source}, supply)"
+                                 f"{hint if reach else ''}")
+
+
+def _within(charge: SupplyStep, span: Span) -> bool:
+    return span.vmin <= charge.voltage <= span.vmax and 0.0 <= charge.current <= span.imax
+
+
+def _check_load_range(profile: Profile, station: StationConfig) -> None:
+    """Every load level (both ends of a ramp) within the span of its mode on the station's load
+    model (the driver's own ratings, which refuse the same at run time)."""
+    from drivers.loads import QUANTITIES, ScpiLoad
+
+    known = instrument_model(station.roles["load"], "RATINGS", ScpiLoad)
+    if known is None:
+        return
+    model, ratings = known
+    for step in profile.steps():
+        level = getattr(step, "load", step)
+        if not isinstance(level, LoadLevel):
+            continue
+        span = ratings.span(level.mode)
+        if span is None:
+            raise InputError(profile.source, step.key, f"the load, {model}, has no {level.mode} mode "
+                             f"({station.source}, load)")
+        quantity, unit = QUANTITIES[level.mode]
+        for value in (level.lowest(), level.highest()):
+            if not span[0] <= value <= span[1]:
+                raise InputError(profile.source, step.key, f"{quantity} {value:g} {unit} is outside the range of "
+                                 f"the load, {model}: {span[0]:g} to {span[1]:g} {unit} ({station.source}, load)")
+
+
+def instrument_model(role: RoleConfig, table: str, family: type) -> tuple[str, Any] | None:
+    """The model of a role's instrument and its entry in the driver's `table` (ranges, ratings).
+
+    The model is the station's `model` option, else the driver's only one, else on a sim://
+    resource the one its twin simulates by default. None for a driver outside `family` (no such
+    table) or a real instrument of unknown model: its driver checks the set-points once it has
+    said which it is."""
+    from drivers.registry import driver_info
+
+    info = driver_info(role.driver)
+    entries = getattr(info.driver, table, {}) if issubclass(info.driver, family) else {}
+    model = role.options.get("model")
+    if model is None and len(entries) == 1:
+        model = next(iter(entries))
+    if model is None and role.resource.startswith("sim://"):
+        simulated = inspect.signature(info.twin_class()).parameters.get("model")
+        model = None if simulated is None else simulated.default
+    return (model, entries[model]) if model in entries else None
 
 
 def _check_channel(channel: str | None, source: str, key: str, station: StationConfig) -> None:

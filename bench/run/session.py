@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -25,7 +25,7 @@ from bench.run import control, recovery
 from bench.run.clock import Clock, RealClock, SimClock
 from bench.run.control import ControlFile
 from bench.run.engine import Outcome, Runner, new_state
-from bench.run.preflight import check_against_station
+from bench.run.preflight import check_against_station, simulated_dut
 from bench.run import signals
 from bench.run.stops import OperatorStop
 from bench.station.config import StationConfig, load_station, parse_station
@@ -47,12 +47,15 @@ class Request:
 
 
 def prepare(request: Request) -> tuple[Profile, StationConfig]:
-    """Everything that can be checked before touching an instrument (InputError otherwise)."""
+    """Everything that can be checked before touching an instrument (InputError otherwise); on a
+    simulated station, its world then holds the DUT the profile runs on (see `simulated_dut`)."""
     profile = load_profile(request.profile)
     station = load_station(request.station)
-    check_against_station(profile, station)
     if (request.seed is not None or request.dut is not None or request.defects) and not station.simulated:
         raise InputError(station.source, "world", "--seed, --dut and --defect apply to a simulated station only")
+    check_against_station(profile, station, request.dut)
+    if station.world is not None:
+        station = replace(station, world=replace(station.world, dut=simulated_dut(profile, station, request.dut)))
     return profile, station
 
 

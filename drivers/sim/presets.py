@@ -25,6 +25,11 @@ class Preset:
     model: Callable[[Any, OcvCurve, float], Dut]  # (params, ocv, ambient degC) -> model
     ocv_table: str
 
+    @property
+    def kind(self) -> str:
+        """What a profile's `[dut] kind` calls this DUT, so a profile runs on a DUT it was written for."""
+        return "cell" if self.model is BareCell else "power bank"
+
     def parameters(self) -> list[ParameterInfo]:
         """Every parameter with its default (SI), unit and doc."""
         return describe(self.params)

@@ -161,3 +161,15 @@ def test_help_does_not_import_pint_pyvisa_or_serial():
     assert done.returncode == 0, done.stderr
     assert "Usage" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_validate_names_the_simulated_dut_a_profile_of_its_kind_gets(cli):
+    result = cli("validate", "dcir")
+    assert result.exit_code == 0, result.output
+    assert "DUT: cell; rated capacity 5000 mAh, nominal voltage 3.63 V (simulated: lg-m50)" in result.output
+
+
+def test_validate_refuses_a_dut_of_another_kind_than_the_profile(cli):
+    result = cli("validate", "quick-check", "--dut", "lg-m50")
+    assert result.exit_code == 2
+    assert "--dut: lg-m50: a cell, but " in result.output and 'written for a power bank' in result.output

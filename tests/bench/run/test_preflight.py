@@ -86,3 +86,81 @@ def test_bench_run_refuses_what_bench_validate_refuses(tmp_path: Path):
     assert (info.value.key, info.value.message) == (
         "steps[0]", f"current 6.667 A (20 W at 3 V, the step's cutoff) is above the station's hard limit 5 A "
         f"({STATION})")
+
+
+def prepared_station(tmp_path: Path, steps: str, dut: str, preset: str | None = None):
+    path = tmp_path / "p.toml"
+    path.write_text(document(steps, dut), encoding="utf-8")
+    return prepare(Request(path, log_dir=tmp_path / "logs", dut=preset))[1]
+
+
+def test_a_cell_profile_gets_a_cell_on_the_default_simulated_station(tmp_path: Path):
+    assert prepared_station(tmp_path, '"Discharge at 1 A until 3 V"', CELL).world.dut == "lg-m50"
+
+
+def test_a_power_bank_profile_keeps_the_station_s_bank(tmp_path: Path):
+    assert prepared_station(tmp_path, '"Discharge at 1 A until 3 V"', BANK).world.dut == "powerbank-10000"
+
+
+def test_a_dut_given_with_the_profile_s_kind_is_the_one_simulated(tmp_path: Path):
+    assert prepared_station(tmp_path, '"Discharge at 1 A until 3 V"', CELL, "lg-mj1").world.dut == "lg-mj1"
+
+
+def test_a_dut_of_another_kind_than_the_profile_s_is_refused(tmp_path: Path):
+    with pytest.raises(InputError) as info:
+        prepared_station(tmp_path, '"Charge at 5 V, 1 A limit for 1 min"', BANK, "lg-m50")
+    assert (info.value.source, info.value.key) == ("--dut", "lg-m50")
+    assert info.value.message == (f"a cell, but {tmp_path / 'p.toml'} is written for a power bank "
+                                  '(dut.kind = "power bank"); power bank presets: powerbank-10000, '
+                                  "powerbank-20000, powerbank-10000-9v, powerbank-20000-9v")
+
+
+def test_an_unknown_station_dut_is_refused_before_the_run(tmp_path: Path):
+    station = tmp_path / "s.toml"
+    station.write_text(Path(STATION).read_text(encoding="utf-8").replace(
+        'dut = "powerbank-10000"', 'dut = "powerbank-5000"'), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        check_against_station(parse_profile(document('"Rest for 1 min"', BANK), SOURCE), load_station(station))
+    assert (info.value.source, info.value.key) == (str(station), "world.dut")
+    assert info.value.message.startswith("unknown DUT preset 'powerbank-5000'; known: lg-m50, lg-mj1")
+
+
+def test_a_supply_setpoint_beyond_the_channel_s_range_is_refused_naming_a_channel_that_reaches_it():
+    error = refused('"Charge at 5 V, 1 A limit for 1 min", "Charge at 12 V, 1 A limit for 1 min"', BANK)
+    assert (error.source, error.key) == (SOURCE, "steps[1]")
+    assert error.message == ("voltage 12 V is outside the range of the supply, E36312A CH1: 0 to 6.18 V "
+                             f"({STATION}, supply); channel = 2 or 3 reaches every supply set-point of the profile")
+
+
+def test_a_supply_current_limit_beyond_the_channel_s_range_is_refused(tmp_path: Path):
+    station = tmp_path / "s.toml"
+    station.write_text(Path(STATION).read_text(encoding="utf-8").replace("channel = 1", "channel = 2"),
+                       encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        check_against_station(parse_profile(document(
+            '{ step = "Charge at 5 V, 3 A limit for 1 min", with = "Discharge at 1 A" }', RATED_BANK), SOURCE),
+            load_station(station))
+    assert (info.value.key, info.value.message) == (
+        "steps[0].step", (f"current limit 3 A is outside the range of the supply, E36312A CH2: 0 to 1.03 A "
+                          f"({station}, supply); channel = 1 reaches every supply set-point of the profile"))
+
+
+def test_a_real_supply_of_unknown_model_is_not_range_checked(tmp_path: Path):
+    """Without `model`, only the instrument tells which it is (at open, where its driver checks)."""
+    station = tmp_path / "s.toml"
+    text = Path(STATION).read_text(encoding="utf-8").replace('"sim://"', '"TCPIP::192.0.2.1::INSTR"')
+    station.write_text(text.split("\n[world]")[0], encoding="utf-8")
+    check_against_station(parse_profile(document('"Charge at 12 V, 1 A limit for 1 min"', BANK), SOURCE),
+                          load_station(station))
+
+
+@pytest.mark.parametrize("steps, what", [
+    pytest.param('"Discharge at 0.05 ohm for 10 s"', "CR resistance 0.05 ohm", id="CR below the lowest"),
+    pytest.param('"Discharge ramp from 1 ohm to 0.05 ohm over 60 s until 3 V"', "CR resistance 0.05 ohm",
+                 id="the far end of a ramp"),
+    pytest.param('{ step = "Charge at 5 V, 1 A limit for 1 h", with = "Discharge at 0.05 ohm" }',
+                 "CR resistance 0.05 ohm", id="a load alongside a charge"),
+])
+def test_a_load_level_beyond_the_load_model_s_range_is_refused(steps, what):
+    error = refused(steps, RATED_BANK)
+    assert error.message == f"{what} is outside the range of the load, DL3021: 0.08 to 15000 ohm ({STATION}, load)"

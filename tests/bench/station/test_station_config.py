@@ -198,9 +198,11 @@ def test_a_step_above_a_hard_limit_is_refused_naming_the_step_and_the_station(st
     assert default_station_path() in error.message
 
 
-def test_a_step_at_the_hard_limits_is_accepted():
+def test_a_step_at_the_hard_limits_is_accepted(station_file):
+    """On a supply that reaches them (a KA3005P: 31 V, 5.1 A; the E36312A's CH1 stops at 6.18 V)."""
+    korad = edited(('driver = "keysight-e36300"', 'driver = "korad-ka3005p"'), ("\nchannel = 1", "\n# channel = 1"))
     check_against_station(profile('"Charge at 21 V, 5 A limit until 100 mA", "Discharge at 5 A until 3 V", '
-                                  '"Discharge at 60 W until 12 V"'), load_station())
+                                  '"Discharge at 60 W until 12 V"'), load_station(station_file(korad)))
 
 
 def test_the_hard_limit_comes_from_the_station_given(station_file):
