@@ -161,16 +161,20 @@ def sensible(profile) -> None:
             assert bound is None or math.isfinite(bound)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(PROFILE)
-def test_any_profile_document_parses_or_is_an_input_error(data):
-    text = toml_document(data)
+def parses_or_refuses(text: str) -> None:
+    """A profile text is a sensible profile or one InputError naming the file, never anything else."""
     try:
         profile = parse_profile(text, SOURCE)
     except InputError as error:
         assert str(error).startswith(f"{SOURCE}: ")
         return
     sensible(profile)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(PROFILE)
+def test_any_profile_document_parses_or_is_an_input_error(data):
+    parses_or_refuses(toml_document(data))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -207,10 +211,4 @@ SHELLS = st.builds(lambda depth, pattern: [pattern[i % len(pattern)] for i in ra
 def test_a_value_nested_to_any_depth_anywhere_parses_or_is_an_input_error(data, key, inner, shells):
     deep = nest(toml_value(inner), shells)
     rest = toml_document({k: v for k, v in data.items() if k != key})
-    text = rest + f"{key} = {f'[{deep}]' if key == 'steps' else deep}\n"
-    try:
-        profile = parse_profile(text, SOURCE)
-    except InputError as error:
-        assert str(error).startswith(f"{SOURCE}: ")
-        return
-    sensible(profile)
+    parses_or_refuses(rest + f"{key} = {f'[{deep}]' if key == 'steps' else deep}\n")
