@@ -136,6 +136,20 @@ def _check_drivers(station: StationConfig) -> None:
         for option in sorted(given - set(info.options)):
             raise InputError(station.source, f"{role}.{option}", f"not an option of {rc.driver!r}; "
                              f"it takes {', '.join(info.options) or 'none'}")
+        options = dict(rc.options, channels=dict(station.channels)) if role == "thermo" else rc.options
+        try:  # drivers check their options' values when built, before any I/O
+            info.driver(_Unopened(rc.resource), **options)
+        except ValueError as exc:
+            reason = str(exc).removeprefix(f"{info.driver.__name__}: ")  # the class name is no news to a user
+            raise InputError(station.source, role, f"{rc.driver}: {reason}") from None
+
+
+class _Unopened:
+    """A transport never opened: a driver built on it checks its options and sends nothing."""
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+        self.serial_line = resource.lower().startswith(("serial:", "asrl"))
 
 
 def _role(data: dict[str, Any], role: str, source: str) -> RoleConfig:

@@ -181,7 +181,7 @@ def test_a_station_given_to_resume_is_used_and_its_difference_shown(folder, tmp_
 def test_a_station_with_other_temperature_channels_cannot_carry_on_the_run(folder, tmp_path):
     other = tmp_path / "other.toml"
     text = (tmp_path / "station.toml").read_text()
-    other.write_text(text.replace("[thermo.channels]\n", "[thermo.channels]\nextra = 199\n"))
+    other.write_text(text.replace("[thermo.channels]\n", "[thermo.channels]\nextra = 104\n"))
     assert other.read_text() != text
     assert f"{other}: thermo.channels: the run records" in refused(folder, "--station", str(other))
 

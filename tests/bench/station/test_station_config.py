@@ -140,6 +140,12 @@ MALFORMED = [
      "world.overrides.x", "nested more than 32 deep"),
     ("timeout without its unit", edited(('driver = "rigol-dl3000"', 'driver = "rigol-dl3000"\ntimeout = 2')),
      "load.timeout", "with its unit"),
+    ("supply channel the model lacks", edited(("channel = 1", "channel = 7")),
+     "supply", "keysight-e36300: channel 7 is not one of 1, 2, 3"),
+    ("supply model the driver does not know", edited(("channel = 1", 'channel = 1\nmodel = "E36999A"')),
+     "supply", "keysight-e36300: model 'E36999A' is not one of E36312A, E36313A"),
+    ("unknown thermocouple type", edited(('tc_type = "K"', 'tc_type = "Q"')),
+     "thermo", "keysight-34970a: thermocouple type 'Q' is not one of B, E, J, K, N, R, S, T"),
     ("timeout too long", edited(('driver = "rigol-dl3000"', 'driver = "rigol-dl3000"\ntimeout = "2 min"')),
      "load.timeout", "expected a time from 10 ms to 60 s"),
 ]
