@@ -142,6 +142,9 @@ def _check_drivers(station: StationConfig) -> None:
         except ValueError as exc:
             reason = str(exc).removeprefix(f"{info.driver.__name__}: ")  # the class name is no news to a user
             raise InputError(station.source, role, f"{rc.driver}: {reason}") from None
+        except TypeError as exc:  # e.g. a list where the driver takes one value
+            raise InputError(station.source, role, f"{rc.driver}: an option value of the wrong type ({exc}); "
+                             f"options: {', '.join(info.options)}") from None
 
 
 class _Unopened:

@@ -146,6 +146,8 @@ MALFORMED = [
      "supply", "keysight-e36300: model 'E36999A' is not one of E36312A, E36313A"),
     ("unknown thermocouple type", edited(('tc_type = "K"', 'tc_type = "Q"')),
      "thermo", "keysight-34970a: thermocouple type 'Q' is not one of B, E, J, K, N, R, S, T"),
+    ("thermocouple type as a list", edited(('tc_type = "K"', "tc_type = [1]")),
+     "thermo", "keysight-34970a: an option value of the wrong type"),
     ("timeout too long", edited(('driver = "rigol-dl3000"', 'driver = "rigol-dl3000"\ntimeout = "2 min"')),
      "load.timeout", "expected a time from 10 ms to 60 s"),
 ]
