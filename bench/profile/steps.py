@@ -98,8 +98,12 @@ class Step:
         return ()
 
     def estimate(self, ratings: Ratings) -> float | None:
-        """Expected duration from a full (charge) or empty (discharge) DUT; a fixed duration caps it.
-        A guess beyond any run (a set-point of a few nanoamperes) is no estimate."""
+        """Expected duration from a full (charge) or empty (discharge) DUT; a fixed duration caps it,
+        and is the duration itself when no end condition can end the step sooner (a 4 h hold is
+        4 h, however soon the DUT would be full). A guess beyond any run (a set-point of a few
+        nanoamperes) is no estimate."""
+        if self.duration is not None and not self.until:
+            return self.duration
         guess = self._guess(ratings)
         if guess is not None and not guess <= MAX_DURATION:
             guess = None

@@ -154,3 +154,10 @@ def test_estimates_come_from_the_ratings_and_a_fixed_duration_caps_them():
     assert discharge == pytest.approx(10 * 3600 * 3.7 * 0.88 / 10.0)  # rated energy x efficiency / 10 W
     assert step("Discharge at 2 A for 1 h or until 4.5 V").estimate(bank) == 3600
     assert step("Rest until time > 1 h").estimate(bank) is None
+
+
+def test_a_step_with_a_fixed_duration_and_no_end_condition_is_estimated_at_that_duration():
+    bank = Ratings(kind="power bank", rated_capacity=10 * 3600, nominal_voltage=3.7, rated_output_voltage=5.0)
+    assert step("Hold at 4.2 V, 1 A limit for 4 h").estimate(bank) == 4 * 3600  # not the time to full: it holds 4 h
+    assert step("Discharge at 2 A for 10 h").estimate(bank) == 10 * 3600
+    assert step("Hold at 4.2 V, 1 A limit for 4 h or until 50 mA").estimate(bank) < 4 * 3600  # ends sooner
