@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,29 @@ def read_text(source: str, what: str) -> str:
         raise InputError(source, "", f"cannot read the {what}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise InputError(source, "", f"not a text file: expected a TOML {what} in UTF-8") from None
+
+
+def shipped(package: str) -> dict[str, str]:
+    """The TOML files a data package ships (bench.profiles, bench.products), name -> file, in name
+    order."""
+    found = (entry for entry in resources.files(package).iterdir() if entry.name.endswith(".toml"))
+    named = {entry.name.removesuffix(".toml"): str(entry) for entry in found}
+    return dict(sorted(named.items()))
+
+
+def find_shipped(path: str | Path, package: str, what: str) -> str:
+    """The file an argument names: the path itself when it exists or has a folder in it
+    ('profiles/x.toml'), else the file of that name ('capacity' or 'capacity.toml') that
+    `package` ships, so a path always wins."""
+    given = Path(path)
+    if given.exists() or given.parent != Path("."):
+        return str(path)
+    files = shipped(package)
+    name = given.name.removesuffix(".toml")
+    if name not in files:
+        raise InputError(str(path), "", f"no such file, and no shipped {what} of that name; shipped: "
+                         + ", ".join(files))
+    return files[name]
 
 
 def read_toml(text: str, source: str) -> dict[str, Any]:

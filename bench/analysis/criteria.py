@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.analysis.cycles import first_with, slope, value_in
-from bench.analysis.metrics import DISPLAY, METRICS, Ratings, Totals, shown
+from bench.analysis.metrics import DISPLAY, METRICS, Totals, shown
+from bench.product.label import Ratings
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Criterion:
     kind: str
     key: str
     cycle: str | None = None  # None: the run or the named step; else each, first, last or trend
+    label: tuple[tuple[str, str], ...] = ()  # (min/max/marginal, as written) for bounds relative to the label
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +40,15 @@ class Result:
             return None if x is None else round(x * scale, 6)
         return {"name": c.name, "metric": f"{c.channel} {c.metric}" if c.channel else c.metric,
                 "step": c.step, "cycle_scope": c.cycle, "cycle": self.cycle, "value": show(self.value), "unit": unit, "min": show(c.low), "max": show(c.high),
-                "marginal": show(c.marginal) if c.marginal else None, "outcome": self.outcome}
+                "marginal": show(c.marginal) if c.marginal else None, "outcome": self.outcome,
+                **({"label_bounds": dict(c.label)} if c.label else {})}
 
     def describe(self) -> str:
         """'delivered capacity: 6.52 Ah (min 5.5 Ah) PASS'."""
         c = self.criterion
-        bounds = ", ".join(f"{w} {shown(c.kind, b)}" for w, b in (("min", c.low), ("max", c.high)) if b is not None)
+        written = dict(c.label)
+        bounds = ", ".join(f"{w} {shown(c.kind, b)}" + (f" = {written[w]}" if w in written else "")
+                           for w, b in (("min", c.low), ("max", c.high)) if b is not None)
         where = "" if self.cycle is None else f" in cycle {self.cycle}"
         per = " per cycle" if c.cycle == "trend" else ""
         return f"{c.name}: {shown(c.kind, self.value)}{per}{where} ({bounds}) {self.outcome}"

@@ -6,7 +6,8 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
-from bench.analysis.metrics import METRICS, Ratings, Totals
+from bench.analysis.metrics import METRICS, Totals
+from bench.product.label import Ratings
 
 OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 

@@ -6,31 +6,12 @@ execution).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from bench.analysis.integrator import Totals
 from bench.errors import InputError
+from bench.product.label import Ratings
 from bench.units import in_unit
-
-
-@dataclass(frozen=True, slots=True)
-class Ratings:
-    """DUT ratings from the profile (SI); None where the profile does not give one."""
-
-    kind: str
-    rated_capacity: float | None = None
-    nominal_voltage: float | None = None
-    rated_output_voltage: float | None = None
-    rated_output_current: float | None = None
-    rated_input_voltage: float | None = None
-    rated_input_current: float | None = None
-
-    @property
-    def rated_energy(self) -> float | None:
-        if self.rated_capacity is None or self.nominal_voltage is None:
-            return None
-        return self.rated_capacity * self.nominal_voltage
 
 
 def _ratio(num: float, den: float | None) -> float | None:

@@ -35,6 +35,10 @@ SpeedOption = typer.Option(None, "--speed", min=0.001,
                            help="Simulated bench only: run at N x real time (default: as fast as possible).")
 StationOption = typer.Option(None, "--station", "-s", help="Station file (default: the simulated bench).",
                              show_default=False)
+ProductOption = typer.Option(
+    None, "--product", "-p", show_default=False,
+    help="Product file (its label), or a shipped one by name (bench products), to judge the DUT against; "
+         "default: the simulated DUT preset's label, else the profile's [dut].")
 
 
 def _invalid(exc: object, out: Any = None) -> typer.Exit:
@@ -53,6 +57,7 @@ def run(
     operator: Optional[str] = typer.Option(None, "--operator", help="Who runs the test (recorded)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Simulated bench only: random seed of the world."),
     dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: DUT preset (e.g. powerbank-20000)."),
+    product: Optional[Path] = ProductOption,
     defect: list[str] = typer.Option(
         [], "--defect", show_default=False, metavar="NAME[:param=value,...]",
         help="Simulated bench only, repeatable: a DUT or bench defect, e.g. 'micro-short:resistance=20 ohm' "
@@ -65,7 +70,7 @@ def run(
     def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
         from bench.run.session import Request, execute
 
-        request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect))
+        request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product)
         return execute(request, [view], announce)
     _drive(profile.name, start)
 
@@ -216,36 +221,33 @@ def validate(
                                    show_default=False),
     station: Optional[Path] = StationOption,
     dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: the DUT preset the run would use."),
+    product: Optional[Path] = ProductOption,
 ) -> None:
-    """Check PROFILE (and its fit to the station) and print the plan, or the errors (exit 2)."""
+    """Check PROFILE (and its fit to the station and the product) and print the plan, or the errors (exit 2)."""
     from bench.errors import InputError
-    from bench.run.preflight import check_against_station, simulated_dut
-    from bench.profile.reader import Loop, load_profile
-    from bench.station.config import load_station
+    from bench.profile.reader import Loop
+    from bench.run.preflight import plan
 
     try:
-        prof = load_profile(profile)
-        sta = load_station(station)
-        if dut is not None and not sta.simulated:
-            raise InputError(sta.source, "world", "--dut applies to a simulated station only")
-        check_against_station(prof, sta, dut)
-        preset = simulated_dut(prof, sta, dut)
+        checked = plan(profile, station, dut=dut, product=product)
     except InputError as exc:
         raise _invalid(exc) from None
     from bench.cli.live import hms
     from bench.analysis.metrics import DISPLAY
 
+    prof, sta, preset = checked.profile, checked.station, checked.preset
     console = _console()
     console.print(f"[bold]{prof.name}[/] ({profile})  sample period {prof.period:g} s")
     if prof.reference:
         console.print(f"source: {prof.reference}")
-    r = prof.ratings
-    units = {"nominal_voltage": "V", "rated_output_voltage": "V", "rated_output_current": "A",
-             "rated_input_voltage": "V", "rated_input_current": "A"}
-    ratings = [f"{k.replace('_', ' ')} {getattr(r, k):g} {u}" for k, u in units.items() if getattr(r, k) is not None]
-    if r.rated_capacity is not None:
-        ratings.insert(0, f"rated capacity {r.rated_capacity / 3.6:g} mAh")
-    console.print(f"DUT: {r.kind}; " + ", ".join(ratings) + (f" (simulated: {preset})" if preset else ""))
+    from rich.markup import escape
+
+    r, label = prof.ratings, prof.product
+    figures = ", ".join(f"{key.replace('_', ' ')} {text}" for key, text in label.written)
+    where = f" ({label.source})" if label.text is not None else ""
+    console.print(escape(f"product: {label.name}{where}, a {r.kind}; {figures or 'no ratings'}"))
+    if preset:
+        console.print(f"simulated DUT: {preset}")
 
     def show(items: tuple, indent: str) -> None:
         for item in items:
@@ -267,7 +269,9 @@ def validate(
     console.print("criteria:")
     for c in prof.criteria:
         unit, scale = DISPLAY[c.kind]
-        bounds = ", ".join(f"{w} {b * scale:g} {unit}" for w, b in (("min", c.low), ("max", c.high)) if b is not None)
+        written = dict(c.label)
+        bounds = ", ".join(f"{w} {b * scale:.4g} {unit}" + (f" (= {written[w]})" if w in written else "")
+                           for w, b in (("min", c.low), ("max", c.high)) if b is not None)
         where = f" of step {c.step!r}" if c.step else " of the run" if c.cycle is None else ""
         if c.cycle is not None:
             where += {"each": " in every cycle", "first": " in the first cycle", "last": " in the last cycle",
@@ -306,14 +310,37 @@ def profiles() -> None:
     except InputError as exc:
         raise _invalid(exc) from None
     rows = [(name, prof.ratings.kind, method_of(prof.reference), prof.description) for name, prof in loaded.items()]
+    _listing(("name", "DUT", "method", "description"), rows, "shipped profiles: bench run NAME")
+
+
+@app.command()
+def products() -> None:
+    """List the shipped product labels, which --product takes by name: one per simulated DUT preset
+    (the label it is judged against) and real-world examples. In a pipe: tab-separated lines."""
+    from bench.errors import InputError
+    from bench.product.label import load_product, shipped_products
+
+    try:
+        loaded = {name: load_product(path) for name, path in shipped_products().items()}
+    except InputError as exc:
+        raise _invalid(exc) from None
+    rows = [(name, label.kind, " ".join(filter(None, (label.maker, label.model))),
+             ", ".join(f"{key.replace('_', ' ')} {text}" for key, text in label.written))
+            for name, label in loaded.items()]
+    _listing(("name", "kind", "maker, model", "label"), rows, "shipped products: --product NAME")
+
+
+def _listing(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) -> None:
+    """A table in a terminal; in a pipe, one tab-separated line per row (Rich would expand the tabs
+    a script splits on)."""
     console = _console()
-    if not console.is_terminal:  # Rich would expand the tabs a script splits on
+    if not console.is_terminal:
         for row in rows:
             typer.echo("\t".join(row))
         return
     from rich.table import Table
 
-    table = Table("name", "DUT", "method", "description", title="shipped profiles: bench run NAME")
+    table = Table(*headers, title=title)
     for row in rows:
         table.add_row(*row)
     console.print(table, markup=False)

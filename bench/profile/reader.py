@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator, Union
 
@@ -16,17 +15,14 @@ from bench.profile.conditions import RATE_WINDOW, Condition, parse_condition
 from bench.analysis.criteria import Criterion
 from bench.analysis.cycles import CycleCondition
 from bench.errors import InputError
-from bench.analysis.metrics import CYCLE_ONLY, METRICS, Ratings, split_metric
+from bench.analysis.metrics import CYCLE_ONLY, METRICS, split_metric
 from bench.profile.steps import Step, SupplyStep, parse_step, with_load
-from bench.tables import list_value, need, read_text, read_toml, reject_unknown, text_value
+from bench.product.label import KINDS, Product, Ratings, read_label, relative, resolve
+from bench.tables import find_shipped, list_value, need, read_text, read_toml, reject_unknown, shipped, text_value
 from bench.units import in_unit, parse, parse_positive, unit_of
 
 TOP_KEYS = {"name", "description", "source", "period", "steps", "dut", "safety", "criteria", "on_resume"}
 ON_RESUME = ("continue", "restart")
-DUT_KEYS = {"kind": None, "rated_capacity": "capacity", "nominal_voltage": "voltage",
-            "rated_output_voltage": "voltage", "rated_output_current": "current",
-            "rated_input_voltage": "voltage", "rated_input_current": "current"}
-DUT_KINDS = ("power bank", "cell")
 CRITERION_KEYS = {"name", "metric", "step", "cycle", "min", "max", "marginal", "description"}
 CYCLE_SCOPES = ("each", "first", "last", "trend")
 
@@ -62,10 +58,14 @@ class Profile:
     items: tuple[Item, ...]
     safety: tuple[Condition, ...]
     criteria: tuple[Criterion, ...]
-    ratings: Ratings
+    product: Product  # the label the run is judged against: the profile's [dut] unless one was given
     text: str
     sha256: str
     on_resume: str = "continue"
+
+    @property
+    def ratings(self) -> Ratings:
+        return self.product.ratings
 
     def steps(self) -> Iterator[Step]:
         """Every step once, in file order (loops not expanded)."""
@@ -104,55 +104,45 @@ STATION_TABLES = ("load", "supply", "thermo")
 
 
 def shipped_profiles() -> dict[str, str]:
-    """The profiles that ship with the package (the repository's profiles/, as bench.profiles),
-    name -> file, in name order."""
-    folder = resources.files("bench.profiles")
-    found = (entry for entry in folder.iterdir() if entry.name.endswith(".toml"))
-    return {entry.name.removesuffix(".toml"): str(entry) for entry in sorted(found, key=lambda e: e.name)}
+    """The profiles that ship with the package (the repository's profiles/, as bench.profiles)."""
+    return shipped("bench.profiles")
 
 
 def find_profile(path: str | Path) -> str:
-    """The file a profile argument names: the path itself when it exists or has a folder in it
-    ('profiles/x.toml'), else the shipped profile of that name ('capacity' or 'capacity.toml'),
-    so a path always wins."""
-    given = Path(path)
-    if given.exists() or given.parent != Path("."):
-        return str(path)
-    shipped = shipped_profiles()
-    name = given.name.removesuffix(".toml")
-    if name not in shipped:
-        raise InputError(str(path), "", "no such file, and no shipped profile of that name; shipped: "
-                         + ", ".join(shipped))
-    return shipped[name]
+    """A profile file, or the shipped profile of that name (a path always wins)."""
+    return find_shipped(path, "bench.profiles", "profile")
 
 
-def load_profile(path: str | Path) -> Profile:
-    """Read and validate a profile file, or a shipped profile by its name; raises InputError with
-    file, key and expectation."""
+def load_profile(path: str | Path, product: Product | None = None) -> Profile:
+    """Read and validate a profile file, or a shipped profile by its name, for `product` (else
+    its [dut]); raises InputError with file, key and expectation."""
     source = find_profile(path)
     try:
-        return parse_profile(read_text(source, "profile"), source)
+        return parse_profile(read_text(source, "profile"), source, product)
     except InputError as exc:
         if exc.key in STATION_TABLES:  # an unknown top-level key: no profile key is named so
             raise InputError(source, exc.key, "this looks like a station file (use --station)") from None
         raise
 
 
-def parse_profile(text: str, source: str) -> Profile:
+def parse_profile(text: str, source: str, product: Product | None = None) -> Profile:
+    """A profile's text, read for `product` (a product file, a simulated preset's label); without
+    one, for the label its [dut] table gives. Figures written relative to the label ('1.05 x
+    rated output current') are read against that product."""
     data = read_toml(text, source)
     reject_unknown(data, TOP_KEYS, source, "")
     name = text_value(data, "name", source, required=True)
     period_text = need(data, "period", source, "the sample period, e.g. period = \"1 s\"")
     period = parse(period_text, "time", source, "period")
-    ratings = _ratings(data.get("dut"), source)
+    label = _label(data.get("dut"), source, product)
     steps_raw = need(data, "steps", source, "a list of steps, e.g. steps = [\"Rest for 1 min\"]")
-    context = _StepContext(source, ratings)
+    context = _StepContext(source, label)
     items = context.items(steps_raw, "steps")
     if not items:
         raise InputError(source, "steps", "expected at least one step")
-    safety = _safety(data.get("safety", {}), source)
+    safety = _safety(data.get("safety", {}), source, label)
     _check_periods(period, period_text, items, safety, source)
-    criteria = tuple(_criterion(c, source, f"criteria[{i}]", context.names, ratings)
+    criteria = tuple(_criterion(c, source, f"criteria[{i}]", context.names, label)
                      for i, c in enumerate(list_value(data.get("criteria", []), source, "criteria")))
     on_resume = data.get("on_resume", "continue")
     if on_resume not in ON_RESUME:
@@ -162,7 +152,7 @@ def parse_profile(text: str, source: str) -> Profile:
         raise InputError(source, "criteria", "criterion names must be unique")
     return Profile(source=source, name=name, description=text_value(data, "description", source),
                    reference=text_value(data, "source", source), period=period, items=items, safety=safety,
-                   criteria=criteria, ratings=ratings, text=text,
+                   criteria=criteria, product=label, text=text,
                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), on_resume=on_resume)
 
 
@@ -210,9 +200,12 @@ def _check_period(period: float, text: str, key: str, steps: list[Step], window:
 _STOP_IF = re.compile(r"^\s*(?P<metric>.+?)(?:\s+of\s+(?P<step>.+?))?\s*(?P<op><=|>=|<|>)\s*(?P<value>.+?)\s*$")
 
 
-def parse_stop_if(text: Any, source: str, key: str, step_names: set[str]) -> CycleCondition:
+def parse_stop_if(text: Any, source: str, key: str, step_names: set[str], product: Product | None = None
+                  ) -> CycleCondition:
     if isinstance(text, str):
         text = " ".join(text.split())  # runs of spaces as one: the pattern stays linear in time
+        if product is not None:
+            text = resolve(text, product, source, key)
     match = _STOP_IF.match(text) if isinstance(text, str) else None
     if match is None:
         raise InputError(source, key, f"expected '<metric> [of <step name>] <op> <value>', e.g. "
@@ -230,8 +223,8 @@ def parse_stop_if(text: Any, source: str, key: str, step_names: set[str]) -> Cyc
 class _StepContext:
     """Walks the step list, numbering steps and carrying the current limit a Hold inherits."""
 
-    def __init__(self, source: str, ratings: Ratings) -> None:
-        self.source, self.ratings = source, ratings
+    def __init__(self, source: str, product: Product) -> None:
+        self.source, self.product, self.ratings = source, product, product.ratings
         self.index = 0
         self.loops = 0  # loops the walk is inside
         self.limit: float | None = None
@@ -260,7 +253,7 @@ class _StepContext:
                 raise InputError(self.source, f"{key}.steps", "expected at least one step to repeat")
             stop_if = None
             if "stop_if" in entry:
-                stop_if = parse_stop_if(entry["stop_if"], self.source, f"{key}.stop_if", self.names)
+                stop_if = parse_stop_if(entry["stop_if"], self.source, f"{key}.stop_if", self.names, self.product)
             return Loop(repeat, body, key, stop_if)
         reject_unknown(entry, {"step", "name", "with"}, self.source, key)
         name = text_value(entry, "name", self.source, prefix=key)
@@ -271,7 +264,10 @@ class _StepContext:
             raise InputError(self.source, f"{key}.step", f"expected the step's wording as text, got {text!r}")
         step = self.step(text, f"{key}.step", name or None)
         if "with" in entry:
-            step = with_load(step, entry["with"], self.source, f"{key}.with", self.ratings.rated_capacity)
+            alongside = entry["with"]
+            if isinstance(alongside, str):
+                alongside = resolve(alongside, self.product, self.source, f"{key}.with")
+            step = with_load(step, alongside, self.source, f"{key}.with", self.ratings.rated_capacity)
         return step
 
     def step(self, text: str, key: str, name: str | None) -> Step:
@@ -280,6 +276,7 @@ class _StepContext:
                 raise InputError(self.source, key, f"step name {name!r} is used twice")
             self.names.add(name)
         self.index += 1
+        text = resolve(text, self.product, self.source, key)
         step = parse_step(text, self.source, key, self.index, name=name,
                           rated_capacity=self.ratings.rated_capacity, previous_limit=self.limit)
         if isinstance(step, SupplyStep):
@@ -287,21 +284,22 @@ class _StepContext:
         return step
 
 
-def _ratings(raw: Any, source: str) -> Ratings:
+def _label(raw: Any, source: str, product: Product | None) -> Product:
+    """The label the profile is read for: `product`, which must be of the kind the profile's [dut]
+    says (a profile drives its DUT as its kind needs), else the [dut] table itself."""
     if raw is None:
-        raise InputError(source, "dut", f"expected a [dut] table with kind = one of {', '.join(DUT_KINDS)} "
+        raise InputError(source, "dut", f"expected a [dut] table with kind = one of {', '.join(KINDS)} "
                          "and its ratings (rated_capacity, nominal_voltage...)")
-    if not isinstance(raw, dict):
-        raise InputError(source, "dut", "expected a table")
-    reject_unknown(raw, set(DUT_KEYS), source, "dut")
-    kind = raw.get("kind")
-    if kind not in DUT_KINDS:
-        raise InputError(source, "dut.kind", f"expected one of {', '.join(map(repr, DUT_KINDS))}, got {kind!r}")
-    values = {k: parse_positive(raw[k], unit, source, f"dut.{k}") for k, unit in DUT_KEYS.items() if unit and k in raw}
-    return Ratings(kind=kind, **values)
+    own = read_label(raw, source, "dut")
+    if product is None:
+        return own
+    if product.kind != own.kind:
+        raise InputError(product.source, "kind", f"a {product.kind}, but {source} is written for a {own.kind} "
+                         f'(dut.kind = "{own.kind}")')
+    return product
 
 
-def _safety(raw: Any, source: str) -> tuple[Condition, ...]:
+def _safety(raw: Any, source: str, product: Product) -> tuple[Condition, ...]:
     if not isinstance(raw, dict):
         raise InputError(source, "safety", "expected a table with abort_if = [conditions]")
     reject_unknown(raw, {"abort_if"}, source, "safety")
@@ -311,11 +309,11 @@ def _safety(raw: Any, source: str) -> tuple[Condition, ...]:
         key = f"safety.abort_if[{i}]"
         if not isinstance(text, str):
             raise InputError(source, key, f"expected a condition like 'cell temperature > 60 degC', got {text!r}")
-        out.append(parse_condition(text, source, key))
+        out.append(parse_condition(resolve(text, product, source, key), source, key))
     return tuple(out)
 
 
-def _criterion(raw: Any, source: str, key: str, step_names: set[str], ratings: Ratings) -> Criterion:
+def _criterion(raw: Any, source: str, key: str, step_names: set[str], product: Product) -> Criterion:
     if not isinstance(raw, dict):
         raise InputError(source, key, "expected a table with name, metric and min and/or max")
     reject_unknown(raw, CRITERION_KEYS, source, key)
@@ -323,10 +321,13 @@ def _criterion(raw: Any, source: str, key: str, step_names: set[str], ratings: R
     metric_text = text_value(raw, "metric", source, required=True, prefix=key)
     metric, channel = split_metric(metric_text, source, f"{key}.metric")
     kind, _, _, needs = METRICS[metric]
-    if needs and getattr(ratings, needs) is None:
-        raise InputError(source, f"{key}.metric", f"{metric!r} needs dut.{needs}")
+    ratings = product.ratings
     if needs == "rated_capacity" and ratings.nominal_voltage is None:
-        raise InputError(source, f"{key}.metric", f"{metric!r} needs dut.nominal_voltage")
+        needs = "rated_capacity and nominal_voltage" if ratings.rated_capacity is None else "nominal_voltage"
+    elif needs and getattr(ratings, needs) is not None:
+        needs = None
+    if needs:
+        raise InputError(source, f"{key}.metric", f"{metric!r} needs the label's {needs} ({product.give(needs)})")
     step = text_value(raw, "step", source, prefix=key) if "step" in raw else None
     if step is not None and step not in step_names:
         known = ", ".join(sorted(step_names)) or "none: name a step with { step = \"...\", name = \"...\" }"
@@ -338,17 +339,28 @@ def _criterion(raw: Any, source: str, key: str, step_names: set[str], ratings: R
         raise InputError(source, key, f"{metric!r} is judged per cycle on a named step: give cycle and step")
     if cycle == "trend" and kind == "temperature":
         kind = "temperature difference"  # a slope per cycle is a difference, not a temperature
-    low = parse(raw["min"], kind, source, f"{key}.min") if "min" in raw else None
-    high = parse(raw["max"], kind, source, f"{key}.max") if "max" in raw else None
+    band_kind = "temperature difference" if kind == "temperature" else kind
+    bounds = {bound: _bound(raw, bound, band_kind if bound == "marginal" else kind, source, key, product)
+              for bound in ("min", "max", "marginal") if bound in raw}
+    low, high = bounds.get("min"), bounds.get("max")
     if low is None and high is None:
         raise InputError(source, key, "expected min and/or max")
     if low is not None and high is not None and low > high:
         raise InputError(source, key, "min is above max")
-    band_kind = "temperature difference" if kind == "temperature" else kind
-    marginal = parse(raw["marginal"], band_kind, source, f"{key}.marginal") if "marginal" in raw else 0.0
+    marginal = bounds.get("marginal") or 0.0
     if marginal < 0:
         raise InputError(source, f"{key}.marginal", "expected a band >= 0")
     if marginal and low is not None and high is not None and 2 * marginal > high - low:
         raise InputError(source, f"{key}.marginal", "the band is wider than half the room between min and max, so "
                          "nothing could PASS")
-    return Criterion(name, metric, channel, step, low, high, marginal, kind, key, cycle)
+    label = tuple((bound, raw[bound]) for bound in bounds if product.refers(raw[bound]))
+    return Criterion(name, metric, channel, step, low, high, marginal, kind, key, cycle, label)
+
+
+def _bound(raw: dict[str, Any], bound: str, kind: str, source: str, key: str, product: Product) -> float | None:
+    """A criterion's min, max or marginal: a quantity, or a figure relative to the product's label."""
+    if bound not in raw:
+        return None
+    where = f"{key}.{bound}"
+    value = relative(raw[bound], kind, product, source, where)
+    return parse(raw[bound], kind, source, where) if value is None else value

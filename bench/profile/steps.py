@@ -15,7 +15,7 @@ from typing import ClassVar, Protocol
 
 from bench.profile.conditions import Condition, Implied, parse_conditions
 from bench.errors import InputError
-from bench.analysis.metrics import Ratings
+from bench.product.label import Ratings
 from bench.units import MAX_DURATION, kind_of, parse, parse_positive
 
 # A supply cannot drive its output past its set voltage: a CC charge "until 4.2 V" sets the

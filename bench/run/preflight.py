@@ -4,12 +4,17 @@ at validate."""
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.errors import InputError
-from bench.profile.reader import Profile
+from bench.product.label import Product, load_product, parse_product, shipped_products
+from bench.profile.reader import Profile, load_profile
 from bench.profile.steps import LoadLevel, SupplyStep
-from bench.station.config import RoleConfig, StationConfig
+from bench.station.config import RoleConfig, StationConfig, load_station
+from bench.tables import read_text
+from bench.units import parse_as
 
 if TYPE_CHECKING:
     from drivers.dc_supply import Span
@@ -18,12 +23,66 @@ UNITS = {"voltage": "V", "current": "A", "power": "W"}
 STANDARD_DUT = {"cell": "lg-m50", "power bank": "powerbank-10000"}  # simulated, when the station has none of a kind
 
 
-def check_against_station(profile: Profile, station: StationConfig, dut: str | None = None) -> None:
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a run would do, checked: the profile read for its product, the station (its simulated
+    world holding the DUT preset the run uses) and that preset's parameter overrides (SI)."""
+
+    profile: Profile
+    station: StationConfig
+    preset: str | None
+    overrides: dict[str, float]
+
+
+def plan(profile: str | Path, station: str | Path | None = None, *, dut: str | None = None,
+         product: str | Path | None = None) -> Plan:
+    """The one pre-flight of `bench validate` and `bench run`: everything that can be checked
+    before an instrument is touched, or an InputError.
+
+    The product judged is `product` (--product: a file, or a shipped label by name), else on a
+    simulated station the label of the DUT preset in use (products/<preset>.toml: a simulated
+    powerbank-20000 is a 20 000 mAh bank), else the profile's [dut]."""
+    prof = load_profile(profile)
+    sta = load_station(station)
+    if dut is not None and not sta.simulated:
+        raise InputError(sta.source, "world", "--dut applies to a simulated station only")
+    preset = simulated_dut(prof, sta, dut)
+    label = load_product(product) if product is not None else preset_label(preset)
+    if label is not None:
+        prof = load_profile(profile, label)
+    check_against_station(prof, sta)
+    overrides: dict[str, float] = {}
+    if sta.world is not None and preset is not None:
+        sta = replace(sta, world=replace(sta.world, dut=preset))
+        overrides = world_overrides(sta, preset)
+    return Plan(prof, sta, preset, overrides)
+
+
+def preset_label(preset: str | None) -> Product | None:
+    """The label a simulated DUT preset carries (the shipped product of its name), if any."""
+    path = shipped_products().get(preset) if preset is not None else None
+    return None if path is None else parse_product(read_text(path, "product file"), path)
+
+
+def world_overrides(station: StationConfig, preset: str) -> dict[str, float]:
+    """The station's `[world.overrides]` as SI floats, each a parameter of the DUT preset and of
+    its dimension ('capacity = \"3 V\"' and a misspelt 'capacty' are refused here, at validate)."""
+    from drivers.sim.presets import PRESETS
+
+    units = {p.name: p.unit for p in PRESETS[preset].parameters()}
+    overrides = {}
+    for key, text in station.world.overrides.items() if station.world else ():
+        if key not in units:
+            raise InputError(station.source, f"world.overrides.{key}",
+                             f"not a parameter of {preset!r}; known: {', '.join(units)}")
+        overrides[key] = parse_as(text, units[key], station.source, f"world.overrides.{key}")
+    return overrides
+
+
+def check_against_station(profile: Profile, station: StationConfig) -> None:
     """Set-points must respect the station's hard limits, and so must what a constant-resistance
     or constant-power step draws at the voltages the DUT shows (see `dut_voltage`); channels
-    named must exist there; the supply and the load must be able to give every set-point; on a
-    simulated station, the DUT (`dut`: --dut) must be of the profile's kind."""
-    simulated_dut(profile, station, dut)
+    named must exist there; the supply and the load must be able to give every set-point."""
     limits, src = station.limits, profile.source
     bounds = {"voltage": limits.max_voltage, "current": limits.max_current, "power": limits.max_power}
     volts, origin = dut_voltage(profile)
@@ -113,11 +172,29 @@ def _check_supply_range(profile: Profile, station: StationConfig) -> None:
                                              ("current limit", charge.current, 0.0, span.imax, "A")):
             if not low <= value <= high:
                 where = model if len(spans) == 1 else f"{model} CH{channel}"
-                reach = [str(ch) for ch, other in spans.items() if all(_within(c, other) for _, c in charges)]
-                hint = f"; channel = {' or '.join(reach)} reaches every supply set-point of the profile"
                 raise InputError(profile.source, key, f"{what} {value:g} {unit} is outside the range of the supply, "
                                  f"{where}: {low:g} to {high:g} {unit} ({station.source}, supply)"
-                                 f"{hint if reach else ''}")
+                                 f"{_reaching(spans, [c for _, c in charges], station)}")
+
+
+def _reaching(spans: dict[int, Span], charges: list[SupplyStep], station: StationConfig) -> str:
+    """The end of a range refusal: the channels of the supply, and on a simulated bench the shipped
+    simulated stations, that give every supply set-point of the profile ('' if none)."""
+    from bench.station.config import shipped_stations
+    from drivers.dc_supply import DcSupply
+
+    hints = []
+    reach = [str(ch) for ch, other in spans.items() if all(_within(c, other) for c in charges)]
+    if reach:
+        hints.append(f"channel = {' or '.join(reach)} reaches every supply set-point of the profile")
+    if station.simulated:
+        for name, path in shipped_stations().items():
+            other = load_station(path)
+            known = instrument_model(other.roles["supply"], "ranges", DcSupply) if other.simulated else None
+            span = None if known is None else known[1].get(other.roles["supply"].options.get("channel", 1))
+            if path != station.source and span is not None and all(_within(c, span) for c in charges):
+                hints.append(f"the shipped simulated station {name!r} does: --station {name}")
+    return "; " + "; ".join(hints) if hints else ""
 
 
 def _within(charge: SupplyStep, span: Span) -> bool:

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import bench
 from bench.analysis.verdict import Verdict
 from bench.errors import InputError
-from bench.profile.reader import Profile, load_profile, parse_profile
+from bench.profile.reader import Profile, parse_profile
 from bench.record import schema
 from bench.record.checkpoint import Checkpointer
 from bench.record.junit import JUnitWriter
@@ -25,7 +25,8 @@ from bench.run import control, recovery
 from bench.run.clock import Clock, RealClock, SimClock
 from bench.run.control import ControlFile
 from bench.run.engine import Outcome, Runner, new_state
-from bench.run.preflight import check_against_station, simulated_dut
+from bench.product.label import Product, parse_product
+from bench.run.preflight import Plan, check_against_station, plan, world_overrides
 from bench.run import signals
 from bench.run.stops import OperatorStop
 from bench.station.config import StationConfig, load_station, parse_station
@@ -44,19 +45,22 @@ class Request:
     seed: int | None = None
     dut: str | None = None
     defects: tuple[str, ...] = ()  # simulated DUT defects, as `--defect NAME[:param=value,...]` writes them
+    product: Path | None = None  # the label to judge against (--product), else the preset's or the profile's
 
 
 def prepare(request: Request) -> tuple[Profile, StationConfig]:
-    """Everything that can be checked before touching an instrument (InputError otherwise); on a
-    simulated station, its world then holds the DUT the profile runs on (see `simulated_dut`)."""
-    profile = load_profile(request.profile)
-    station = load_station(request.station)
-    if (request.seed is not None or request.dut is not None or request.defects) and not station.simulated:
-        raise InputError(station.source, "world", "--seed, --dut and --defect apply to a simulated station only")
-    check_against_station(profile, station, request.dut)
-    if station.world is not None:
-        station = replace(station, world=replace(station.world, dut=simulated_dut(profile, station, request.dut)))
-    return profile, station
+    """Everything that can be checked before touching an instrument (InputError otherwise): the
+    pre-flight `bench validate` runs (`plan`); on a simulated station, its world then holds the
+    DUT the profile runs on."""
+    checked = _plan(request)
+    return checked.profile, checked.station
+
+
+def _plan(request: Request) -> Plan:
+    checked = plan(request.profile, request.station, dut=request.dut, product=request.product)
+    if (request.seed is not None or request.defects) and not checked.station.simulated:
+        raise InputError(checked.station.source, "world", "--seed, --dut and --defect apply to a simulated station only")
+    return checked
 
 
 def make_world(station: StationConfig, seed: int | None, dut: str | None, defects: tuple[str, ...] = ()) -> Any:
@@ -72,13 +76,7 @@ def make_world(station: StationConfig, seed: int | None, dut: str | None, defect
     name = dut or cfg.dut
     if name not in PRESETS:
         raise InputError(station.source, "world.dut", f"unknown DUT preset {name!r}; known: {', '.join(PRESETS)}")
-    units = {p.name: p.unit for p in PRESETS[name].parameters()}
-    overrides = {}
-    for key, text in cfg.overrides.items():
-        if key not in units:
-            raise InputError(station.source, f"world.overrides.{key}",
-                             f"not a parameter of {name!r}; known: {', '.join(units)}")
-        overrides[key] = parse_as(text, units[key], station.source, f"world.overrides.{key}")
+    overrides = world_overrides(station, name)
     faults = []
     for spec in defects:
         try:
@@ -147,7 +145,7 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
                          f"the run has finished ({meta.get('verdict')}): nothing to resume")
     if control.is_running(folder):
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
-    profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"])
+    profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"], _recorded_product(meta))
     station_cfg, changed = _resume_station(meta, profile, station)
     channels = tuple(station_cfg.channels)
     saved = recovery.load(folder, profile, channels)
@@ -195,6 +193,13 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
     return _drive(runner, folder, station_cfg, world, meta, Event("resumed", now, fields, message)), folder
 
 
+def _recorded_product(meta: dict[str, Any]) -> Product | None:
+    """The product a run was judged against, read again from the label text run.json recorded
+    (None: the profile's own [dut])."""
+    recorded = meta.get("product") or {}
+    return None if recorded.get("text") is None else parse_product(recorded["text"], recorded["source"])
+
+
 def _read_meta(folder: Path) -> dict[str, Any]:
     """run.json of a run to resume, with what a resume reads checked (InputError otherwise)."""
     path = folder / schema.RUN
@@ -220,7 +225,10 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     if meta["status"] not in ("running", "stopped", "finished"):
         raise InputError(str(path), "status", f"expected running, stopped or finished, found {meta['status']!r}")
     specs = meta["dut"].get("defect_specs", [])
+    product = meta.get("product", {})
     for key, fine in (("dut.defect_specs", isinstance(specs, list) and all(isinstance(s, str) for s in specs)),
+                      ("product", isinstance(product, dict) and isinstance(product.get("text"), (str, type(None)))
+                       and isinstance(product.get("source", ""), str)),
                       ("instruments", all(isinstance(v, dict) for v in meta["instruments"].values())),
                       ("resumes", type(meta.get("resumes", 0)) is int)):
         if not fine:
@@ -375,6 +383,7 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
                 "defect_specs": list(request.defects)},
         "profile": {"path": str(request.profile), "name": profile.name, "sha256": profile.sha256,
                     "text": profile.text},
+        "product": profile.product.to_json(),
         "station": {"path": station.source, "name": station.name, "text": station.text,
                     "simulated": station.simulated,
                     "seed": None if station.world is None else

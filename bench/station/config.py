@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import InputError
-from bench.tables import read_text, read_toml, reject_unknown
+from bench.tables import find_shipped, read_text, read_toml, reject_unknown, shipped
 from bench.units import parse, parse_positive
 
 ROLES = ("load", "supply", "thermo")
@@ -77,9 +77,15 @@ def default_station_path() -> str:
     return str(resources.files("bench.stations") / DEFAULT_STATION)
 
 
+def shipped_stations() -> dict[str, str]:
+    """The station files that ship with the package (the repository's stations/, as bench.stations)."""
+    return shipped("bench.stations")
+
+
 def load_station(path: str | Path | None = None) -> StationConfig:
-    """Read and validate a station file (the embedded simulated station when None)."""
-    source = str(path) if path is not None else default_station_path()
+    """Read and validate a station file, or a shipped station by name (`--station sim-25v`); the
+    embedded simulated station when None."""
+    source = find_shipped(path, "bench.stations", "station") if path is not None else default_station_path()
     return parse_station(read_text(source, "station file"), source)
 
 

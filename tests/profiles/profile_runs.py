@@ -93,12 +93,14 @@ def copy_with(tmp: Path, profile: Path, old: str, new: str) -> Path:
 
 
 def run_profile(tmp: Path, profile: Path, *, dut: str, seed: int = 1, defects: tuple[str, ...] = (),
-                station_file: Path | None = None, spread: bool = False, chamber: Any = None) -> Run:
+                station_file: Path | None = None, spread: bool = False, chamber: Any = None,
+                product: Path | None = None) -> Run:
     """Run a profile on the simulated bench and read back its verdict and run.json.
 
+    `product`: the label to judge against (--product), else the preset's own.
     `spread`: the unit gets its own manufacturing values from the seed (drivers.sim.spread);
     `chamber`: a drivers.sim.chamber.Chamber instead of the station's constant ambient."""
-    request = Request(profile, station_file, tmp / "logs", seed=seed, dut=dut, defects=defects)
+    request = Request(profile, station_file, tmp / "logs", seed=seed, dut=dut, defects=defects, product=product)
     world = _custom_world(request, spread, chamber) if spread or chamber is not None else None
     outcome, folder = execute(request, world=world)
     meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))

@@ -43,11 +43,16 @@ def test_bench_run_with_no_options_does_what_bench_validate_said(path: Path, tmp
         assert ran.exit_code == VERDICTS.get(path.stem, PASS), ran.output
 
 
-def test_input_ovp_is_refused_at_validate_naming_the_supply_channel_that_reaches_12_v(cli):
+def test_input_ovp_is_refused_at_validate_naming_the_station_that_reaches_12_v(cli, tmp_path: Path):
     checked = cli("validate", PROFILES / "input-ovp.toml")
     assert checked.exit_code == 2
     assert "voltage 7 V is outside the range of the supply, E36312A CH1: 0 to 6.18 V" in checked.output
     assert "channel = 2 or 3 reaches every supply set-point of the profile" in checked.output
+    assert "the shipped simulated station 'sim-25v' does: --station sim-25v" in checked.output
+    named = cli("validate", "input-ovp", "--station", "sim-25v")
+    assert named.exit_code == 0, named.output
+    ran = cli("run", "input-ovp", "--station", "sim-25v", "--log-dir", tmp_path / "logs")
+    assert ran.exit_code == PASS, ran.output
 
 
 def test_a_bank_profile_on_a_simulated_cell_is_refused_before_a_run_folder_exists(tmp_path: Path, cli):

@@ -21,6 +21,16 @@ def test_healthy_bank_trips_inside_the_window_and_recovers(tmp_path, seed):
     assert run.value("recovery") == pytest.approx(1.0, abs=0.01)
 
 
+def test_20000_bank_trips_inside_the_window_of_its_own_rating(tmp_path):
+    """A 3 A bank tripping at 3.6 A: inside 1.05 .. 1.6 x its rating (before products, the
+    window written for 2.1 A failed it)."""
+    run = run_profile(tmp_path, OCP, dut="powerbank-20000")
+    assert run.verdict == "PASS", run.reason
+    assert run.value("rated output carried") == pytest.approx(3.0, abs=0.01)
+    assert 3.5 < run.value("trip current") <= 3.6
+    assert (run.criteria["trip current"]["min"], run.criteria["trip current"]["max"]) == (3.15, 4.8)
+
+
 def test_disabled_protection_carries_the_overload_and_fails(tmp_path):
     run = run_profile(tmp_path, OCP, dut="powerbank-10000", defects=("protection-fault",))  # OCP x3, OTP off
     assert run.verdict == "FAIL"

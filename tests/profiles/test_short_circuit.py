@@ -30,7 +30,7 @@ def test_bank_without_short_protection_is_stopped_by_the_bench(tmp_path):
     run = run_profile(tmp_path, SHORT, dut="powerbank-10000", station_file=no_detector,
                       defects=("protection-fault:ocp_factor=10",))
     assert run.verdict == "ABORTED"
-    assert "output current > 5 A" in run.reason and "measured: 28" in run.reason  # 5.1 V into 0.18 ohm
+    assert "output current > 8 A" in run.reason and "measured: 28" in run.reason  # 5.1 V into 0.18 ohm
     assert run.outcome("short current cut") == "FAIL"
     assert [e["event"] for e in run.events_of("safety_trip")] == ["safety_trip"]
 

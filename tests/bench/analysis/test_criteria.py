@@ -10,7 +10,8 @@ import pytest
 
 from bench.analysis.criteria import Criterion, Result, evaluate, judge
 from bench.analysis.integrator import Totals
-from bench.analysis.metrics import METRICS, Ratings
+from bench.analysis.metrics import METRICS
+from bench.product.label import Ratings
 from bench.run.readings import Readings
 
 AH = 3600.0  # C

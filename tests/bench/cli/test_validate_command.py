@@ -59,7 +59,7 @@ def test_validate_shows_the_names_of_named_steps(cli):
 
 
 def test_validate_checks_against_the_station_given(cli, tmp_path):
-    station = (ROOT / "stations" / "sim.toml").read_text(encoding="utf-8").replace('max_current = "5 A"',
+    station = (ROOT / "stations" / "sim.toml").read_text(encoding="utf-8").replace('max_current = "8 A"',
                                                                                    'max_current = "1 A"')
     path = tmp_path / "small.toml"
     path.write_text(station, encoding="utf-8")
@@ -82,7 +82,7 @@ def test_validate_checks_against_the_station_given(cli, tmp_path):
     (FIXED.replace('period = "1 s"', 'period = "1e-9 s"'), "period"),
     (FIXED.replace('"Rest for 30 min"', '"Rest for 1e300 s"'), "steps[1]"),
     (FIXED.replace('"Rest for 30 min"', '"Rest' + " " * 16000 + 'x"'), "steps[1]"),
-    (FIXED.replace('"Rest for 30 min"', '"Discharge at 0.5 ohm until 3 V"'), "steps[1]"),
+    (FIXED.replace('"Rest for 30 min"', '"Discharge at 70 W until 3 V"'), "steps[1]"),
 ])
 def test_a_malformed_profile_exits_2_with_one_line_naming_the_file_and_key(cli, tmp_path, text, key):
     path = tmp_path / "bad.toml"
@@ -166,7 +166,9 @@ def test_help_does_not_import_pint_pyvisa_or_serial():
 def test_validate_names_the_simulated_dut_a_profile_of_its_kind_gets(cli):
     result = cli("validate", "dcir")
     assert result.exit_code == 0, result.output
-    assert "DUT: cell; rated capacity 5000 mAh, nominal voltage 3.63 V (simulated: lg-m50)" in result.output
+    assert "product: INR21700-M50 (" in result.output and "lg-m50.toml), a cell; rated capacity 5000 mAh, nominal " \
+        "voltage 3.63 V" in result.output
+    assert "simulated DUT: lg-m50" in result.output
 
 
 def test_validate_refuses_a_dut_of_another_kind_than_the_profile(cli):

@@ -2,7 +2,7 @@
 import pytest
 
 from bench.errors import InputError
-from bench.analysis.metrics import Ratings
+from bench.product.label import Ratings
 from bench.profile.steps import (SUPPLY_REGULATION_TOLERANCE, LoadLevel, LoadRamp, PassThrough, Rest, SupplyCC,
                                   SupplyCV, parse_step)
 

@@ -14,7 +14,7 @@ from bench.run.session import Request, prepare
 from bench.station.config import default_station_path, load_station
 
 SOURCE = "profiles/p.toml"
-STATION = default_station_path()  # 5 A, 60 W
+STATION = default_station_path()
 CELL = '[dut]\nkind = "cell"\nrated_capacity = "5 Ah"\nnominal_voltage = "3.6 V"\n'
 BANK = '[dut]\nkind = "power bank"\nrated_capacity = "10000 mAh"\nnominal_voltage = "3.7 V"\n'
 RATED_BANK = BANK + 'rated_output_voltage = "5 V"\nrated_output_current = "2.1 A"\n'
@@ -24,9 +24,19 @@ def document(steps: str, dut: str) -> str:
     return f'name = "p"\nperiod = "1 s"\nsteps = [{steps}]\n{dut}'
 
 
-def refused(steps: str, dut: str) -> InputError:
+@pytest.fixture(scope="module")
+def five_amps(tmp_path_factory) -> Path:
+    """The default simulated station with a 5 A hard limit (a lab's bench with a 5 A supply): the
+    figures of the tests that take it are worked out against it."""
+    path = tmp_path_factory.mktemp("station") / "five-amps.toml"
+    path.write_text(Path(STATION).read_text(encoding="utf-8").replace('max_current = "8 A"', 'max_current = "5 A"'),
+                    encoding="utf-8")
+    return path
+
+
+def refused(steps: str, dut: str, station: Path | str = STATION) -> InputError:
     with pytest.raises(InputError) as info:
-        check_against_station(parse_profile(document(steps, dut), SOURCE), load_station())
+        check_against_station(parse_profile(document(steps, dut), SOURCE), load_station(station))
     return info.value
 
 
@@ -58,11 +68,12 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("steps, dut, key, what", REFUSED)
-def test_a_resistance_or_power_that_draws_past_the_hard_limits_is_refused_with_its_numbers(steps, dut, key, what):
-    error = refused(steps, dut)
+def test_a_resistance_or_power_that_draws_past_the_hard_limits_is_refused_with_its_numbers(steps, dut, key, what,
+                                                                                         five_amps):
+    error = refused(steps, dut, five_amps)
     assert (error.source, error.key) == (SOURCE, key)
     limit = "60 W" if what.startswith("power") else "5 A"
-    assert error.message == f"{what} is above the station's hard limit {limit} ({STATION})"
+    assert error.message == f"{what} is above the station's hard limit {limit} ({five_amps})"
 
 
 @pytest.mark.parametrize("steps, dut", [
@@ -74,18 +85,18 @@ def test_a_resistance_or_power_that_draws_past_the_hard_limits_is_refused_with_i
                  id="CR: a short on a power bank, whose protection limits its current"),
     pytest.param('"Discharge at 60 W until 4.5 V"', RATED_BANK, id="CP: a power bank's own limit"),
 ])
-def test_a_resistance_or_power_within_the_hard_limits_is_accepted(steps, dut):
-    check_against_station(parse_profile(document(steps, dut), SOURCE), load_station())
+def test_a_resistance_or_power_within_the_hard_limits_is_accepted(steps, dut, five_amps):
+    check_against_station(parse_profile(document(steps, dut), SOURCE), load_station(five_amps))
 
 
-def test_bench_run_refuses_what_bench_validate_refuses(tmp_path: Path):
+def test_bench_run_refuses_what_bench_validate_refuses(tmp_path: Path, five_amps: Path):
     path = tmp_path / "p.toml"
-    path.write_text(document('"Discharge at 20 W until 3 V"', BANK), encoding="utf-8")
+    path.write_text(document('"Discharge at 20 W until 3 V"', CELL), encoding="utf-8")
     with pytest.raises(InputError) as info:
-        prepare(Request(path, log_dir=tmp_path / "logs"))
+        prepare(Request(path, five_amps, log_dir=tmp_path / "logs"))
     assert (info.value.key, info.value.message) == (
         "steps[0]", f"current 6.667 A (20 W at 3 V, the step's cutoff) is above the station's hard limit 5 A "
-        f"({STATION})")
+        f"({five_amps})")
 
 
 def prepared_station(tmp_path: Path, steps: str, dut: str, preset: str | None = None):
@@ -119,8 +130,10 @@ def test_an_unknown_station_dut_is_refused_before_the_run(tmp_path: Path):
     station = tmp_path / "s.toml"
     station.write_text(Path(STATION).read_text(encoding="utf-8").replace(
         'dut = "powerbank-10000"', 'dut = "powerbank-5000"'), encoding="utf-8")
+    path = tmp_path / "p.toml"
+    path.write_text(document('"Rest for 1 min"', BANK), encoding="utf-8")
     with pytest.raises(InputError) as info:
-        check_against_station(parse_profile(document('"Rest for 1 min"', BANK), SOURCE), load_station(station))
+        prepare(Request(path, station, log_dir=tmp_path / "logs"))
     assert (info.value.source, info.value.key) == (str(station), "world.dut")
     assert info.value.message.startswith("unknown DUT preset 'powerbank-5000'; known: lg-m50, lg-mj1")
 
@@ -129,7 +142,8 @@ def test_a_supply_setpoint_beyond_the_channel_s_range_is_refused_naming_a_channe
     error = refused('"Charge at 5 V, 1 A limit for 1 min", "Charge at 12 V, 1 A limit for 1 min"', BANK)
     assert (error.source, error.key) == (SOURCE, "steps[1]")
     assert error.message == ("voltage 12 V is outside the range of the supply, E36312A CH1: 0 to 6.18 V "
-                             f"({STATION}, supply); channel = 2 or 3 reaches every supply set-point of the profile")
+                             f"({STATION}, supply); channel = 2 or 3 reaches every supply set-point of the profile; "
+                             "the shipped simulated station 'sim-25v' does: --station sim-25v")
 
 
 def test_a_supply_current_limit_beyond_the_channel_s_range_is_refused(tmp_path: Path):
@@ -142,7 +156,8 @@ def test_a_supply_current_limit_beyond_the_channel_s_range_is_refused(tmp_path: 
             load_station(station))
     assert (info.value.key, info.value.message) == (
         "steps[0].step", (f"current limit 3 A is outside the range of the supply, E36312A CH2: 0 to 1.03 A "
-                          f"({station}, supply); channel = 1 reaches every supply set-point of the profile"))
+                          f"({station}, supply); channel = 1 reaches every supply set-point of the profile; "
+                          "the shipped simulated station 'sim' does: --station sim"))
 
 
 def test_a_real_supply_of_unknown_model_is_not_range_checked(tmp_path: Path):
@@ -164,3 +179,27 @@ def test_a_real_supply_of_unknown_model_is_not_range_checked(tmp_path: Path):
 def test_a_load_level_beyond_the_load_model_s_range_is_refused(steps, what):
     error = refused(steps, RATED_BANK)
     assert error.message == f"{what} is outside the range of the load, DL3021: 0.08 to 15000 ohm ({STATION}, load)"
+
+
+@pytest.mark.parametrize("world, key, words", [
+    ('[world.overrides]\ncapacity = "3 V"\n', "world.overrides.capacity", "expected a value in coulomb"),
+    ('[world.overrides]\ncapacty = "3 Ah"\n', "world.overrides.capacty", "not a parameter of 'powerbank-10000'"),
+])
+def test_a_bad_world_override_is_refused_at_the_pre_flight_naming_the_station_key(tmp_path: Path, world, key, words):
+    """Checked where `bench validate` checks, not when the world is built at run time."""
+    from bench.run.preflight import plan
+
+    station = tmp_path / "station.toml"
+    station.write_text(Path(STATION).read_text(encoding="utf-8") + world, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        plan("quick-check", station)
+    assert (info.value.source, info.value.key) == (str(station), key) and words in info.value.message
+
+
+def test_the_simulated_dut_is_judged_against_its_own_label(tmp_path: Path):
+    from bench.run.preflight import plan
+
+    assert plan("capacity", dut="powerbank-20000").profile.product.name == "powerbank-20000"
+    assert plan("capacity").profile.product.name == "powerbank-10000"  # the station's preset
+    assert plan("dcir").profile.product.name == "INR21700-M50"  # a cell profile: lg-m50
+    assert plan("capacity", "example-lab").profile.product.name == "capacity.toml [dut]"  # a real bench

@@ -28,7 +28,7 @@ ambient = 103
 '''
 LIMITS = '''[limits]
 max_voltage = "21 V"
-max_current = "5 A"
+max_current = "8 A"
 max_power = "60 W"
 max_temperature = "70 degC"
 '''
@@ -63,7 +63,7 @@ def test_the_default_station_is_the_simulated_bench():
     assert station.channels == {"cell": 101, "surface": 102, "ambient": 103}
     assert station.critical == {"cell", "surface"}
     assert (station.limits.max_voltage, station.limits.max_current, station.limits.max_power,
-            station.limits.max_temperature) == (21.0, 5.0, 60.0, 70.0)
+            station.limits.max_temperature) == (21.0, 8.0, 60.0, 70.0)
 
 
 def test_the_example_lab_station_is_a_real_bench():
@@ -107,10 +107,10 @@ MALFORMED = [
      "thermo.critical", "expected a list of channel names"),
     ("critical holding a list", edited(('critical = ["cell", "surface"]', 'critical = [["cell"]]')),
      "thermo.critical", "expected a list of channel names"),
-    ("missing hard limit", edited(('max_current = "5 A"\n', "")),
+    ("missing hard limit", edited(('max_current = "8 A"\n', "")),
      "limits.max_current", "missing: every station sets all hard limits"),
     ("missing limits table", edited((LIMITS, "")), "limits", "expected a [limits] table"),
-    ("limit in the wrong unit", edited(('max_current = "5 A"', 'max_current = "5 V"')),
+    ("limit in the wrong unit", edited(('max_current = "8 A"', 'max_current = "5 V"')),
      "limits.max_current", "expected a current (e.g. '2 A' or '500 mA'), got '5 V', which is a voltage"),
     ("temperature limit in the wrong unit", edited(('max_temperature = "70 degC"', 'max_temperature = "70 W"')),
      "limits.max_temperature", "expected a temperature"),
@@ -189,15 +189,15 @@ def refused_by_station(prof, station=None) -> InputError:
 
 
 @pytest.mark.parametrize("steps, key, what", [
-    ('"Rest for 1 min", "Discharge at 6 A until 3 V"', "steps[1]", "current 6 A is above the station's hard limit 5 A"),
-    ('{ step = "Discharge at 6000 mA until 3 V", name = "d" }', "steps[0].step", "current 6 A"),
+    ('"Rest for 1 min", "Discharge at 9 A until 3 V"', "steps[1]", "current 9 A is above the station's hard limit 8 A"),
+    ('{ step = "Discharge at 9000 mA until 3 V", name = "d" }', "steps[0].step", "current 9 A"),
     ('"Discharge at 1C until 3 V"', "steps[0]", "current 10 A"),
     ('"Discharge at 70 W until 3 V"', "steps[0]", "power 70 W is above the station's hard limit 60 W"),
     ('"Discharge at 22 V until 1 A"', "steps[0]", "voltage 22 V"),
     ('"Charge at 22 V, 1 A limit until 100 mA"', "steps[0]", "voltage 22 V"),
-    ('"Charge at 20 V, 5.5 A limit until 100 mA"', "steps[0]", "current limit 5.5 A"),
-    ('"Charge at 6 A until 4.2 V"', "steps[0]", "current limit 6 A"),
-    ('{ repeat = 2, steps = ["Rest for 1 min", "Discharge at 6 A until 3 V"] }', "steps[0].steps[1]", "current 6 A"),
+    ('"Charge at 20 V, 8.5 A limit until 100 mA"', "steps[0]", "current limit 8.5 A"),
+    ('"Charge at 9 A until 4.2 V"', "steps[0]", "current limit 9 A"),
+    ('{ repeat = 2, steps = ["Rest for 1 min", "Discharge at 9 A until 3 V"] }', "steps[0].steps[1]", "current 9 A"),
 ])
 def test_a_step_above_a_hard_limit_is_refused_naming_the_step_and_the_station(steps, key, what):
     error = refused_by_station(profile(steps))
@@ -214,7 +214,7 @@ def test_a_step_at_the_hard_limits_is_accepted(station_file):
 
 
 def test_the_hard_limit_comes_from_the_station_given(station_file):
-    station = load_station(station_file(edited(('max_current = "5 A"', 'max_current = "1 A"'))))
+    station = load_station(station_file(edited(('max_current = "8 A"', 'max_current = "1 A"'))))
     error = refused_by_station(profile('"Discharge at 2 A until 3 V"'), station)
     assert error.key == "steps[0]" and "hard limit 1 A" in error.message and station.source in error.message
 

@@ -1,0 +1,1 @@
+"""Shipped product labels. This folder ships as `bench.products`, so `--product NAME` finds one by name."""
