@@ -39,11 +39,20 @@ ProductOption = typer.Option(
     None, "--product", "-p", show_default=False,
     help="Product file (its label), or a shipped one by name (bench products), to judge the DUT against; "
          "default: the simulated DUT preset's label, else the profile's [dut].")
+StrictOption = typer.Option(False, "--strict", help="A plausibility warning is an error (exit 2, nothing switched "
+                            "on): for CI.")
 
 
 def _invalid(exc: object, out: Any = None) -> typer.Exit:
     (out or _console(stderr=True)).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
     return typer.Exit(exits.INVALID)
+
+
+def _warning(finding: object, out: Any = None) -> None:
+    """One line per plausibility warning of the pre-flight (bench.run.plausibility)."""
+    from rich.markup import escape
+
+    (out or _console(stderr=True)).print(f"[bold yellow]warning:[/] {escape(str(finding))}", soft_wrap=True)
 
 
 @app.command()
@@ -62,6 +71,7 @@ def run(
         [], "--defect", show_default=False, metavar="NAME[:param=value,...]",
         help="Simulated bench only, repeatable: a DUT or bench defect, e.g. 'micro-short:resistance=20 ohm' "
              "(bench sim list)."),
+    strict: bool = StrictOption,
 ) -> None:
     """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR.
 
@@ -70,8 +80,9 @@ def run(
     def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
         from bench.run.session import Request, execute
 
-        request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product)
-        return execute(request, [view], announce)
+        request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product,
+                          strict)
+        return execute(request, [view], announce, warn=_warning)
     _drive(profile.name, start)
 
 
@@ -222,15 +233,20 @@ def validate(
     station: Optional[Path] = StationOption,
     dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: the DUT preset the run would use."),
     product: Optional[Path] = ProductOption,
+    strict: bool = StrictOption,
 ) -> None:
-    """Check PROFILE (and its fit to the station and the product) and print the plan, or the errors (exit 2)."""
+    """Check PROFILE (and its fit to the station and the product) and print the plan and its warnings, or the
+    errors (exit 2)."""
     from bench.errors import InputError
     from bench.profile.reader import Loop
     from bench.run.preflight import plan
 
+    warned: list[Any] = []
     try:
-        checked = plan(profile, station, dut=dut, product=product)
+        checked = plan(profile, station, dut=dut, product=product, strict=strict, warn=warned.append)
     except InputError as exc:
+        for finding in warned:  # --strict refused them
+            _warning(finding)
         raise _invalid(exc) from None
     from bench.cli.live import hms
     from bench.analysis.metrics import DISPLAY
@@ -281,7 +297,12 @@ def validate(
     total, unknown = prof.estimate()
     note = f" (not counted: {len(unknown)} step(s) ending on conditions only)" if unknown else ""
     console.print(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
-    console.print("[green]valid[/]")
+    found = checked.warnings
+    for finding in found:
+        _warning(finding, console)
+    many = len(found) > 1
+    warned_of = f", with {len(found)} warning{'s' if many else ''} (--strict makes {'them' if many else 'it'} an error)"
+    console.print(f"[green]valid[/]{warned_of if found else ''}")
 
 
 METHOD_WIDTH = 60  # characters of a profile's method shown by `bench profiles`

@@ -1,7 +1,8 @@
 """Profiles: what to do to the DUT, read from TOML, validated once, held as pure data.
 
 Every quantity is written with its unit and converted here to an SI float; every error names
-the file, the key path and what was expected.
+the file, the key path and what was expected. Key paths number list entries from 1 (`steps[3]`
+is the third step), as `bench validate` numbers steps.
 """
 from __future__ import annotations
 
@@ -143,7 +144,7 @@ def parse_profile(text: str, source: str, product: Product | None = None) -> Pro
     safety = _safety(data.get("safety", {}), source, label)
     _check_periods(period, period_text, items, safety, source)
     criteria = tuple(_criterion(c, source, f"criteria[{i}]", context.names, label)
-                     for i, c in enumerate(list_value(data.get("criteria", []), source, "criteria")))
+                     for i, c in enumerate(list_value(data.get("criteria", []), source, "criteria"), 1))
     on_resume = data.get("on_resume", "continue")
     if on_resume not in ON_RESUME:
         raise InputError(source, "on_resume", f"expected one of {', '.join(map(repr, ON_RESUME))}, got {on_resume!r}")
@@ -231,7 +232,8 @@ class _StepContext:
         self.names: set[str] = set()
 
     def items(self, raw: Any, key: str) -> tuple[Item, ...]:
-        return tuple(self.item(entry, f"{key}[{i}]") for i, entry in enumerate(list_value(raw, self.source, key)))
+        """The entries of a step list, keyed from 1 as `bench validate` numbers steps."""
+        return tuple(self.item(entry, f"{key}[{i}]") for i, entry in enumerate(list_value(raw, self.source, key), 1))
 
     def item(self, entry: Any, key: str) -> Item:
         if isinstance(entry, str):
@@ -305,7 +307,7 @@ def _safety(raw: Any, source: str, product: Product) -> tuple[Condition, ...]:
     reject_unknown(raw, {"abort_if"}, source, "safety")
     entries = list_value(raw.get("abort_if", []), source, "safety.abort_if")
     out = []
-    for i, text in enumerate(entries):
+    for i, text in enumerate(entries, 1):
         key = f"safety.abort_if[{i}]"
         if not isinstance(text, str):
             raise InputError(source, key, f"expected a condition like 'cell temperature > 60 degC', got {text!r}")

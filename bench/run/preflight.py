@@ -4,9 +4,9 @@ at validate."""
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from bench.errors import InputError
 from bench.product.label import Product, load_product, parse_product, shipped_products
@@ -17,6 +17,7 @@ from bench.tables import read_text
 from bench.units import parse_as
 
 if TYPE_CHECKING:
+    from bench.run.plausibility import Finding
     from drivers.dc_supply import Span
 
 UNITS = {"voltage": "V", "current": "A", "power": "W"}
@@ -32,16 +33,23 @@ class Plan:
     station: StationConfig
     preset: str | None
     overrides: dict[str, float]
+    warnings: list[Finding] = field(default_factory=list)
 
 
 def plan(profile: str | Path, station: str | Path | None = None, *, dut: str | None = None,
-         product: str | Path | None = None) -> Plan:
+         product: str | Path | None = None, strict: bool = False,
+         warn: Callable[[Finding], None] | None = None) -> Plan:
     """The one pre-flight of `bench validate` and `bench run`: everything that can be checked
     before an instrument is touched, or an InputError.
 
     The product judged is `product` (--product: a file, or a shipped label by name), else on a
     simulated station the label of the DUT preset in use (products/<preset>.toml: a simulated
-    powerbank-20000 is a 20 000 mAh bank), else the profile's [dut]."""
+    powerbank-20000 is a 20 000 mAh bank), else the profile's [dut]. Then the fit to the
+    station, and plausibility (bench.run.plausibility), whose errors raise InputError too. Each
+    warning goes to `warn` before anything else happens, so the operator sees it even when
+    `strict` (CI: a warning is an error) then refuses the profile."""
+    from bench.run.plausibility import strict_error, warnings
+
     prof = load_profile(profile)
     sta = load_station(station)
     if dut is not None and not sta.simulated:
@@ -55,7 +63,12 @@ def plan(profile: str | Path, station: str | Path | None = None, *, dut: str | N
     if sta.world is not None and preset is not None:
         sta = replace(sta, world=replace(sta.world, dut=preset))
         overrides = world_overrides(sta, preset)
-    return Plan(prof, sta, preset, overrides)
+    found = warnings(prof, sta)
+    for finding in found if warn is not None else ():
+        warn(finding)
+    if strict and found:
+        raise strict_error(found)
+    return Plan(prof, sta, preset, overrides, found)
 
 
 def preset_label(preset: str | None) -> Product | None:
@@ -96,7 +109,7 @@ def check_against_station(profile: Profile, station: StationConfig) -> None:
                 raise InputError(src, step.key, f"{what} {number} {unit}{note} is above the station's hard limit "
                                  f"{limit:g} {unit} ({station.source})")
     conditions = [(c, s.key) for s in profile.steps() for c in s.until]
-    conditions += [(c, f"safety.abort_if[{i}]") for i, c in enumerate(profile.safety)]
+    conditions += [(c, f"safety.abort_if[{i}]") for i, c in enumerate(profile.safety, 1)]
     for condition, key in conditions:
         _check_channel(condition.channel, src, key, station)
     for criterion in profile.criteria:

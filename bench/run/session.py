@@ -8,7 +8,7 @@ import platform
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import bench
 from bench.analysis.verdict import Verdict
@@ -26,7 +26,7 @@ from bench.run.clock import Clock, RealClock, SimClock
 from bench.run.control import ControlFile
 from bench.run.engine import Outcome, Runner, new_state
 from bench.product.label import Product, parse_product
-from bench.run.preflight import Plan, check_against_station, plan, world_overrides
+from bench.run.preflight import check_against_station, plan, world_overrides
 from bench.run import signals
 from bench.run.stops import OperatorStop
 from bench.station.config import StationConfig, load_station, parse_station
@@ -46,21 +46,19 @@ class Request:
     dut: str | None = None
     defects: tuple[str, ...] = ()  # simulated DUT defects, as `--defect NAME[:param=value,...]` writes them
     product: Path | None = None  # the label to judge against (--product), else the preset's or the profile's
+    strict: bool = False  # --strict: a plausibility warning refuses the run (see preflight.plan)
 
 
-def prepare(request: Request) -> tuple[Profile, StationConfig]:
+def prepare(request: Request, warn: Callable[[Any], None] | None = None) -> tuple[Profile, StationConfig]:
     """Everything that can be checked before touching an instrument (InputError otherwise): the
     pre-flight `bench validate` runs (`plan`); on a simulated station, its world then holds the
-    DUT the profile runs on."""
-    checked = _plan(request)
-    return checked.profile, checked.station
-
-
-def _plan(request: Request) -> Plan:
-    checked = plan(request.profile, request.station, dut=request.dut, product=request.product)
+    DUT the profile runs on. Plausibility warnings go to `warn` (a bench.run.plausibility.Finding
+    each)."""
+    checked = plan(request.profile, request.station, dut=request.dut, product=request.product,
+                   strict=request.strict, warn=warn)
     if (request.seed is not None or request.defects) and not checked.station.simulated:
         raise InputError(checked.station.source, "world", "--seed, --dut and --defect apply to a simulated station only")
-    return checked
+    return checked.profile, checked.station
 
 
 def make_world(station: StationConfig, seed: int | None, dut: str | None, defects: tuple[str, ...] = ()) -> Any:
@@ -90,14 +88,15 @@ def make_world(station: StationConfig, seed: int | None, dut: str | None, defect
         raise InputError(station.source if not defects else "--defect", "world", str(exc)) from None
 
 
-def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None, world: Any = None
-            ) -> tuple[Outcome, Path]:
+def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None, world: Any = None,
+            warn: Callable[[Any], None] | None = None) -> tuple[Outcome, Path]:
     """Run the profile in a new run folder, created before any instrument is touched.
 
     `sinks` subscribe to the run's records beside its own (the live view, another output format);
-    `world` replaces the station's simulated world (to run on one built or inspected by the caller).
+    `world` replaces the station's simulated world (to run on one built or inspected by the caller);
+    `warn` is given the pre-flight's plausibility warnings (see `prepare`).
     """
-    profile, station_cfg = prepare(request)
+    profile, station_cfg = prepare(request, warn)
     if world is None:
         world = make_world(station_cfg, request.seed, request.dut, request.defects)
     elif not station_cfg.simulated:

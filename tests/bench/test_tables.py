@@ -57,7 +57,7 @@ def test_invalid_toml_names_its_line_counting_from_one(text, line):
     assert message.startswith("not valid TOML: ") and f"(at line {line}," in message
 
 
-@pytest.mark.parametrize("prefix, where", [("", "colour"), ("dut", "dut.colour"), ("criteria[1]", "criteria[1].colour")])
+@pytest.mark.parametrize("prefix, where", [("", "colour"), ("dut", "dut.colour"), ("criteria[2]", "criteria[2].colour")])
 def test_an_unknown_key_is_named_with_its_key_path_and_the_keys_expected(prefix, where):
     table = {"kind": "cell", "colour": "red"}
     assert error(reject_unknown, table, {"name", "kind"}, "p.toml", prefix) == (
@@ -72,14 +72,14 @@ def test_need_returns_the_value_or_names_the_missing_key_and_what_is_expected():
     assert need({"period": "1 s"}, "period", "p.toml", "a time (e.g. '1 s')") == "1 s"
     assert error(need, {}, "period", "p.toml", "a time (e.g. '1 s')") == (
         "p.toml", "period", "missing; expected a time (e.g. '1 s')")
-    assert error(need, {}, "metric", "p.toml", "a metric", prefix="criteria[0]")[1] == "criteria[0].metric"
+    assert error(need, {}, "metric", "p.toml", "a metric", prefix="criteria[1]")[1] == "criteria[1].metric"
 
 
 def test_text_value_is_optional_unless_required():
     assert text_value({}, "source", "p.toml") == ""
     assert text_value({"name": "x"}, "name", "p.toml", required=True) == "x"
-    assert error(text_value, {}, "name", "p.toml", required=True, prefix="criteria[0]") == (
-        "p.toml", "criteria[0].name", "missing; expected text")
+    assert error(text_value, {}, "name", "p.toml", required=True, prefix="criteria[1]") == (
+        "p.toml", "criteria[1].name", "missing; expected text")
 
 
 @pytest.mark.parametrize("table, required", [({"name": 3}, False), ({"name": "  "}, True)])

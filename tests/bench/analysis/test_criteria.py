@@ -34,7 +34,7 @@ def criterion(metric: str = "discharge capacity", low: float | None = None, high
     kind = METRICS[metric][0]
     if cycle == "trend" and kind == "temperature":
         kind = "temperature difference"
-    return Criterion(name, metric, channel, step, low, high, marginal, kind, "criteria[0]", cycle)
+    return Criterion(name, metric, channel, step, low, high, marginal, kind, "criteria[1]", cycle)
 
 
 # --- judge --------------------------------------------------------------------------------

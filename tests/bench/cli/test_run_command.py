@@ -65,7 +65,7 @@ def test_invalid_input_exits_2_before_anything_is_switched_on(tmp_path, write):
     bad = write("bad.toml", 'name = "x"\nperiod = "1 s"\nsteps = ["Discharge at 5 V, 2 A until 3 V"]\n'
                             '[dut]\nkind = "cell"\n')
     result = bench("run", str(bad), "--log-dir", str(tmp_path / "logs"))
-    assert result.exit_code == 2 and "steps[0]" in result.output
+    assert result.exit_code == 2 and "steps[1]" in result.output
     assert not (tmp_path / "logs").exists()
     assert bench("run", QUICK_CHECK, "--dut", "powerbank-3", "--log-dir", str(tmp_path)).exit_code == 2
 

@@ -66,23 +66,23 @@ def test_validate_checks_against_the_station_given(cli, tmp_path):
     result = cli("validate", QUICK, "--station", path)
     assert result.exit_code == 2
     (line,) = lines(result.output)
-    assert f"{QUICK}: steps[0]:" in line and "hard limit 1 A" in line and str(path) in line
+    assert f"{QUICK}: steps[1]:" in line and "hard limit 1 A" in line and str(path) in line
 
 
 @pytest.mark.parametrize("text, key", [
-    (BAD, "steps[2]"),
+    (BAD, "steps[3]"),
     (BAD.replace('kind = "power bank"', 'kind = "power bank"\ncolour = "red"'), "dut.colour"),
     (BAD.replace('period = "1 s"\n', ""), "period"),
-    (BAD + '[[criteria]]\nname = "c"\nmetric = "discharge capacity"\nmin = "5 V"\n', "steps[2]"),
+    (BAD + '[[criteria]]\nname = "c"\nmetric = "discharge capacity"\nmin = "5 V"\n', "steps[3]"),
     (BAD.replace('"Charge at 5 V, 5 V limit until 100 mA"', '"Rest for 1 min"')
-     + '[[criteria]]\nname = "c"\nmetric = "discharge capacity"\nmin = "5 V"\n', "criteria[0].min"),
+     + '[[criteria]]\nname = "c"\nmetric = "discharge capacity"\nmin = "5 V"\n', "criteria[1].min"),
     (BAD.replace("steps = [", "steps = [[", 1), ""),
-    (BAD.replace('"Rest for 30 min"', '"Discharge at 9**9**9 A until 3 V"'), "steps[1]"),
+    (BAD.replace('"Rest for 30 min"', '"Discharge at 9**9**9 A until 3 V"'), "steps[2]"),
     (FIXED.replace('"Rest for 30 min"', "{ repeat = 2, steps = [" * 200 + '"Rest for 1 min"' + "] }" * 200), "steps"),
     (FIXED.replace('period = "1 s"', 'period = "1e-9 s"'), "period"),
-    (FIXED.replace('"Rest for 30 min"', '"Rest for 1e300 s"'), "steps[1]"),
-    (FIXED.replace('"Rest for 30 min"', '"Rest' + " " * 16000 + 'x"'), "steps[1]"),
-    (FIXED.replace('"Rest for 30 min"', '"Discharge at 70 W until 3 V"'), "steps[1]"),
+    (FIXED.replace('"Rest for 30 min"', '"Rest for 1e300 s"'), "steps[2]"),
+    (FIXED.replace('"Rest for 30 min"', '"Rest' + " " * 16000 + 'x"'), "steps[2]"),
+    (FIXED.replace('"Rest for 30 min"', '"Discharge at 70 W until 3 V"'), "steps[2]"),
 ])
 def test_a_malformed_profile_exits_2_with_one_line_naming_the_file_and_key(cli, tmp_path, text, key):
     path = tmp_path / "bad.toml"
@@ -100,7 +100,7 @@ def test_the_readme_example_error_reads_as_documented(cli, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(BAD, encoding="utf-8")
     (line,) = lines(cli("validate", path).output)
-    assert line == (f"error: {path}: steps[2]: expected a current (e.g. '2 A' or '500 mA'), "
+    assert line == (f"error: {path}: steps[3]: expected a current (e.g. '2 A' or '500 mA'), "
                     "got '5 V', which is a voltage")
 
 
@@ -140,7 +140,7 @@ def test_validate_as_a_process_exits_2_on_a_bad_profile_without_a_traceback(tmp_
     bad = subprocess.run([*CLI, "validate", str(path)], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stdout + bad.stderr
-    assert lines(bad.stdout + bad.stderr) == [f"error: {path}: steps[2]: expected a current (e.g. '2 A' or "
+    assert lines(bad.stdout + bad.stderr) == [f"error: {path}: steps[3]: expected a current (e.g. '2 A' or "
                                               "'500 mA'), got '5 V', which is a voltage"]
     good = subprocess.run([*CLI, "validate", str(QUICK)], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert good.returncode == 0, good.stderr

@@ -38,5 +38,5 @@ def test_degrees_written_as_c_exit_2_with_a_hint_at_degc(cli, tmp_path):
     result = cli("validate", profile)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        (f"error: {profile}: safety.abort_if[0]: expected a temperature (e.g. '45 degC'), got '45 C', which is a "
+        (f"error: {profile}: safety.abort_if[1]: expected a temperature (e.g. '45 degC'), got '45 C', which is a "
          "capacity in coulombs; did you mean '45 degC'?")]

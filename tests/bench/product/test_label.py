@@ -106,9 +106,9 @@ def test_a_criterion_shows_its_bound_as_written_beside_the_figure():
 
 
 @pytest.mark.parametrize("edit, key, words", [
-    (('min = "100 % of rated output capacity"', 'min = "1.05 x rated output current"'), "criteria[0].min",
+    (('min = "100 % of rated output capacity"', 'min = "1.05 x rated output current"'), "criteria[1].min",
      "expected a capacity, got '1.05 x rated output current', which is a current"),
-    (('"Charge at rated input voltage,', '"Charge at rated output capacity,'), "steps[0]", "got '6 Ah'"),
+    (('"Charge at rated input voltage,', '"Charge at rated output capacity,'), "steps[1]", "got '6 Ah'"),
 ])
 def test_a_figure_of_the_wrong_kind_is_refused_naming_the_key(edit, key, words):
     with pytest.raises(InputError) as info:
@@ -120,7 +120,7 @@ def test_a_figure_the_label_does_not_give_names_where_to_add_it():
     no_output_capacity = "\n".join(l for l in BANK_20000.splitlines() if "output_capacity" not in l)
     with pytest.raises(InputError) as info:
         parse_profile(PROFILE, "p.toml", product(no_output_capacity))
-    assert info.value.key == "criteria[0].min"
+    assert info.value.key == "criteria[1].min"
     assert "'rated output capacity' is not on the product's label (products/pb-20.toml: give rated_output_capacity)" \
         in info.value.message
     bare = PROFILE.replace('rated_output_capacity = "6000 mAh"\n', "")

@@ -35,4 +35,4 @@ def test_nan_readings_never_meet_a_condition():
 
 def test_wrong_unit_names_the_quantity_expected():
     with pytest.raises(InputError, match="expected a temperature .* got '45 V', which is a voltage"):
-        parse_condition("cell temperature > 45 V", "p.toml", "safety.abort_if[0]")
+        parse_condition("cell temperature > 45 V", "p.toml", "safety.abort_if[1]")

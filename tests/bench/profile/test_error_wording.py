@@ -1,11 +1,14 @@
 """Error wording for the slips a new user makes: a BOM, a station file given as a profile, a unit
-in the wrong case or 'C' for degrees. Each is one line that echoes the text and names the fix."""
+in the wrong case or 'C' for degrees. Each is one line that echoes the text and names the fix,
+at a key path that numbers list entries from 1 as `bench validate` numbers steps."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from bench.cli.app import app
 from bench.errors import InputError
 from bench.profile.reader import load_profile
 from bench.units import parse
@@ -62,3 +65,20 @@ def test_45_c_in_a_steps_temperature_condition_is_named_as_a_slip_for_degc(tmp_p
         load_profile(path)
     assert error.value.message == ("expected a temperature (e.g. '45 degC'), got '45 C', which is a capacity in "
                                    "coulombs; did you mean '45 degC'?")
+
+
+def test_an_error_in_the_third_step_names_steps_3_as_validate_numbers_it(tmp_path):
+    """Key paths count list entries from 1: the step an error names is the one validate prints
+    with that number."""
+    steps = ['"Charge at 5 V, 3 A limit until 100 mA"', '"Rest for 30 min"', '"Discharge at 2 A until 3 V"']
+    text = 'name = "x"\nperiod = "1 s"\nsteps = [{}]\n[dut]\nkind = "power bank"\n'
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(text.format(", ".join(steps)), encoding="utf-8")
+    bad.write_text(text.format(", ".join(steps[:2] + ['"Charge at 5 V, 5 V limit until 100 mA"'])), encoding="utf-8")
+    runner = CliRunner(env={"COLUMNS": "200"})
+    plan = runner.invoke(app, ["validate", str(good)])
+    assert plan.exit_code == 0, plan.output
+    assert " 3. Discharge at 2 A until 3 V" in plan.output
+    refused = runner.invoke(app, ["validate", str(bad)])
+    assert refused.exit_code == 2
+    assert refused.output.startswith(f"error: {bad}: steps[3]: ")

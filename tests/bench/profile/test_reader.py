@@ -72,10 +72,10 @@ def test_a_loop_repeats_its_steps_and_named_steps_can_be_judged():
     ''', tail=criterion(metric="charge capacity", step="charge", min="1 Ah"))
     profile = parse_profile(text, SOURCE)
     rest, loop, final = profile.items
-    assert isinstance(loop, Loop) and loop.repeat == 3 and loop.key == "steps[1]"
-    assert [s.key for s in loop.body] == ["steps[1].steps[0].step", "steps[1].steps[1]"]
+    assert isinstance(loop, Loop) and loop.repeat == 3 and loop.key == "steps[2]"
+    assert [s.key for s in loop.body] == ["steps[2].steps[1].step", "steps[2].steps[2]"]
     assert [(s.index, s.name) for s in profile.steps()] == [(1, None), (2, "charge"), (3, None), (4, "final")]
-    assert (final.name, final.key, final.mode) == ("final", "steps[2].step", "CC")
+    assert (final.name, final.key, final.mode) == ("final", "steps[3].step", "CC")
     assert profile.criteria[0].step == "charge"
 
 
@@ -96,7 +96,7 @@ def test_a_hold_inherits_the_current_limit_of_the_last_charge_before_it_in_the_l
 
 def test_a_hold_with_no_charge_before_it_needs_its_own_limit():
     error = refused(document(steps='steps = ["Rest for 1 min", "Hold at 4.2 V until 50 mA"]\n'))
-    assert error.key == "steps[1]" and "needs a current limit" in error.message
+    assert error.key == "steps[2]" and "needs a current limit" in error.message
 
 
 @pytest.mark.parametrize("fields, low, high, marginal", [
@@ -148,22 +148,22 @@ MALFORMED = [
     # wrong dimension
     ("current written as a voltage in a step",
      document(steps='steps = ["Rest for 1 min", "Rest for 2 min", "Charge at 5 V, 5 V limit until 100 mA"]\n'),
-     "steps[2]", "expected a current (e.g. '2 A' or '500 mA'), got '5 V', which is a voltage"),
+     "steps[3]", "expected a current (e.g. '2 A' or '500 mA'), got '5 V', which is a voltage"),
     ("hold at a current", document(steps='steps = ["Hold at 2 A, 1 A limit until 50 mA"]\n'),
-     "steps[0]", "expected a voltage"),
+     "steps[1]", "expected a voltage"),
     ("discharge at a temperature", document(steps='steps = [{ step = "Discharge at 2 degC until 3 V", name = "d" }]\n'),
-     "steps[0].step", "a discharge runs at a current, power, resistance or voltage"),
+     "steps[1].step", "a discharge runs at a current, power, resistance or voltage"),
     ("wrong unit inside a loop",
      document(steps='steps = [{ repeat = 2, steps = ["Rest for 1 min", "Charge at 1 A, 2 A limit for 1 h"] }]\n'),
-     "steps[0].steps[1]", "expected a voltage"),
+     "steps[1].steps[2]", "expected a voltage"),
     ("end condition of the wrong dimension", document(steps='steps = ["Rest until temperature > 45 V"]\n'),
-     "steps[0]", "expected a temperature"),
+     "steps[1]", "expected a temperature"),
     ("capacity bound written in volts", document(tail=criterion(metric="discharge capacity", min="5 V")),
-     "criteria[0].min", "expected a capacity (e.g. '10000 mAh' or '2.5 Ah'), got '5 V', which is a voltage"),
+     "criteria[1].min", "expected a capacity (e.g. '10000 mAh' or '2.5 Ah'), got '5 V', which is a voltage"),
     ("temperature rise bound as an absolute temperature", document(tail=criterion(metric="temperature rise", max="10 degC")),
-     "criteria[0].max", "expected a temperature difference"),
+     "criteria[1].max", "expected a temperature difference"),
     ("marginal band in the wrong unit", document(tail=criterion(metric="discharge capacity", min="5 Ah", marginal="1 V")),
-     "criteria[0].marginal", "expected a capacity"),
+     "criteria[1].marginal", "expected a capacity"),
     ("rating in the wrong unit", document(dut=DUT.replace('"10000 mAh"', '"5 V"')),
      "dut.rated_capacity", "expected a capacity"),
     ("rating without its unit", document(dut=DUT.replace('"10000 mAh"', "10000")),
@@ -171,7 +171,7 @@ MALFORMED = [
     ("period in volts", document(head='name = "t"\nperiod = "1 V"\n'), "period", "expected a time"),
     ("safety limit in the wrong unit",
      document(tail='[safety]\nabort_if = ["cell temperature > 60 degC", "input current > 3 V"]\n'),
-     "safety.abort_if[1]", "expected a current"),
+     "safety.abort_if[2]", "expected a current"),
     # missing
     ("no name", document(head='period = "1 s"\n'), "name", "missing"),
     ("empty name", document(head='name = " "\nperiod = "1 s"\n'), "name", "expected text"),
@@ -180,74 +180,74 @@ MALFORMED = [
     ("no dut", document(dut=""), "dut", "expected a [dut] table"),
     ("dut without kind", document(dut='[dut]\nrated_capacity = "1 Ah"\n'), "dut.kind", "'power bank', 'cell'"),
     ("dut of an unknown kind", document(dut='[dut]\nkind = "toaster"\n'), "dut.kind", "'power bank', 'cell'"),
-    ("criterion without metric", document(tail=criterion(min="1 s")), "criteria[0].metric", "missing"),
-    ("step table without its wording", document(steps='steps = [{ name = "a" }]\n'), "steps[0].step", "missing"),
-    ("loop without steps", document(steps='steps = [{ repeat = 2 }]\n'), "steps[0].steps", "missing"),
+    ("criterion without metric", document(tail=criterion(min="1 s")), "criteria[1].metric", "missing"),
+    ("step table without its wording", document(steps='steps = [{ name = "a" }]\n'), "steps[1].step", "missing"),
+    ("loop without steps", document(steps='steps = [{ repeat = 2 }]\n'), "steps[1].steps", "missing"),
     # unknown keys
     ("unknown top-level key", document(head=HEAD + 'colour = "red"\n'), "colour", "unknown key"),
     ("unknown key in dut", document(dut=DUT + 'colour = "red"\n'), "dut.colour", "unknown key"),
     ("unknown key in a criterion", document(tail=criterion(metric="duration", min="1 s", colour="red")),
-     "criteria[0].colour", "unknown key"),
+     "criteria[1].colour", "unknown key"),
     ("unknown key in safety", document(tail='[safety]\nabort_if = []\nwarn_if = []\n'), "safety.warn_if", "unknown key"),
     ("unknown key in a loop", document(steps='steps = [{ repeat = 2, steps = ["Rest for 1 min"], until = "x" }]\n'),
-     "steps[0].until", "unknown key"),
+     "steps[1].until", "unknown key"),
     ("unknown key in a step table", document(steps='steps = [{ step = "Rest for 1 min", period = "1 s" }]\n'),
-     "steps[0].period", "unknown key"),
+     "steps[1].period", "unknown key"),
     # loops
     ("repeat = 0", document(steps='steps = [{ repeat = 0, steps = ["Rest for 1 min"] }]\n'),
-     "steps[0].repeat", "expected a whole number >= 1, got 0"),
+     "steps[1].repeat", "expected a whole number >= 1, got 0"),
     ('repeat = "3"', document(steps='steps = [{ repeat = "3", steps = ["Rest for 1 min"] }]\n'),
-     "steps[0].repeat", "expected a whole number >= 1, got '3'"),
+     "steps[1].repeat", "expected a whole number >= 1, got '3'"),
     ("repeat = true", document(steps='steps = [{ repeat = true, steps = ["Rest for 1 min"] }]\n'),
-     "steps[0].repeat", "expected a whole number >= 1, got True"),
+     "steps[1].repeat", "expected a whole number >= 1, got True"),
     ("repeat = 2.5", document(steps='steps = [{ repeat = 2.5, steps = ["Rest for 1 min"] }]\n'),
-     "steps[0].repeat", "expected a whole number"),
+     "steps[1].repeat", "expected a whole number"),
     ("loop with no steps", document(steps='steps = [{ repeat = 2, steps = [] }]\n'),
-     "steps[0].steps", "at least one step"),
+     "steps[1].steps", "at least one step"),
     # names
     ("duplicate step names",
      document(steps='steps = [{ step = "Rest for 1 min", name = "a" }, { step = "Rest for 2 min", name = "a" }]\n'),
-     "steps[1].step", "step name 'a' is used twice"),
+     "steps[2].step", "step name 'a' is used twice"),
     ("empty step name", document(steps='steps = [{ step = "Rest for 1 min", name = "" }]\n'),
-     "steps[0].name", "empty"),
+     "steps[1].name", "empty"),
     ("criterion naming an unknown step", document(steps=NAMED_REST, tail=criterion(metric="duration", step="rest", min="1 s")),
-     "criteria[0].step", "no step is named 'rest'; named steps: r"),
+     "criteria[1].step", "no step is named 'rest'; named steps: r"),
     ("criterion naming a step with a list", document(tail=criterion(metric="duration", step=["out"], min="1 s")),
-     "criteria[0].step", "expected text"),
+     "criteria[1].step", "expected text"),
     ("criterion naming an unknown metric", document(tail=criterion(metric="capacity fade", min="80 %")),
-     "criteria[0].metric", "unknown metric 'capacity fade'; known: discharge capacity"),
+     "criteria[1].metric", "unknown metric 'capacity fade'; known: discharge capacity"),
     ("duplicate criterion names",
      document(tail=criterion(metric="duration", min="1 s") + criterion(metric="duration", max="9 h")),
      "criteria", "unique"),
     # bounds
-    ("min above max", document(tail=criterion(metric="duration", min="2 h", max="1 h")), "criteria[0]", "min is above max"),
-    ("no min or max", document(tail=criterion(metric="duration")), "criteria[0]", "expected min and/or max"),
+    ("min above max", document(tail=criterion(metric="duration", min="2 h", max="1 h")), "criteria[1]", "min is above max"),
+    ("no min or max", document(tail=criterion(metric="duration")), "criteria[1]", "expected min and/or max"),
     ("bound without unit", document(tail=criterion(metric="energy efficiency", min=0.8)),
-     "criteria[0].min", "expected a ratio with its unit"),
+     "criteria[1].min", "expected a ratio with its unit"),
     ("negative marginal band", document(tail=criterion(metric="duration", min="1 h", marginal="-1 min")),
-     "criteria[0].marginal", "expected a band >= 0"),
+     "criteria[1].marginal", "expected a band >= 0"),
     ("marginal band wider than the bounds allow",
      document(tail=criterion(metric="duration", min="1 h", max="2 h", marginal="40 min")),
-     "criteria[0].marginal", "nothing could PASS"),
+     "criteria[1].marginal", "nothing could PASS"),
     # ratings a metric or a step needs
     ("conversion efficiency without a rated capacity",
      document(dut='[dut]\nkind = "power bank"\nnominal_voltage = "3.7 V"\n',
               tail=criterion(metric="conversion efficiency", min="80 %")),
-     "criteria[0].metric", "give dut.rated_capacity"),
+     "criteria[1].metric", "give dut.rated_capacity"),
     ("equivalent capacity without a nominal voltage",
      document(dut='[dut]\nkind = "power bank"\nrated_capacity = "10 Ah"\n',
               tail=criterion(metric="equivalent capacity", min="8 Ah")),
-     "criteria[0].metric", "give dut.nominal_voltage"),
+     "criteria[1].metric", "give dut.nominal_voltage"),
     ("C-rate without a rated capacity",
      document(steps='steps = ["Rest for 1 min", "Discharge at 0.5C until 3 V"]\n', dut='[dut]\nkind = "cell"\n'),
-     "steps[1]", "needs dut.rated_capacity"),
+     "steps[2]", "needs dut.rated_capacity"),
     # shapes
     ("invalid TOML", document(tail="[[criteria]\nname = 1\n"), "", "not valid TOML"),
-    ("non-string step", document(steps='steps = ["Rest for 1 min", 3]\n'), "steps[1]", "expected a step (text) or a table"),
+    ("non-string step", document(steps='steps = ["Rest for 1 min", 3]\n'), "steps[2]", "expected a step (text) or a table"),
     ("steps not a list", document(steps='steps = "Rest for 1 min"\n'), "steps", "expected a list"),
     ("empty steps", document(steps="steps = []\n"), "steps", "expected at least one step"),
-    ("unreadable step", document(steps='steps = ["Rest for 1 min", "Jump at 2 A"]\n'), "steps[1]", "cannot read step"),
-    ("step that never ends", document(steps='steps = ["Discharge at 2 A"]\n'), "steps[0]", "never ends"),
+    ("unreadable step", document(steps='steps = ["Rest for 1 min", "Jump at 2 A"]\n'), "steps[2]", "cannot read step"),
+    ("step that never ends", document(steps='steps = ["Discharge at 2 A"]\n'), "steps[1]", "never ends"),
     ("criteria not a list", document(head=HEAD + 'criteria = { name = "c" }\n'), "criteria", "expected a list"),
     ("safety not a table", document(head=HEAD + 'safety = ["temperature > 60 degC"]\n'), "safety", "expected a table"),
     ("abort_if not a list", document(tail='[safety]\nabort_if = "temperature > 60 degC"\n'),
@@ -262,22 +262,22 @@ MALFORMED = [
     ("negative rating", document(dut=DUT.replace('"10000 mAh"', '"-10000 mAh"')),
      "dut.rated_capacity", "expected a positive capacity"),
     ("negative discharge current", document(steps='steps = ["Discharge at -2 A until 3 V"]\n'),
-     "steps[0]", "expected a positive current"),
+     "steps[1]", "expected a positive current"),
     ("zero load resistance", document(steps='steps = ["Discharge at 0 ohm until 3 V"]\n'),
-     "steps[0]", "expected a positive resistance"),
+     "steps[1]", "expected a positive resistance"),
     ("negative charge voltage", document(steps='steps = ["Charge at -5 V, 3 A limit until 100 mA"]\n'),
-     "steps[0]", "expected a positive voltage"),
+     "steps[1]", "expected a positive voltage"),
     ("zero current limit", document(steps='steps = ["Hold at 4.2 V, 0 A limit until 50 mA"]\n'),
-     "steps[0]", "expected a positive current"),
-    ("negative step duration", document(steps='steps = ["Rest for -1 min"]\n'), "steps[0]", "expected a positive time"),
+     "steps[1]", "expected a positive current"),
+    ("negative step duration", document(steps='steps = ["Rest for -1 min"]\n'), "steps[1]", "expected a positive time"),
     ("negative hold time of a condition", document(steps='steps = ["Discharge at 1 A until 3 V for -5 s"]\n'),
-     "steps[0]", "duration >= 0 after 'for'"),
-    ("C/0", document(steps='steps = ["Discharge at C/0 until 3 V"]\n'), "steps[0]", "positive C-rate"),
-    ("until C/0", document(steps='steps = ["Hold at 4.2 V, 1 A limit until C/0"]\n'), "steps[0]", "positive C-rate"),
+     "steps[1]", "duration >= 0 after 'for'"),
+    ("C/0", document(steps='steps = ["Discharge at C/0 until 3 V"]\n'), "steps[1]", "positive C-rate"),
+    ("until C/0", document(steps='steps = ["Hold at 4.2 V, 1 A limit until C/0"]\n'), "steps[1]", "positive C-rate"),
     ("arithmetic in a quantity", document(steps='steps = ["Discharge at 2*3 A until 3 V"]\n'),
-     "steps[0]", "got '2*3 A'"),
+     "steps[1]", "got '2*3 A'"),
     ("arithmetic in a condition", document(steps='steps = ["Discharge at 2 A until voltage < 3 V + 1 V"]\n'),
-     "steps[0]", "expected a voltage"),
+     "steps[1]", "expected a voltage"),
 ]
 
 
@@ -300,7 +300,7 @@ def test_invalid_toml_names_the_line():
 def test_an_arithmetic_bomb_is_refused_at_once_not_evaluated():
     # pint would evaluate 9**9**9 (and never return); a profile is data, not an expression
     error = refused(document(steps='steps = ["Discharge at 9**9**9 A until 3 V"]\n'))
-    assert error.key == "steps[0]"
+    assert error.key == "steps[1]"
 
 
 def test_a_missing_file_and_a_binary_file_are_input_errors(tmp_path):

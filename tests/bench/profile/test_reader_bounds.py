@@ -46,7 +46,7 @@ def test_loops_nested_as_deep_as_allowed_load():
 
 def test_one_loop_more_is_refused_naming_the_loop_and_the_limit():
     error = refused(document(loops(MAX_LOOPS + 1)))
-    assert error.key == "steps[0]" + ".steps[0]" * MAX_LOOPS
+    assert error.key == "steps[1]" + ".steps[1]" * MAX_LOOPS
     assert error.message == f"loops nested more than {MAX_LOOPS} deep; a test method needs two or three"
 
 
@@ -77,20 +77,20 @@ def test_brackets_in_strings_and_comments_do_not_count_as_nesting():
 
 PERIODS = [
     pytest.param(document(period="1e-9 s"), "period",
-                 "expected a sample period from 0.01 s to 60 s (steps[0] lasts 60 s), got '1e-9 s'",
+                 "expected a sample period from 0.01 s to 60 s (steps[1] lasts 60 s), got '1e-9 s'",
                  id="profile period far too short"),
     pytest.param(document(period="5 ms"), "period",
-                 "expected a sample period from 10 ms to 60000 ms (steps[0] lasts 60000 ms), got '5 ms'",
+                 "expected a sample period from 10 ms to 60000 ms (steps[1] lasts 60000 ms), got '5 ms'",
                  id="in the unit it is written in"),
     pytest.param(document('"Rest for 1 min", "Rest for 5 s"', period="10 s"), "period",
-                 "expected a sample period from 0.01 s to 5 s (steps[1] lasts 5 s; or give that step its own "
+                 "expected a sample period from 0.01 s to 5 s (steps[2] lasts 5 s; or give that step its own "
                  "period, e.g. '(1 s period)'), got '10 s'",
                  id="profile period longer than a step that uses it"),
-    pytest.param(document('"Rest for 1 min (2 ms period)"'), "steps[0]",
-                 "expected a sample period from 10 ms to 60000 ms (steps[0] lasts 60000 ms), got '2 ms'",
+    pytest.param(document('"Rest for 1 min (2 ms period)"'), "steps[1]",
+                 "expected a sample period from 10 ms to 60000 ms (steps[1] lasts 60000 ms), got '2 ms'",
                  id="a step's own period too short"),
-    pytest.param(document('"Rest for 1 min", "Rest for 10 s (20 s period)"'), "steps[1]",
-                 "expected a sample period from 0.01 s to 10 s (steps[1] lasts 10 s), got '20 s'",
+    pytest.param(document('"Rest for 1 min", "Rest for 10 s (20 s period)"'), "steps[2]",
+                 "expected a sample period from 0.01 s to 10 s (steps[2] lasts 10 s), got '20 s'",
                  id="a step's own period longer than the step"),
     pytest.param(document('"Discharge at 1 A until 3 V"', period="2 min", safety='"cell dT/dt > 2 K/min"'),
                  "period",
@@ -98,11 +98,11 @@ PERIODS = [
                  "1 min), got '2 min'",
                  id="profile period longer than the rate window"),
     pytest.param(document('"Discharge at 1 A until 3 V (90 s period)"', safety='"cell dT/dt > 2 K/min"'),
-                 "steps[0]",
+                 "steps[1]",
                  "expected a sample period from 0.01 s to 60 s (dT/dt and dV/dt are taken over the last 60 s), "
                  "got '90 s'",
                  id="a step's own period longer than the rate window"),
-    pytest.param(document('"Discharge at 1 A until dV/dt > -1 mV/min (90 s period)"'), "steps[0]",
+    pytest.param(document('"Discharge at 1 A until dV/dt > -1 mV/min (90 s period)"'), "steps[1]",
                  "expected a sample period from 0.01 s to 60 s (dT/dt and dV/dt are taken over the last 60 s), "
                  "got '90 s'",
                  id="a rate in an end condition"),
@@ -132,21 +132,21 @@ def test_a_sample_period_within_its_bounds_is_accepted(text):
 # --- magnitudes ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, key, message", [
-    pytest.param(document('"Rest for 1e300 s"'), "steps[0]", "expected a time of at most 1000 days, got '1e300 s'",
+    pytest.param(document('"Rest for 1e300 s"'), "steps[1]", "expected a time of at most 1000 days, got '1e300 s'",
                  id="a step's duration"),
-    pytest.param(document('"Rest for 1001 days"'), "steps[0]", "expected a time of at most 1000 days, "
+    pytest.param(document('"Rest for 1001 days"'), "steps[1]", "expected a time of at most 1000 days, "
                  "got '1001 days'", id="just over"),
     pytest.param(document(period="1e300 s"), "period", "expected a time of at most 1000 days, got '1e300 s'",
                  id="the period"),
-    pytest.param(document('"Rest until current < 1 mA for 1e300 s"'), "steps[0]",
+    pytest.param(document('"Rest until current < 1 mA for 1e300 s"'), "steps[1]",
                  "expected a time of at most 1000 days, got '1e300 s'", id="a hold"),
-    pytest.param(document(safety='"voltage > 1e300 V"'), "safety.abort_if[0]",
+    pytest.param(document(safety='"voltage > 1e300 V"'), "safety.abort_if[1]",
                  "expected a voltage within ±1e+12 V, got '1e300 V'", id="a limit"),
-    pytest.param(document(safety='"temperature < -1e300 degC"'), "safety.abort_if[0]",
+    pytest.param(document(safety='"temperature < -1e300 degC"'), "safety.abort_if[1]",
                  "expected a temperature within ±1e+12 degC, got '-1e300 degC'", id="a negative limit"),
     pytest.param(document(dut=DUT.replace('"10000 mAh"', '"1e300 Ah"')), "dut.rated_capacity",
                  "expected a capacity within ±2.778e+08 Ah, got '1e300 Ah'", id="a rating"),
-    pytest.param(document() + '[[criteria]]\nname = "c"\nmetric = "duration"\nmax = "1e300 h"\n', "criteria[0].max",
+    pytest.param(document() + '[[criteria]]\nname = "c"\nmetric = "duration"\nmax = "1e300 h"\n', "criteria[1].max",
                  "expected a time of at most 1000 days, got '1e300 h'", id="a criterion bound"),
 ])
 def test_a_number_beyond_any_sensible_range_is_refused_naming_its_key(text, key, message):
@@ -187,7 +187,7 @@ def parse_cost(text: str) -> float:
     for _ in range(3):
         start = time.perf_counter()
         try:
-            parse_step(text, SOURCE, "steps[0]", 1)
+            parse_step(text, SOURCE, "steps[1]", 1)
         except InputError:
             pass
         best = min(best, time.perf_counter() - start)
@@ -205,8 +205,8 @@ def test_parsing_a_step_takes_time_in_proportion_to_its_length(template):
 @pytest.mark.parametrize("template", SPACED)
 def test_a_step_with_64000_spaces_is_read_or_refused_with_a_short_message(template):
     try:
-        step = parse_step(template.format(" " * 64_000), SOURCE, "steps[0]", 1)
+        step = parse_step(template.format(" " * 64_000), SOURCE, "steps[1]", 1)
     except InputError as error:
-        assert error.key == "steps[0]" and len(str(error)) < 400
+        assert error.key == "steps[1]" and len(str(error)) < 400
     else:
         assert "  " not in step.text

@@ -8,7 +8,7 @@ from bench.profile.steps import (SUPPLY_REGULATION_TOLERANCE, LoadLevel, LoadRam
 
 
 def step(text, **kw):
-    return parse_step(text, "p.toml", "steps[0]", 1, **kw)
+    return parse_step(text, "p.toml", "steps[1]", 1, **kw)
 
 
 def test_cv_charge_with_limit_drives_the_supply_and_ends_on_sustained_current():
@@ -74,20 +74,20 @@ def test_rest_with_duration_or_alternatives_and_period():
 def test_unreadable_steps_say_what_is_wrong(text, fragment):
     with pytest.raises(InputError, match=fragment) as info:
         step(text)
-    assert str(info.value).startswith("p.toml: steps[0]: ")
+    assert str(info.value).startswith("p.toml: steps[1]: ")
 
 
 def test_a_charge_can_load_the_output_at_the_same_time():
     from bench.profile.steps import with_load
 
-    s = with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Discharge at 1 A", "p.toml", "steps[0].with", None)
+    s = with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Discharge at 1 A", "p.toml", "steps[1].with", None)
     assert isinstance(s, PassThrough) and s.measures_input
     assert (s.charge.voltage, s.charge.current, s.load.mode, s.load.level) == (5.0, 2.0, "CC", 1.0)
     assert s.text == "Charge at 5 V, 2 A limit for 1 h + Discharge at 1 A"
     with pytest.raises(InputError, match="only a charge or a hold"):
-        with_load(step("Rest for 1 min"), "Discharge at 1 A", "p.toml", "steps[0].with", None)
-    with pytest.raises(InputError, match=r"steps\[0\].with: expected the load"):
-        with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Charge at 1 A", "p.toml", "steps[0].with", None)
+        with_load(step("Rest for 1 min"), "Discharge at 1 A", "p.toml", "steps[1].with", None)
+    with pytest.raises(InputError, match=r"steps\[1\].with: expected the load"):
+        with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Charge at 1 A", "p.toml", "steps[1].with", None)
 
 
 class Bench:
@@ -125,7 +125,7 @@ def test_pass_through_feeds_the_input_and_loads_the_output_at_once():
     from bench.profile.steps import with_load
 
     bench = Bench()
-    s = with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Discharge at 1 A", "p.toml", "steps[0].with", None)
+    s = with_load(step("Charge at 5 V, 2 A limit for 1 h"), "Discharge at 1 A", "p.toml", "steps[1].with", None)
     s.apply(bench, bench, 0.0)
     assert bench.calls == [("supply", 5.0, 2.0), ("supply output", True), ("load mode", "CC", 1.0),
                            ("load input", True)]

@@ -14,7 +14,7 @@ from bench.run.engine import Outcome
 from bench.run.readings import Readings
 
 CAPACITY = Criterion("delivered capacity", "discharge capacity", None, "discharge", 5.2 * 3600, None, 0.0,
-                     "capacity", "criteria[0]")
+                     "capacity", "criteria[1]")
 
 
 def read(folder) -> dict:

@@ -41,27 +41,27 @@ def refused(steps: str, dut: str, station: Path | str = STATION) -> InputError:
 
 
 REFUSED = [
-    pytest.param('"Charge at 1 A until 4.2 V", "Discharge at 0.5 ohm until 3 V"', CELL, "steps[1]",
-                 "current 8.4 A (0.5 ohm at 4.2 V, the voltage steps[0] charges the DUT to)",
+    pytest.param('"Charge at 1 A until 4.2 V", "Discharge at 0.5 ohm until 3 V"', CELL, "steps[2]",
+                 "current 8.4 A (0.5 ohm at 4.2 V, the voltage steps[1] charges the DUT to)",
                  id="CR: a cell at the voltage a charge takes it to"),
-    pytest.param('"Discharge at 0.5 ohm for 1 min"', CELL, "steps[0]",
+    pytest.param('"Discharge at 0.5 ohm for 1 min"', CELL, "steps[1]",
                  "current 7.2 A (0.5 ohm at 3.6 V, dut.nominal_voltage)", id="CR: a cell at its nominal voltage"),
-    pytest.param('"Discharge at 0.5 ohm until 3 V"', BANK, "steps[0]",
+    pytest.param('"Discharge at 0.5 ohm until 3 V"', BANK, "steps[1]",
                  "current 6 A (0.5 ohm at 3 V, the step's cutoff)", id="CR: above its cutoff while it runs"),
-    pytest.param('"Discharge at 4.5 ohm for 1 min"', BANK + 'rated_output_voltage = "20 V"\n', "steps[0]",
+    pytest.param('"Discharge at 4.5 ohm for 1 min"', BANK + 'rated_output_voltage = "20 V"\n', "steps[1]",
                  "power 88.89 W (4.5 ohm at 20 V, dut.rated_output_voltage)", id="CR: power"),
-    pytest.param('"Discharge ramp from 4 ohm to 0.5 ohm over 60 s until 3 V"', BANK, "steps[0]",
+    pytest.param('"Discharge ramp from 4 ohm to 0.5 ohm over 60 s until 3 V"', BANK, "steps[1]",
                  "current 6 A (0.5 ohm at 3 V, the step's cutoff)", id="CR: the lowest resistance of a ramp"),
-    pytest.param('"Discharge at 20 W until 3 V"', BANK, "steps[0]",
+    pytest.param('"Discharge at 20 W until 3 V"', BANK, "steps[1]",
                  "current 6.667 A (20 W at 3 V, the step's cutoff)", id="CP: at its cutoff"),
-    pytest.param('"Discharge at 30 W for 10 min"', CELL, "steps[0]",
+    pytest.param('"Discharge at 30 W for 10 min"', CELL, "steps[1]",
                  "current 8.333 A (30 W at 3.6 V, dut.nominal_voltage)",
                  id="CP without a cutoff: at the highest voltage, the least it draws"),
     pytest.param('{ step = "Charge at 5 V, 2 A limit for 1 h", with = "Discharge at 1 ohm" }',
-                 BANK + 'rated_output_voltage = "9 V"\n', "steps[0].step",
+                 BANK + 'rated_output_voltage = "9 V"\n', "steps[1].step",
                  "load current 9 A (1 ohm at 9 V, dut.rated_output_voltage)", id="CR: a load alongside a charge"),
     pytest.param('"Discharge at 0.5 ohm for 1 min"', BANK + 'rated_output_voltage = "20 V"\n'
-                 'rated_output_current = "6 A"\n', "steps[0]",
+                 'rated_output_current = "6 A"\n', "steps[1]",
                  "current 6 A (0.5 ohm at 20 V, dut.rated_output_voltage, at most dut.rated_output_current)",
                  id="CR: a power bank rated above the station"),
 ]
@@ -95,7 +95,7 @@ def test_bench_run_refuses_what_bench_validate_refuses(tmp_path: Path, five_amps
     with pytest.raises(InputError) as info:
         prepare(Request(path, five_amps, log_dir=tmp_path / "logs"))
     assert (info.value.key, info.value.message) == (
-        "steps[0]", f"current 6.667 A (20 W at 3 V, the step's cutoff) is above the station's hard limit 5 A "
+        "steps[1]", f"current 6.667 A (20 W at 3 V, the step's cutoff) is above the station's hard limit 5 A "
         f"({five_amps})")
 
 
@@ -140,7 +140,7 @@ def test_an_unknown_station_dut_is_refused_before_the_run(tmp_path: Path):
 
 def test_a_supply_setpoint_beyond_the_channel_s_range_is_refused_naming_a_channel_that_reaches_it():
     error = refused('"Charge at 5 V, 1 A limit for 1 min", "Charge at 12 V, 1 A limit for 1 min"', BANK)
-    assert (error.source, error.key) == (SOURCE, "steps[1]")
+    assert (error.source, error.key) == (SOURCE, "steps[2]")
     assert error.message == ("voltage 12 V is outside the range of the supply, E36312A CH1: 0 to 6.18 V "
                              f"({STATION}, supply); channel = 2 or 3 reaches every supply set-point of the profile; "
                              "the shipped simulated station 'sim-25v' does: --station sim-25v")
@@ -155,7 +155,7 @@ def test_a_supply_current_limit_beyond_the_channel_s_range_is_refused(tmp_path: 
             '{ step = "Charge at 5 V, 3 A limit for 1 min", with = "Discharge at 1 A" }', RATED_BANK), SOURCE),
             load_station(station))
     assert (info.value.key, info.value.message) == (
-        "steps[0].step", (f"current limit 3 A is outside the range of the supply, E36312A CH2: 0 to 1.03 A "
+        "steps[1].step", (f"current limit 3 A is outside the range of the supply, E36312A CH2: 0 to 1.03 A "
                           f"({station}, supply); channel = 1 reaches every supply set-point of the profile; "
                           "the shipped simulated station 'sim' does: --station sim"))
 

@@ -133,7 +133,7 @@ def test_slopes_stay_exact_after_a_long_run():
 
 
 def test_a_real_rise_still_trips_a_dt_dt_limit_as_soon_as_a_rate_is_reported():
-    watch = Watch((parse_condition("cell dT/dt > 2 K/min", "p.toml", "safety.abort_if[0]"),))
+    watch = Watch((parse_condition("cell dT/dt > 2 K/min", "p.toml", "safety.abort_if[1]"),))
     r = Readings(("cell", "case"), WINDOW)
     rng = random.Random(7)
     for t in range(120):

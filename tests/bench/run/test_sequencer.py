@@ -91,15 +91,15 @@ def test_every_new_pass_of_a_loop_is_a_new_cycle(steps: str, cycles: list[int]):
 @pytest.mark.parametrize("passes", [1, 2, 4])
 def test_stop_if_is_judged_after_each_pass_and_ends_the_loop_after_pass_n(passes: int):
     """The judge is asked once the pass's last step has been planned (run), with that pass's cycle."""
-    judge = Judge(stop_after={"steps[1]": passes})
+    judge = Judge(stop_after={"steps[2]": passes})
     stopped: dict[str, int] = {}
     plan(", ".join([rest(1), loop(4, rest(2), rest(3), stop_if=True), rest(4)]), judge, stopped)
     expected: list[tuple] = [(1, 1, 1)]
     for n in range(1, passes + 1):
-        expected += [(2 * n, n + 1, 2), (2 * n + 1, n + 1, 3), ("judge", "steps[1]", n, n + 1)]
+        expected += [(2 * n, n + 1, 2), (2 * n + 1, n + 1, 3), ("judge", "steps[2]", n, n + 1)]
     expected.append((2 * passes + 2, passes + 1, 4))
     assert judge.log == expected
-    assert stopped == {"steps[1]@1": passes}
+    assert stopped == {"steps[2]@1": passes}
 
 
 def test_a_loop_without_stop_if_is_never_judged():
@@ -110,13 +110,13 @@ def test_a_loop_without_stop_if_is_never_judged():
 
 def test_nested_stop_ifs_are_judged_per_instance_inner_pass_first():
     """Each pass of the outer loop runs a new instance of the inner loop, stopped on its own."""
-    judge = Judge(stop_after={"steps[0].steps[1]": 2})
+    judge = Judge(stop_after={"steps[1].steps[2]": 2})
     stopped: dict[str, int] = {}
     planned = plan(loop(2, rest(1), loop(3, rest(2), stop_if=True), stop_if=True), judge, stopped)
     assert planned == [(1, 1, 1), (2, 2, 2), (3, 3, 2), (4, 4, 1), (5, 5, 2), (6, 6, 2)]
-    assert judge.calls == [("steps[0].steps[1]", 1, 2), ("steps[0].steps[1]", 2, 3), ("steps[0]", 1, 3),
-                           ("steps[0].steps[1]", 1, 5), ("steps[0].steps[1]", 2, 6), ("steps[0]", 2, 6)]
-    assert stopped == {"steps[0].steps[1]@1": 2, "steps[0].steps[1]@4": 2}
+    assert judge.calls == [("steps[1].steps[2]", 1, 2), ("steps[1].steps[2]", 2, 3), ("steps[1]", 1, 3),
+                           ("steps[1].steps[2]", 1, 5), ("steps[1].steps[2]", 2, 6), ("steps[1]", 2, 6)]
+    assert stopped == {"steps[1].steps[2]@1": 2, "steps[1].steps[2]@4": 2}
 
 
 # --- resume -------------------------------------------------------------------------------
@@ -137,11 +137,11 @@ def test_a_resume_does_not_judge_passes_that_ended_before_its_position(done: int
 @pytest.mark.parametrize("done", [0, 2, 4, 5])
 def test_a_resumed_loop_that_a_stop_if_ended_runs_only_its_recorded_passes(done: int):
     """The plan is the interrupted run's, step for step, and the judge is not asked again."""
-    original = Judge(stop_after={"steps[0]": 2})
+    original = Judge(stop_after={"steps[1]": 2})
     stopped: dict[str, int] = {}
     sequencer = Sequencer(items(RESUMED), stopped, original)
     before = walk(sequencer, original)
-    assert before == [(1, 1, 1), (2, 1, 2), (3, 2, 1), (4, 2, 2), (5, 2, 3)] and stopped == {"steps[0]@0": 2}
+    assert before == [(1, 1, 1), (2, 1, 2), (3, 2, 1), (4, 2, 2), (5, 2, 3)] and stopped == {"steps[1]@0": 2}
     again = Judge()
     assert plan(RESUMED, again, dict(stopped), done) == before
     assert walk(sequencer, original, done) == before  # the same sequencer planned again starts over

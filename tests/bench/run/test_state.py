@@ -83,7 +83,7 @@ def mid_run() -> RunState:
     state.book.totals = Totals(30.0, r)
     state.integrator.add(r, ())
     advance(state, 4)
-    state.stopped, state.safety, state.sampled = {"steps[1]@1": 2}, [None, 35.0], True
+    state.stopped, state.safety, state.sampled = {"steps[2]@1": 2}, [None, 35.0], True
     state.frozen, state.faulted, state.paused_s = {"cell": [35.0, 40.0]}, ["case"], 4.5
     state.test_time, state.started = 40.0, True
     return state

@@ -41,7 +41,7 @@ def readings(**values: float) -> Readings:
     ("output power > 25 W", readings(p_out=25.5), "25.5 W"),
 ])
 def test_the_measured_value_is_shown_in_the_unit_of_its_limit(condition: str, r: Readings, shown: str):
-    assert _measured(parse_condition(condition, "p.toml", "safety.abort_if[0]"), r) == shown
+    assert _measured(parse_condition(condition, "p.toml", "safety.abort_if[1]"), r) == shown
 
 
 def test_a_station_hard_limit_shows_its_reading_in_its_own_unit():
@@ -53,7 +53,7 @@ def test_a_station_hard_limit_shows_its_reading_in_its_own_unit():
 def test_an_end_condition_written_as_a_bare_value_keeps_its_unit():
     from bench.profile.steps import parse_step
 
-    step = parse_step("Discharge at 2 A until 4500 mV", "p.toml", "steps[0]", 1)
+    step = parse_step("Discharge at 2 A until 4500 mV", "p.toml", "steps[1]", 1)
     assert _measured(step.until[0], readings(voltage=4.4987)) == "4499 mV"
 
 

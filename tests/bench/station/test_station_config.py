@@ -189,15 +189,15 @@ def refused_by_station(prof, station=None) -> InputError:
 
 
 @pytest.mark.parametrize("steps, key, what", [
-    ('"Rest for 1 min", "Discharge at 9 A until 3 V"', "steps[1]", "current 9 A is above the station's hard limit 8 A"),
-    ('{ step = "Discharge at 9000 mA until 3 V", name = "d" }', "steps[0].step", "current 9 A"),
-    ('"Discharge at 1C until 3 V"', "steps[0]", "current 10 A"),
-    ('"Discharge at 70 W until 3 V"', "steps[0]", "power 70 W is above the station's hard limit 60 W"),
-    ('"Discharge at 22 V until 1 A"', "steps[0]", "voltage 22 V"),
-    ('"Charge at 22 V, 1 A limit until 100 mA"', "steps[0]", "voltage 22 V"),
-    ('"Charge at 20 V, 8.5 A limit until 100 mA"', "steps[0]", "current limit 8.5 A"),
-    ('"Charge at 9 A until 4.2 V"', "steps[0]", "current limit 9 A"),
-    ('{ repeat = 2, steps = ["Rest for 1 min", "Discharge at 9 A until 3 V"] }', "steps[0].steps[1]", "current 9 A"),
+    ('"Rest for 1 min", "Discharge at 9 A until 3 V"', "steps[2]", "current 9 A is above the station's hard limit 8 A"),
+    ('{ step = "Discharge at 9000 mA until 3 V", name = "d" }', "steps[1].step", "current 9 A"),
+    ('"Discharge at 1C until 3 V"', "steps[1]", "current 10 A"),
+    ('"Discharge at 70 W until 3 V"', "steps[1]", "power 70 W is above the station's hard limit 60 W"),
+    ('"Discharge at 22 V until 1 A"', "steps[1]", "voltage 22 V"),
+    ('"Charge at 22 V, 1 A limit until 100 mA"', "steps[1]", "voltage 22 V"),
+    ('"Charge at 20 V, 8.5 A limit until 100 mA"', "steps[1]", "current limit 8.5 A"),
+    ('"Charge at 9 A until 4.2 V"', "steps[1]", "current limit 9 A"),
+    ('{ repeat = 2, steps = ["Rest for 1 min", "Discharge at 9 A until 3 V"] }', "steps[1].steps[2]", "current 9 A"),
 ])
 def test_a_step_above_a_hard_limit_is_refused_naming_the_step_and_the_station(steps, key, what):
     error = refused_by_station(profile(steps))
@@ -216,16 +216,16 @@ def test_a_step_at_the_hard_limits_is_accepted(station_file):
 def test_the_hard_limit_comes_from_the_station_given(station_file):
     station = load_station(station_file(edited(('max_current = "8 A"', 'max_current = "1 A"'))))
     error = refused_by_station(profile('"Discharge at 2 A until 3 V"'), station)
-    assert error.key == "steps[0]" and "hard limit 1 A" in error.message and station.source in error.message
+    assert error.key == "steps[1]" and "hard limit 1 A" in error.message and station.source in error.message
 
 
 @pytest.mark.parametrize("steps, tail, key", [
     ('"Rest for 1 min"', '[safety]\nabort_if = ["cell temperature > 60 degC", "core temperature > 60 degC"]\n',
-     "safety.abort_if[1]"),
-    ('"Rest for 1 min", "Rest until core temperature < 30 degC"', "", "steps[1]"),
-    ('"Rest until core dT/dt < 1 K/min"', "", "steps[0]"),
+     "safety.abort_if[2]"),
+    ('"Rest for 1 min", "Rest until core temperature < 30 degC"', "", "steps[2]"),
+    ('"Rest until core dT/dt < 1 K/min"', "", "steps[1]"),
     ('"Rest for 1 min"', '[[criteria]]\nname = "c"\nmetric = "core max temperature"\nmax = "45 degC"\n',
-     "criteria[0].metric"),
+     "criteria[1].metric"),
 ])
 def test_a_temperature_channel_the_station_lacks_is_refused(steps, tail, key):
     error = refused_by_station(profile(steps, tail))
