@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.analysis.integrator import Totals
 from bench.cli.console import Screen
-from bench.record.records import Event, Sample, Sink, StepStart
+from bench.record.records import Event, RunStart, Sample, Sink, StepStart
 from bench.run.readings import Readings
 
 REFRESH = 0.25  # s of wall time between redraws
@@ -35,6 +35,10 @@ class PlainView(Sink):
         self._echo = echo
         self._screen = screen or Screen()
         self._last = 0.0
+
+    def run_start(self, record: RunStart) -> None:
+        self._screen.check()
+        self._echo(f"{record.profile}, judged against {record.product}")
 
     def step_start(self, record: StepStart) -> None:
         self._screen.check()
@@ -73,6 +77,12 @@ class RichView(Sink):
 
     def __exit__(self, *exc: Any) -> None:
         self._live.__exit__(*exc)
+
+    def run_start(self, record: RunStart) -> None:
+        from rich.markup import escape
+
+        self._screen.check()
+        self._console.print(f"[bold]{escape(record.profile)}[/], judged against {escape(record.product)}")
 
     def step_start(self, record: StepStart) -> None:
         self._screen.check()

@@ -100,6 +100,15 @@ class Product:
         """How people call it: the model, else the file's name, else the profile's [dut]."""
         return self.model or (Path(self.source).stem if self.text is not None else Path(self.source).name)
 
+    def summary(self) -> str:
+        """One line for people: 'powerbank-20000: 20000 mAh, 3.7 V, 12000 mAh out at 5 V 3 A'."""
+        figures = dict(self.written)
+        output = " ".join(figures[k] for k in ("rated_output_voltage", "rated_output_current") if k in figures)
+        parts = [figures.get("rated_capacity", ""), figures.get("nominal_voltage", ""),
+                 " ".join(filter(None, (figures.get("rated_output_capacity"), "out at" if output else "", output)))]
+        said = ", ".join(p for p in parts if p)
+        return f"{self.name}: {said}" if said else self.name
+
     def to_json(self) -> dict[str, Any]:
         """The product as run.json records it: enough to judge the run again, as plain data."""
         return {"name": self.name, "kind": self.kind, "model": self.model or None, "maker": self.maker or None,

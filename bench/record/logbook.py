@@ -127,7 +127,7 @@ class Logbook(Sink):
 
     # -- records ---------------------------------------------------------------------------
     def run_start(self, record: RunStart) -> None:
-        self._event("run_start", record.test_time, profile=record.profile)
+        self._event("run_start", record.test_time, profile=record.profile, product=record.product)
 
     def step_start(self, record: StepStart) -> None:
         step = record.step

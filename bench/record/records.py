@@ -16,6 +16,7 @@ from typing import Any, Callable
 class RunStart:
     test_time: float
     profile: str
+    product: str = ""  # what the DUT is judged against: its label's name and figures
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,7 +213,7 @@ class Runner:
             raise InstrumentError(f"cannot put the bench in safe state before starting: {problems}")
         if not self.state.started:
             self.state.started = True
-            self.sinks.emit("run_start", RunStart(self.clock.now(), self.profile.name))
+            self.sinks.emit("run_start", RunStart(self.clock.now(), self.profile.name, self.profile.product.summary()))
 
     def _event(self, kind: str, message: str | None = None, **fields: Any) -> None:
         self.sinks.emit("event", Event(kind, self.clock.now(), fields, message))
