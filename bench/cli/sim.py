@@ -8,11 +8,18 @@ from bench.cli.console import console as _console
 sim_app = typer.Typer(no_args_is_help=True, help="The simulated bench.")
 
 
-def _shown(value: object) -> str:
-    """A default as an operator would write it back."""
+def _shown(name: str, value: object, unit: str) -> tuple[str, str]:
+    """A default and its unit as an operator would write them back in an override: capacities in
+    mAh (not the model's coulombs), states of charge in %."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+        return "yes" if value else "no", unit
+    if not isinstance(value, float):
+        return str(value), unit
+    if unit == "coulomb":
+        return f"{value / 3.6:g}", "mAh"
+    if unit == "dimensionless" and name.endswith("soc"):
+        return f"{value * 100:g}", "%"
+    return f"{value:g}", unit
 
 
 @sim_app.command("list")
@@ -32,11 +39,11 @@ def sim_list() -> None:
         table = Table("parameter", "default", "unit", "meaning", title=f"preset {name}: {preset.description}",
                       title_justify="left")
         for p in preset.parameters():
-            table.add_row(p.name, _shown(p.value), p.unit, p.doc)
+            table.add_row(p.name, *_shown(p.name, p.value, p.unit), p.doc)
         console.print(table)
     for name, cls in DEFECTS.items():
         table = Table("parameter", "default", "unit", "meaning", title=f"defect {name}: {cls.summary}",
                       title_justify="left")
         for p in parameters(cls):
-            table.add_row(p.name, _shown(p.value), p.unit, p.doc)
+            table.add_row(p.name, *_shown(p.name, p.value, p.unit), p.doc)
         console.print(table)

@@ -24,6 +24,16 @@ def test_sim_list_shows_presets_and_defects_with_parameters_units_and_defaults()
     assert "│ otp_temperature" in result.output
 
 
+def test_sim_list_shows_capacities_in_mah_and_states_of_charge_in_percent() -> None:
+    """As an override is written ('capacity = \"4500 mAh\"'), not in the model's coulombs."""
+    result = runner.invoke(app, ["sim", "list"], env={"COLUMNS": "200"})
+    rows = [" ".join(line.replace("│", " ").split()) for line in result.output.splitlines()]
+    assert "capacity 5050 mAh real capacity (fresh)" in rows
+    assert any(row.startswith("initial_soc 100 % ") for row in rows)
+    assert any(row.startswith("initial_soc 50 % ") for row in rows)  # a bank, half charged
+    assert not any(" coulomb " in row for row in rows)
+
+
 def test_run_records_the_defects_in_run_json(tmp_path: Path) -> None:
     path = profile(tmp_path, '"Discharge at 1 A for 1 min"')
     result = runner.invoke(app, ["run", str(path), "--log-dir", str(tmp_path / "logs"), "--defect",
