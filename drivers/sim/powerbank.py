@@ -10,12 +10,16 @@ What the chips do, as modelled:
   after a delay (hiccup) or latches like a short (`ocp_latch`); under-voltage (loaded pack
   voltage below the threshold) latches the output off until the input is powered;
   over-temperature (cells above `otp_temperature`) switches it off until they cool
-  `otp_hysteresis` below; light-load auto-off after a while below a current threshold, armed
-  only once the output has been loaded. A switched-off output wakes on a load being plugged
-  (the load input switching on) or on the input being powered, except over-temperature,
-  which waits for the cells to cool.
+  `otp_hysteresis` below; light-load auto-off after `light_load_time` below a current
+  threshold, counted from the output coming on (a bank switched on and never loaded goes off
+  too). A new bank is off (as from the box); a switched-off output wakes on a load being
+  plugged (the load input switching on) or on the input being powered, except
+  over-temperature, which waits for the cells to cool. Off, the chips draw `standby_current`
+  from the pack (microamps: a stored bank loses what its cells' self-discharge says).
 - charger: runs while the input is between its under- and over-voltage limits and the cells
-  are below `charge_otp_temperature` (resumes `otp_hysteresis` below); CC then CV,
+  are below `charge_otp_temperature` (resumes `otp_hysteresis` below); a deeply discharged
+  pack (open-circuit voltage below `precharge_voltage`) is pre-charged at
+  `precharge_fraction` of the charge current first; then CC, then CV,
   terminates below the termination current in CV, restarts below the recharge voltage; when
   the supply current-limits, the charger lowers its charge current to hold its input at the
   DPM voltage, so the supply sits in CC at that voltage.
@@ -83,11 +87,16 @@ class PowerBankParams(CellModel):
                                 "0: a plugged load turns the output back on (a faulty protection)", 1.0)
     light_load_current: float = quantity("ampere", "output current below which the auto-off timer runs", 0.06)
     light_load_time: float = quantity("second", "light-load time before auto-off", 30.0)
+    standby_current: float = quantity(
+        "ampere", "pack current with the output off and no input (the chips' quiescent draw)", 20e-6)
 
     input_min_voltage: float = quantity("volt", "input under-voltage lockout: no charging below", 4.5)
     input_max_voltage: float = quantity("volt", "input over-voltage protection: charger off above", 6.2)
     input_dpm_voltage: float = quantity("volt", "input voltage the charger holds when the supply current-limits", 4.5)
     charge_current: float = quantity("ampere", "constant-current charge current (pack)")
+    precharge_voltage: float = quantity(
+        "volt", "open-circuit cell voltage below which the charger pre-charges a deeply discharged pack", 3.0)
+    precharge_fraction: float = quantity("dimensionless", "pre-charge current / charge current", 0.1)
     charge_voltage: float = quantity("volt", "constant-voltage charge voltage (cell)", 4.2)
     termination_current: float = quantity("ampere", "charge terminates below this current in CV")
     recharge_voltage: float = quantity("volt", "a terminated charge restarts below this open-circuit voltage", 4.1)
@@ -112,6 +121,7 @@ class PowerBankParams(CellModel):
             "case_to_ambient_conductance",
         )
         require_fraction(self, "charger_efficiency")
+        require_fraction(self, "precharge_fraction")
         require_fraction(self, "pass_through_efficiency")
 
 
@@ -152,11 +162,10 @@ class PowerBank:
         self.ambient = ambient
         self.t_cells = ambient
         self.t_case = ambient
-        self.output = Output.ON  # as if the button had been pressed when the bank was set up
+        self.output = Output.STANDBY  # off, as from the box: a load plugged or the input powered wakes it
         self.charge_done = False
         self.charge_hot = False  # charging paused by the charger's over-temperature protection
-        self._armed = False  # light-load auto-off armed (output has been loaded since it came on)
-        self._light_time = 0.0
+        self._light_time = 0.0  # s the output has been on below the light-load current
         self._retry_time = 0.0
         self._load_was_on = False
         self._input_valid = False  # the input was powered (within its limits) at the last solve
@@ -198,10 +207,11 @@ class PowerBank:
             self._solve_charger(supply)
         elif self.output is Output.ON:
             self._solve_boost(load)
+        else:  # output off, no input: the chips' quiescent draw
+            self.current = p.standby_current
 
     def _switch_output_on(self) -> None:
         self.output = Output.ON
-        self._armed = False
         self._light_time = 0.0
 
     def _solve_boost(self, load: LoadSettings) -> None:
@@ -235,9 +245,12 @@ class PowerBank:
         self._cv_limited = False
         if self.charge_done or self.charge_hot or supply.voltage < p.input_dpm_voltage:
             return 0.0
+        i_cc = p.charge_current
+        if self.cell.ocv(self.cell.soc) < p.precharge_voltage:  # a deeply discharged pack: pre-charge
+            i_cc *= p.precharge_fraction
         i_cv = (p.charge_voltage - self.cell.emf()) / self.cell.r0
-        self._cv_limited = i_cv < p.charge_current
-        return max(0.0, min(p.charge_current, i_cv))
+        self._cv_limited = i_cv < i_cc
+        return max(0.0, min(i_cc, i_cv))
 
     def _charge_from_power(self, power: float) -> float:
         """Charge current putting `power` (W) into the cells: (e + r0 i) i = power."""
@@ -343,9 +356,8 @@ class PowerBank:
             if hot > p.otp_temperature:
                 self.output = Output.OTP
             elif self.load_i >= p.light_load_current:
-                self._armed = True
                 self._light_time = 0.0
-            elif self._armed:
+            else:
                 self._light_time += dt
                 if self._light_time >= p.light_load_time:
                     self.output = Output.STANDBY

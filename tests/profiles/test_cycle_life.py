@@ -38,11 +38,11 @@ def test_healthy_bank_passes_five_cycles_with_one_row_per_cycle(tmp_path, seed):
 
 
 def test_micro_short_fails_on_the_per_cycle_efficiencies(tmp_path):
-    run = run_profile(tmp_path, cycles(tmp_path, 5), dut="powerbank-10000", defects=("micro-short:resistance=10 ohm",))
+    run = run_profile(tmp_path, cycles(tmp_path, 5), dut="powerbank-10000", defects=("micro-short:resistance=20 ohm",))
     assert run.verdict == "FAIL"
     assert {"energy efficiency", "coulombic efficiency"} <= run.failed()
-    assert 48.0 < run.value("energy efficiency") < 56.0       # the 10-ohm leak eats a third of each charge
-    assert 48.0 < run.value("coulombic efficiency") < 57.0
+    assert 60.0 < run.value("energy efficiency") < 68.0       # the 20-ohm leak eats a third of each charge
+    assert 60.0 < run.value("coulombic efficiency") < 69.0
     assert run.outcome("capacity retention") == "PASS"        # capacity alone would not have caught it yet
 
 
@@ -55,4 +55,6 @@ def test_growing_short_stops_the_loop_early_and_fails_on_retention(tmp_path):
     assert len(run.cycles()) == stopped["passes"] < 12
     assert run.outcome("capacity retention") == "FAIL"
     assert run.criteria["capacity retention"]["cycle"] == stopped["passes"]
-    assert 55.0 < run.value("capacity retention") < 80.0
+    # By then the short (12.5 ohm) drains more than the charger's pre-charge current: the pack,
+    # run down below 3 V, never leaves pre-charge and the bank delivers next to nothing.
+    assert run.value("capacity retention") < 30.0

@@ -17,7 +17,7 @@ from bench.run.session import Request, execute, resume
 
 pytestmark = pytest.mark.slow  # whole runs on the simulated bench
 
-# Three cycles of: a charge, a rest, a DCIR pulse straight after the rest (its value needs the
+# Three cycles of: a charge, a short rest, a DCIR pulse straight after the rest (its value needs the
 # voltage before the step), and a step that ends on a condition held for 40 s.
 PROFILE = """
 name = "Kill points"
@@ -25,7 +25,7 @@ period = "1 s"
 steps = [
   { repeat = 3, steps = [
     "Charge at 5 V, 2 A limit for 2 min",
-    "Rest for 1 min",
+    "Rest for 20 s",                    # shorter than the bank's 30 s light-load auto-off
     { step = "Discharge at 2 A for 10 s", name = "pulse" },
     { step = "Discharge at 1 A until voltage > 4 V for 40 s", name = "hold" },
   ] },

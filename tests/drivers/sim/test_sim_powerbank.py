@@ -30,9 +30,10 @@ def full_bank(dut: str = "powerbank-10000", **overrides: float) -> World:
 
 def test_boost_output_droops_from_5v1_through_its_output_resistance() -> None:
     world = full_bank()
+    world.set_load("CC", 0.0)
+    world.set_load_input(True)  # a load plugged wakes the bank
+    assert world.load_reading() == (pytest.approx(5.1), 0.0)  # no-load voltage
     world.set_load("CC", 2.0)
-    assert world.load_reading() == (pytest.approx(5.1), 0.0)  # input off: no-load voltage
-    world.set_load_input(True)
     assert world.load_reading() == (pytest.approx(5.1 - 0.08 * 2.0), 2.0)
 
 
@@ -166,12 +167,46 @@ def test_cr_and_cp_loads_solve_with_the_droop() -> None:
     assert v * i == pytest.approx(10.0) and v == pytest.approx(5.1 - 0.08 * i)
 
 
-def test_light_load_auto_off_after_30_s_once_loaded_and_wake_on_plug() -> None:
+def test_a_new_bank_is_off_and_wakes_when_a_load_is_plugged() -> None:
+    world = World()
+    assert world.model.output is Output.STANDBY and world.load_reading() == (0.0, 0.0)
+    world.set_load("CC", 1.0)
+    world.set_load_input(True)
+    assert world.load_reading() == (pytest.approx(5.1 - 0.08), 1.0)
+
+
+def test_an_idle_bank_switches_off_and_draws_microamps_so_it_keeps_its_charge_for_months() -> None:
+    """A bank switched on and never loaded goes off after its light-load time (it used to draw
+    the boost's 25 mA for ever: empty in weeks); stored, it loses what its cells leak."""
+    world = World(thermocouple_noise=0.0)  # 50 % charged
+    world.set_load("CC", 0.0)
+    world.set_load_input(True)
+    world.advance_to(29.0)
+    assert world.model.output is Output.ON
+    world.advance_to(31.0)
+    assert world.model.output is Output.STANDBY and world.model.current == pytest.approx(20e-6)
+    soc = world.model.cell.soc
+    world.advance_to(31.0 + 30 * 86400.0)
+    assert 0.005 < soc - world.model.cell.soc < 0.03  # ~2 %/month of self-discharge, not the charge
+
+
+def test_a_deeply_discharged_pack_is_pre_charged_at_a_tenth_of_the_current() -> None:
+    world = World(overrides={"initial_soc": 0.0}, thermocouple_noise=0.0)
+    world.set_supply(5.0, 3.0)
+    world.set_supply_output(True)
+    low = world.supply_reading()[1]
+    world.advance_to(4 * 3600.0)
+    full = world.supply_reading()[1]
+    assert low < 0.25 * full  # pre-charge, then the full charge current once above 3.0 V
+    assert full > 1.5
+
+
+def test_light_load_auto_off_after_30_s_and_wake_on_plug() -> None:
     world = World()
     world.set_load("CC", 0.03)
     world.set_load_input(True)
-    world.advance_to(120.0)
-    assert world.load_reading()[1] == 0.03  # never loaded: the timer is not armed
+    world.advance_to(25.0)
+    assert world.load_reading()[1] == 0.03  # on for 25 s below the light-load current: still on
     world.set_load("CC", 1.0)
     world.advance_to(130.0)
     world.set_load("CC", 0.03)
