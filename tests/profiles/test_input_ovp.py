@@ -22,6 +22,20 @@ def test_healthy_charger_draws_nothing_above_its_rating(tmp_path, seed):
     assert run.value("charges at rated input") == pytest.approx(1.0, abs=0.01)  # the supply's 1 A limit
     assert run.value("charges at upper tolerance") == pytest.approx(1.0, abs=0.01)
     assert run.value("charges again at 5 V") == pytest.approx(1.0, abs=0.01)
+    assert run.criteria["charges at rated input"]["min"] == pytest.approx(0.5)  # a quarter of the label's 2 A
+
+
+def test_20000_bank_charges_at_its_rated_input_and_draws_nothing_above_it(tmp_path):
+    """The levels are the label's 5 V input x 1.0 / 1.1 / 1.4, and 'charging' is a quarter of its
+    3 A input current (0.75 A); the rated discharge that makes room is at its 3 A output."""
+    run = run_profile(tmp_path, INPUT_OVP, dut="powerbank-20000", station_file=station(tmp_path, channel=2))
+    assert run.verdict == "PASS", run.reason
+    for volts in (7, 9, 12):
+        assert run.value(f"no current at {volts} V") == 0.0
+    assert run.value("charges at upper tolerance") == pytest.approx(1.0, abs=0.01)  # the supply's 1 A limit
+    assert run.criteria["charges at upper tolerance"]["min"] == pytest.approx(0.75)
+    steps = {e["step"] for e in run.events_of("step_start")}
+    assert {"Charge at 5.5 V, 1 A limit for 2 min", "Charge at 7 V, 1 A limit for 2 min"} <= steps
 
 
 def test_missing_input_protection_fails_at_every_over_voltage(tmp_path):

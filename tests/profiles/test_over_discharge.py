@@ -21,6 +21,19 @@ def test_healthy_bank_cuts_off_stays_off_and_recovers(tmp_path, seed):
     assert run.value("stays off when re-plugged") == 0.0
     assert 1.2 < run.value("charger accepts empty cells") < 2.0  # A mean over 30 min
     assert run.value("works after recharge") == pytest.approx(2.1, abs=0.01)
+    assert run.criteria["works after recharge"]["min"] == pytest.approx(1.995)   # 0.95 x the label's 2.1 A
+    assert run.criteria["charger accepts empty cells"]["min"] == pytest.approx(0.5)  # 0.25 x its 2 A input
+
+
+def test_20000_bank_passes_at_its_own_rated_load_and_input(tmp_path):
+    """Run down, held and checked at the label's 3 A output, recharged at its 3 A input."""
+    run = run_profile(tmp_path, OVER_DISCHARGE, dut="powerbank-20000")
+    assert run.verdict == "PASS", run.reason
+    assert run.value("stays off when re-plugged") == 0.0
+    assert run.value("works after recharge") == pytest.approx(3.0, abs=0.01)
+    assert run.criteria["works after recharge"]["min"] == pytest.approx(2.85)
+    assert run.value("charger accepts empty cells") > 2.0                    # A mean: a 3 A charger
+    assert run.criteria["charger accepts empty cells"]["min"] == pytest.approx(0.75)
 
 
 def test_under_voltage_protection_that_does_not_latch_fails(tmp_path):

@@ -23,6 +23,19 @@ def test_healthy_bank_cuts_the_short_and_recovers(tmp_path, seed):
     assert run.value("short current cut") == 0.0
     assert run.value("output off during short") == 0.0
     assert run.value("recovery") == pytest.approx(2.1, abs=0.01)
+    assert run.criteria["recovery"]["min"] == pytest.approx(1.995)  # 0.95 x the label's 2.1 A
+
+
+def test_20000_bank_passes_at_its_own_rated_output_current(tmp_path):
+    """The rated load before and after the short is the label's 3 A (before products, 2.1 A
+    written into the profile), judged against 0.95 x 3 A."""
+    run = run_profile(tmp_path, SHORT, dut="powerbank-20000")
+    assert run.verdict == "PASS", run.reason
+    assert run.value("output works before") == pytest.approx(3.0, abs=0.01)
+    assert run.value("recovery") == pytest.approx(3.0, abs=0.01)
+    assert run.criteria["recovery"]["min"] == pytest.approx(2.85)
+    assert run.value("short current cut") == 0.0
+    assert "Discharge at 3 A for 30 s" in {e["step"] for e in run.events_of("step_start")}
 
 
 def test_bank_without_short_protection_is_stopped_by_the_bench(tmp_path):

@@ -46,7 +46,8 @@ def test_validate_prints_the_steps_criteria_and_an_estimated_duration(cli):
                  "Discharge at 2 A until 4.5 V"):
         assert step in out
     assert "criteria:" in out
-    assert "delivered capacity: discharge capacity of step 'discharge', min 5.2 Ah" in out
+    assert ("delivered capacity: discharge capacity of step 'discharge', min 5.16 Ah "
+            "(= 86 % of rated output capacity)") in out
     assert "max temperature: max temperature of the run, max 45 degC" in out
     assert "estimated duration: ~" in out
     assert "abort if cell temperature > 60 degC" in out
