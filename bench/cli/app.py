@@ -64,7 +64,9 @@ def run(
     speed: Optional[float] = SpeedOption,
     serial: Optional[str] = typer.Option(None, "--serial", help="DUT serial number (recorded, and part of the run id)."),
     operator: Optional[str] = typer.Option(None, "--operator", help="Who runs the test (recorded)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Simulated bench only: random seed of the world."),
+    seed: Optional[int] = typer.Option(
+        None, "--seed", help="Simulated bench only: unit N of the lot (its own capacity, resistances, leakage and "
+                             "sensor noise); without it, the preset's nominal unit."),
     dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: DUT preset (e.g. powerbank-20000)."),
     product: Optional[Path] = ProductOption,
     defect: list[str] = typer.Option(
@@ -72,18 +74,32 @@ def run(
         help="Simulated bench only, repeatable: a DUT or bench defect, e.g. 'micro-short:resistance=20 ohm' "
              "(bench sim list)."),
     strict: bool = StrictOption,
+    lot: Optional[int] = typer.Option(
+        None, "--lot", min=3, max=1000, metavar="N",
+        help="Simulated bench only: run N units of one lot (seeds SEED .. SEED+N-1, default 1 .. N; a run folder "
+             "each), then compare them as bench lot does."),
 ) -> None:
     """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR.
 
     A closed terminal or a broken pipe does not stop the run: the view detaches and the run goes
-    on to its verdict (follow it in its run folder)."""
-    def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
-        from bench.run.session import Request, execute
+    on to its verdict (follow it in its run folder). With --lot, the exit code is the worst of the
+    units' and, if they all pass, 1 when the lot has an outlier."""
+    from bench.run.session import Request
 
-        request = Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product,
-                          strict)
-        return execute(request, [view], announce, warn=_warning)
-    _drive(profile.name, start)
+    if lot is None:
+        units = [Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product, strict)]
+    else:  # unit N is the one `--seed N` runs alone, and is named so
+        seeds = range(1 if seed is None else seed, (1 if seed is None else seed) + lot)
+        units = [Request(profile, station, log_dir, speed, f"{serial or 'unit'}-{n}", operator, n, dut,
+                         tuple(defect), product, strict) for n in seeds]
+
+    def starting(request: Request) -> Start:
+        def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
+            from bench.run.session import execute
+
+            return execute(request, [view], announce, warn=_warning)
+        return start
+    _drive(profile.name, *map(starting, units))
 
 
 @app.command()
@@ -138,8 +154,10 @@ def _control(run_dir: Path, command: str) -> None:
 Start = Callable[[Any, Callable[[Path], None]], tuple[Any, Path]]  # (view, announce) -> (outcome, run folder)
 
 
-def _drive(title: str, start: Start) -> None:
+def _drive(title: str, *starts: Start) -> None:
     """Run with the live view that fits the output, then show the verdict and exit with its code.
+    Several runs (the units of a lot) run one after the other, until one is stopped; then the
+    lot is compared (`bench lot`) and the exit code is the worst.
 
     From before anything slow to the exit, Ctrl-C and SIGTERM are requests the run looks at (a
     signal while the verdict prints changes nothing: the run is over) and SIGHUP detaches the
@@ -147,17 +165,40 @@ def _drive(title: str, start: Start) -> None:
     from bench.run import signals
 
     screen = Screen()
+    codes: list[int] = []
+    folders: list[Path] = []
     with signals.handled(on_hangup=screen.hang_up):
         try:
-            code = _watch(screen, title, start)
+            for start in starts:
+                codes.append(_watch(screen, title, start, folders.append))
+                if signals.requested():
+                    break
+            if len(starts) > 1:
+                codes.append(_compare_lot(folders, screen.console()))
         finally:
             if _ends_process:
                 _hold_signals()
-    raise typer.Exit(code)
+    raise typer.Exit(max(codes))
 
 
-def _watch(screen: Screen, title: str, start: Start) -> int:
-    """The run under its view, then its verdict; returns the exit code."""
+def _compare_lot(folders: list[Path], console: Any) -> int:
+    """The units of a lot run by `bench run --lot`, compared as `bench lot` does: exit code 1 for
+    an outlier (or too few units that finished to judge), else 0."""
+    from bench.analysis.lot import collect, screen
+    from bench.cli.lot import show
+    from bench.errors import InputError
+
+    try:
+        result = screen(collect(folders))
+    except InputError as exc:
+        console.print(f"lot not compared: {exc}", soft_wrap=True, markup=False)
+        return exits.OUTLIER
+    show(result, console)
+    return exits.OUTLIER if result.outliers else exits.OK
+
+
+def _watch(screen: Screen, title: str, start: Start, ran: Callable[[Path], None] = lambda folder: None) -> int:
+    """The run under its view, then its verdict; returns the exit code; `ran` is given the run folder."""
     import sys
 
     from bench.errors import InputError
@@ -182,6 +223,7 @@ def _watch(screen: Screen, title: str, start: Start) -> int:
     except RecordError as exc:  # the run folder's files could not even be started: nothing switched on
         screen.console(stderr=True).print(f"[bold red]error:[/] records: {exc}", soft_wrap=True)
         return exits.FAULT
+    ran(folder)
     _show_verdict(console, outcome, folder)
     return exits.VERDICT[outcome.verdict]
 

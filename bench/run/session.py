@@ -2,6 +2,7 @@
 record, always leaving the bench safe."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import platform
@@ -61,9 +62,12 @@ def prepare(request: Request, warn: Callable[[Any], None] | None = None) -> tupl
     return checked.profile, checked.station
 
 
-def make_world(station: StationConfig, seed: int | None, dut: str | None, defects: tuple[str, ...] = ()) -> Any:
+def make_world(station: StationConfig, seed: int | None, dut: str | None, defects: tuple[str, ...] = (),
+               spread: Any = None) -> Any:
     """The simulated world behind the station's sim:// resources (None on a real bench), with the
-    `--defect` specs applied (their quantities checked and converted with pint)."""
+    `--defect` specs applied (their quantities checked and converted with pint). `spread` (a
+    drivers.sim.spread.Spread): the DUT is the unit of its lot that `seed` draws (its own
+    capacity, resistances and leakage), not the preset's nominal unit."""
     if station.world is None:
         return None
     from drivers.sim.defects import parse_defect
@@ -83,9 +87,34 @@ def make_world(station: StationConfig, seed: int | None, dut: str | None, defect
             raise InputError("--defect", spec, str(exc)) from None
     try:
         return World(dut=name, seed=cfg.seed if seed is None else seed, ambient=cfg.ambient, overrides=overrides,
-                     defects=faults)
+                     defects=faults, spread=spread)
     except ValueError as exc:
         raise InputError(station.source if not defects else "--defect", "world", str(exc)) from None
+
+
+def _lot_spread(request: Request) -> Any:
+    """`--seed N` names a unit of the lot: the preset with its own manufacturing spread drawn from
+    N (without it, the simulated DUT is the preset's nominal unit, the same at every run)."""
+    from drivers.sim.spread import Spread
+
+    return Spread() if request.seed is not None else None
+
+
+def _recorded_spread(meta: dict[str, Any]) -> Any:
+    """The spread the run's world had (run.json dut.spread, checked by _read_meta), built again for a resume."""
+    recorded = meta["dut"].get("spread")
+    return None if recorded is None else _spread_of(recorded)
+
+
+def _spread_of(recorded: Any) -> Any:
+    """A drivers.sim.spread.Spread from its record ({"sigmas": {...}}), None if that is not one."""
+    from drivers.sim.spread import Spread
+
+    sigmas = recorded.get("sigmas") if isinstance(recorded, dict) else None
+    try:
+        return Spread(**sigmas) if isinstance(sigmas, dict) else None
+    except (TypeError, ValueError):
+        return None
 
 
 def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None, world: Any = None,
@@ -98,7 +127,7 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     """
     profile, station_cfg = prepare(request, warn)
     if world is None:
-        world = make_world(station_cfg, request.seed, request.dut, request.defects)
+        world = make_world(station_cfg, request.seed, request.dut, request.defects, _lot_spread(request))
     elif not station_cfg.simulated:
         raise InputError(station_cfg.source, "", "a simulated world needs a station with sim:// resources")
     started = dt.datetime.now().astimezone()
@@ -153,7 +182,7 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
     world = None
     if simulated:  # the world as the run built it, then where the checkpoint left it
         world = make_world(station_cfg, meta["station"]["seed"], meta["dut"]["simulated_preset"],
-                           tuple(meta["dut"].get("defect_specs", ())))
+                           tuple(meta["dut"].get("defect_specs", ())), _recorded_spread(meta))
         if saved.checkpointed:
             _restore_world(world, saved.world, folder / schema.CHECKPOINT)
     hole = recovery.lost(folder, saved)
@@ -225,7 +254,9 @@ def _read_meta(folder: Path) -> dict[str, Any]:
         raise InputError(str(path), "status", f"expected running, stopped or finished, found {meta['status']!r}")
     specs = meta["dut"].get("defect_specs", [])
     product = meta.get("product", {})
+    spread = meta["dut"].get("spread")
     for key, fine in (("dut.defect_specs", isinstance(specs, list) and all(isinstance(s, str) for s in specs)),
+                      ("dut.spread", spread is None or _spread_of(spread) is not None),
                       ("product", isinstance(product, dict) and isinstance(product.get("text"), (str, type(None)))
                        and isinstance(product.get("source", ""), str)),
                       ("instruments", all(isinstance(v, dict) for v in meta["instruments"].values())),
@@ -379,7 +410,9 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
         "dut": {"serial": request.serial, "kind": profile.ratings.kind,
                 "simulated_preset": None if world is None else world.dut_name,
                 "defects": [] if world is None else [{"name": d.name, **vars(d)} for d in world.defects],
-                "defect_specs": list(request.defects)},
+                "defect_specs": list(request.defects),
+                "spread": None if world is None or world.spread is None else
+                {"sigmas": dataclasses.asdict(world.spread), "factors": world.spread.factors(world.seed)}},
         "profile": {"path": str(request.profile), "name": profile.name, "sha256": profile.sha256,
                     "text": profile.text},
         "product": profile.product.to_json(),

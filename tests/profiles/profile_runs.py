@@ -2,8 +2,8 @@
 (bench.run.session.execute: profile, drivers, simulated instruments, runner, run folder), and
 reading back what a technician would read: the verdict and run.json's criteria.
 
-Seeds change the thermocouple noise (and, with `spread=True`, the unit's own capacity,
-resistances and leakage: another unit of the same lot)."""
+A seed (as `bench run --seed N`) is a unit of the lot: the preset with its own capacity,
+resistances and leakage drawn from the seed, and its own thermocouple noise."""
 from __future__ import annotations
 
 import csv
@@ -93,32 +93,30 @@ def copy_with(tmp: Path, profile: Path, old: str, new: str) -> Path:
 
 
 def run_profile(tmp: Path, profile: Path, *, dut: str, seed: int = 1, defects: tuple[str, ...] = (),
-                station_file: Path | None = None, spread: bool = False, chamber: Any = None,
-                product: Path | None = None) -> Run:
+                station_file: Path | None = None, chamber: Any = None, product: Path | None = None) -> Run:
     """Run a profile on the simulated bench and read back its verdict and run.json.
 
-    `product`: the label to judge against (--product), else the preset's own.
-    `spread`: the unit gets its own manufacturing values from the seed (drivers.sim.spread);
+    `product`: the label to judge against (--product), else the preset's own;
     `chamber`: a drivers.sim.chamber.Chamber instead of the station's constant ambient."""
     request = Request(profile, station_file, tmp / "logs", seed=seed, dut=dut, defects=defects, product=product)
-    world = _custom_world(request, spread, chamber) if spread or chamber is not None else None
+    world = _chamber_world(request, chamber) if chamber is not None else None
     outcome, folder = execute(request, world=world)
     meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     assert meta["safe_state_confirmed"] is True
     return Run(outcome.verdict, outcome.reason, folder, meta)
 
 
-def _custom_world(request: Request, spread: bool, chamber: Any) -> Any:
-    """The world the session would build (preset, seed, overrides, defects), with this unit's
-    own manufacturing spread and/or another chamber."""
+def _chamber_world(request: Request, chamber: Any) -> Any:
+    """The world the session would build (preset, seed, the unit's spread, overrides, defects) in
+    another chamber."""
     from bench.run.session import make_world, prepare
     from drivers.sim.spread import Spread
     from drivers.sim.world import World
 
     _, config = prepare(request)
-    plain = make_world(config, request.seed, request.dut, request.defects)
-    return World(dut=plain.dut_name, seed=plain.seed, ambient=plain.ambient if chamber is None else chamber,
-                 overrides=_overrides(plain), defects=plain.defects, spread=Spread() if spread else None)
+    plain = make_world(config, request.seed, request.dut, request.defects)  # no spread: the overrides alone
+    return World(dut=plain.dut_name, seed=plain.seed, ambient=chamber, overrides=_overrides(plain),
+                 defects=plain.defects, spread=Spread())
 
 
 def _overrides(world: Any) -> dict[str, float]:

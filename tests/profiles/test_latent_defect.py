@@ -36,7 +36,7 @@ def first_cycle_past(rows, onset, initial_efc=0.0):
 
 @pytest.mark.parametrize("seed", [11, 12, 13, 14, 15, 16])
 def test_healthy_cells_of_a_lot_pass_with_a_wide_margin(tmp_path, seed):
-    run = run_profile(tmp_path, screen(tmp_path, 6), dut="lg-m50", seed=seed, spread=True)
+    run = run_profile(tmp_path, screen(tmp_path, 6), dut="lg-m50", seed=seed)
     assert run.verdict == "PASS", run.reason
     assert len(run.cycles()) == 6 and not run.events_of("loop_stopped")
     assert run.value("leakage (float current)") * 1000 < 0.5   # mA (shown in A)
