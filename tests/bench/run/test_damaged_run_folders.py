@@ -134,7 +134,9 @@ def test_a_missing_checkpoint_after_rows_were_taken_is_refused_not_restarted_fro
     (lambda meta: {**meta, "station": "sim"}, "run.json: station: expected dict, found str"),
     (lambda meta: {**meta, "unix_start": None}, "run.json: unix_start: expected int or float, found NoneType"),
     (lambda meta: {**meta, "status": "exploded"}, "run.json: status: expected running, stopped or finished"),
-], ids=["a list", "no profile text", "station not a table", "no start time", "unknown status"])
+    (lambda meta: {**meta, "dut": {**meta["dut"], "spread": {"sigmas": {"capacity": 9.0}}}},
+     "run.json: dut.spread: damaged"),
+], ids=["a list", "no profile text", "station not a table", "no start time", "unknown status", "a spread out of range"])
 def test_a_damaged_run_json_is_refused_in_one_line(folder, change, says):
     edit_json(folder / "run.json", change)
     assert says in refused(folder)
