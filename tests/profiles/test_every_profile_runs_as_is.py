@@ -61,3 +61,18 @@ def test_a_bank_profile_on_a_simulated_cell_is_refused_before_a_run_folder_exist
     assert ran.output.startswith('error: --dut: lg-m50: a cell, but ')
     assert 'quick-check.toml is written for a power bank (dut.kind = "power bank")' in ran.output
     assert not (tmp_path / "logs").exists()
+
+
+CELL_PROFILES = [p for p in SHIPPED if 'kind = "cell"' in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CELL_PROFILES, ids=lambda p: p.stem)
+def test_every_cell_profile_passes_on_the_mj1_too(path: Path, tmp_path: Path, cli):
+    """The cell profiles are written for the M50 (5000 mAh); on an 18650 MJ1 (3500 mAh) their
+    C-rates and label-relative bounds follow its own label (products/lg-mj1.toml). Before, its
+    measured OCV table put a 'full' MJ1 at 4.27 V, over every profile's 4.25 V limit."""
+    if path.stem in FEWER_CYCLES:
+        path = copy_with(tmp_path, path, *FEWER_CYCLES[path.stem])
+    ran = cli("run", path, "--dut", "lg-mj1", "--log-dir", tmp_path / "logs")
+    assert ran.exit_code == PASS, ran.output
