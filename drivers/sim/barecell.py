@@ -1,13 +1,16 @@
 """A bare cell as DUT: the electronic load and the DC supply both wired to its terminals.
 
 There is no electronics in between, so charging is the supply's own CV with current limit:
-current = min(limit, (Vset - emf) / R0), and a load and a supply on together share one node.
+current = min(limit, (Vset - emf) / r0), and a load and a supply on together share one node.
+r0 is the cell's chord resistance at the current solved for (the charge-transfer overpotential
+is nonlinear): the solve is repeated with the chord at its result until that stops changing
+(once, usually: the chord of the last step is the start).
 Thermal: one lumped node (the thermocouples on "cell" and "surface" read the same value),
 heated by the cell (cell.py: Joule, reversible, leakage and self-heating) and cooled to ambient.
 """
 from __future__ import annotations
 
-from drivers.sim.cell import Cell, CellParams, OcvCurve
+from drivers.sim.cell import CHORD_ITERATIONS, CHORD_TOLERANCE, Cell, CellParams, OcvCurve
 from drivers.sim.circuit import LoadSettings, SupplySettings, load_current, load_current_at
 
 
@@ -26,8 +29,18 @@ class BareCell:
         self.load_v = self.load_i = self.supply_v = self.supply_i = 0.0
 
     def solve(self, load: LoadSettings, supply: SupplySettings) -> None:
-        e = self.cell.emf()
-        r0 = self.cell.r0
+        cell = self.cell
+        e, r0 = cell.emf(), cell.r0
+        for _ in range(CHORD_ITERATIONS):
+            self._solve(load, supply, e, r0)
+            r_new = cell.resistance(self.current)
+            if abs(r_new - r0) <= CHORD_TOLERANCE * r0:
+                break
+            r0 = r_new
+        cell.r0 = r0  # the chord the point was solved with: V = emf - r0 I holds exactly
+
+    def _solve(self, load: LoadSettings, supply: SupplySettings, e: float, r0: float) -> None:
+        """The operating point with the cell as emf e behind r0."""
         i_supply = 0.0
         v0 = e  # Thevenin source the load sees: the cell alone...
         if supply.on:

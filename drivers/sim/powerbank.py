@@ -133,7 +133,9 @@ def pack_of(cell: CellParams, parallel: int, **bank: float) -> PowerBankParams:
     """
     capacity = parallel * cell.capacity
     bank.setdefault("termination_current", capacity / AH / 20.0)
-    chemistry = {f: getattr(cell, f) for f in ("activation_energy", "entropic_coefficient", "cycle_fade",
+    chemistry = {f: getattr(cell, f) for f in ("charge_transfer_voltage", "diffusion_time", "diffusion_lag",
+                                                "activation_energy", "ohmic_activation_energy",
+                                                "entropic_coefficient", "cycle_fade",
                                                 "cycle_fade_exponent", "cold_cycling_slope", "calendar_fade",
                                                 "resistance_growth")}
     return PowerBankParams(
@@ -141,6 +143,7 @@ def pack_of(cell: CellParams, parallel: int, **bank: float) -> PowerBankParams:
         r0=cell.r0 / parallel,
         r1=cell.r1 / parallel,
         tau1=cell.tau1,
+        exchange_current=cell.exchange_current * parallel,
         self_discharge_resistance=cell.self_discharge_resistance / parallel,
         cells_heat_capacity=parallel * cell.heat_capacity,
         **chemistry,
@@ -228,13 +231,12 @@ class PowerBank:
         p_out = v0 * i_out  # at the converter, i.e. including the droop in the output resistance
         loss = p.boost_fixed_loss + p.boost_proportional_loss * p_out + p.boost_resistance * i_out * i_out
         p_cells = p_out + loss
-        e = self.cell.emf()
-        disc = e * e - 4.0 * self.cell.r0 * p_cells  # V * I = p_cells with V = e - r0 * I
-        v_cells = 0.5 * (e + math.sqrt(disc)) if disc >= 0.0 else 0.0
+        i_cells = self.cell.current_for_power(p_cells)  # V * I = p_cells with V = e - r0(I) * I
+        v_cells = 0.0 if math.isnan(i_cells) else self.cell.emf() - self.cell.r0 * i_cells  # NaN: beyond its power
         if v_cells < p.uvp_voltage:
             self.output = Output.UVP
             return
-        self.current = p_cells / v_cells
+        self.current = i_cells
         self.load_i = i_out
         self.load_v = v0 - r * i_out
         self._case_heat = loss + r * i_out * i_out
@@ -248,19 +250,18 @@ class PowerBank:
         i_cc = p.charge_current
         if self.cell.ocv(self.cell.soc) < p.precharge_voltage:  # a deeply discharged pack: pre-charge
             i_cc *= p.precharge_fraction
-        i_cv = (p.charge_voltage - self.cell.emf()) / self.cell.r0
-        self._cv_limited = i_cv < i_cc
-        return max(0.0, min(i_cc, i_cv))
+        if self.cell.voltage(-i_cc) <= p.charge_voltage:  # CC: the cells stay below the CV level
+            return i_cc
+        self._cv_limited = True  # CV: (charge_voltage - emf) / r0 at that current
+        return max(0.0, -self.cell.current_at(p.charge_voltage))
 
     def _charge_from_power(self, power: float) -> float:
         """Charge current putting `power` (W) into the cells: (e + r0 i) i = power."""
-        e, r0 = self.cell.emf(), self.cell.r0
-        return (math.sqrt(e * e + 4.0 * r0 * power) - e) / (2.0 * r0)
+        return -self.cell.current_for_power(-power)
 
     def _solve_pass_through(self, load: LoadSettings, supply: SupplySettings) -> None:
         """Input powered, pass-through on: the input feeds the output first, the charger the rest."""
         p = self.params
-        e, r0 = self.cell.emf(), self.cell.r0
         vs, limit = supply.voltage, supply.current_limit
         iq, eff, eff_pt = p.charger_quiescent_current, p.charger_efficiency, p.pass_through_efficiency
         v0, r = p.output_voltage, p.output_resistance
@@ -277,7 +278,7 @@ class PowerBank:
         v_out = v0  # converter output, before the droop resistance
         p_pass = v0 * i_out / eff_pt  # input power the output takes
         i_ch = self._charge_demand(supply)
-        i_in = ((e + r0 * i_ch) * i_ch / eff + p_pass) / vs + iq
+        i_in = (self.cell.voltage(-i_ch) * i_ch / eff + p_pass) / vs + iq
         if i_in <= limit:
             self.supply_i = i_in
         elif limit > iq:  # supply in CC; the DPM loop holds the input at the DPM voltage
@@ -298,7 +299,7 @@ class PowerBank:
         self.current = -i_ch
         self.load_i = i_out
         self.load_v = max(0.0, v_out - r * i_out) if self.output is Output.ON else 0.0
-        self._case_heat = self.supply_v * self.supply_i - (e + r0 * i_ch) * i_ch - self.load_v * self.load_i
+        self._case_heat = self.supply_v * self.supply_i - self.cell.voltage(-i_ch) * i_ch - self.load_v * self.load_i
 
     def _droop(self, load: LoadSettings, power: float) -> tuple[float, float]:
         """Converter voltage and output current where the load takes only `power` (W) at the
@@ -316,16 +317,17 @@ class PowerBank:
 
     def _solve_charger(self, supply: SupplySettings) -> None:
         p = self.params
-        e, r0 = self.cell.emf(), self.cell.r0
         vs, limit = supply.voltage, supply.current_limit
         iq, eff = p.charger_quiescent_current, p.charger_efficiency
         i_ch = self._charge_demand(supply)
-        i_in = (e + r0 * i_ch) * i_ch / (eff * vs) + iq
+        v_ch = self.cell.voltage(-i_ch)  # the cells' terminal voltage charging at i_ch
+        i_in = v_ch * i_ch / (eff * vs) + iq
         if i_in <= limit:
             self.supply_i = i_in
         elif limit > iq:  # supply in CC; the charger's DPM loop holds its input at the DPM voltage
             self._cv_limited = False
             i_ch = self._charge_from_power(eff * (limit - iq) * p.input_dpm_voltage)
+            v_ch = self.cell.voltage(-i_ch)
             self.supply_v = p.input_dpm_voltage
             self.supply_i = limit
         else:  # the limit cannot even feed the IC: the input sags, nothing charges
@@ -333,7 +335,7 @@ class PowerBank:
             self.supply_v = vs * limit / iq
             self.supply_i = limit
         self.current = -i_ch
-        self._case_heat = self.supply_v * self.supply_i - (e + r0 * i_ch) * i_ch
+        self._case_heat = self.supply_v * self.supply_i - v_ch * i_ch
 
     # --- time --------------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ PRODUCTS = PROFILES.parent / "products"
 def test_genuine_bank_passes_at_its_rated_output(tmp_path, seed):
     run = run_profile(tmp_path, CAPACITY, dut="powerbank-10000", seed=seed)
     assert run.verdict == "PASS", run.reason
-    assert 6.3 < run.value("rated output capacity") < 6.6        # Ah at 5 V, 2.1 A
-    assert 84.0 < run.value("conversion efficiency") < 87.0      # % of 37 Wh
+    assert 6.3 < run.value("rated output capacity") < 6.75       # Ah at 5 V, 2.1 A; units of a lot: +-1 % capacity
+    assert 84.0 < run.value("conversion efficiency") < 88.5      # % of 37 Wh
     assert 39.0 < run.value("charge accepted") < 42.0            # Wh from empty
     assert run.value("surface temperature") < 35.0
     assert {c["outcome"] for c in run.criteria.values()} == {"PASS"}

@@ -55,6 +55,4 @@ def test_growing_short_stops_the_loop_early_and_fails_on_retention(tmp_path):
     assert len(run.cycles()) == stopped["passes"] < 12
     assert run.outcome("capacity retention") == "FAIL"
     assert run.criteria["capacity retention"]["cycle"] == stopped["passes"]
-    # By then the short (12.5 ohm) drains more than the charger's pre-charge current: the pack,
-    # run down below 3 V, never leaves pre-charge and the bank delivers next to nothing.
-    assert run.value("capacity retention") < 30.0
+    assert 55.0 < run.value("capacity retention") < 80.0

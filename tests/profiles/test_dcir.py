@@ -1,5 +1,7 @@
-"""profiles/dcir.toml on the simulated LG M50 cell (R0 37 mOhm, R1 9 mOhm, tau 226 s): the
-10 s pulse DCIR is ~37-39 mOhm at every SOC point; a cell with three times the resistance
+"""profiles/dcir.toml on the simulated LG M50 cell (R0 22.7 mOhm, charge transfer
+b asinh(I/i0) with b 25.7 mV and i0 2.29 A, R1 13.9 mOhm with tau 198 s, a surface-SOC lag;
+fitted to the PyBaMM DFN): the 10 s 0.5C pulse DCIR is ~33-37 mOhm (rising towards low SOC,
+where the OCV under the lagging surface is steeper); a cell with three times the resistance
 fails at every point."""
 from __future__ import annotations
 
@@ -17,7 +19,10 @@ def test_healthy_cell_dcir_at_every_soc_point(tmp_path, seed):
     run = run_profile(tmp_path, DCIR, dut="lg-m50", seed=seed)
     assert run.verdict == "PASS", run.reason
     for soc in POINTS:
-        assert 37.0 < run.value(f"DCIR at {soc} % SOC") < 40.0  # mOhm: R0 + R1 (1 - exp(-10/226))
+        # mOhm: R0 + b asinh(2.5 A / i0) / 2.5 A (32.5) + R1 (1 - exp(-10/198)) + the surface lag:
+        # 33.3 / 34.1 / 34.1 / 34.2 / 36.6 at 90 ... 10 % SOC (was 37-40 with the former 1RC fit,
+        # whose R0 of 37 mOhm held at every current; the DFN's drop at 0.5C is larger than at 1C)
+        assert 32.5 < run.value(f"DCIR at {soc} % SOC") < 37.5
 
 
 def test_high_resistance_cell_fails_at_every_soc_point(tmp_path):
@@ -25,4 +30,4 @@ def test_high_resistance_cell_fails_at_every_soc_point(tmp_path):
     assert run.verdict == "FAIL"
     assert run.failed() == {f"DCIR at {soc} % SOC" for soc in POINTS}
     for soc in POINTS:
-        assert 108.0 < run.value(f"DCIR at {soc} % SOC") < 116.0
+        assert 97.0 < run.value(f"DCIR at {soc} % SOC") < 105.0  # 99.0-102.3 (was 108-116 with the 1RC fit)

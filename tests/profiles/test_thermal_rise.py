@@ -26,5 +26,7 @@ def test_high_resistance_cells_fail_on_abnormal_heating(tmp_path):
     run = run_profile(tmp_path, THERMAL, dut="powerbank-10000", defects=("high-resistance:factor=5",))
     assert run.verdict == "FAIL"
     assert run.failed() == {"abnormal cell heating"}
-    assert 10.5 < run.value("abnormal cell heating") < 13.0
+    # 10.35 K (10.5-13 with the former 1RC fit: its R0 of 37 mOhm held at every current, the
+    # charge-transfer share of the new fit falls with current, so less heat at the bank's 2-3 A)
+    assert 9.5 < run.value("abnormal cell heating") < 13.0
     assert run.value("cell temperature, max load") < 40.0       # far from the 60 degC safety limit

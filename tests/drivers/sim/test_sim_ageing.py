@@ -108,4 +108,5 @@ def test_calendar_ageing_is_faster_stored_full_than_half_full_and_grows_resistan
         half.step(0.0, 86400.0, 25.0)
     assert full.fade == pytest.approx(0.03, rel=0.01)  # the calendar_fade default: 3 % a year stored full
     assert half.fade == pytest.approx(0.03 * math.exp(-0.75), rel=0.01)
-    assert full.r0 == pytest.approx(LG_MJ1.r0 * (1 + 2.5 * 0.03), rel=1e-3)
+    assert full.r_ohm == pytest.approx(LG_MJ1.r0 * (1 + 2.5 * 0.03), rel=1e-3)
+    assert full.b == pytest.approx(LG_MJ1.charge_transfer_voltage * (1 + 2.5 * 0.03), rel=1e-3)

@@ -28,7 +28,7 @@ def test_sim_list_shows_capacities_in_mah_and_states_of_charge_in_percent() -> N
     """As an override is written ('capacity = \"4500 mAh\"'), not in the model's coulombs."""
     result = runner.invoke(app, ["sim", "list"], env={"COLUMNS": "200"})
     rows = [" ".join(line.replace("│", " ").split()) for line in result.output.splitlines()]
-    assert "capacity 5050 mAh real capacity (fresh)" in rows
+    assert "capacity 5165 mAh real capacity (fresh)" in rows
     assert any(row.startswith("initial_soc 100 % ") for row in rows)
     assert any(row.startswith("initial_soc 50 % ") for row in rows)  # a bank, half charged
     assert not any(" coulomb " in row for row in rows)
