@@ -31,10 +31,15 @@ What is modelled, per integration step (plain floats, nothing allocated):
   internal leakage (self-discharge resistance, a micro-short) + exothermic self-heating past
   the onset temperature of a micro-shorted cell;
 - self-discharge: a leakage resistance across the cell;
-- ageing: capacity fade = cycle fade (a power law of equivalent full cycles, EFC, counted
-  from charge throughput, faster in the cold) + calendar fade (square root of time, faster
-  at high SOC and temperature); the resistances and the charge-transfer overpotential grow
-  in proportion to the fade.
+- ageing: capacity fade = cycle fade + calendar fade; the resistances and the charge-transfer
+  overpotential grow in proportion to the fade. Cycle fade (fitted to the LG MJ1 data at 0, 10 and 25 degC, see `cycle_fade`) =
+  a throughput term (break-in and SEI growth: a power law < 1 of the equivalent full cycles,
+  EFC, counted from all throughput, charge and discharge alike, at any temperature) + a
+  charge term (lithium plating: a power law > 1, so the fade accelerates, of the charge
+  throughput weighted exp(slope x (25 degC - T)) at the cell's temperature WHILE CHARGING).
+  Calendar fade (square root of time, faster at high SOC and temperature) counts time at
+  rest only (|I| < C/100): the cycling data were measured on cells that aged on the calendar
+  while they cycled, so the cycle law already holds that share.
 
 Sign convention inside the models: cell current positive = discharging.
 """
@@ -54,7 +59,10 @@ KELVIN = 273.15
 T_REF = 25.0  # degC at which the resistances and ageing rates are given
 GAS_CONSTANT = 8.314  # J/(mol K)
 YEAR = 365.25 * 86400.0
-EFC_SCALE = 100.0  # cycle_fade is the fade after this many equivalent full cycles
+EFC_SCALE = 100.0  # cycle_fade and plating_fade are the fades after this many equivalent full cycles
+# Calendar time is counted only while the cell rests: |current| below this C-rate (1/h). Under
+# current the cycle law holds the calendar ageing (fitted to cells that aged on the calendar as they cycled).
+CAL_REST_C_RATE = 0.01
 # Calendar fade: rate x exp(CAL_SOC_SLOPE (SOC - 1)), so storage at 50 % SOC ages ~1/4.5 as fast
 # as at 100 % (the SOC dependence reported for NMC/graphite, e.g. Schmalstieg et al. 2014), and
 # an Arrhenius factor of CAL_ACTIVATION_ENERGY (calendar fade roughly doubles every 10-15 K).
@@ -131,11 +139,17 @@ class CellModel:
     self_discharge_resistance: float = quantity(
         "ohm", "leakage resistance across the cell (self-discharge, about 2 %/month)")
     cycle_fade: float = quantity(
-        "dimensionless", "capacity fade after 100 equivalent full cycles at 25 degC", 0.085)
+        "dimensionless", "throughput term of the cycle fade (any temperature) after 100 equivalent full cycles",
+        0.0539)
     cycle_fade_exponent: float = quantity(
-        "dimensionless", "exponent z of the cycle fade law fade = cycle_fade (EFC/100)^z", 0.68)
+        "dimensionless", "exponent z of the throughput term cycle_fade (EFC/100)^z", 0.340)
+    plating_fade: float = quantity(
+        "dimensionless", "charge (plating) term of the cycle fade after 100 EFC charged at >= 25 degC", 0.0274)
+    plating_fade_exponent: float = quantity(
+        "dimensionless", "exponent m > 1 of the charge term plating_fade (EFC_charge/100)^m: fade accelerates",
+        1.318)
     cold_cycling_slope: float = quantity(
-        "1 / kelvin", "below 25 degC a cycle counts exp(slope x (25 degC - T)) cycles in the fade law", 0.055)
+        "1 / kelvin", "charge below 25 degC counts exp(slope x (25 degC - T_cell)) in the charge term", 0.0777)
     calendar_fade: float = quantity(
         "dimensionless", "capacity fade after one year stored full at 25 degC (grows as sqrt(time))", 0.03)
     resistance_growth: float = quantity(
@@ -150,14 +164,27 @@ class CellModel:
             raise ValueError(f"parameter 'diffusion_lag' must be >= 0, got {self.diffusion_lag!r}")
         require_fraction(self, "initial_soc")
         require_fraction(self, "cycle_fade")
+        require_fraction(self, "plating_fade")
         require_fraction(self, "calendar_fade")
         if self.initial_efc < 0.0:
             raise ValueError(f"parameter 'initial_efc' must be >= 0, got {self.initial_efc!r}")
 
 
-def cycle_fade(model: CellModel, efc: float) -> float:
-    """Capacity fade (fraction) after `efc` equivalent full cycles at 25 degC: the ageing law."""
-    return model.cycle_fade * (efc / EFC_SCALE) ** model.cycle_fade_exponent
+def cycle_fade(model: CellModel, efc: float, charge_temp: float = T_REF) -> float:
+    """Capacity fade (fraction) after `efc` equivalent full cycles charged at cell temperature
+    `charge_temp` (degC), calendar share included: the cycle ageing law,
+
+        fade = cycle_fade (EFC/100)^z + plating_fade (EFC_p/100)^m,
+        EFC_p = EFC x exp(cold_cycling_slope x (25 degC - charge_temp))   (x 1 at >= 25 degC)
+
+    EFC_p counts the charge throughput only (2 x charged charge / capacity), so discharge ages
+    at the 25 degC rate whatever its temperature. Fitted by least squares on every measured cell
+    of the SimSES / Schindler et al. (2021) LG MJ1 data (0, 10 and 25 degC ambient), with the
+    charge temperatures the bench's cycling gives a bare cell (~5 / 14 / 28 degC: self-heating).
+    """
+    cold = math.exp(model.cold_cycling_slope * (T_REF - charge_temp)) if charge_temp < T_REF else 1.0
+    return (model.cycle_fade * (efc / EFC_SCALE) ** model.cycle_fade_exponent
+            + model.plating_fade * (efc * cold / EFC_SCALE) ** model.plating_fade_exponent)
 
 
 class Cell:
@@ -173,7 +200,7 @@ class Cell:
         "r_ohm", "i0", "b", "_i_chord",
         "_r0_ref", "_r1_ref", "_i0_ref", "_b_ref", "_ea", "_ea_ohm", "_dudt", "_g_leak", "_fade100", "_z",
         "_cold", "_cal_rate", "_growth", "_efc_aged", "_cycle_fade", "_cal_time", "_decay_dt", "_decay",
-        "_tau_d", "_lag_gain", "_lag_decay",
+        "_tau_d", "_lag_gain", "_lag_decay", "_plate100", "_m",
         "short_onset", "short_resistance", "short_halving", "short_minimum", "shunt",
         "runaway_onset", "runaway_power", "_reactants",
     )
@@ -200,8 +227,10 @@ class Cell:
         self._fade100, self._z, self._cold = p.cycle_fade, p.cycle_fade_exponent, p.cold_cycling_slope
         self._cal_rate = p.calendar_fade
         self._growth = p.resistance_growth
-        self.efc = self._efc_aged = p.initial_efc  # cycling before the start is taken at 25 degC
-        self._cycle_fade = self._fade100 * (self._efc_aged / EFC_SCALE) ** self._z
+        self._plate100, self._m = p.plating_fade, p.plating_fade_exponent
+        # _efc_aged: the charge term's EFC (2 x charge / capacity, cold-weighted); earlier cycling at 25 degC
+        self.efc = self._efc_aged = p.initial_efc
+        self._cycle_fade = cycle_fade(p, self.efc)
         self._cal_time = 0.0  # equivalent time (s) at full charge and 25 degC
         # exp(-dt / tau1) and exp(-dt / tau_d), cached for the usual step
         self._decay_dt, self._decay, self._lag_decay = 0.0, 1.0, 1.0
@@ -303,7 +332,7 @@ class Cell:
         decay = self._lag_decay
         self.lag = self.lag * decay + self._lag_gain * current / q * (1.0 - decay)
         self._emf = self.ocv(self.soc - self.lag) - self.v_rc
-        self._age(abs(current) * dt / (2.0 * self.fresh_capacity), temp, dt)
+        self._age(current * dt / (2.0 * self.fresh_capacity), temp, dt)
         return heat
 
     def _runaway(self, temp: float, dt: float) -> float:
@@ -315,16 +344,19 @@ class Cell:
         return energy * used / dt
 
     def _age(self, d_efc: float, temp: float, dt: float = 0.0) -> None:
-        """Count cycles, age the cell and set its present capacity and resistances."""
+        """Count cycles (d_efc < 0: charging), age the cell and set its capacity and resistances."""
         inv_t = 1.0 / (temp + KELVIN) - 1.0 / (T_REF + KELVIN)
         if d_efc:
+            if d_efc < 0.0:  # charge: plating, faster when the cell is cold while charging
+                d_efc = -d_efc
+                self._efc_aged += 2.0 * d_efc * (math.exp(self._cold * (T_REF - temp)) if temp < T_REF else 1.0)
             self.efc += d_efc
-            self._efc_aged += d_efc * (math.exp(self._cold * (T_REF - temp)) if temp < T_REF else 1.0)
-            self._cycle_fade = self._fade100 * (self._efc_aged / EFC_SCALE) ** self._z
+            self._cycle_fade = (self._fade100 * (self.efc / EFC_SCALE) ** self._z
+                                + self._plate100 * (self._efc_aged / EFC_SCALE) ** self._m)
             if self.efc >= self.short_onset:
                 self.shunt = 1.0 / max(self.short_minimum, self.short_resistance
                                        * 0.5 ** ((self.efc - self.short_onset) / self.short_halving))
-        if dt:
+        if dt and abs(d_efc) * 2.0 * AH <= CAL_REST_C_RATE * dt:  # at rest: shelf ageing
             stress = math.exp(CAL_SOC_SLOPE * (self.soc - 1.0) - CAL_ACTIVATION_ENERGY / GAS_CONSTANT * inv_t)
             self._cal_time += dt * stress * stress  # sqrt law: equivalent time grows with stress^2
         fade = self._cycle_fade + self._cal_rate * math.sqrt(self._cal_time / YEAR)
@@ -372,7 +404,9 @@ def leakage_for(capacity_ah: float, per_month: float = 0.02, volts: float = 3.7)
 # 2.42e-5 m3 = 42.8 J/K, cooled by 10 W/(m2 K) x 0.00531 m2 = 0.0531 W/K (no can); with those
 # the bare cell's temperature follows the DFN's (test_sim_cell_reference.py), and as shipped
 # its voltage under self-heating stays within 20 mV RMSE of the DFN's at 1C and 2C.
-# Ageing law: none measured for this cell; the LG MJ1 fit below (same NMC / graphite-SiOx family).
+# Ageing law: none measured for this cell; the LG MJ1 fit below (the CellModel defaults: same
+# NMC / graphite-SiOx family), in EFC of its own capacity, the charge term's cold acceleration at the
+# M50's own (self-heated) cell temperature while charging; not validated (no M50 ageing data).
 LG_M50 = CellParams(
     capacity=5.165 * AH,
     rated_capacity=5.0 * AH,
@@ -395,7 +429,7 @@ LG_M50 = CellParams(
 # current x 3.45/5.165 (electrode area goes with capacity), b, the activation energies and the
 # diffusion terms (seconds, per unit of SOC: same particles) unchanged; tau1 kept at 120 s.
 # Ageing: the CellModel defaults are its fit to the SimSES / Schindler et al. (2021) cycling
-# data at 25 degC (cycle_fade, exponent) and at 0 and 10 degC (cold_cycling_slope); see
+# data at 0, 10 and 25 degC (see `cycle_fade`); simulated cycling runs against the data:
 # tests/drivers/sim/test_sim_ageing.py.
 # Heat capacity: 47 g at ~1.0 J/(g K); h*A over 0.0042 m2 plus holder.
 LG_MJ1 = CellParams(

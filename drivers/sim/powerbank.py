@@ -136,7 +136,8 @@ def pack_of(cell: CellParams, parallel: int, **bank: float) -> PowerBankParams:
     chemistry = {f: getattr(cell, f) for f in ("charge_transfer_voltage", "diffusion_time", "diffusion_lag",
                                                 "activation_energy", "ohmic_activation_energy",
                                                 "entropic_coefficient", "cycle_fade",
-                                                "cycle_fade_exponent", "cold_cycling_slope", "calendar_fade",
+                                                "cycle_fade_exponent", "plating_fade", "plating_fade_exponent",
+                                                "cold_cycling_slope", "calendar_fade",
                                                 "resistance_growth")}
     return PowerBankParams(
         capacity=capacity,

@@ -21,8 +21,9 @@ def test_healthy_cell_dcir_at_every_soc_point(tmp_path, seed):
     for soc in POINTS:
         # mOhm: R0 + b asinh(2.5 A / i0) / 2.5 A (32.5) + R1 (1 - exp(-10/198)) + the surface lag:
         # 33.3 / 34.1 / 34.1 / 34.2 / 36.6 at 90 ... 10 % SOC (was 37-40 with the former 1RC fit,
-        # whose R0 of 37 mOhm held at every current; the DFN's drop at 0.5C is larger than at 1C)
-        assert 32.5 < run.value(f"DCIR at {soc} % SOC") < 37.5
+        # whose R0 of 37 mOhm held at every current; the DFN's drop at 0.5C is larger than at 1C),
+        # each unit of the lot +-3 % (its seed), and ~2.5 % more after the first cycle's break-in
+        assert 32.0 < run.value(f"DCIR at {soc} % SOC") < 39.5
 
 
 def test_high_resistance_cell_fails_at_every_soc_point(tmp_path):
@@ -30,4 +31,4 @@ def test_high_resistance_cell_fails_at_every_soc_point(tmp_path):
     assert run.verdict == "FAIL"
     assert run.failed() == {f"DCIR at {soc} % SOC" for soc in POINTS}
     for soc in POINTS:
-        assert 97.0 < run.value(f"DCIR at {soc} % SOC") < 105.0  # 99.0-102.3 (was 108-116 with the 1RC fit)
+        assert 97.0 < run.value(f"DCIR at {soc} % SOC") < 108.0  # 101-105 (was 108-116 with the 1RC fit)
