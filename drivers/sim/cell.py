@@ -75,6 +75,10 @@ CAL_ACTIVATION_ENERGY = 50_000.0  # J/mol
 RUNAWAY_THETA = 10.0  # K
 RUNAWAY_HEAT_PER_COULOMB = 3.7  # J per coulomb of capacity (at 3.7 V)
 T_REF_K = T_REF + KELVIN
+# V per unit of SOC beyond an OCV table's ends: 2.5 V at empty falls to 0 V 2.5 % below it;
+# above full, past OVERFILL of SOC on the end segment.
+BEYOND_SLOPE = 100.0
+OVERFILL = 0.01
 # The DUT solve iterates the chord resistance to the current it solves for: this close, at most this often.
 CHORD_TOLERANCE = 1e-6  # relative (the current solved is then within ~1e-7 of exact)
 CHORD_ITERATIONS = 30
@@ -83,8 +87,11 @@ CHORD_ITERATIONS = 30
 class OcvCurve:
     """Open-circuit voltage vs state of charge, linear between table points.
 
-    Beyond the table the end segments are extended, so an over-discharged cell keeps falling
-    steeply instead of sitting flat at the last table voltage.
+    Below the table the voltage runs on at the end segment's slope or BEYOND_SLOPE, whichever is
+    steeper: an over-discharged cell collapses (a few % of its capacity below empty takes it to
+    0 V, as a real one's does, not another 10 %). Above it, the end segment goes on for
+    OVERFILL (a charge to the charge voltage ends a little past the table's full, at rest on
+    that segment), then as steeply: a hold above the charge voltage puts little more charge in.
     """
 
     __slots__ = ("_soc", "_volts", "_slopes")
@@ -99,9 +106,11 @@ class OcvCurve:
     def __call__(self, soc: float) -> float:
         i = bisect_right(self._soc, soc) - 1
         if i < 0:
-            i = 0
-        elif i >= len(self._slopes):
-            i = len(self._slopes) - 1
+            return self._volts[0] + max(self._slopes[0], BEYOND_SLOPE) * (soc - self._soc[0])
+        if i >= len(self._slopes):
+            over = soc - self._soc[-1]
+            steep = max(0.0, over - OVERFILL)
+            return self._volts[-1] + self._slopes[-1] * (over - steep) + max(self._slopes[-1], BEYOND_SLOPE) * steep
         return self._volts[i] + self._slopes[i] * (soc - self._soc[i])
 
 

@@ -209,7 +209,7 @@ def test_cycling_counts_efc_from_throughput_and_applies_the_ageing_law() -> None
     def law(efc: float, charged_efc: float) -> float:
         return (LG_MJ1.cycle_fade * (efc / EFC_SCALE) ** LG_MJ1.cycle_fade_exponent
                 + LG_MJ1.plating_fade * (charged_efc / EFC_SCALE) ** LG_MJ1.plating_fade_exponent)
-    assert cell.efc > 198.0
+    assert cell.efc > 197.5  # ~0.8 EFC a cycle: at 190 EFC the MJ1 holds ~86 % of its capacity
     assert cell.fade == pytest.approx(law(cell.efc, 190.0 + charged / LG_MJ1.capacity), abs=2e-4)
     law_drop = (cycle_fade(LG_MJ1, efc_at_start[-1]) - cycle_fade(LG_MJ1, efc_at_start[1])) / (
         1 - cycle_fade(LG_MJ1, efc_at_start[1]))  # cycle 1 starts from the initial 100 % SOC: skipped

@@ -197,3 +197,19 @@ def test_bare_mj1_delivers_about_its_3_45_ah_at_0_5c() -> None:
         t += 10
         world.advance_to(t)
     assert 1.75 * t / AH == pytest.approx(3.4, abs=0.15)
+
+
+def test_a_cell_cannot_be_run_far_beyond_empty_or_full() -> None:
+    """Below empty its voltage collapses (a 5 A discharge reaches 0 V within a few % more than its
+    capacity, not 10 % more); held above its charge voltage it takes in next to nothing more."""
+    cell = m50()
+    delivered, t = 0.0, 0
+    while cell.voltage(1.0) > 0.0:
+        cell.step(1.0, 10.0, 25.0)
+        delivered += 10.0
+        t += 10
+    assert delivered / cell.capacity < 1.04
+    full = m50()
+    for _ in range(3600):
+        full.step(full.current_at(4.5), 1.0, 25.0)  # an hour's hold at 4.5 V
+    assert full.soc < 1.02  # (116 % before)
