@@ -290,30 +290,31 @@ class Cell:
         """Terminal voltage (V) now at `current` (sets `r0` to the chord there)."""
         return self.emf() - self.resistance(current) * current
 
-    def current_at(self, voltage: float) -> float:
-        """The current (A, + = discharge) that puts the terminals at `voltage` now (sets `r0`)."""
+    def current_at(self, voltage: float, series: float = 0.0) -> float:
+        """The current (A, + = discharge) that puts the terminals, seen through `series` ohm more
+        (a charger's path to the cells), at `voltage` now (sets `r0`)."""
         e, r = self.emf(), self.r0
-        i = (e - voltage) / r
+        i = (e - voltage) / (r + series)
         for _ in range(CHORD_ITERATIONS):
             r_new = self.resistance(i)
             if abs(r_new - r) <= CHORD_TOLERANCE * r:
                 break
             r = r_new
-            i = (e - voltage) / r
+            i = (e - voltage) / (r + series)
         self.r0 = r  # the chord the current was solved with: V = emf - r0 I holds exactly
         return i
 
-    def current_for_power(self, power: float) -> float:
-        """The current (A, + = discharge) at which the terminals deliver `power` (W; < 0: the cell
-        takes it), V I = power with V = emf - r0 I on the upper branch; NaN beyond the most the
-        cell can deliver. Sets `r0` to the chord there."""
+    def current_for_power(self, power: float, series: float = 0.0) -> float:
+        """The current (A, + = discharge) at which the terminals, seen through `series` ohm more,
+        deliver `power` (W; < 0: the cell takes it), V I = power with V = emf - (r0 + series) I on
+        the upper branch; NaN beyond the most the cell can deliver. Sets `r0` to the chord there."""
         e, r = self.emf(), self.r0
         i = math.nan
         for _ in range(CHORD_ITERATIONS):
-            disc = e * e - 4.0 * r * power
+            disc = e * e - 4.0 * (r + series) * power
             if disc < 0.0:
                 return math.nan
-            i = 2.0 * power / (e + math.sqrt(disc))  # = (e - sqrt(disc)) / 2r, exact at small power
+            i = 2.0 * power / (e + math.sqrt(disc))  # = (e - sqrt(disc)) / 2R, exact at small power
             r_new = self.resistance(i)
             if abs(r_new - r) <= CHORD_TOLERANCE * r:
                 break

@@ -97,6 +97,11 @@ class PowerBankParams(CellModel):
     precharge_voltage: float = quantity(
         "volt", "open-circuit cell voltage below which the charger pre-charges a deeply discharged pack", 3.0)
     precharge_fraction: float = quantity("dimensionless", "pre-charge current / charge current", 0.1)
+    charge_path_resistance: float = quantity(
+        "ohm", "between the charger's voltage sense and the cells (protection MOSFETs, current-sense resistor, "
+               "traces): its CV holds its own pin, so the cells reach the charge voltage only as the current tapers "
+               "(a CV phase of 25-35 min, as banks show)",
+        0.02)
     charge_voltage: float = quantity("volt", "constant-voltage charge voltage (cell)", 4.2)
     termination_current: float = quantity("ampere", "charge terminates below this current in CV")
     recharge_voltage: float = quantity("volt", "a terminated charge restarts below this open-circuit voltage", 4.1)
@@ -251,14 +256,19 @@ class PowerBank:
         i_cc = p.charge_current
         if self.cell.ocv(self.cell.soc) < p.precharge_voltage:  # a deeply discharged pack: pre-charge
             i_cc *= p.precharge_fraction
-        if self.cell.voltage(-i_cc) <= p.charge_voltage:  # CC: the cells stay below the CV level
+        if self._pin(i_cc) <= p.charge_voltage:  # CC: the charger's pin stays below the CV level
             return i_cc
-        self._cv_limited = True  # CV: (charge_voltage - emf) / r0 at that current
-        return max(0.0, -self.cell.current_at(p.charge_voltage))
+        self._cv_limited = True  # CV at the charger's pin, the path's drop short of the cells
+        return max(0.0, -self.cell.current_at(p.charge_voltage, p.charge_path_resistance))
+
+    def _pin(self, i_ch: float) -> float:
+        """The charger's output voltage charging the cells at `i_ch` A: the cells' terminals plus
+        the path's drop."""
+        return self.cell.voltage(-i_ch) + i_ch * self.params.charge_path_resistance
 
     def _charge_from_power(self, power: float) -> float:
-        """Charge current putting `power` (W) into the cells: (e + r0 i) i = power."""
-        return -self.cell.current_for_power(-power)
+        """Charge current for `power` (W) out of the charger, path included: (e + (r0 + R) i) i = power."""
+        return -self.cell.current_for_power(-power, self.params.charge_path_resistance)
 
     def _solve_pass_through(self, load: LoadSettings, supply: SupplySettings) -> None:
         """Input powered, pass-through on: the input feeds the output first, the charger the rest."""
@@ -279,7 +289,7 @@ class PowerBank:
         v_out = v0  # converter output, before the droop resistance
         p_pass = v0 * i_out / eff_pt  # input power the output takes
         i_ch = self._charge_demand(supply)
-        i_in = (self.cell.voltage(-i_ch) * i_ch / eff + p_pass) / vs + iq
+        i_in = (self._pin(i_ch) * i_ch / eff + p_pass) / vs + iq
         if i_in <= limit:
             self.supply_i = i_in
         elif limit > iq:  # supply in CC; the DPM loop holds the input at the DPM voltage
@@ -321,8 +331,8 @@ class PowerBank:
         vs, limit = supply.voltage, supply.current_limit
         iq, eff = p.charger_quiescent_current, p.charger_efficiency
         i_ch = self._charge_demand(supply)
+        i_in = self._pin(i_ch) * i_ch / (eff * vs) + iq
         v_ch = self.cell.voltage(-i_ch)  # the cells' terminal voltage charging at i_ch
-        i_in = v_ch * i_ch / (eff * vs) + iq
         if i_in <= limit:
             self.supply_i = i_in
         elif limit > iq:  # supply in CC; the charger's DPM loop holds its input at the DPM voltage

@@ -40,7 +40,7 @@ def test_genuine_20000_bank_passes_against_its_own_label(tmp_path):
     assert run.verdict == "PASS", run.reason
     assert 12.5 < run.value("rated output capacity") < 13.3       # Ah at 5 V, 3 A
     assert run.criteria["rated output capacity"]["min"] == 12.0
-    assert 83.0 < run.value("conversion efficiency") < 87.0      # % of 74 Wh
+    assert 81.0 < run.value("conversion efficiency") < 87.0      # % of 74 Wh
     assert run.meta["product"]["name"] == "powerbank-20000"
     assert run.meta["product"]["label"]["rated_output_capacity"] == "12000 mAh"
     assert "Discharge at 3 A until 4.5 V" in {e["step"] for e in run.events_of("step_start")}
