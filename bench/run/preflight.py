@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from bench.errors import InputError
 from bench.product.label import Product, load_product, parse_product, shipped_products
-from bench.profile.reader import Profile, load_profile
+from bench.profile.reader import Profile, load_profile, parse_profile
 from bench.profile.steps import LoadLevel, SupplyStep
 from bench.station.config import RoleConfig, StationConfig, load_station
 from bench.tables import read_text
@@ -57,7 +57,7 @@ def plan(profile: str | Path, station: str | Path | None = None, *, dut: str | N
     preset = simulated_dut(prof, sta, dut)
     label = load_product(product) if product is not None else preset_label(preset)
     if label is not None:
-        prof = load_profile(profile, label)
+        prof = parse_profile(prof.text, prof.source, label)  # the text read once, read again for the label
     check_against_station(prof, sta)
     overrides: dict[str, float] = {}
     if sta.world is not None and preset is not None:
