@@ -29,6 +29,11 @@ class Clock(Protocol):
         """Run at real time inside the block (a paused simulated bench must not race ahead)."""
         ...
 
+    def notices(self) -> list[str]:
+        """What the simulated DUT went through since the last call (drivers.sim.world), for the
+        events; a real bench has nothing to say here."""
+        ...
+
 
 class RealClock:
     simulated = False
@@ -51,6 +56,9 @@ class RealClock:
     @contextmanager
     def real_time(self) -> Iterator[None]:
         yield
+
+    def notices(self) -> list[str]:
+        return []
 
 
 class SimClock:
@@ -81,6 +89,9 @@ class SimClock:
 
     def wall_period(self, period: float) -> float:
         return period / self._speed if self._speed else 0.0
+
+    def notices(self) -> list[str]:
+        return self._world.notices()  # type: ignore[attr-defined]
 
     @contextmanager
     def real_time(self) -> Iterator[None]:

@@ -264,6 +264,8 @@ class Runner:
             if step.follows:
                 self._retry(lambda: step.follow(station.load, now - ss.start), step)  # reopened: a new driver
             self._sample(ss, now, now - ss.start, sample)
+            for notice in clock.notices():
+                self._event("simulated_dut", f"simulated DUT: {notice}", detail=notice)
             ss.samples += 1
             ss.ended_by = self._ended(step, ss, until, now)
             wall = time.monotonic()

@@ -6,12 +6,19 @@ r0 is the cell's chord resistance at the current solved for (the charge-transfer
 is nonlinear): the solve is repeated with the chord at its result until that stops changing
 (once, usually: the chord of the last step is the start).
 Thermal: one lumped node (the thermocouples on "cell" and "surface" read the same value),
-heated by the cell (cell.py: Joule, reversible, leakage and self-heating) and cooled to ambient.
+heated by the cell (cell.py: Joule, reversible, leakage, overcharge side reactions and
+self-heating) and cooled to ambient.
+Overcharge: nothing stops a supply from holding a bare cell above its charge voltage; the side
+reactions then heat it, and the cell raises the "overcharge" alarm (`alarms`, reported by the
+world as a notice) once they take OVERCHARGE_ALARM of its capacity per hour, clearing it when
+they fall below a tenth of that.
 """
 from __future__ import annotations
 
-from drivers.sim.cell import CHORD_ITERATIONS, CHORD_TOLERANCE, Cell, CellParams, OcvCurve
+from drivers.sim.cell import AH, CHORD_ITERATIONS, CHORD_TOLERANCE, Cell, CellParams, OcvCurve
 from drivers.sim.circuit import LoadSettings, SupplySettings, load_current, load_current_at
+
+OVERCHARGE_ALARM = 0.0025  # C-rate (1/h) of side-reaction current: ~75 mV above the OCV table's full
 
 
 class BareCell:
@@ -27,6 +34,8 @@ class BareCell:
         self.temp = ambient
         self.current = 0.0  # cell current, + = discharge
         self.load_v = self.load_i = self.supply_v = self.supply_i = 0.0
+        self._alarm_current = OVERCHARGE_ALARM * p.capacity / AH
+        self.overcharged = False
 
     def solve(self, load: LoadSettings, supply: SupplySettings) -> None:
         cell = self.cell
@@ -66,8 +75,24 @@ class BareCell:
         self.current = i_load - i_supply
 
     def step(self, dt: float) -> None:
-        heat = self.cell.step(self.current, dt, self.temp)
+        cell = self.cell
+        heat = cell.step(self.current, dt, self.temp)
         self.temp += dt * (heat - self._conductance * (self.temp - self.ambient)) / self._heat_capacity
+        if cell.side_current >= self._alarm_current:
+            self.overcharged = True
+        elif self.overcharged and cell.side_current < 0.1 * self._alarm_current:
+            self.overcharged = False
+
+    @property
+    def alarms(self) -> tuple[str, ...]:
+        """What the cell itself would show (heat, gassing) that a bench does not measure."""
+        return ("overcharge",) if self.overcharged else ()
+
+    def describe(self, alarm: str) -> str:
+        cell = self.cell
+        return (f"overcharge: the cell is charged beyond full (SOC {100.0 * cell.soc:.1f} %, OCV "
+                f"{cell.emf() + cell.v_rc:.3f} V); side reactions take {1000.0 * cell.side_current:.0f} mA and heat "
+                f"it ({self.temp:.1f} degC)")
 
     def temperature(self, placement: str) -> float:
         return self.ambient if placement == "ambient" else self.temp

@@ -10,7 +10,8 @@ from 0.2C to 2C and 10 to 40 degC (tests/drivers/sim/test_sim_cell_reference.py)
 - R_ohm I: ohmic (electrolyte, electrodes, tabs), instantaneous;
 - b asinh(I / i0): charge transfer (Butler-Volmer, both electrodes lumped): its share of the
   drop falls with current (DFN initial drop 37 / 29 / 22 mOhm at 0.5C / 1C / 2C); b ~ T
-  (the thermal voltage), i0 Arrhenius in temperature (`activation_energy`);
+  (the thermal voltage), i0 Arrhenius in temperature (`activation_energy`) and lower towards
+  empty and full (`exchange_factor`: the 10 s DCIR rises from 33 mOhm at 50 % to 39 at 10 %);
 - v_rc: R1||C1 (tau1): concentration polarisation of the electrolyte and the fast part of
   solid diffusion;
 - s: how far the particle surfaces lag the bulk SOC (solid diffusion), a first-order lag
@@ -29,7 +30,10 @@ What is modelled, per integration step (plain floats, nothing allocated):
   concentration polarisation of the RC pair and the surface lag is stored, not dissipated,
   the DFN has no heat of mixing) + reversible (entropic) heat -I T dU/dT + the heat of
   internal leakage (self-discharge resistance, a micro-short) + exothermic self-heating past
-  the onset temperature of a micro-shorted cell;
+  the onset temperature of a micro-shorted cell + the heat of overcharge side reactions;
+- overcharge: above the OCV table's full, side reactions take a current that grows
+  exponentially with the excess voltage (SIDE_CURRENT, SIDE_VOLTAGE), store nothing and heat
+  the cell (`side_current`); a cell held above its charge voltage heats instead of filling;
 - self-discharge: a leakage resistance across the cell;
 - ageing: capacity fade = cycle fade + calendar fade; the resistances and the charge-transfer
   overpotential grow in proportion to the fade. Cycle fade (fitted to the LG MJ1 data at 0, 10 and 25 degC, see `cycle_fade`) =
@@ -79,6 +83,24 @@ T_REF_K = T_REF + KELVIN
 # above full, past OVERFILL of SOC on the end segment.
 BEYOND_SLOPE = 100.0
 OVERFILL = 0.01
+# Overcharge side reactions (electrolyte oxidation at the over-delithiated cathode, lithium
+# plating at the full anode): a parasitic current that grows exponentially with how far the
+# surface OCV stands above the table's full, SIDE_CURRENT x C (1/h) x expm1(dU / SIDE_VOLTAGE),
+# charge that is never stored and whose electrical energy becomes heat. Tafel-like onset as in
+# the overcharge models of Spotnitz & Franklin (J. Power Sources 113 81, 2003) and Ren et al.
+# (J. Power Sources 364 328, 2017): negligible at the charge voltage (0.7 mA for a 3.5 Ah MJ1
+# floated at 4.2 V), ~C/230 at 0.1 V above full, 0.54 A (2.4 W) for an LG M50 held at 4.5 V,
+# which then heats by ~40 K within the hour, as overcharge abuse tests show.
+SIDE_CURRENT = 1e-3  # C-rate (1/h) of the side reactions at dU = SIDE_VOLTAGE x ln 2
+SIDE_VOLTAGE = 0.06  # V per e-fold of the side-reaction current
+# Electrode stoichiometries at empty and full (Chen2020, the window of chen2020_ocv.csv) and the
+# positive electrode's charge-transfer resistance relative to the negative's at equal
+# sqrt(c (c_max - c)): k c_max (3 eps / r) L of the negative over the positive's (0.234 / 2.079).
+NEG_EMPTY, NEG_FULL = 0.02635, 0.91062
+POS_EMPTY, POS_FULL = 0.85397, 0.26385
+POS_SHARE = 0.1126
+# The fitted exchange current is the mean over 0-100 % SOC: the factor's mean is 1 (1.17 at 50 %).
+EXCHANGE_MEAN = 2.6192
 # The DUT solve iterates the chord resistance to the current it solves for: this close, at most this often.
 CHORD_TOLERANCE = 1e-6  # relative (the current solved is then within ~1e-7 of exact)
 CHORD_ITERATIONS = 30
@@ -112,6 +134,17 @@ class OcvCurve:
             steep = max(0.0, over - OVERFILL)
             return self._volts[-1] + self._slopes[-1] * (over - steep) + max(self._slopes[-1], BEYOND_SLOPE) * steep
         return self._volts[i] + self._slopes[i] * (soc - self._soc[i])
+
+
+def exchange_factor(surface_soc: float) -> float:
+    """How the exchange current at this surface SOC compares with its mean over 0-100 %: Butler-Volmer
+    j0 ~ sqrt(c_s (c_max - c_s)) in each electrode, the two electrodes' charge-transfer
+    resistances in series (the negative one's ~9x the positive one's in Chen2020). Near empty the
+    graphite surface is almost delithiated: charge transfer slows and DCIR rises."""
+    s = 0.0 if surface_soc < 0.0 else 1.0 if surface_soc > 1.0 else surface_soc
+    x = NEG_EMPTY + s * (NEG_FULL - NEG_EMPTY)
+    y = POS_EMPTY + s * (POS_FULL - POS_EMPTY)
+    return EXCHANGE_MEAN / (1.0 / math.sqrt(x * (1.0 - x)) + POS_SHARE / math.sqrt(y * (1.0 - y)))
 
 
 @cache
@@ -211,7 +244,7 @@ class Cell:
         "_cold", "_cal_rate", "_growth", "_efc_aged", "_cycle_fade", "_cal_time", "_decay_dt", "_decay",
         "_tau_d", "_lag_gain", "_lag_decay", "_plate100", "_m",
         "short_onset", "short_resistance", "short_halving", "short_minimum", "shunt",
-        "runaway_onset", "runaway_power", "_reactants",
+        "runaway_onset", "runaway_power", "_reactants", "_u_full", "_side0", "side_current",
     )
 
     def __init__(self, ocv: OcvCurve, model: CellModel, soc: float | None = None) -> None:
@@ -249,6 +282,9 @@ class Cell:
         self.runaway_onset = math.inf
         self.runaway_power = 0.0
         self._reactants = 1.0  # share of the runaway heat not released yet
+        self._u_full = ocv(1.0)  # above it, overcharge side reactions (SIDE_CURRENT)
+        self._side0 = SIDE_CURRENT * p.capacity / AH
+        self.side_current = 0.0  # A into side reactions now (never stored)
         self.fade = 0.0
         self._age(0.0, T_REF)
 
@@ -334,6 +370,12 @@ class Cell:
         if temp >= self.runaway_onset and self._reactants > 0.0:
             heat += self._runaway(temp, dt)
         q = self.capacity
+        if u > self._u_full:  # overcharged: the side reactions take charge and turn it into heat
+            side = self.side_current = self._side0 * math.expm1((u - self._u_full) / SIDE_VOLTAGE)
+            heat += u * side
+            g += side / u
+        elif self.side_current:
+            self.side_current = 0.0
         self.soc -= (current + u * g) * dt / q
         if dt != self._decay_dt:
             self._decay_dt, self._decay, self._lag_decay = dt, math.exp(-dt / self.tau1), math.exp(-dt / self._tau_d)
@@ -376,7 +418,7 @@ class Cell:
         factor = growth * math.exp(self._ea_ohm * inv_t) if self._ea_ohm else growth
         self.r_ohm = self._r0_ref * factor
         self.r1 = self._r1_ref * factor
-        self.i0 = self._i0_ref * math.exp(-self._ea * inv_t)
+        self.i0 = self._i0_ref * math.exp(-self._ea * inv_t) * exchange_factor(self.soc - self.lag)
         self.b = self._b_ref * growth * (temp + KELVIN) / T_REF_K
         self._chord(self._i_chord)
 

@@ -3,7 +3,8 @@
 
 What the chips do, as modelled:
 - boost: 5.1 V no-load, droop through the output resistance (incl. cable); losses = fixed +
-  proportional to output power + I^2 R, drawn from the pack on top of the output power.
+  proportional to output power + I^2 R of the pack-side current (conduction), drawn from the
+  pack on top of the output power.
 - output protections, each acting at once on the operating point the load demands:
   short circuit (the load's V/I below `short_circuit_resistance`) switches the output off,
   latched until a load is plugged again; over-current switches it off and either retries
@@ -72,7 +73,8 @@ class PowerBankParams(CellModel):
     rated_output_current: float = quantity("ampere", "label output current; not used by the physics")
     boost_fixed_loss: float = quantity("watt", "boost loss while the output is on (switching, quiescent)", 0.1)
     boost_proportional_loss: float = quantity("dimensionless", "boost loss per watt of output", 0.045)
-    boost_resistance: float = quantity("ohm", "boost conduction loss per output ampere squared", 0.05)
+    boost_resistance: float = quantity(
+        "ohm", "boost conduction loss per pack-side ampere squared (inductor DCR, switch on-resistance)", 0.02)
 
     ocp_current: float = quantity("ampere", "output over-current trip")
     ocp_retry_time: float = quantity("second", "delay before the output retries after an over-current", 2.0)
@@ -235,9 +237,10 @@ class PowerBank:
             self._retry_time = 0.0
             return
         p_out = v0 * i_out  # at the converter, i.e. including the droop in the output resistance
-        loss = p.boost_fixed_loss + p.boost_proportional_loss * p_out + p.boost_resistance * i_out * i_out
-        p_cells = p_out + loss
-        i_cells = self.cell.current_for_power(p_cells)  # V * I = p_cells with V = e - r0(I) * I
+        loss = p.boost_fixed_loss + p.boost_proportional_loss * p_out
+        # V * I = p_out + loss with V = e - (r0(I) + boost_resistance) * I: the conduction loss is
+        # in the pack-side current, so a 9 V output (more current from the pack) loses more
+        i_cells = self.cell.current_for_power(p_out + loss, p.boost_resistance)
         v_cells = 0.0 if math.isnan(i_cells) else self.cell.emf() - self.cell.r0 * i_cells  # NaN: beyond its power
         if v_cells < p.uvp_voltage:
             self.output = Output.UVP
@@ -245,7 +248,7 @@ class PowerBank:
         self.current = i_cells
         self.load_i = i_out
         self.load_v = v0 - r * i_out
-        self._case_heat = loss + r * i_out * i_out
+        self._case_heat = loss + p.boost_resistance * i_cells * i_cells + r * i_out * i_out
 
     def _charge_demand(self, supply: SupplySettings) -> float:
         """Charge current (A into the pack) the charger asks for with the input unconstrained."""
@@ -386,6 +389,11 @@ class PowerBank:
                 self.charge_done = cell.ocv(cell.soc) >= p.recharge_voltage
             elif self._cv_limited and -i < p.termination_current:
                 self.charge_done = True
+
+    alarms: tuple[str, ...] = ()  # its charger refuses to charge a full pack: no overcharge
+
+    def describe(self, alarm: str) -> str:
+        raise KeyError(alarm)
 
     def temperature(self, placement: str) -> float:
         if placement == "cell":

@@ -21,6 +21,7 @@ API CONTRACT (used by the simulated instrument twins and by bench.clock; keep it
     world.defects                             # the defects applied, in order (drivers.sim.defects)
     world.spread                              # the unit-to-unit Spread applied, or None (drivers.sim.spread)
     world.link_fault                          # the flaky-link defect or None (read by drivers.sim.transport)
+    world.notices() -> list[str]              # what the DUT went through since the last call (e.g. overcharge)
 
 All values are plain SI floats (temperatures in degC). Setting a state re-solves the operating
 point at once, so a reading taken right after `set_load_input(True)` reflects the new state.
@@ -101,6 +102,7 @@ class World:
         self._noise = thermocouple_noise
         self._open_from: dict[str, float] = {}
         self._link_rngs: dict[str, random.Random] = {}
+        self._alarms: tuple[str, ...] = ()  # the DUT's alarms already noticed
         self.link_fault: Any = None
         self._load = LoadSettings()
         self._supply = SupplySettings()
@@ -188,6 +190,17 @@ class World:
         if placement not in self.placements:
             raise ValueError(f"unknown placement {placement!r}; placements: {', '.join(self.placements)}")
         self._open_from[placement] = min(at, self._open_from.get(placement, math.inf))
+
+    def notices(self) -> list[str]:
+        """The alarms the DUT raised since the last call, described (an overcharged bare cell that
+        heats): what a real DUT shows as heat or gas and a real bench does not measure, so the
+        run can say it happened. Called at every sample: nothing is built unless an alarm changed."""
+        alarms = self.model.alarms
+        if alarms == self._alarms:
+            return []
+        new = [self.model.describe(a) for a in alarms if a not in self._alarms]
+        self._alarms = alarms
+        return new
 
     def state(self) -> Any:
         """Everything the world is now, random streams included, as plain data (a checkpoint)."""

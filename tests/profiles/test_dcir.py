@@ -1,7 +1,7 @@
 """profiles/dcir.toml on the simulated LG M50 cell (R0 22.7 mOhm, charge transfer
-b asinh(I/i0) with b 25.7 mV and i0 2.29 A, R1 13.9 mOhm with tau 198 s, a surface-SOC lag;
-fitted to the PyBaMM DFN): the 10 s 0.5C pulse DCIR is ~33-37 mOhm (rising towards low SOC,
-where the OCV under the lagging surface is steeper); a cell with three times the resistance
+b asinh(I/i0) with b 25.7 mV and i0 2.29 A on average, lower towards empty and full, R1 13.9 mOhm
+with tau 198 s, a surface-SOC lag; fitted to the PyBaMM DFN): the 10 s 0.5C pulse DCIR is
+~33-39 mOhm (rising towards low SOC, as the DFN's 33-45); a cell with three times the resistance
 fails at every point."""
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ def test_healthy_cell_dcir_at_every_soc_point(tmp_path, seed):
     run = run_profile(tmp_path, DCIR, dut="lg-m50", seed=seed)
     assert run.verdict == "PASS", run.reason
     for soc in POINTS:
-        # mOhm: R0 + b asinh(2.5 A / i0) / 2.5 A (32.5) + R1 (1 - exp(-10/198)) + the surface lag:
-        # 33.3 / 34.1 / 34.1 / 34.2 / 36.6 at 90 ... 10 % SOC (was 37-40 with the former 1RC fit,
-        # whose R0 of 37 mOhm held at every current; the DFN's drop at 0.5C is larger than at 1C),
-        # each unit of the lot +-3 % (its seed), and ~2.5 % more after the first cycle's break-in
-        assert 32.0 < run.value(f"DCIR at {soc} % SOC") < 39.5
+        # mOhm: R0 + b asinh(2.5 A / i0(SOC)) / 2.5 A + R1 (1 - exp(-10/198)) + the surface lag:
+        # 34.0 / 33.2 / 32.9 / 33.7 / 39.0 at 90 ... 10 % SOC (the DFN: 33.7 / 32.9 / 32.6 / 33.6 /
+        # 45.5, tests/drivers/sim/test_sim_cell_reference.py), each unit of the lot +-3 % (its
+        # seed), and ~2.5 % more after the first cycle's break-in
+        assert 31.0 < run.value(f"DCIR at {soc} % SOC") < 42.0
 
 
 def test_high_resistance_cell_fails_at_every_soc_point(tmp_path):
@@ -31,4 +31,4 @@ def test_high_resistance_cell_fails_at_every_soc_point(tmp_path):
     assert run.verdict == "FAIL"
     assert run.failed() == {f"DCIR at {soc} % SOC" for soc in POINTS}
     for soc in POINTS:
-        assert 97.0 < run.value(f"DCIR at {soc} % SOC") < 108.0  # 101-105 (was 108-116 with the 1RC fit)
+        assert 95.0 < run.value(f"DCIR at {soc} % SOC") < 115.0  # 99-110 (was 108-116 with the 1RC fit)

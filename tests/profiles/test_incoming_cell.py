@@ -16,7 +16,7 @@ def test_genuine_cell_passes(tmp_path, seed):
     run = run_profile(tmp_path, INCOMING, dut="lg-m50", seed=seed)
     assert run.verdict == "PASS", run.reason
     assert 4.15 < run.value("OCV at receipt") < 4.21            # the simulated cell arrives full
-    assert 34.0 < run.value("DCIR") < 37.0                      # mOhm: 35.0 (37-40 with the former 1RC fit)
+    assert 35.0 < run.value("DCIR") < 40.5                      # mOhm: 38.2 (full: its charge transfer slower)
     assert 4.95 < run.value("capacity") < 5.25                  # Ah at 0.2C to 2.5 V: 5.114 (the DFN: 5.117), +-1 % a unit
     assert run.value("K value") < 0.05                          # mV/h
 
@@ -32,7 +32,7 @@ def test_high_resistance_cell_fails_on_dcir(tmp_path):
     run = run_profile(tmp_path, INCOMING, dut="lg-m50", defects=("high-resistance:factor=3",))
     assert run.verdict == "FAIL"
     assert run.failed() == {"DCIR"}
-    assert 97.0 < run.value("DCIR") < 108.0  # 101.0 (105-120 with the former 1RC fit); the limit is 55
+    assert 97.0 < run.value("DCIR") < 115.0  # 110.9 (105-120 with the former 1RC fit); the limit is 55
 
 
 def test_micro_shorted_cell_fails_on_k_value(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from drivers.sim.cell import AH, LG_M50, OCV_CHEN2020, OCV_LG_MJ1, Cell, load_ocv
+from drivers.sim.cell import AH, LG_M50, OCV_CHEN2020, OCV_LG_MJ1, Cell, exchange_factor, load_ocv
 from drivers.sim.world import World
 
 REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference"
@@ -129,11 +129,12 @@ def test_m50_rates_are_physically_plausible() -> None:
     assert LG_M50.capacity / AH > delivered[0.5] > delivered[1.0] > delivered[2.0] > 0.9 * LG_M50.capacity / AH
     ocv = load_ocv(OCV_CHEN2020)
     drop_per_amp, late_per_amp = [], []
+    i0_full = LG_M50.exchange_current * exchange_factor(1.0)
     for rate in (0.5, 1.0, 2.0):
         current = 5.0 * rate
         volts = discharge(current)[1]
         assert ocv(1.0) - volts[0] == pytest.approx(
-            current * LG_M50.r0 + LG_M50.charge_transfer_voltage * math.asinh(current / LG_M50.exchange_current))
+            current * LG_M50.r0 + LG_M50.charge_transfer_voltage * math.asinh(current / i0_full))
         drop_per_amp.append((ocv(1.0) - volts[0]) / current)
         t_half = int(0.5 * AH * 2.5 / current)  # 2.5 Ah out: the same depth for every rate
         late_per_amp.append((ocv(1.0 - current * t_half / LG_M50.capacity) - volts[t_half]) / current)
@@ -147,11 +148,11 @@ def test_cold_cell_sags_more_by_the_arrhenius_factor_of_its_charge_transfer() ->
     (warm_ah, warm), (cold_ah, cold) = discharge(5.0), discharge(5.0, temp=0.0)
     cell = m50()
     cell.step(0.0, 1.0, 0.0)  # at 0 degC now
-    i0 = LG_M50.exchange_current * math.exp(-LG_M50.activation_energy / 8.314 * (1 / 273.15 - 1 / 298.15))
-    assert cell.i0 == pytest.approx(i0) and cell.b == pytest.approx(LG_M50.charge_transfer_voltage * 273.15 / 298.15, rel=1e-5)
+    warm_i0 = LG_M50.exchange_current * exchange_factor(1.0)  # full: the i0 of a full cell
+    i0 = warm_i0 * math.exp(-LG_M50.activation_energy / 8.314 * (1 / 273.15 - 1 / 298.15))
+    assert cell.i0 == pytest.approx(i0, rel=1e-5) and cell.b == pytest.approx(LG_M50.charge_transfer_voltage * 273.15 / 298.15, rel=1e-5)
     assert cell.r_ohm == pytest.approx(LG_M50.r0, rel=1e-5) and cell.r1 == pytest.approx(LG_M50.r1, rel=1e-5)
-    sag = LG_M50.charge_transfer_voltage * (273.15 / 298.15 * math.asinh(5.0 / i0)
-                                            - math.asinh(5.0 / LG_M50.exchange_current))
+    sag = LG_M50.charge_transfer_voltage * (273.15 / 298.15 * math.asinh(5.0 / i0) - math.asinh(5.0 / warm_i0))
     assert warm[1] - cold[1] == pytest.approx(sag, rel=1e-3)  # the same OCV, R0 and RC: the charge transfer alone
     assert warm[600] - cold[600] == pytest.approx(sag, rel=0.02)  # the RC and the surface lag do not depend on T
     assert cold_ah < warm_ah
@@ -159,7 +160,8 @@ def test_cold_cell_sags_more_by_the_arrhenius_factor_of_its_charge_transfer() ->
 
 def test_reversible_heat_warms_a_discharge_and_cools_a_charge() -> None:
     """With dU/dT < 0 the entropic term is +I T |dU/dT|: on top of Joule heat on discharge, against it on charge."""
-    joule = 2.0 * (2.0 * LG_M50.r0 + LG_M50.charge_transfer_voltage * math.asinh(2.0 / LG_M50.exchange_current))
+    i0 = LG_M50.exchange_current * exchange_factor(1.0)  # of a full cell
+    joule = 2.0 * (2.0 * LG_M50.r0 + LG_M50.charge_transfer_voltage * math.asinh(2.0 / i0))
     heat_out, heat_in = m50().step(2.0, 1e-6, 25.0), m50().step(-2.0, 1e-6, 25.0)
     reversible = 2.0 * 298.15 * 0.1e-3
     leak = load_ocv(OCV_CHEN2020)(1.0) ** 2 / LG_M50.self_discharge_resistance  # heat of the self-discharge

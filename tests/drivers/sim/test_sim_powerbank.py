@@ -48,6 +48,23 @@ def test_boost_efficiency_at_5_to_10_w(amps: float, low: float, high: float) -> 
     assert low < v * i / p_cells < high
 
 
+@pytest.mark.parametrize("size", ["10000", "20000"])
+def test_a_9_v_output_converts_less_efficiently_than_a_5_v_one_at_the_same_power(size: str) -> None:
+    """At 10 W the 9 V boost loses more (it steps up further; its conduction loss is in the same
+    pack-side current); at the bank's terminals its thinner output current loses less in the
+    cable, so the two end within half a point there."""
+    def efficiency(dut: str) -> tuple[float, float]:
+        world = World(dut=dut)
+        world.set_load("CP", 10.0)
+        world.set_load_input(True)
+        bank, (v, i) = world.model, world.load_reading()
+        p_cells = bank.current * (bank.cell.emf() - bank.cell.r0 * bank.current)
+        return bank.params.output_voltage * i / p_cells, v * i / p_cells
+    (boost5, out5), (boost9, out9) = efficiency(f"powerbank-{size}"), efficiency(f"powerbank-{size}-9v")
+    assert 0.015 < boost5 - boost9 < 0.035
+    assert 0.0 < out5 - out9 < 0.005
+
+
 def test_full_discharge_of_10000_at_2a_delivers_its_energy_then_collapses_at_uvp() -> None:
     # Expected from energy: 2 x 5.05 Ah x ~3.6 V x ~0.9 / ~4.94 V = ~6.6 Ah, less the few %
     # of charge left when the loaded pack reaches 3.0 V.

@@ -162,3 +162,32 @@ def test_delivered_capacity_does_not_depend_on_the_sampling_period(tmp_path: Pat
         run = Run(folder, profile(folder, f'"{step}"', period=period, dut=CELL if dut == "lg-m50" else BANK), dut=dut)
         delivered.append(run.column("Discharging Capacity / Ah")[-1])
     assert delivered[1] == pytest.approx(delivered[0], rel=0.005)
+
+
+@pytest.mark.parametrize("dut", ["lg-m50", "lg-mj1"])
+def test_a_bare_cell_held_above_its_charge_voltage_heats_and_says_so_once(dut: str) -> None:
+    """Side reactions take the charge a full cell cannot store and turn it into heat; the world
+    notices it once (for the run's events), while a hold at the charge voltage stays quiet."""
+    over, floated = World(dut=dut), World(dut=dut)
+    for world, volts in ((over, 4.5), (floated, 4.2)):
+        world.set_supply(volts, 2.5)
+        world.set_supply_output(True)
+    notices: list[str] = []
+    for t in range(60, 3601, 60):
+        for world in (over, floated):
+            world.advance_to(t)
+        notices += over.notices()
+        assert floated.notices() == []
+    assert len(notices) == 1 and notices[0].startswith("overcharge: the cell is charged beyond full")
+    assert over.model.cell.soc < 1.011  # it fills no further: the current goes into side reactions
+    assert 0.4 < over.supply_reading()[1] < 0.6
+    assert over.model.temp > 60.0  # 63-67 degC after an hour (25 degC ambient)
+    assert floated.model.temp < 25.3 and floated.supply_reading()[1] < 0.01
+
+
+def test_a_run_that_overcharges_a_bare_cell_records_it_in_its_events(tmp_path: Path) -> None:
+    path = profile(tmp_path, '"Charge at 2.5 A until 4.5 V", "Hold at 4.5 V for 20 min"', dut=CELL)
+    run = Run(tmp_path, path, dut="lg-m50")
+    notices = run.events_of("simulated_dut")
+    assert len(notices) == 1 and "overcharge" in notices[0]["detail"]
+    assert run.temps("cell")[-1] > 40.0

@@ -19,7 +19,8 @@ values (DFN_THERMAL) and with the preset's own. Chen2020 has no entropic term (d
 
 Each CSV: one header comment line (case, PyBaMM version), then time_s, voltage_V, current_A
 (+ = discharge), discharged_capacity_Ah, temperature_degC; samples every 10 s (30 s at 0.2C)
-and the exact end (2.5 V cut-off) as the last row.
+and the exact end (2.5 V cut-off) as the last row. pybamm_chen2020_dfn_dcir_0.5C_10s.csv: the
+voltage at rest and 1 s and 10 s into a 0.5C pulse from rest at 90 ... 10 % SOC, 10 / 25 / 40 degC.
 """
 from __future__ import annotations
 
@@ -101,8 +102,44 @@ def run(rate: float, temp: float, thermal: str, soc: float, pulse):
     return out, p
 
 
+# DCIR points: a 10 s pulse of DCIR_CURRENT from rest (relaxed) at each SOC and temperature, isothermal
+DCIR_CURRENT = 2.5  # A (0.5C, as profiles/dcir.toml)
+DCIR_SOCS = (0.9, 0.7, 0.5, 0.3, 0.1)
+DCIR_TEMPS = (10.0, 25.0, 40.0)
+
+
+def dcir_points() -> list[tuple[float, float, float, float, float]]:
+    """(degC, SOC, rest voltage, voltage after 1 s, after 10 s) of each pulse."""
+    points = []
+    for temp in DCIR_TEMPS:
+        for soc in DCIR_SOCS:
+            volts = []
+            for current, times in ((0.0, [0.0, 1.0]), (DCIR_CURRENT, [0.0, 1.0, 10.0])):
+                p = pybamm.ParameterValues("Chen2020")
+                p.update({"Ambient temperature [K]": temp + KELVIN, "Initial temperature [K]": temp + KELVIN,
+                          "Current function [A]": current})
+                sol = pybamm.Simulation(pybamm.lithium_ion.DFN(), parameter_values=p).solve(
+                    [0.0, times[-1]], t_interp=np.array(times), initial_soc=soc)
+                volts.append(sol["Voltage [V]"].entries)
+            points.append((temp, soc, float(volts[0][-1]), float(volts[1][1]), float(volts[1][2])))
+    return points
+
+
+def write_dcir(version: str) -> None:
+    path = HERE / "pybamm_chen2020_dfn_dcir_0.5C_10s.csv"
+    with path.open("w", newline="") as f:
+        f.write(f"# PyBaMM {version} DFN, Chen2020 (LG M50), isothermal: a {DCIR_CURRENT:g} A discharge pulse "
+                "from rest at each SOC and temperature; DCIR = (V_rest - V(t)) / I\n")
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["temperature_degC", "soc", "rest_voltage_V", "voltage_1s_V", "voltage_10s_V"])
+        for temp, soc, v0, v1, v10 in dcir_points():
+            w.writerow([f"{temp:g}", f"{soc:g}", f"{v0:.5f}", f"{v1:.5f}", f"{v10:.5f}"])
+            print(f"DCIR {temp:g} degC {soc:.0%}: {(v0 - v10) / DCIR_CURRENT * 1000:.1f} mOhm at 10 s")
+
+
 def main() -> None:
     version = pybamm.__version__
+    write_dcir(version)
     for name, (rate, temp, thermal, soc, pulse) in CASES.items():
         data, p = run(rate, temp, thermal, soc, pulse)
         path = HERE / f"pybamm_chen2020_{name}.csv"
