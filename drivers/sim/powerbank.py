@@ -237,10 +237,11 @@ class PowerBank:
             self._retry_time = 0.0
             return
         p_out = v0 * i_out  # at the converter, i.e. including the droop in the output resistance
-        loss = p.boost_fixed_loss + p.boost_proportional_loss * p_out
-        # V * I = p_out + loss with V = e - (r0(I) + boost_resistance) * I: the conduction loss is
-        # in the pack-side current, so a 9 V output (more current from the pack) loses more
-        i_cells = self.cell.current_for_power(p_out + loss, p.boost_resistance)
+        # the conduction loss is in the pack-side current (to first order the output current times the
+        # step-up ratio): a 9 V output, which draws more current from the pack per output ampere, loses more
+        i_in = i_out * v0 / self.cell.emf()
+        loss = p.boost_fixed_loss + p.boost_proportional_loss * p_out + p.boost_resistance * i_in * i_in
+        i_cells = self.cell.current_for_power(p_out + loss)  # V * I = p_out + loss with V = e - r0(I) * I
         v_cells = 0.0 if math.isnan(i_cells) else self.cell.emf() - self.cell.r0 * i_cells  # NaN: beyond its power
         if v_cells < p.uvp_voltage:
             self.output = Output.UVP
@@ -248,7 +249,7 @@ class PowerBank:
         self.current = i_cells
         self.load_i = i_out
         self.load_v = v0 - r * i_out
-        self._case_heat = loss + p.boost_resistance * i_cells * i_cells + r * i_out * i_out
+        self._case_heat = loss + r * i_out * i_out
 
     def _charge_demand(self, supply: SupplySettings) -> float:
         """Charge current (A into the pack) the charger asks for with the input unconstrained."""

@@ -121,6 +121,9 @@ class JumpClock:
     def real_time(self) -> Any:
         return nullcontext()
 
+    def notices(self) -> list[str]:
+        return []
+
 
 class Kept(Sink):
     """Every record, by kind, in the order the engine emitted them (samples as plain rows)."""
