@@ -49,6 +49,7 @@ from typing import Any, Iterable
 
 from bench.analysis.cycles import slope
 from bench.errors import InputError
+from bench.record import schema
 
 Z_FACTOR = 0.6745  # Iglewicz-Hoaglin: the MAD of a standard normal
 DEFAULT_THRESHOLD = 3.5  # their recommended cut-off for |z|
@@ -67,11 +68,10 @@ EXCLUDED_VERDICTS = ("ERROR", "ABORTED")
 # run.json totals keys end in their unit: charge_capacity_Ah -> "run charge capacity / Ah"
 _TOTAL_UNITS = {"Ah": "Ah", "Wh": "Wh", "s": "s", "degC": "degC", "V": "V", "A": "A", "W": "W", "K": "K",
                 "ohm": "ohm", "pct": "%"}
-CYCLE_FILE = "cycles.csv"
 CYCLE_COLUMNS = {
-    "cycle": "Cycle Count / 1", "q_in": "Charging Capacity / Ah", "q_out": "Discharging Capacity / Ah",
-    "e_in": "Charging Energy / Wh", "e_out": "Discharging Energy / Wh", "ce": "Coulombic Efficiency / %",
-    "ee": "Energy Efficiency / %", "t_max": "Max Temperature / degC",
+    "cycle": schema.CYCLE, "time": schema.TEST_TIME, "q_in": schema.CHARGE_CAPACITY,
+    "q_out": schema.DISCHARGE_CAPACITY, "e_in": schema.CHARGE_ENERGY, "e_out": schema.DISCHARGE_ENERGY,
+    "ce": schema.COULOMBIC_EFFICIENCY, "ee": schema.ENERGY_EFFICIENCY, "t_max": schema.MAX_TEMPERATURE,
 }
 
 
@@ -181,8 +181,9 @@ def _totals(totals: Any) -> Iterable[tuple[Metric, float | None]]:
             yield Metric(f"run {name}", unit), _number(value)
 
 
-def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
-    """Figures derived from cycles.csv (a torn last line and unreadable cells are skipped)."""
+def read_cycles(path: Path) -> list[dict[str, float]]:
+    """The rows of a cycles.csv in cycle order, keyed as CYCLE_COLUMNS (a cell that is empty, NaN or
+    unreadable is left out of its row; a torn last line is skipped; no file: no rows)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -201,9 +202,14 @@ def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
                 row[key] = value
         if "cycle" in row:
             rows.append(row)
+    return sorted(rows, key=lambda r: r["cycle"])
+
+
+def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
+    """Figures derived from cycles.csv."""
+    rows = read_cycles(path)
     if len(rows) < 2:  # one cycle: its figures are the run totals
         return []
-    rows.sort(key=lambda r: r["cycle"])
     last = rows[-1]
     out: list[tuple[Metric, float | None]] = [(Metric("cycles", "1"), float(len(rows)))]
     for key, name, unit in (("q_in", "charge capacity", "Ah"), ("q_out", "discharge capacity", "Ah"),
@@ -223,21 +229,27 @@ def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
 
 
 
-def load_unit(folder: Path) -> Unit:
-    """A run folder as a unit of the lot; anything wrong is an InputError naming the folder."""
+def read_run_json(folder: Path) -> dict[str, Any]:
+    """A run folder's run.json; anything wrong is an InputError naming the folder."""
     if not folder.exists():
         raise InputError(str(folder), "", "no such folder")
     if not folder.is_dir():
         raise InputError(str(folder), "", "not a folder (give run folders)")
-    path = folder / "run.json"
+    path = folder / schema.RUN
     if not path.is_file():
-        raise InputError(str(folder), "", "not a run folder (no run.json)")
+        raise InputError(str(folder), "", f"not a run folder (no {schema.RUN})")
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(str(folder), "run.json", f"unreadable or torn ({exc})") from None
+        raise InputError(str(folder), schema.RUN, f"unreadable or torn ({exc})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("profile"), dict):
-        raise InputError(str(folder), "run.json", "not the run.json of a bench run (no profile in it)")
+        raise InputError(str(folder), schema.RUN, "not the run.json of a bench run (no profile in it)")
+    return meta
+
+
+def load_unit(folder: Path) -> Unit:
+    """A run folder as a unit of the lot; anything wrong is an InputError naming the folder."""
+    meta = read_run_json(folder)
     dut = meta.get("dut") if isinstance(meta.get("dut"), dict) else {}
     unit = Unit(folder=folder, run_id=str(meta.get("id") or folder.name), serial=dut.get("serial"),
                 profile=meta["profile"].get("name"), sha256=meta["profile"].get("sha256"),
@@ -256,10 +268,8 @@ def load_unit(folder: Path) -> Unit:
                 "criterion")
     for metric, value in _totals(meta.get("totals")):
         put(metric, value, "totals")
-    cycles = folder / CYCLE_FILE
-    if cycles.is_file():
-        for metric, value in _cycles(cycles):
-            put(metric, value, CYCLE_FILE)
+    for metric, value in _cycles(folder / schema.CYCLES):
+        put(metric, value, schema.CYCLES)
     unit.values = values
     return unit
 
@@ -270,8 +280,8 @@ def collect(folders: Iterable[Path]) -> list[Unit]:
     seen: dict[Path, Path] = {}
     for folder in folders:
         members = [folder]
-        if folder.is_dir() and not (folder / "run.json").exists():
-            inner = sorted(p for p in folder.iterdir() if (p / "run.json").is_file())
+        if folder.is_dir() and not (folder / schema.RUN).exists():
+            inner = sorted(p for p in folder.iterdir() if (p / schema.RUN).is_file())
             members = inner or members
         for member in members:
             key = member.resolve()

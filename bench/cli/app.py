@@ -9,6 +9,7 @@ import typer
 
 from bench.cli.instruments import instruments_app
 from bench.cli.lot import lot
+from bench.cli.report import after_run, report as report_command
 from bench.cli.sim import sim_app
 from bench.cli import exits
 from bench.cli.console import Screen, console as _console
@@ -41,6 +42,10 @@ ProductOption = typer.Option(
          "default: the simulated DUT preset's label, else the profile's [dut].")
 StrictOption = typer.Option(False, "--strict", help="A plausibility warning is an error (exit 2, nothing switched "
                             "on): for CI.")
+JUnitOption = typer.Option(None, "--junit", metavar="PATH", show_default=False,
+                           help="Also write the run's junit.xml to PATH at its end (for CI).")
+JsonOption = typer.Option(False, "--json", help="Print one JSON object on stdout at the end (verdict, exit code, "
+                          "reason, run folder, criteria) and nothing else there: the view goes to stderr.")
 
 
 def _invalid(exc: object, out: Any = None) -> typer.Exit:
@@ -78,6 +83,16 @@ def run(
         None, "--lot", min=3, max=1000, metavar="N",
         help="Simulated bench only: run N units of one lot (seeds SEED .. SEED+N-1, default 1 .. N; a run folder "
              "each), then compare them as bench lot does."),
+    run_dir: Optional[Path] = typer.Option(
+        None, "--run-dir", metavar="PATH", show_default=False,
+        help="The run folder, created exactly at PATH instead of under --log-dir (refused if PATH exists and is "
+             "not an empty folder; not with --lot)."),
+    junit: Optional[Path] = JUnitOption,
+    as_json: bool = JsonOption,
+    report: bool = typer.Option(
+        False, "--report", help="When the verdict is out, write the HTML report (bench report) into the run folder; "
+                                "with --lot, each unit's and the lot's. A report that fails is one line: it never "
+                                "changes the exit code."),
 ) -> None:
     """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR.
 
@@ -86,8 +101,12 @@ def run(
     units' and, if they all pass, 1 when the lot has an outlier."""
     from bench.run.session import Request
 
+    if lot is not None and (run_dir or junit):
+        raise _invalid(f"{'--run-dir' if run_dir else '--junit'}: not with --lot, which makes a run folder per unit "
+                       "(use --log-dir: each unit's folder holds its junit.xml)")
     if lot is None:
-        units = [Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product, strict)]
+        units = [Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product, strict,
+                         run_dir, junit)]
     else:  # unit N is the one `--seed N` runs alone, and is named so
         seeds = range(1 if seed is None else seed, (1 if seed is None else seed) + lot)
         units = [Request(profile, station, log_dir, speed, f"{serial or 'unit'}-{n}", operator, n, dut,
@@ -99,7 +118,7 @@ def run(
 
             return execute(request, [view], announce, warn=_warning)
         return start
-    _drive(profile.name, *map(starting, units))
+    _drive(profile.name, *map(starting, units), as_json=as_json, report=report)
 
 
 @app.command()
@@ -109,14 +128,16 @@ def resume(
     station: Optional[Path] = typer.Option(
         None, "--station", "-s", show_default=False,
         help="Station file to use instead of the one the run recorded (the differences are shown first)."),
+    junit: Optional[Path] = JUnitOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Take up an interrupted run (crash, kill -9, power cut, bench stop) from its last checkpoint."""
     def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
         from bench.run.session import resume as resume_run
 
         announce(run_dir)
-        return resume_run(run_dir, speed, [view], station=station)
-    _drive(run_dir.name, start)
+        return resume_run(run_dir, speed, [view], station=station, junit=junit)
+    _drive(run_dir.name, start, as_json=as_json)
 
 
 @app.command("pause")
@@ -154,10 +175,12 @@ def _control(run_dir: Path, command: str) -> None:
 Start = Callable[[Any, Callable[[Path], None]], tuple[Any, Path]]  # (view, announce) -> (outcome, run folder)
 
 
-def _drive(title: str, *starts: Start) -> None:
+def _drive(title: str, *starts: Start, as_json: bool = False, report: bool = False) -> None:
     """Run with the live view that fits the output, then show the verdict and exit with its code.
     Several runs (the units of a lot) run one after the other, until one is stopped; then the
-    lot is compared (`bench lot`) and the exit code is the worst.
+    lot is compared (`bench lot`) and the exit code is the worst. `as_json`: all that goes to
+    stderr, and stdout gets the result as one JSON object (`_result`). With `report`, each run's
+    HTML report follows its verdict, and the lot's its comparison (`bench report`).
 
     From before anything slow to the exit, Ctrl-C and SIGTERM are requests the run looks at (a
     signal while the verdict prints changes nothing: the run is over) and SIGHUP detaches the
@@ -165,25 +188,34 @@ def _drive(title: str, *starts: Start) -> None:
     from bench.run import signals
 
     screen = Screen()
-    codes: list[int] = []
-    folders: list[Path] = []
+    ended: list[tuple[int, Any, Path | None]] = []
+    lot: dict[str, Any] | None = None
     with signals.handled(on_hangup=screen.hang_up):
         try:
             for start in starts:
-                codes.append(_watch(screen, title, start, folders.append))
+                ended.append(_watch(screen, title, start, as_json))
+                if report and ended[-1][2] is not None:
+                    after_run([ended[-1][2]], screen.console(stderr=as_json))
                 if signals.requested():
                     break
+            codes = [code for code, _, _ in ended]
             if len(starts) > 1:
-                codes.append(_compare_lot(folders, screen.console()))
+                folders = [f for _, _, f in ended if f is not None]
+                code, lot = _compare_lot(folders, screen.console(stderr=as_json))
+                codes.append(code)
+                if report and len(folders) > 1:
+                    after_run(folders, screen.console(stderr=as_json))
+            if as_json:
+                screen.console().out(_result(ended, lot, max(codes)), highlight=False)
         finally:
             if _ends_process:
                 _hold_signals()
     raise typer.Exit(max(codes))
 
 
-def _compare_lot(folders: list[Path], console: Any) -> int:
+def _compare_lot(folders: list[Path], console: Any) -> tuple[int, dict[str, Any]]:
     """The units of a lot run by `bench run --lot`, compared as `bench lot` does: exit code 1 for
-    an outlier (or too few units that finished to judge), else 0."""
+    an outlier (or too few units that finished to judge), else 0; and the comparison for --json."""
     from bench.analysis.lot import collect, screen
     from bench.cli.lot import show
     from bench.errors import InputError
@@ -192,24 +224,39 @@ def _compare_lot(folders: list[Path], console: Any) -> int:
         result = screen(collect(folders))
     except InputError as exc:
         console.print(f"lot not compared: {exc}", soft_wrap=True, markup=False)
-        return exits.OUTLIER
+        return exits.OUTLIER, {"compared": False, "reason": str(exc), "outliers": []}
     show(result, console)
-    return exits.OUTLIER if result.outliers else exits.OK
+    outliers = [{"run_folder": str(result.units[index].folder.absolute()), "metrics": [m.header for m in metrics]}
+                for index, metrics in result.outliers.items()]
+    return exits.OUTLIER if outliers else exits.OK, {"compared": True, "reason": None, "outliers": outliers}
 
 
-def _watch(screen: Screen, title: str, start: Start, ran: Callable[[Path], None] = lambda folder: None) -> int:
-    """The run under its view, then its verdict; returns the exit code; `ran` is given the run folder."""
+def _result(ended: list[tuple[int, Any, Path | None]], lot: dict[str, Any] | None, code: int) -> str:
+    """What --json prints: a run's verdict, exit code, reason, run folder and criteria (as run.json
+    has them: a value of null was not measured); with --lot, the exit code, each unit's object and
+    the comparison."""
+    import json
+
+    units = [{"verdict": str(outcome.verdict), "exit_code": unit_code, "reason": outcome.reason,
+              "run_folder": None if folder is None else str(folder.absolute()),
+              "criteria": [result.to_json() for result in outcome.results]} for unit_code, outcome, folder in ended]
+    return json.dumps(units[0] if lot is None else {"exit_code": code, "units": units, "lot": lot})
+
+
+def _watch(screen: Screen, title: str, start: Start, to_stderr: bool = False) -> tuple[int, Any, Path | None]:
+    """The run under its view, then its verdict, on stdout (on stderr if `to_stderr`): returns the
+    exit code, the outcome and the run folder (None if the run's records could not be started)."""
     import sys
 
     from bench.errors import InputError
     from bench.record.records import RecordError
 
-    console = screen.console()
+    console = screen.console(stderr=to_stderr)
 
     def announce(folder: Path) -> None:
         console.print(f"run folder: {folder}")
     try:
-        if sys.stdout.isatty():
+        if (sys.stderr if to_stderr else sys.stdout).isatty():
             from bench.cli.live import RichView
 
             with RichView(console, title, screen) as view:
@@ -221,11 +268,13 @@ def _watch(screen: Screen, title: str, start: Start, ran: Callable[[Path], None]
     except InputError as exc:
         raise _invalid(exc, screen.console(stderr=True)) from None
     except RecordError as exc:  # the run folder's files could not even be started: nothing switched on
+        from bench.analysis.verdict import Verdict
+        from bench.run.engine import Outcome
+
         screen.console(stderr=True).print(f"[bold red]error:[/] records: {exc}", soft_wrap=True)
-        return exits.FAULT
-    ran(folder)
+        return exits.FAULT, Outcome(Verdict.ERROR, f"records: {exc}"), None
     _show_verdict(console, outcome, folder)
-    return exits.VERDICT[outcome.verdict]
+    return exits.VERDICT[outcome.verdict], outcome, folder
 
 
 _ends_process = False  # set by main(): in the `bench` process, a run's end is the process's
@@ -410,6 +459,7 @@ def _listing(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) 
 
 
 app.command("lot")(lot)
+app.command("report")(report_command)
 
 
 def main() -> None:

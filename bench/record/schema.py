@@ -20,30 +20,54 @@ CHECKPOINT = "checkpoint.json"
 CONTROL = "control"
 LOCK = "run.lock"
 
+# column names, shared by samples.csv and cycles.csv: readers use these, never the text
+TEST_TIME = "Test Time / s"
+UNIX_TIME = "Unix Time / s"
+VOLTAGE = "Voltage / V"  # the DUT's: the input port's while it charges or holds, else the output port's
+CURRENT = "Current / A"  # input minus output: positive when it charges the DUT
+POWER = "Power / W"
+CYCLE = "Cycle Count / 1"
+STEP_COUNT = "Step Count / 1"  # the steps run so far: one number per step executed
+STEP_INDEX = "Step Index / 1"  # the step's position in the profile
+STEP_TYPE = "Step Type"  # charge, discharge, hold, rest
+CHARGE_CAPACITY = "Charging Capacity / Ah"
+DISCHARGE_CAPACITY = "Discharging Capacity / Ah"
+CHARGE_ENERGY = "Charging Energy / Wh"
+DISCHARGE_ENERGY = "Discharging Energy / Wh"
+INPUT_VOLTAGE = "Input Voltage / V"
+INPUT_CURRENT = "Input Current / A"
+OUTPUT_VOLTAGE = "Output Voltage / V"
+OUTPUT_CURRENT = "Output Current / A"
+COULOMBIC_EFFICIENCY = "Coulombic Efficiency / %"
+ENERGY_EFFICIENCY = "Energy Efficiency / %"
+MAX_TEMPERATURE = "Max Temperature / degC"
+
 SAMPLE_COLUMNS = (
-    ("Test Time / s", "%.3f"), ("Unix Time / s", "%.3f"), ("Voltage / V", "%.5f"), ("Current / A", "%.5f"),
-    ("Power / W", "%.5f"), ("Cycle Count / 1", "%d"), ("Step Count / 1", "%d"), ("Step Index / 1", "%d"),
-    ("Step Type", "%s"), ("Charging Capacity / Ah", "%.6f"), ("Discharging Capacity / Ah", "%.6f"),
-    ("Charging Energy / Wh", "%.6f"), ("Discharging Energy / Wh", "%.6f"),
-    ("Input Voltage / V", "%.5f"), ("Input Current / A", "%.5f"),
-    ("Output Voltage / V", "%.5f"), ("Output Current / A", "%.5f"),
+    (TEST_TIME, "%.3f"), (UNIX_TIME, "%.3f"), (VOLTAGE, "%.5f"), (CURRENT, "%.5f"), (POWER, "%.5f"), (CYCLE, "%d"),
+    (STEP_COUNT, "%d"), (STEP_INDEX, "%d"), (STEP_TYPE, "%s"), (CHARGE_CAPACITY, "%.6f"), (DISCHARGE_CAPACITY, "%.6f"),
+    (CHARGE_ENERGY, "%.6f"), (DISCHARGE_ENERGY, "%.6f"), (INPUT_VOLTAGE, "%.5f"), (INPUT_CURRENT, "%.5f"),
+    (OUTPUT_VOLTAGE, "%.5f"), (OUTPUT_CURRENT, "%.5f"),
 )
 CYCLE_COLUMNS = (
-    ("Cycle Count / 1", "%d"), ("Test Time / s", "%.3f"), ("Charging Capacity / Ah", "%.6f"),
-    ("Discharging Capacity / Ah", "%.6f"), ("Charging Energy / Wh", "%.6f"), ("Discharging Energy / Wh", "%.6f"),
-    ("Coulombic Efficiency / %", "%.4f"), ("Energy Efficiency / %", "%.4f"), ("Max Temperature / degC", "%.3f"),
+    (CYCLE, "%d"), (TEST_TIME, "%.3f"), (CHARGE_CAPACITY, "%.6f"), (DISCHARGE_CAPACITY, "%.6f"),
+    (CHARGE_ENERGY, "%.6f"), (DISCHARGE_ENERGY, "%.6f"), (COULOMBIC_EFFICIENCY, "%.4f"), (ENERGY_EFFICIENCY, "%.4f"),
+    (MAX_TEMPERATURE, "%.3f"),
 )
+
+
+def temperature_column(number: int) -> str:
+    """The column of temperature channel `number` (1, 2...: run.json temperature_channels T1, T2...)."""
+    return f"Temperature T{number} / degC"
 
 
 def sample_columns(channels: int) -> tuple[tuple[str, str], ...]:
     """(name, printf format) of every samples.csv column for a station with `channels` temperatures."""
-    return SAMPLE_COLUMNS + tuple((f"Temperature T{i} / degC", "%.3f") for i in range(1, channels + 1))
+    return SAMPLE_COLUMNS + tuple((temperature_column(i), "%.3f") for i in range(1, channels + 1))
 
 
 _NAMES = tuple(name for name, _ in SAMPLE_COLUMNS)
 _AT = {name: _NAMES.index(name) for name in (
-    "Test Time / s", "Step Count / 1", "Step Type", "Input Voltage / V", "Input Current / A", "Output Voltage / V",
-    "Output Current / A")}
+    TEST_TIME, STEP_COUNT, STEP_TYPE, INPUT_VOLTAGE, INPUT_CURRENT, OUTPUT_VOLTAGE, OUTPUT_CURRENT)}
 
 
 class Row(NamedTuple):
@@ -61,9 +85,9 @@ class Row(NamedTuple):
 
 def parse_row(fields: list[str]) -> Row:
     at = _AT
-    return Row(float(fields[at["Test Time / s"]]), int(fields[at["Step Count / 1"]]), fields[at["Step Type"]],
-               float(fields[at["Input Voltage / V"]]), float(fields[at["Input Current / A"]]),
-               float(fields[at["Output Voltage / V"]]), float(fields[at["Output Current / A"]]),
+    return Row(float(fields[at[TEST_TIME]]), int(fields[at[STEP_COUNT]]), fields[at[STEP_TYPE]],
+               float(fields[at[INPUT_VOLTAGE]]), float(fields[at[INPUT_CURRENT]]),
+               float(fields[at[OUTPUT_VOLTAGE]]), float(fields[at[OUTPUT_CURRENT]]),
                tuple(map(float, fields[len(SAMPLE_COLUMNS):])))
 
 
@@ -106,3 +130,14 @@ def new_run_folder(log_dir: Path, profile_stem: str, serial: str | None, now: dt
         except FileExistsError:
             continue
     raise FileExistsError(f"no free run folder name under {log_dir} for {stem}")
+
+
+def claim_run_folder(path: Path) -> Path:
+    """`path` itself as the run folder: made (with its parents), or taken if it is an empty folder;
+    anything else there is never reused (FileExistsError)."""
+    try:
+        path.mkdir(parents=True)
+    except FileExistsError:
+        if not path.is_dir() or any(path.iterdir()):
+            raise
+    return path

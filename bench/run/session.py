@@ -21,7 +21,7 @@ from bench.record.junit import JUnitWriter
 from bench.record.logbook import Logbook
 from bench.record.records import Checkpoint, Event, RecordError, RunEnd, Sink, Sinks
 from bench.record.runfile import RunFile
-from bench.record.schema import new_run_folder
+from bench.record.schema import claim_run_folder, new_run_folder
 from bench.run import control, recovery
 from bench.run.clock import Clock, RealClock, SimClock
 from bench.run.control import ControlFile
@@ -48,6 +48,8 @@ class Request:
     defects: tuple[str, ...] = ()  # simulated DUT defects, as `--defect NAME[:param=value,...]` writes them
     product: Path | None = None  # the label to judge against (--product), else the preset's or the profile's
     strict: bool = False  # --strict: a plausibility warning refuses the run (see preflight.plan)
+    run_dir: Path | None = None  # --run-dir: the run folder itself, instead of a new one under log_dir
+    junit: Path | None = None  # --junit: junit.xml written there too
 
 
 def prepare(request: Request, warn: Callable[[Any], None] | None = None) -> tuple[Profile, StationConfig]:
@@ -130,11 +132,23 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
         world = make_world(station_cfg, request.seed, request.dut, request.defects, _lot_spread(request))
     elif not station_cfg.simulated:
         raise InputError(station_cfg.source, "", "a simulated world needs a station with sim:// resources")
+    _check_junit(request.junit)
     started = dt.datetime.now().astimezone()
-    try:
-        folder = new_run_folder(request.log_dir, request.profile.stem, request.serial, started)
-    except OSError as exc:
-        raise InputError("--log-dir", str(request.log_dir), f"cannot create the run folder: {exc.strerror}") from None
+    if request.run_dir is not None:
+        try:
+            folder = claim_run_folder(request.run_dir)
+        except FileExistsError:
+            raise InputError("--run-dir", str(request.run_dir),
+                             "exists and is not an empty folder: a run folder is never reused") from None
+        except OSError as exc:
+            raise InputError("--run-dir", str(request.run_dir),
+                             f"cannot create the run folder: {exc.strerror}") from None
+    else:
+        try:
+            folder = new_run_folder(request.log_dir, request.profile.stem, request.serial, started)
+        except OSError as exc:
+            raise InputError("--log-dir", str(request.log_dir),
+                             f"cannot create the run folder: {exc.strerror}") from None
     if on_folder is not None:
         on_folder(folder)
     meta = _run_meta(folder, request, profile, station_cfg, world, started)
@@ -142,12 +156,26 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     log = Logbook(folder, channels, meta["unix_start"])
     clock = SimClock(world, request.speed) if world is not None else RealClock()
     state = new_state(profile, channels)
-    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks), state, ControlFile(folder))
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks, request.junit), state,
+                    ControlFile(folder))
     return _drive(runner, folder, station_cfg, world, meta, None), folder
 
 
-def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (), station: Path | None = None
-           ) -> tuple[Outcome, Path]:
+def _check_junit(path: Path | None) -> None:
+    """`--junit` names a file written at the run's end: its folder is made now, and a path that
+    cannot be such a file is refused before anything is switched on."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise InputError("--junit", str(path), "is a folder: give the path of the file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--junit", str(path), f"cannot create its folder: {exc.strerror}") from None
+
+
+def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (), station: Path | None = None,
+           junit: Path | None = None) -> tuple[Outcome, Path]:
     """Take up an interrupted run (crash, kill -9, power cut, full disk) or one an operator
     stopped, from its last checkpoint.
 
@@ -166,6 +194,7 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
     """
     from bench.record.runfile import reopen
 
+    _check_junit(junit)
     meta = _read_meta(folder)
     status = meta["status"]
     if status == "finished":
@@ -196,7 +225,8 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
         clock = RealClock()
     (folder / schema.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
     log = Logbook(folder, channels, meta["unix_start"], rows=files["rows"])
-    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks), state, ControlFile(folder))
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks, junit), state,
+                    ControlFile(folder))
     if not simulated:
         log.rows += runner.replay(recovery.rows_after(folder, files["samples"]))
         gap = max(0.0, time.time() - (meta["unix_start"] + state.test_time))
@@ -320,10 +350,14 @@ def _restore_world(world: Any, saved: Any, path: Path) -> None:
         raise InputError(str(path), "world", f"not the simulated world this run was started with ({exc})") from None
 
 
-def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], extra: Sequence[Sink]) -> Sinks:
+def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], extra: Sequence[Sink],
+           junit: Path | None) -> Sinks:
     """The run folder's own sinks, the logbook first (it tells the checkpoint and run.json how far
-    its files go), then the caller's."""
-    return Sinks([log, Checkpointer(folder), RunFile(folder, meta), JUnitWriter(folder, profile.name)], observers=extra)
+    its files go), then the caller's. junit.xml is also written to `junit` if given."""
+    facts = {"run_folder": str(folder.absolute()), "started": meta["started"], "dut_serial": meta["dut"]["serial"],
+             "operator": meta["operator"], "station": meta["station"]["name"]}
+    junit_writer = JUnitWriter(folder, profile.name, [c.name for c in profile.criteria], facts, junit)
+    return Sinks([log, Checkpointer(folder), RunFile(folder, meta), junit_writer], observers=extra)
 
 
 def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any, meta: dict[str, Any],
@@ -407,6 +441,7 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
         "unix_start": started.timestamp(),
         "ended": None,
         "operator": request.operator,
+        "host": platform.node(),  # the computer that ran the bench (traceability)
         "dut": {"serial": request.serial, "kind": profile.ratings.kind,
                 "simulated_preset": None if world is None else world.dut_name,
                 "defects": [] if world is None else [{"name": d.name, **vars(d)} for d in world.defects],

@@ -37,7 +37,8 @@ def test_every_verdict_has_a_code_and_no_two_outcomes_share_one():
     lambda tmp_path, bad: ["run", bad, "--log-dir", tmp_path / "logs"],
     lambda tmp_path, bad: ["lot", tmp_path],  # a folder with no run folder in it
     lambda tmp_path, bad: ["lot", tmp_path / "no-such-folder"],
-], ids=["validate bad profile", "run bad profile", "lot bad folder", "lot missing folder"])
+    lambda tmp_path, bad: ["report", tmp_path],
+], ids=["validate bad profile", "run bad profile", "lot bad folder", "lot missing folder", "report bad folder"])
 def test_invalid_input_exits_invalid(command, tmp_path, write):
     bad = write("bad.toml", BAD_PROFILE)
     result = CliRunner().invoke(app, [str(arg) for arg in command(tmp_path, bad)])

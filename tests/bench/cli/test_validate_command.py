@@ -148,20 +148,23 @@ def test_validate_as_a_process_exits_2_on_a_bad_profile_without_a_traceback(tmp_
     assert "estimated duration" in good.stdout
 
 
-def test_help_does_not_import_pint_pyvisa_or_serial():
+def test_help_does_not_import_pint_pyvisa_or_serial_nor_validate_the_plotting_libraries():
     script = (
         "import sys\n"
         "from bench.cli.app import app\n"
-        "try:\n"
-        "    app(['--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('HEAVY:' + ','.join(m for m in ('pint', 'pyvisa', 'serial') if m in sys.modules))\n"
+        "def heavy(names):\n"
+        "    return 'HEAVY:' + ','.join(m for m in names if m in sys.modules)\n"
+        "for args, names in ((['--help'], ('pint', 'pyvisa', 'serial')), (['validate', 'quick-check'], ())):\n"
+        "    try:\n"
+        "        app(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "    print(heavy(names + ('matplotlib', 'numpy', 'pandas', 'pyarrow')))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert "Usage" in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "HEAVY:"
+    assert "Usage" in done.stdout and "valid" in done.stdout
+    assert [line for line in done.stdout.splitlines() if line.startswith("HEAVY:")] == ["HEAVY:", "HEAVY:"]
 
 
 def test_validate_names_the_simulated_dut_a_profile_of_its_kind_gets(cli):
