@@ -64,15 +64,16 @@ def row(benchmark: str, case: str, median_s: float | None, ratio: float | None, 
     return {"benchmark": benchmark, "case": case, "median_s": median_s, "ratio": ratio, "note": note}
 
 
-def new_logbook(folder: Path, channels: tuple[str, ...]) -> Any:
-    """A powerbench run folder under `folder`, as `bench run` makes one."""
+def new_logbook(folder: Path, profile: Any, channels: tuple[str, ...]) -> Any:
+    """A powerbench run folder under `folder`, as `bench run` makes one for `profile`."""
     import datetime as dt
 
     from bench.record.logbook import Logbook
-    from bench.record.schema import new_run_folder
+    from bench.record.schema import Layout, new_run_folder
 
     started = dt.datetime.now()
-    return Logbook(new_run_folder(folder, "benchmark", None, started), channels, started.timestamp())
+    layout = Layout(channels, profile.ratings.kind == "power bank")
+    return Logbook(new_run_folder(folder, "benchmark", None, started), layout, started.timestamp())
 
 
 def run_profile(profile: Any, station: Any, clock: Any, log: Any) -> Any:

@@ -11,7 +11,7 @@ library; what differs is what each framework does around them:
   and whose supply and thermocouple reader are the simulated twins (sim://). Each tick:
   Station.read (load 2 queries, supply 2, thermo 1 READ? of 3 channels), Readings, trapezoid
   integrators of the step and the run, 11 safety conditions (station hard limits and the
-  quick-check profile's), the step's end check, one samples.csv row in a temp folder
+  quick-check profile's), the step's end check, one samples row in a temp folder
   (flushed every second), housekeeping (watchdog, control file, checkpoints by the checkpointer sink). Not included:
   the live view (no view sink) and the simulated DUT's physics (the clock
   never waits and never advances the world). Two more rows split it: Station.read alone
@@ -158,7 +158,7 @@ def powerbench_runner(n: int, replay: bool = False) -> Iterator[Poll]:
     with _station() as station, tempfile.TemporaryDirectory() as tmp:
         if replay:  # a thousand real readings, so temperatures vary as the frozen-channel check expects
             station.read = itertools.cycle([station.read() for _ in range(1000)]).__next__
-        log = new_logbook(Path(tmp), station.names)
+        log = new_logbook(Path(tmp), profile, station.names)
         try:
             yield lambda: run_profile(profile, station, InstantClock(), log)
         finally:

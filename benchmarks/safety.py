@@ -69,7 +69,7 @@ def run(repeat: int = 5) -> list[dict]:
             budget = PERIOD_S + _round_trip(station.load)
             for _ in range(trips):
                 crossing[0] = time.monotonic() + 0.3 + chance.uniform(0.0, PERIOD_S)
-                log = new_logbook(Path(tmp), tuple(config.channels))
+                log = new_logbook(Path(tmp), profile, tuple(config.channels))
                 outcome = run_profile(profile, station, RealClock(), log)
                 log.close()
                 if outcome.verdict != "ABORTED":

@@ -69,8 +69,8 @@ EXCLUDED_VERDICTS = ("ERROR", "ABORTED")
 _TOTAL_UNITS = {"Ah": "Ah", "Wh": "Wh", "s": "s", "degC": "degC", "V": "V", "A": "A", "W": "W", "K": "K",
                 "ohm": "ohm", "pct": "%"}
 CYCLE_COLUMNS = {
-    "cycle": schema.CYCLE, "time": schema.TEST_TIME, "q_in": schema.CHARGE_CAPACITY,
-    "q_out": schema.DISCHARGE_CAPACITY, "e_in": schema.CHARGE_ENERGY, "e_out": schema.DISCHARGE_ENERGY,
+    "cycle": schema.CYCLE_COUNT, "time": schema.TEST_TIME, "q_in": schema.CHARGING_CAPACITY,
+    "q_out": schema.DISCHARGING_CAPACITY, "e_in": schema.CHARGING_ENERGY, "e_out": schema.DISCHARGING_ENERGY,
     "ce": schema.COULOMBIC_EFFICIENCY, "ee": schema.ENERGY_EFFICIENCY, "t_max": schema.MAX_TEMPERATURE,
 }
 

@@ -179,7 +179,7 @@ def _traceability(meta: dict[str, Any], folder: Path) -> str:
                     + (" — simulated" if station.get("simulated") else "")),
         *((f"instrument: {role}", " · ".join(filter(None, (i.get("driver"), i.get("resource"), i.get("identity")))))
           for role, i in instruments.items() if isinstance(i, dict)),
-        ("temperature channels", ", ".join(f"{k} {v}" for k, v in (meta.get("temperature_channels") or {}).items())),
+        ("temperature channels", ", ".join(f"{k} ({v})" for k, v in (meta.get("temperature_channels") or {}).items())),
         ("profile", f"{profile.get('name')} ({profile.get('path')})"),
         ("profile sha256", profile.get("sha256") or ""),
         ("software", " · ".join(f"{k} {v}" for k, v in software.items())),
@@ -367,7 +367,7 @@ def lot_report(units: list[Any], where: Path) -> str:
             traces.append((name, read_samples(unit.folder, meta)))
         except InputError:
             continue
-    channel = next((c for c in (metas[0].get("temperature_channels") or {}).values()), None)
+    channel = next(iter(metas[0].get("temperature_channels") or {}), None)  # the first channel's name
     figures = []
     if traces:
         power_bank = (metas[0].get("dut") or {}).get("kind") == "power bank"

@@ -19,7 +19,7 @@ from bench.record import schema
 
 _NUMBERS = {  # attribute of Samples -> column
     "time": schema.TEST_TIME, "voltage": schema.VOLTAGE, "current": schema.CURRENT, "power": schema.POWER,
-    "cycle": schema.CYCLE, "step": schema.STEP_COUNT, "index": schema.STEP_INDEX, "v_in": schema.INPUT_VOLTAGE,
+    "cycle": schema.CYCLE_COUNT, "step": schema.STEP_COUNT, "index": schema.STEP_ID, "v_in": schema.INPUT_VOLTAGE,
     "i_in": schema.INPUT_CURRENT, "v_out": schema.OUTPUT_VOLTAGE, "i_out": schema.OUTPUT_CURRENT,
 }
 
@@ -99,8 +99,8 @@ def read_samples(folder: Path, meta: dict[str, Any]) -> Samples:
     text = text[:text.rfind("\n") + 1]  # the lines written out whole
     header = next(csv.reader([text.partition("\n")[0]]), [])
     channels = meta.get("temperature_channels") or {}
-    temperature_columns = {name: schema.temperature_column(int(key[1:])) for key, name in channels.items()
-                           if isinstance(key, str) and key[1:].isdigit()}
+    temperature_columns = {name: column for name, column in channels.items()
+                           if isinstance(name, str) and isinstance(column, str)}  # channel name -> its column
     at = {}
     for column in (*_NUMBERS.values(), schema.STEP_TYPE, *temperature_columns.values()):
         if column not in header:

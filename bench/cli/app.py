@@ -79,6 +79,9 @@ def run(
         help="Simulated bench only, repeatable: a DUT or bench defect, e.g. 'micro-short:resistance=20 ohm' "
              "(bench sim list)."),
     strict: bool = StrictOption,
+    parquet: bool = typer.Option(
+        False, "--parquet", help="Also write the samples as Parquet (samples.bdf.parquet) when the run ends; needs "
+                                 "pyarrow (pip install 'powerbench[parquet]')."),
     lot: Optional[int] = typer.Option(
         None, "--lot", min=3, max=1000, metavar="N",
         help="Simulated bench only: run N units of one lot (seeds SEED .. SEED+N-1, default 1 .. N; a run folder "
@@ -106,11 +109,11 @@ def run(
                        "(use --log-dir: each unit's folder holds its junit.xml)")
     if lot is None:
         units = [Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product, strict,
-                         run_dir, junit)]
+                         run_dir=run_dir, junit=junit, parquet=parquet)]
     else:  # unit N is the one `--seed N` runs alone, and is named so
         seeds = range(1 if seed is None else seed, (1 if seed is None else seed) + lot)
         units = [Request(profile, station, log_dir, speed, f"{serial or 'unit'}-{n}", operator, n, dut,
-                         tuple(defect), product, strict) for n in seeds]
+                         tuple(defect), product, strict, parquet=parquet) for n in seeds]
 
     def starting(request: Request) -> Start:
         def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:

@@ -1,4 +1,4 @@
-"""The logbook sink: samples.csv, events.jsonl and cycles.csv of a run folder (bench.record.schema).
+"""The logbook sink: the samples (BDF), events.jsonl and cycles.csv of a run folder (bench.record.schema).
 
 Append-only and crash-safe. A row is written out at once when it comes 0.2 s or more of wall
 time after the one before (slow sampling: every row is on disk as it is taken, at most 5 writes
@@ -21,7 +21,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bench.analysis.verdict import Verdict
 from bench.record import schema
@@ -103,14 +103,20 @@ class _DataFile:
 
 class Logbook(Sink):
     """Writes a run folder's data files, appending to an interrupted run's (already cut back to
-    the checkpoint by the resume, which says how many `rows` they hold)."""
+    the checkpoint by the resume, which says how many `rows` they hold). The samples have the
+    columns of `layout`; `ambient` gives the simulated chamber's temperature at a test time when
+    the layout takes the ambient from it."""
 
-    def __init__(self, folder: Path, channels: tuple[str, ...], unix_start: float, rows: int = 0) -> None:
+    def __init__(self, folder: Path, layout: schema.Layout, unix_start: float, rows: int = 0,
+                 ambient: Callable[[float], float] | None = None) -> None:
+        if layout.world_ambient and ambient is None:
+            raise ValueError("the layout takes the ambient temperature from the simulated chamber: give `ambient`")
         self.folder = folder
         self.unix_start = unix_start
-        cols = schema.sample_columns(len(channels))
-        self.columns = tuple(name for name, _ in cols)
-        self._format = ",".join(fmt for _, fmt in cols) + "\n"
+        self.columns = layout.names
+        self._format = layout.format
+        self._port = _bank_port if layout.bank else _cell_port
+        self._ambient = ambient if layout.world_ambient else None
         self._lock = threading.Lock()  # the watchdog thread writes events too
         self._thread = threading.get_ident()  # the run's: where a failure is raised
         self.error: RecordError | None = None  # the first failure: nothing is written after it
@@ -120,8 +126,8 @@ class Logbook(Sink):
             self._events = _DataFile(folder / schema.EVENTS)
         except OSError as exc:
             raise RecordError(f"{folder}: {describe(exc)}") from None
-        # a new run, or one whose samples.csv a resume cut back to nothing (a disk full before its header)
-        self._rows: list[str] = [] if self._samples.written else [",".join(self.columns) + "\n"]
+        # a new run, or one whose samples a resume cut back to nothing (a disk full before its header)
+        self._rows: list[str] = [] if self._samples.written else [layout.header]
         self._last_flush = self._last_sample = time.monotonic()
         self.rows = rows
 
@@ -138,11 +144,12 @@ class Logbook(Sink):
         self._event("step_continued" if record.continued else "step_start", record.test_time, **fields)
 
     def sample(self, record: Sample) -> None:
-        r, t, rows = record.readings, record.totals, self._rows
+        r, rows, ambient = record.readings, self._rows, self._ambient
+        v, i, p, totals, extra = self._port(r, record.run, record.totals)
         rows.append(self._format % (
-            r.test_time, self.unix_start + r.test_time, r.voltage, r.i_in - r.i_out, r.p_in - r.p_out, record.cycle,
-            record.count, record.step.index, record.action, t.q_in / 3600, t.q_out / 3600, t.e_in / 3600,
-            t.e_out / 3600, r.v_in, r.i_in, r.v_out, r.i_out, *r.temps.values()))
+            r.test_time, self.unix_start + r.test_time, v, i, p, record.cycle, record.count, record.step.index,
+            record.action, r.step_time, *totals, r.v_in, r.i_in, r.v_out, r.i_out, *extra, *r.temps.values(),
+            *(() if ambient is None else (ambient(r.test_time),))))
         self.rows += 1
         now = time.monotonic()
         if now - self._last_sample >= SLOW_SAMPLING or now - self._last_flush >= FLUSH_INTERVAL or len(rows) >= BATCH:
@@ -256,6 +263,22 @@ class Logbook(Sink):
         if not self._raised and threading.get_ident() == self._thread:
             self._raised = True
             raise self.error  # type: ignore[misc]
+
+
+def _cell_port(r: Any, run: Any, step: Any) -> tuple[float, float, float, tuple[float, ...], tuple[float, ...]]:
+    """Voltage, current, power, the run's and the step's capacities and energies (Ah, Wh) at a
+    cell's terminals, and no columns of its own: the supply charges it, the load discharges it."""
+    return (r.voltage, r.i_in - r.i_out, r.p_in - r.p_out,
+            (run.q_in / 3600, run.q_out / 3600, run.e_in / 3600, run.e_out / 3600,
+             step.q_in / 3600, step.q_out / 3600, step.e_in / 3600, step.e_out / 3600), ())
+
+
+def _bank_port(r: Any, run: Any, step: Any) -> tuple[float, float, float, tuple[float, ...], tuple[float, ...]]:
+    """The same at a power bank's output port, where nothing ever charges it (0.0 - x: a current
+    of 0 is written 0, not -0), then its input port's capacity and energy since the run started."""
+    return (r.v_out, 0.0 - r.i_out, 0.0 - r.p_out,
+            (0.0, run.q_out / 3600, 0.0, run.e_out / 3600, 0.0, step.q_out / 3600, 0.0, step.e_out / 3600),
+            (run.q_in / 3600, run.e_in / 3600))
 
 
 def mark_incomplete(outcome: Any, error: RecordError) -> None:

@@ -34,13 +34,14 @@ class StepStart:
 
 class Sample:
     """One tick. The engine reuses the object and `readings` is the live Readings: read them in
-    `sample()`, never keep them."""
+    `sample()`, never keep them. `totals` are the step's, `run` the run's (since its start)."""
 
-    __slots__ = ("readings", "step", "cycle", "count", "totals", "action")
+    __slots__ = ("readings", "step", "cycle", "count", "totals", "action", "run")
 
-    def __init__(self, readings: Any, step: Any, cycle: int, count: int, totals: Any, action: str) -> None:
-        self.readings, self.step, self.cycle, self.count, self.totals, self.action = (
-            readings, step, cycle, count, totals, action)
+    def __init__(self, readings: Any, step: Any, cycle: int, count: int, totals: Any, action: str,
+                 run: Any = None) -> None:
+        self.readings, self.step, self.cycle, self.count, self.totals, self.action, self.run = (
+            readings, step, cycle, count, totals, action, run)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,42 @@
 """The run folder's layout: file names and the columns of its CSV files, in one place.
 
-samples.csv uses Battery Data Format (BDF) names with units in the header; current is positive
-when it charges the DUT. Readers (bench.run.recovery, bench.analysis.lot, tests) take the
-columns from here, never by position alone.
+The samples are Battery Data Format 1.3.0 (BDF, the Battery Data Alliance's; read by its
+`batterydf` package, `import bdf; bdf.read(path)`, with no warnings and every column kept): the
+file is named by BDF's convention (`.bdf.csv`), its metadata sidecar beside it, and every column
+that BDF defines means what BDF says:
+
+- Voltage, Current and Power are those of one fixed port of the DUT, with BDF's sign (current
+  positive when it charges the DUT): a cell's terminals (where the supply and the load are both
+  connected); a power bank's output port, the one the load is on (what a bank is for, and where
+  its label's rated output capacity is stated and measured, GB/T 35590). A bank is charged
+  through its other port, its input: its current never flows into the output, so there the
+  charging capacity and energy stay 0, and the input port has columns of its own (`Input ...`,
+  with its capacity and energy since the run started).
+- Charging and Discharging Capacity and Energy count from the start of the run and never reset
+  (a resume carries them on: they are part of the checkpointed run state); the `Step ...`
+  ones (BDF 1.3.0's step-scoped terms) count from the start of the step.
+- Step Count counts every step run; Step ID is the step's number in the profile (it repeats in
+  every cycle); Step Time runs from the start of the step (time spent paused is not counted; a
+  pause row's step time runs from the start of the pause).
+- Temperatures: a station's channel named `ambient` is BDF's Ambient Temperature; the others are
+  Temperature T1, T2... in the station's order (their names and placements are in run.json and
+  the sidecar). A simulated station without an ambient channel writes its simulated chamber's
+  temperature as the ambient; a real one without one has no ambient column (none is made up).
+- `Input Voltage / V`, `Input Current / A`, `Output Voltage / V` and `Output Current / A` are what
+  the supply and the load measure (currents >= 0): the readings a resume on a real bench replays.
+
+Readers (bench.run.recovery, tests, reports) take the names from here, never by position alone.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, Sequence
 
-SAMPLES = "samples.csv"
+SAMPLES = "samples.bdf.csv"
+METADATA = "samples.bdf.metadata.json"  # BDF's sidecar: the samples file's name, .metadata.json for its last suffix
+PARQUET = "samples.bdf.parquet"  # the samples again as Parquet, at the end of a run that asks for it
 EVENTS = "events.jsonl"
 CYCLES = "cycles.csv"
 RUN = "run.json"
@@ -20,20 +45,38 @@ CHECKPOINT = "checkpoint.json"
 CONTROL = "control"
 LOCK = "run.lock"
 
-# column names, shared by samples.csv and cycles.csv: readers use these, never the text
+BDF_VERSION = "1.3.0"
+BDF_TERMS = "https://w3id.org/battery-data-alliance/ontology/battery-data-format#"
+AMBIENT_CHANNEL = "ambient"  # the station's thermocouple channel of this name is the ambient temperature
+BDF_NUMBERED_TEMPERATURES = 5  # BDF defines Temperature T1 to T5; a sixth channel on is a column of our own
+
+
+class Column(NamedTuple):
+    name: str
+    format: str  # printf
+    term: str | None  # BDF's machine-readable name, None for a column of our own
+    meaning: str
+
+
+# Every column's name, as readers use it.
 TEST_TIME = "Test Time / s"
 UNIX_TIME = "Unix Time / s"
-VOLTAGE = "Voltage / V"  # the DUT's: the input port's while it charges or holds, else the output port's
-CURRENT = "Current / A"  # input minus output: positive when it charges the DUT
+VOLTAGE = "Voltage / V"
+CURRENT = "Current / A"
 POWER = "Power / W"
-CYCLE = "Cycle Count / 1"
-STEP_COUNT = "Step Count / 1"  # the steps run so far: one number per step executed
-STEP_INDEX = "Step Index / 1"  # the step's position in the profile
-STEP_TYPE = "Step Type"  # charge, discharge, hold, rest
-CHARGE_CAPACITY = "Charging Capacity / Ah"
-DISCHARGE_CAPACITY = "Discharging Capacity / Ah"
-CHARGE_ENERGY = "Charging Energy / Wh"
-DISCHARGE_ENERGY = "Discharging Energy / Wh"
+CYCLE_COUNT = "Cycle Count / 1"
+STEP_COUNT = "Step Count / 1"
+STEP_ID = "Step ID"
+STEP_TYPE = "Step Type"
+STEP_TIME = "Step Time / s"
+CHARGING_CAPACITY = "Charging Capacity / Ah"
+DISCHARGING_CAPACITY = "Discharging Capacity / Ah"
+CHARGING_ENERGY = "Charging Energy / Wh"
+DISCHARGING_ENERGY = "Discharging Energy / Wh"
+STEP_CHARGING_CAPACITY = "Step Charging Capacity / Ah"
+STEP_DISCHARGING_CAPACITY = "Step Discharging Capacity / Ah"
+STEP_CHARGING_ENERGY = "Step Charging Energy / Wh"
+STEP_DISCHARGING_ENERGY = "Step Discharging Energy / Wh"
 INPUT_VOLTAGE = "Input Voltage / V"
 INPUT_CURRENT = "Input Current / A"
 OUTPUT_VOLTAGE = "Output Voltage / V"
@@ -41,37 +84,66 @@ OUTPUT_CURRENT = "Output Current / A"
 COULOMBIC_EFFICIENCY = "Coulombic Efficiency / %"
 ENERGY_EFFICIENCY = "Energy Efficiency / %"
 MAX_TEMPERATURE = "Max Temperature / degC"
+INPUT_CAPACITY = "Input Capacity / Ah"
+INPUT_ENERGY = "Input Energy / Wh"
+AMBIENT_TEMPERATURE = "Ambient Temperature / degC"
 
-SAMPLE_COLUMNS = (
-    (TEST_TIME, "%.3f"), (UNIX_TIME, "%.3f"), (VOLTAGE, "%.5f"), (CURRENT, "%.5f"), (POWER, "%.5f"), (CYCLE, "%d"),
-    (STEP_COUNT, "%d"), (STEP_INDEX, "%d"), (STEP_TYPE, "%s"), (CHARGE_CAPACITY, "%.6f"), (DISCHARGE_CAPACITY, "%.6f"),
-    (CHARGE_ENERGY, "%.6f"), (DISCHARGE_ENERGY, "%.6f"), (INPUT_VOLTAGE, "%.5f"), (INPUT_CURRENT, "%.5f"),
-    (OUTPUT_VOLTAGE, "%.5f"), (OUTPUT_CURRENT, "%.5f"),
+
+def temperature(number: int) -> str:
+    """The column of the station's n-th temperature channel other than the ambient one."""
+    return f"Temperature T{number} / degC"
+
+
+_AT_PORT = "at the DUT's port (a cell's terminals, a power bank's output port)"
+SAMPLE_COLUMNS = (  # every run's
+    Column(TEST_TIME, "%.3f", "test_time_second", "since the run started (simulated time on the simulated bench)"),
+    Column(UNIX_TIME, "%.3f", "unix_time_second", "the run's start plus its test time"),
+    Column(VOLTAGE, "%.5f", "voltage_volt", _AT_PORT),
+    Column(CURRENT, "%.5f", "current_ampere", f"{_AT_PORT}, positive when it charges the DUT"),
+    Column(POWER, "%.5f", "power_watt", f"{_AT_PORT}, positive when it charges the DUT"),
+    Column(CYCLE_COUNT, "%d", "cycle_count", "the profile's loop pass (1 outside loops)"),
+    Column(STEP_COUNT, "%d", "step_count", "steps run so far, this one included"),
+    Column(STEP_ID, "%d", "step_id", "the step's number in the profile (the same in every cycle)"),
+    Column(STEP_TYPE, "%s", "step_type", "charge, discharge, hold, rest, or pause (an operator's pause)"),
+    Column(STEP_TIME, "%.3f", "step_time_second",
+           "since the step started, time paused not counted (in a pause: since the pause began)"),
+    Column(CHARGING_CAPACITY, "%.6f", "charging_capacity_ah", f"into the DUT {_AT_PORT}, since the run started"),
+    Column(DISCHARGING_CAPACITY, "%.6f", "discharging_capacity_ah",
+           f"out of the DUT {_AT_PORT}, since the run started"),
+    Column(CHARGING_ENERGY, "%.6f", "charging_energy_wh", f"into the DUT {_AT_PORT}, since the run started"),
+    Column(DISCHARGING_ENERGY, "%.6f", "discharging_energy_wh", f"out of the DUT {_AT_PORT}, since the run started"),
+    Column(STEP_CHARGING_CAPACITY, "%.6f", "step_charging_capacity_ah", "as Charging Capacity, since the step started"),
+    Column(STEP_DISCHARGING_CAPACITY, "%.6f", "step_discharging_capacity_ah",
+           "as Discharging Capacity, since the step started"),
+    Column(STEP_CHARGING_ENERGY, "%.6f", "step_charging_energy_wh", "as Charging Energy, since the step started"),
+    Column(STEP_DISCHARGING_ENERGY, "%.6f", "step_discharging_energy_wh",
+           "as Discharging Energy, since the step started"),
+    Column(INPUT_VOLTAGE, "%.5f", None, "the supply's reading: a power bank's input port, a cell's terminals"),
+    Column(INPUT_CURRENT, "%.5f", None, "the current the supply delivers (>= 0)"),
+    Column(OUTPUT_VOLTAGE, "%.5f", None, "the load's reading: a power bank's output port, a cell's terminals"),
+    Column(OUTPUT_CURRENT, "%.5f", None, "the current the load draws (>= 0)"),
 )
+BANK_COLUMNS = (  # a power bank's: its input port, which BDF's capacities (at the output port) never see
+    Column(INPUT_CAPACITY, "%.6f", None, "into the power bank's input port, since the run started"),
+    Column(INPUT_ENERGY, "%.6f", None, "into the power bank's input port, since the run started"),
+)
+CELL_PORT = ("Voltage, Current, Power and the BDF capacities and energies are at the cell's terminals, where the "
+             "supply (Input ...) and the load (Output ...) are both connected; current is positive into the cell.")
+BANK_PORT = ("Voltage, Current, Power and the BDF capacities and energies are at the power bank's output port, the "
+             "one the load is on (Output ...): what a bank is for, and where its label's rated output capacity is "
+             "stated and measured (GB/T 35590). Current there is negative while it delivers and never positive, so "
+             "Charging Capacity and Charging Energy stay 0: the bank is charged through its input port, the one "
+             "the supply is on, whose voltage, current (into the bank, >= 0), capacity and energy since the run "
+             "started are the Input ... columns.")
 CYCLE_COLUMNS = (
-    (CYCLE, "%d"), (TEST_TIME, "%.3f"), (CHARGE_CAPACITY, "%.6f"), (DISCHARGE_CAPACITY, "%.6f"),
-    (CHARGE_ENERGY, "%.6f"), (DISCHARGE_ENERGY, "%.6f"), (COULOMBIC_EFFICIENCY, "%.4f"), (ENERGY_EFFICIENCY, "%.4f"),
+    (CYCLE_COUNT, "%d"), (TEST_TIME, "%.3f"), (CHARGING_CAPACITY, "%.6f"), (DISCHARGING_CAPACITY, "%.6f"),
+    (CHARGING_ENERGY, "%.6f"), (DISCHARGING_ENERGY, "%.6f"), (COULOMBIC_EFFICIENCY, "%.4f"), (ENERGY_EFFICIENCY, "%.4f"),
     (MAX_TEMPERATURE, "%.3f"),
 )
 
 
-def temperature_column(number: int) -> str:
-    """The column of temperature channel `number` (1, 2...: run.json temperature_channels T1, T2...)."""
-    return f"Temperature T{number} / degC"
-
-
-def sample_columns(channels: int) -> tuple[tuple[str, str], ...]:
-    """(name, printf format) of every samples.csv column for a station with `channels` temperatures."""
-    return SAMPLE_COLUMNS + tuple((temperature_column(i), "%.3f") for i in range(1, channels + 1))
-
-
-_NAMES = tuple(name for name, _ in SAMPLE_COLUMNS)
-_AT = {name: _NAMES.index(name) for name in (
-    TEST_TIME, STEP_COUNT, STEP_TYPE, INPUT_VOLTAGE, INPUT_CURRENT, OUTPUT_VOLTAGE, OUTPUT_CURRENT)}
-
-
 class Row(NamedTuple):
-    """The measured part of a samples.csv row, read back (a resume's replay, a re-count of totals)."""
+    """The measured part of a samples row, read back (a resume's replay, a re-count of totals)."""
 
     test_time: float
     step_count: int
@@ -80,21 +152,63 @@ class Row(NamedTuple):
     i_in: float
     v_out: float
     i_out: float
-    temps: tuple[float, ...]  # T1, T2... in the station's channel order
+    temps: tuple[float, ...]  # in the station's channel order
 
 
-def parse_row(fields: list[str]) -> Row:
-    at = _AT
-    return Row(float(fields[at[TEST_TIME]]), int(fields[at[STEP_COUNT]]), fields[at[STEP_TYPE]],
-               float(fields[at[INPUT_VOLTAGE]]), float(fields[at[INPUT_CURRENT]]),
-               float(fields[at[OUTPUT_VOLTAGE]]), float(fields[at[OUTPUT_CURRENT]]),
-               tuple(map(float, fields[len(SAMPLE_COLUMNS):])))
+_AT = {c.name: i for i, c in enumerate(SAMPLE_COLUMNS)}
+_AMBIENT_TERM = "ambient_temperature_celsius"
+
+
+class Layout:
+    """The columns of one run's samples: the fixed ones, a power bank's input-port totals, one per
+    temperature channel in the station's order, and the simulated chamber's temperature as the
+    ambient on a simulated station that has no ambient channel."""
+
+    def __init__(self, channels: Sequence[str], bank: bool, simulated: bool = False) -> None:
+        self.channels = tuple(channels)
+        self.bank = bank
+        self.world_ambient = simulated and AMBIENT_CHANNEL not in self.channels
+        temps, number = [], 0
+        for name in self.channels:
+            if name == AMBIENT_CHANNEL:
+                column, term = AMBIENT_TEMPERATURE, _AMBIENT_TERM
+            else:
+                number += 1
+                column = temperature(number)
+                term = f"temperature_t{number}_celsius" if number <= BDF_NUMBERED_TEMPERATURES else None
+            temps.append(Column(column, "%.3f", term, f"the station's temperature channel {name!r}"))
+        if self.world_ambient:
+            temps.append(Column(AMBIENT_TEMPERATURE, "%.3f", _AMBIENT_TERM,
+                                "the simulated chamber's (the station names no ambient channel)"))
+        self.temperatures = {name: c.name for name, c in zip(self.channels, temps)}  # channel name -> column
+        self.columns = SAMPLE_COLUMNS + (BANK_COLUMNS if bank else ()) + tuple(temps)
+        self.names = tuple(c.name for c in self.columns)
+        self.header = ",".join(self.names) + "\n"
+        self.format = ",".join(c.format for c in self.columns) + "\n"
+        first = len(SAMPLE_COLUMNS) + len(BANK_COLUMNS) * bank
+        self._temps = slice(first, first + len(self.channels))
+
+    @classmethod
+    def of_run(cls, meta: dict[str, Any]) -> Layout:
+        """The layout of a run folder, from its run.json."""
+        return cls(list(meta["temperature_channels"]), meta["dut"]["kind"] == "power bank",
+                   bool(meta["station"]["simulated"]))
+
+    def parse(self, fields: list[str]) -> Row:
+        """A row's fields (ValueError or IndexError if they are not a row of these columns)."""
+        at = _AT
+        if len(fields) != len(self.names):
+            raise ValueError(f"{len(fields)} fields, not {len(self.names)}")
+        return Row(float(fields[at[TEST_TIME]]), int(fields[at[STEP_COUNT]]), fields[at[STEP_TYPE]],
+                   float(fields[at[INPUT_VOLTAGE]]), float(fields[at[INPUT_CURRENT]]),
+                   float(fields[at[OUTPUT_VOLTAGE]]), float(fields[at[OUTPUT_CURRENT]]),
+                   tuple(map(float, fields[self._temps])))
 
 
 def rows_on_disk(path: Path) -> tuple[int, float | None]:
-    """The complete rows of a samples.csv (neither its header nor a torn last line counted) and
+    """The complete rows of a samples file (neither its header nor a torn last line counted) and
     the test time of the last one (None if there is none); read in chunks, a week of rows is large."""
-    header = SAMPLE_COLUMNS[0][0].encode()
+    header = TEST_TIME.encode()
     if not path.exists():
         return 0, None
     with open(path, "rb") as fh:

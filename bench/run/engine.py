@@ -292,6 +292,7 @@ class Runner:
         raw = self._retry(self.station.read, step)
         self._measure(step, now, step_time, raw)
         sample.totals = self._account(step, ss)
+        sample.run = self.state.run
         self._check_safety(now, sample)
         self.sinks.sample(sample)
         self.state.test_time = now

@@ -23,7 +23,7 @@ from bench.analysis.integrator import Integrator, Totals
 from bench.errors import InputError
 from bench.profile.reader import Profile
 from bench.record import checkpoint, schema
-from bench.record.schema import Row, parse_row, rows_on_disk
+from bench.record.schema import Layout, Row, rows_on_disk
 from bench.run.engine import new_state
 from bench.run.state import RunState
 
@@ -54,23 +54,31 @@ def cut_torn_line(path: Path) -> None:
             fh.truncate(end)
 
 
-def load(folder: Path, profile: Profile, channels: tuple[str, ...]) -> Saved:
+def load(folder: Path, profile: Profile, layout: Layout) -> Saved:
     """The run as its last checkpoint saved it, the torn last lines a crash leaves cut.
     InputError if the checkpoint is damaged, is not this run's, or is missing although rows
-    were taken (the run cannot be continued exactly)."""
+    were taken (the run cannot be continued exactly), or if the samples have other columns than
+    the run writes (`layout`)."""
     for name in (schema.SAMPLES, schema.EVENTS, schema.CYCLES):
         cut_torn_line(folder / name)
-    state = new_state(profile, channels)
+    state = new_state(profile, layout.channels)
     found = checkpoint.load(folder)
     path, samples = str(folder / schema.CHECKPOINT), folder / schema.SAMPLES
+    header = samples.open(encoding="utf-8", errors="replace").readline() if samples.exists() else ""
+    if header and header != layout.header:
+        written, wanted = header.rstrip("\n").split(","), layout.names
+        at = next((i for i, (a, b) in enumerate(zip(written, wanted)) if a != b), min(len(written), len(wanted)))
+        found = f"{written[at]!r}" if at < len(written) else "nothing"
+        expected = f"{wanted[at]!r}" if at < len(wanted) else "nothing"
+        raise InputError(str(samples), "header", f"column {at + 1} is {found} where this run writes {expected}: "
+                         "another run's or another version's samples")
     if found is None:
         rows, _ = rows_on_disk(samples)
         if rows:
             raise InputError(path, "", f"missing, but {schema.SAMPLES} holds {rows} rows: the run's state is "
                              "lost and it cannot be continued exactly; start a new run")
         # killed (or out of space) before the first checkpoint: nothing ran yet, start again
-        header = len(samples.open("rb").readline()) if samples.exists() else 0
-        return Saved(state, None, 0.0, {"rows": 0, "samples": header, "events": 0, "cycles": 0}, False)
+        return Saved(state, None, 0.0, {"rows": 0, "samples": len(header.encode()), "events": 0, "cycles": 0}, False)
     try:
         state = RunState.from_plain(found["state"], state.readings)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -124,7 +132,7 @@ def run_end_unrecorded(events: list[dict[str, Any]]) -> str | None:
 
 
 def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, Any]]:
-    """Cut events.jsonl and cycles.csv (and samples.csv if `samples`) back to the checkpoint;
+    """Cut events.jsonl and cycles.csv (and the samples if `samples`) back to the checkpoint;
     returns the events that were cut, so that what they said is kept."""
     events = folder / schema.EVENTS
     cut_events: list[dict[str, Any]] = []
@@ -147,8 +155,8 @@ def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, An
     return cut_events
 
 
-def rows_after(folder: Path, offset: int) -> list[Row]:
-    """The samples.csv rows after byte `offset` (a real bench's rows since the checkpoint)."""
+def rows_after(folder: Path, offset: int, layout: Layout) -> list[Row]:
+    """The sample rows after byte `offset` (a real bench's rows since the checkpoint)."""
     path = folder / schema.SAMPLES
     with open(path, "rb") as fh:
         fh.seek(offset)
@@ -158,7 +166,7 @@ def rows_after(folder: Path, offset: int) -> list[Row]:
         if not fields:
             continue
         try:
-            rows.append(parse_row(fields))
+            rows.append(layout.parse(fields))
         except (ValueError, IndexError):
             text = ",".join(fields)[:80]
             raise InputError(str(path), f"row {n} after the checkpoint", f"not a row of samples: {text}") from None
@@ -166,8 +174,9 @@ def rows_after(folder: Path, offset: int) -> list[Row]:
 
 
 def recount(folder: Path) -> Totals | None:
-    """The run totals of a run folder counted again from its samples.csv with the run's own
+    """The run totals of a run folder counted again from its samples with the run's own
     integrator: not bridged across a new step, a pause, or a resume after a gap."""
+    layout = Layout.of_run(json.loads((folder / schema.RUN).read_text(encoding="utf-8")))
     gaps = []
     events = folder / schema.EVENTS
     if events.exists():
@@ -179,7 +188,7 @@ def recount(folder: Path) -> Totals | None:
         integrator, totals, last = Integrator(), None, None
         point = _Point()
         for fields in reader:
-            row = parse_row(fields)
+            row = layout.parse(fields)
             if last is not None and (row.step_count != last.step_count or row.step_type != last.step_type
                                      or any(last.test_time <= g < row.test_time for g in gaps)):
                 integrator.reset()

@@ -15,10 +15,11 @@ import bench
 from bench.analysis.verdict import Verdict
 from bench.errors import InputError
 from bench.profile.reader import Profile, parse_profile
-from bench.record import schema
+from bench.record import parquet, schema
 from bench.record.checkpoint import Checkpointer
 from bench.record.junit import JUnitWriter
 from bench.record.logbook import Logbook
+from bench.record.metadata import MetadataFile
 from bench.record.records import Checkpoint, Event, RecordError, RunEnd, Sink, Sinks
 from bench.record.runfile import RunFile
 from bench.record.schema import claim_run_folder, new_run_folder
@@ -50,6 +51,7 @@ class Request:
     strict: bool = False  # --strict: a plausibility warning refuses the run (see preflight.plan)
     run_dir: Path | None = None  # --run-dir: the run folder itself, instead of a new one under log_dir
     junit: Path | None = None  # --junit: junit.xml written there too
+    parquet: bool = False  # --parquet: the samples also as Parquet at the run's end (bench.record.parquet)
 
 
 def prepare(request: Request, warn: Callable[[Any], None] | None = None) -> tuple[Profile, StationConfig]:
@@ -128,6 +130,8 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     `warn` is given the pre-flight's plausibility warnings (see `prepare`).
     """
     profile, station_cfg = prepare(request, warn)
+    if request.parquet:
+        _need_pyarrow("--parquet", "")
     if world is None:
         world = make_world(station_cfg, request.seed, request.dut, request.defects, _lot_spread(request))
     elif not station_cfg.simulated:
@@ -151,12 +155,13 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
                              f"cannot create the run folder: {exc.strerror}") from None
     if on_folder is not None:
         on_folder(folder)
-    meta = _run_meta(folder, request, profile, station_cfg, world, started)
-    channels = tuple(station_cfg.channels)
-    log = Logbook(folder, channels, meta["unix_start"])
+    layout = _layout(profile, station_cfg)
+    meta = _run_meta(folder, request, profile, station_cfg, layout, world, started)
+    log = Logbook(folder, layout, meta["unix_start"], ambient=_ambient(layout, world))
     clock = SimClock(world, request.speed) if world is not None else RealClock()
-    state = new_state(profile, channels)
-    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks, request.junit), state,
+    state = new_state(profile, layout.channels)
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, sinks,
+                                                        request.junit), state,
                     ControlFile(folder))
     return _drive(runner, folder, station_cfg, world, meta, None), folder
 
@@ -202,10 +207,12 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
                          f"the run has finished ({meta.get('verdict')}): nothing to resume")
     if control.is_running(folder):
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
+    if "parquet" in meta.get("exports", {}):
+        _need_pyarrow(str(folder / schema.RUN), "exports.parquet")
     profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"], _recorded_product(meta))
     station_cfg, changed = _resume_station(meta, profile, station)
-    channels = tuple(station_cfg.channels)
-    saved = recovery.load(folder, profile, channels)
+    layout = _layout(profile, station_cfg)
+    saved = recovery.load(folder, profile, layout)
     state = saved.state
     simulated = station_cfg.simulated
     world = None
@@ -224,11 +231,12 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
     else:
         clock = RealClock()
     (folder / schema.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
-    log = Logbook(folder, channels, meta["unix_start"], rows=files["rows"])
-    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, sinks, junit), state,
+    log = Logbook(folder, layout, meta["unix_start"], rows=files["rows"], ambient=_ambient(layout, world))
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, sinks,
+                                                        junit), state,
                     ControlFile(folder))
     if not simulated:
-        log.rows += runner.replay(recovery.rows_after(folder, files["samples"]))
+        log.rows += runner.replay(recovery.rows_after(folder, files["samples"], layout))
         gap = max(0.0, time.time() - (meta["unix_start"] + state.test_time))
         runner.clock = RealClock(offset=state.test_time + gap)
     now = runner.clock.now()
@@ -290,6 +298,7 @@ def _read_meta(folder: Path) -> dict[str, Any]:
                       ("product", isinstance(product, dict) and isinstance(product.get("text"), (str, type(None)))
                        and isinstance(product.get("source", ""), str)),
                       ("instruments", all(isinstance(v, dict) for v in meta["instruments"].values())),
+                      ("exports", isinstance(meta.get("exports", {}), dict)),
                       ("resumes", type(meta.get("resumes", 0)) is int)):
         if not fine:
             raise InputError(str(path), key, "damaged: not what bench run writes there")
@@ -350,14 +359,34 @@ def _restore_world(world: Any, saved: Any, path: Path) -> None:
         raise InputError(str(path), "world", f"not the simulated world this run was started with ({exc})") from None
 
 
-def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], extra: Sequence[Sink],
-           junit: Path | None) -> Sinks:
+def _layout(profile: Profile, station: StationConfig) -> schema.Layout:
+    """The columns of the run's samples (bench.record.schema): they follow the DUT's kind (a power
+    bank's two ports) and the station's temperature channels."""
+    return schema.Layout(tuple(station.channels), profile.ratings.kind == "power bank", station.simulated)
+
+
+def _ambient(layout: schema.Layout, world: Any) -> Any:
+    """The simulated chamber's temperature over test time, where the samples take the ambient from it."""
+    return world.ambient if layout.world_ambient else None
+
+
+def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], layout: schema.Layout,
+           station: StationConfig, extra: Sequence[Sink], junit: Path | None) -> Sinks:
     """The run folder's own sinks, the logbook first (it tells the checkpoint and run.json how far
-    its files go), then the caller's. junit.xml is also written to `junit` if given."""
+    its files go), the Parquet export if asked before run.json and the sidecar (they name its
+    file); then the caller's. junit.xml is also written to `junit` if given."""
+    export = [parquet.ParquetExport(folder, meta)] if "parquet" in meta.get("exports", {}) else []
     facts = {"run_folder": str(folder.absolute()), "started": meta["started"], "dut_serial": meta["dut"]["serial"],
              "operator": meta["operator"], "station": meta["station"]["name"]}
     junit_writer = JUnitWriter(folder, profile.name, [c.name for c in profile.criteria], facts, junit)
-    return Sinks([log, Checkpointer(folder), RunFile(folder, meta), junit_writer], observers=extra)
+    return Sinks([log, Checkpointer(folder), *export, RunFile(folder, meta),
+                  MetadataFile(folder, meta, layout, station.channels), junit_writer], observers=extra)
+
+
+def _need_pyarrow(source: str, key: str) -> None:
+    """The Parquet export's library, checked before anything is switched on."""
+    if not parquet.available():
+        raise InputError(source, key, f"the Parquet export needs pyarrow: {parquet.INSTALL}")
 
 
 def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any, meta: dict[str, Any],
@@ -431,8 +460,8 @@ def _identify(station: Any, config: StationConfig, meta: dict[str, Any], resumed
                            for role, rc in config.roles.items()}
 
 
-def _run_meta(folder: Path, request: Request, profile: Profile, station: StationConfig, world: Any,
-              started: dt.datetime) -> dict[str, Any]:
+def _run_meta(folder: Path, request: Request, profile: Profile, station: StationConfig, layout: schema.Layout,
+              world: Any, started: dt.datetime) -> dict[str, Any]:
     return {
         "id": folder.name,
         "status": "running",
@@ -455,8 +484,9 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
                     "simulated": station.simulated,
                     "seed": None if station.world is None else
                     (request.seed if request.seed is not None else station.world.seed)},
-        "temperature_channels": {f"T{i}": name for i, name in enumerate(station.channels, 1)},
+        "temperature_channels": dict(layout.temperatures),  # channel name -> its column of the samples
         "software": {"powerbench": bench.__version__, "python": platform.python_version(),
                      "platform": platform.platform()},
         "instruments": {},
+        **({"exports": {"parquet": None}} if request.parquet else {}),  # filled in at the run's end
     }

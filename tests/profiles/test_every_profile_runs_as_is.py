@@ -1,13 +1,16 @@
 """Every shipped profile, with no options, on the default simulated bench: `bench validate` and
 `bench run` agree. What validate calls valid runs to a verdict (no ERROR from an instrument
 range, no ABORT from a DUT of the wrong kind); what it refuses, run refuses the same way, before
-a run folder exists. Cell profiles run on a simulated cell, bank profiles on the station's bank."""
+a run folder exists. Cell profiles run on a simulated cell, bank profiles on the station's bank.
+Every run's samples are read by the Battery Data Format's own reader with no warning and every
+column kept."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 from profile_runs import PROFILES, copy_with
+from runfolders import read_bdf
 from typer.testing import CliRunner
 
 from bench.cli.app import app
@@ -41,6 +44,8 @@ def test_bench_run_with_no_options_does_what_bench_validate_said(path: Path, tmp
     else:
         assert checked.exit_code == 0, checked.output
         assert ran.exit_code == VERDICTS.get(path.stem, PASS), ran.output
+        (folder,) = logs.iterdir()
+        read_bdf(folder)
 
 
 def test_input_ovp_is_refused_at_validate_naming_the_station_that_reaches_12_v(cli, tmp_path: Path):
@@ -53,6 +58,8 @@ def test_input_ovp_is_refused_at_validate_naming_the_station_that_reaches_12_v(c
     assert named.exit_code == 0, named.output
     ran = cli("run", "input-ovp", "--station", "sim-25v", "--log-dir", tmp_path / "logs")
     assert ran.exit_code == PASS, ran.output
+    (folder,) = (tmp_path / "logs").iterdir()
+    read_bdf(folder)
 
 
 def test_a_bank_profile_on_a_simulated_cell_is_refused_before_a_run_folder_exists(tmp_path: Path, cli):

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from bench.analysis.verdict import Verdict
 from bench.cli import exits
 from bench.cli.app import app
+from bench.record import schema
 from bench.run.engine import Outcome
 
 QUICK_CHECK = str(ROOT / "profiles" / "quick-check.toml")
@@ -36,7 +37,8 @@ def test_quick_check_passes_with_exit_0_and_plain_lines_in_a_log(tmp_path):
     assert "step 1 (cycle 1): Charge at 5 V, 3 A limit until current < 100 mA for 60 s" in result.output
     assert "PASS" in result.output and "Traceback" not in result.output
     (folder,) = tmp_path.iterdir()
-    assert {p.name for p in folder.iterdir()} == {"samples.csv", "cycles.csv", "events.jsonl", "run.json", "junit.xml"}
+    assert {p.name for p in folder.iterdir()} == {schema.SAMPLES, schema.METADATA, schema.CYCLES, schema.EVENTS,
+                                                  schema.RUN, schema.JUNIT}
 
 
 @pytest.mark.slow  # a whole profile on the simulated bench
@@ -90,7 +92,7 @@ def test_a_signal_stops_the_run_safely_with_exit_3(tmp_path, sig, reason):
     assert first.startswith("run folder:"), first
     folder = Path(first.split(":", 1)[1].strip())
     deadline = time.monotonic() + 30
-    while not (folder / "samples.csv").exists() or (folder / "samples.csv").stat().st_size < 2000:
+    while not (folder / schema.SAMPLES).exists() or (folder / schema.SAMPLES).stat().st_size < 2000:
         assert time.monotonic() < deadline, "no samples written"
         time.sleep(0.05)
     proc.send_signal(sig)
@@ -119,7 +121,7 @@ def run_args(profile: Path, logs: Path, speed: str = "25") -> list[str]:
 
 def rows_so_far(logs: Path) -> int:
     """Sample rows the run has written (0 before its folder exists)."""
-    samples = list(logs.glob("*/samples.csv"))
+    samples = list(logs.glob(f"*/{schema.SAMPLES}"))
     return max(0, samples[0].read_text().count("\n") - 1) if samples else 0
 
 

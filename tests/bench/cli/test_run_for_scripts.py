@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.cli.app import app
+from bench.record import schema
 
 PROFILE = """
 name = "Short discharge"
@@ -59,7 +60,8 @@ def test_json_is_the_only_thing_on_stdout_and_says_the_verdict_folder_and_criter
 
 def test_the_run_folder_is_the_run_dir_and_junit_is_also_written_where_asked(ci_run):
     _, run_dir, report = ci_run
-    assert {p.name for p in run_dir.iterdir()} == {"samples.csv", "cycles.csv", "events.jsonl", "run.json", "junit.xml"}
+    assert {p.name for p in run_dir.iterdir()} == {schema.SAMPLES, schema.METADATA, schema.CYCLES, schema.EVENTS,
+                                                  schema.RUN, schema.JUNIT}
     assert report.read_bytes() == (run_dir / "junit.xml").read_bytes()
     assert [p.name for p in report.parent.iterdir()] == ["bench.xml"]  # no temporary file left
 

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench.analysis.verdict import Verdict
-from bench.record import logbook
+from bench.record import logbook, schema
 from bench.record.checkpoint import Checkpointer
 from bench.record.logbook import Logbook, write_atomic
 from bench.record.records import Checkpoint, Event, RecordError, RunEnd, Sample
@@ -22,6 +22,7 @@ from bench.run.engine import Outcome
 
 STEP = SimpleNamespace(index=1, text="Rest for 1 h")
 TOTALS = SimpleNamespace(q_in=0.0, q_out=0.0, e_in=0.0, e_out=0.0)
+SAMPLES = schema.SAMPLES
 ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
@@ -34,13 +35,13 @@ class Wall:
 
 
 def sample(t: float) -> Sample:
-    readings = SimpleNamespace(test_time=t, voltage=4.0, i_in=0.0, i_out=1.0, p_in=0.0, p_out=4.0, v_in=0.0,
-                               v_out=4.0, temps={"cell": 25.0})
-    return Sample(readings, STEP, 1, 1, TOTALS, "rest")
+    readings = SimpleNamespace(test_time=t, step_time=t, voltage=4.0, i_in=0.0, i_out=1.0, p_in=0.0, p_out=4.0,
+                               v_in=0.0, v_out=4.0, temps={"cell": 25.0})
+    return Sample(readings, STEP, 1, 1, TOTALS, "rest", TOTALS)
 
 
 def rows_on_disk(folder: Path) -> int:
-    return (folder / "samples.csv").read_text().count("\n") - 1
+    return (folder / SAMPLES).read_text().count("\n") - 1
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def wall(monkeypatch) -> Wall:
 
 @pytest.fixture
 def log(tmp_path, wall) -> Logbook:
-    book = Logbook(tmp_path, ("cell",), 0.0)
+    book = Logbook(tmp_path, schema.Layout(("cell",), bank=False), 0.0)
     yield book
     book.close()
 
@@ -71,7 +72,7 @@ def test_fast_rows_wait_at_most_a_second_and_a_sample_period_of_wall_time(tmp_pa
     assert 0 in held and (max(held) - 1) * period <= 1.0 + period  # the oldest row held, taken that long ago
 
 
-@pytest.mark.parametrize("name", ["samples.csv", "events.jsonl"])
+@pytest.mark.parametrize("name", [SAMPLES, "events.jsonl"])
 @pytest.mark.parametrize("damage", ["deleted", "replaced", "cut short"])
 def test_a_data_file_damaged_under_the_run_is_a_record_error_at_the_next_flush(tmp_path, wall, log, name, damage):
     log.event(Event("note", 0.0))
@@ -98,7 +99,7 @@ def test_a_full_disk_is_one_record_error_naming_the_file_then_the_logbook_keeps_
     wall.t += 1
     with pytest.raises(RecordError) as caught:
         log.sample(sample(1.0))
-    assert str(caught.value) == "samples.csv: disk full (No space left on device)"
+    assert str(caught.value) == f"{SAMPLES}: disk full (No space left on device)"
     wall.t += 1
     log.sample(sample(2.0))  # the run's stop path goes on: said once is enough
     log.event(Event("fault", 2.0, {"reason": f"records: {caught.value}"}))
@@ -120,18 +121,18 @@ def test_records_that_failed_make_the_outcome_error_and_resumable_with_the_rows_
     for n in range(3):
         wall.t += 1
         log.sample(sample(n))
-    os.truncate(tmp_path / "samples.csv", (tmp_path / "samples.csv").stat().st_size - 10)  # the end of the third row gone
+    os.truncate(tmp_path / SAMPLES, (tmp_path / SAMPLES).stat().st_size - 10)  # the end of the third row gone
     outcome = Outcome(Verdict.PASS, "all criteria met")
     record = RunEnd(outcome)
     log.run_end(record)
     assert outcome.verdict is Verdict.ERROR and outcome.resumable
-    assert outcome.reason.startswith("records: samples.csv: cut short under the running run")
+    assert outcome.reason.startswith(f"records: {SAMPLES}: cut short under the running run")
     assert outcome.reason.endswith("(the run: PASS: all criteria met)")
     assert record.files["rows"] == 2  # the torn third row is not one
 
 
 def test_an_error_already_told_is_not_repeated_in_the_reason(tmp_path, wall, log):
-    (tmp_path / "samples.csv").unlink()
+    (tmp_path / SAMPLES).unlink()
     wall.t += 1
     with pytest.raises(RecordError) as caught:
         log.sample(sample(0.0))

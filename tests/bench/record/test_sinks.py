@@ -11,6 +11,7 @@ import pytest
 from runfolders import read_run
 
 from bench.analysis.verdict import Verdict
+from bench.record import schema
 from bench.record.junit import JUnitWriter
 from bench.record.logbook import Logbook
 from bench.record.records import CycleEnd, RunEnd, Sample, Sink, Sinks, StepEnd, StepStart
@@ -46,7 +47,7 @@ def test_a_new_output_format_is_one_sink_handed_to_the_run(tmp_path, write):
     table = StepTable(tmp_path / "steps.jsonl")
     outcome, folder = execute(Request(write("p.toml", PROFILE), None, tmp_path / "logs"), [table])
     lines = [json.loads(line) for line in table.path.read_text().splitlines()]
-    with open(folder / "samples.csv", newline="") as fh:
+    with open(folder / schema.SAMPLES, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert outcome.verdict is Verdict.PASS
     assert [line["step"] for line in lines] == ["Discharge at 1 A for 30 s", "Rest for 10 s"]
@@ -82,7 +83,7 @@ def test_the_logbook_writes_the_cycles_header_into_an_empty_file(tmp_path):
     from bench.analysis.cycles import CycleSummary
 
     (tmp_path / "cycles.csv").write_text("")
-    log = Logbook(tmp_path, ("cell",), 0.0)
+    log = Logbook(tmp_path, schema.Layout(("cell",), bank=False), 0.0)
     log.cycle_end(CycleEnd(10.0, CycleSummary(1, 10.0, 3600.0, 3600.0, 0.0, 0.0, 1.0, 1.0, 25.0)))
     log.close()
     with open(tmp_path / "cycles.csv", newline="") as fh:
@@ -93,11 +94,11 @@ def test_the_logbook_writes_the_cycles_header_into_an_empty_file(tmp_path):
 def test_the_logbook_says_how_far_each_file_goes_at_a_checkpoint(tmp_path):
     from bench.record.records import Checkpoint
 
-    log = Logbook(tmp_path, ("cell",), 0.0)
+    log = Logbook(tmp_path, schema.Layout(("cell",), bank=False), 0.0)
     log.step_start(StepStart(0.0, type("S", (), {"text": "Rest for 1 s", "index": 1})(), 1, 1, 1))
     record = Checkpoint(0.0, None)
     log.checkpoint(record)
-    assert record.files == {"rows": 0, "samples": (tmp_path / "samples.csv").stat().st_size,
+    assert record.files == {"rows": 0, "samples": (tmp_path / schema.SAMPLES).stat().st_size,
                             "events": (tmp_path / "events.jsonl").stat().st_size, "cycles": 0}
     log.close()
 

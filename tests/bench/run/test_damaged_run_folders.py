@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from bench.cli.app import app
 from bench.errors import InputError
+from bench.record import schema
 from bench.record.logbook import Logbook
 from bench.record.records import Sink
 from bench.run.session import Request, execute, resume
@@ -124,8 +125,15 @@ def test_a_damaged_checkpoint_is_refused_in_one_line(folder, damage, says):
 def test_a_missing_checkpoint_after_rows_were_taken_is_refused_not_restarted_from_zero(folder):
     (folder / "checkpoint.json").unlink()
     line = refused(folder)
-    assert f"checkpoint.json: missing, but samples.csv holds {CRASH_AT} rows" in line
+    assert f"checkpoint.json: missing, but {schema.SAMPLES} holds {CRASH_AT} rows" in line
     assert "cannot be continued exactly" in line
+
+
+def test_samples_of_other_columns_are_refused_not_appended_to(folder):
+    samples = folder / schema.SAMPLES
+    samples.write_bytes(samples.read_bytes().replace(b"Step ID,", b"Step Index / 1,", 1))
+    line = refused(folder)
+    assert f"{schema.SAMPLES}: header: column 8 is 'Step Index / 1' where this run writes 'Step ID'" in line
 
 
 @pytest.mark.parametrize("change, says", [
@@ -190,7 +198,7 @@ def test_a_station_with_other_temperature_channels_cannot_carry_on_the_run(folde
 
 def test_rows_a_power_cut_took_from_the_checkpoint_are_a_gap_event_and_run_json_counts_the_rows_on_disk(folder):
     checkpoint = json.loads((folder / "checkpoint.json").read_text())
-    samples = folder / "samples.csv"
+    samples = folder / schema.SAMPLES
     lines = samples.read_bytes().splitlines(keepends=True)
     kept = b"".join(lines[: checkpoint["files"]["rows"] - 20 + 1])  # 20 rows the checkpoint had counted: gone
     samples.write_bytes(kept)
@@ -207,7 +215,7 @@ def test_rows_a_power_cut_took_from_the_checkpoint_are_a_gap_event_and_run_json_
 
 
 def test_a_torn_row_a_full_disk_left_is_cut_by_the_resume(folder):
-    with open(folder / "samples.csv", "ab") as fh:
+    with open(folder / schema.SAMPLES, "ab") as fh:
         fh.write(b"150.000,17000")
     outcome, _ = resume(folder)
     _, _, rows = read_run(folder)
@@ -218,7 +226,7 @@ def test_a_torn_row_a_full_disk_left_is_cut_by_the_resume(folder):
 def test_a_folder_with_no_checkpoint_and_no_rows_starts_again_with_its_header(folder):
     """Killed (or out of space) before its first checkpoint: nothing ran, the run starts afresh."""
     (folder / "checkpoint.json").unlink()
-    (folder / "samples.csv").write_bytes(b"Test Time / s,Unix Ti")  # the header, torn
+    (folder / schema.SAMPLES).write_bytes(b"Test Time / s,Unix Ti")  # the header, torn
     (folder / "events.jsonl").write_bytes(b"")
     outcome, _ = resume(folder)
     _, _, rows = read_run(folder)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from bench.analysis.verdict import Verdict
 from bench.cli.app import app
+from bench.record import schema
 from bench.record.records import Event, Sink
 from bench.run.session import Request, execute, resume
 
@@ -59,8 +60,8 @@ class Disk(Sink):
 
 
 def data_rows(folder: Path) -> list[list[str]]:
-    """samples.csv without the Unix Time column (the wall clock differs between two runs)."""
-    lines = (folder / "samples.csv").read_text().splitlines()
+    """The samples without the Unix Time column (the wall clock differs between two runs)."""
+    lines = (folder / schema.SAMPLES).read_text().splitlines()
     return [line.split(",")[:1] + line.split(",")[2:] for line in lines]
 
 
@@ -78,7 +79,7 @@ def test_a_disk_that_fills_mid_run_ends_it_error_in_one_line_and_a_resume_after_
     disk = Disk(monkeypatch, at=600)
     outcome, folder = execute(Request(write("p.toml", PROFILE), None, tmp_path / "logs"), [disk])
     assert outcome.verdict is Verdict.ERROR and not outcome.safe_problems  # the bench is off
-    assert outcome.reason == f"records: samples.csv: disk full ({ENOSPC})"
+    assert outcome.reason == f"records: {schema.SAMPLES}: disk full ({ENOSPC})"
     meta, _, _ = read_run(folder)
     assert (meta["status"], meta["verdict"], meta["reason"]) == ("stopped", "ERROR", outcome.reason)
     assert meta["safe_state_confirmed"] is True
@@ -137,7 +138,7 @@ def test_a_real_full_tmpfs_ends_the_run_error_and_a_resume_once_it_has_room_comp
         result = CliRunner().invoke(app, ["run", str(write("p.toml", PROFILE)), "--log-dir", str(disk)])
         (folder,) = disk.iterdir()
         assert result.exit_code == 4, result.output
-        assert f"samples.csv: disk full ({ENOSPC})" in result.output and "Traceback" not in result.output
+        assert f"{schema.SAMPLES}: disk full ({ENOSPC})" in result.output and "Traceback" not in result.output
         assert not list(folder.glob("*.tmp"))
         subprocess.run(["mount", "-o", "remount,size=4m", str(disk)], check=True)
         result = CliRunner().invoke(app, ["resume", str(folder)])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.record import schema
 from bench.record.checkpoint import Checkpointer
 from bench.record.logbook import Logbook
 from bench.run.session import Request, execute, resume
@@ -105,7 +106,7 @@ def _resume_killed(folder: Path, hook: tuple) -> None:
 
 def snapshot(folder: Path) -> dict:
     """What must not differ between a resumed and an uninterrupted run folder."""
-    with open(folder / "samples.csv", newline="") as fh:
+    with open(folder / schema.SAMPLES, newline="") as fh:
         rows = [row[:1] + row[2:] for row in csv.reader(fh)]  # all but Unix Time
     events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
     times = [e["test_time_s"] for e in events]

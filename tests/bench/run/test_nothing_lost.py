@@ -13,6 +13,7 @@ import pytest
 from runfolders import read_run
 
 from bench.analysis.verdict import Verdict
+from bench.record import schema
 from bench.record.logbook import Logbook
 from bench.record.records import Sink
 from bench.run.session import Request, execute
@@ -43,7 +44,7 @@ class Damage(Sink):
                 os.truncate(path, 0)
 
 
-@pytest.mark.parametrize("name", ["samples.csv", "events.jsonl"])
+@pytest.mark.parametrize("name", [schema.SAMPLES, "events.jsonl"])
 @pytest.mark.parametrize("how, says", [("deleted", "deleted under the running run"), ("cut", "cut short")])
 def test_a_data_file_damaged_under_the_running_run_ends_it_error_in_safe_state(tmp_path, write, name, how, says):
     damage = Damage(name, how)

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from benchmarks import loopback
+from bench.record import schema
 from bench.record.logbook import Logbook
 from bench.run.recovery import recount
 from bench.run.session import Request, execute, resume
@@ -65,7 +66,7 @@ def test_rows_after_the_checkpoint_are_replayed_and_the_gap_is_not_bridged(tmp_p
             instrument.close()
     meta = json.loads((folder / "run.json").read_text())
     events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
-    with open(folder / "samples.csv", newline="") as fh:
+    with open(folder / schema.SAMPLES, newline="") as fh:
         rows = list(csv.DictReader(fh))
     times = [float(r["Test Time / s"]) for r in rows]
     (resumed,) = [e for e in events if e["event"] == "resumed"]
@@ -77,7 +78,7 @@ def test_rows_after_the_checkpoint_are_replayed_and_the_gap_is_not_bridged(tmp_p
     gap = next(b - a for a, b in zip(times, times[1:]) if b - a > 0.5)
     assert gap == pytest.approx(resumed["gap_s"], abs=0.3)
     sampled = times[-1] - times[0] - gap  # the time integrated: every interval but the gap
-    rounding = 1.50012 * 0.003 / 3600  # samples.csv keeps times to 1 ms: 3 segment ends at 1.5 A
+    rounding = 1.50012 * 0.003 / 3600  # the samples keep times to 1 ms: 3 segment ends at 1.5 A
     assert meta["totals"]["discharge_capacity_Ah"] == pytest.approx(1.50012 * sampled / 3600, abs=rounding)
     again = recount(folder)
     assert again.q_out / 3600 == pytest.approx(meta["totals"]["discharge_capacity_Ah"], abs=rounding)

@@ -16,6 +16,7 @@ from runfolders import cell_cycles, read_run
 from typer.testing import CliRunner
 
 from bench.cli.app import app
+from bench.record import schema
 from bench.record.records import Sink
 from bench.run.recovery import recount
 from bench.run.session import Request, execute, resume
@@ -58,7 +59,7 @@ def start_killable(args: list[str]) -> subprocess.Popen:
 
 def written(logs: Path) -> int:
     """Bytes of samples written so far under a log folder."""
-    return sum(p.stat().st_size for p in logs.glob("*/samples.csv"))
+    return sum(p.stat().st_size for p in logs.glob(f"*/{schema.SAMPLES}"))
 
 
 def kill_after(proc: subprocess.Popen, seconds: float, logs: Path) -> bool:
@@ -145,7 +146,7 @@ def test_a_torn_last_line_is_dropped_before_resuming(tmp_path, write):
                            "--log-dir", str(tmp_path / "logs")])
     assert kill_after(proc, 0.3, tmp_path / "logs")
     (folder,) = (tmp_path / "logs").iterdir()
-    with open(folder / "samples.csv", "a") as fh:
+    with open(folder / schema.SAMPLES, "a") as fh:
         fh.write("9999.000,17958")  # what a power cut leaves: half a row
     with open(folder / "events.jsonl", "a") as fh:
         fh.write('{"event": "step_st')

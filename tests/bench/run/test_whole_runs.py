@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from runfolders import ROOT, read_run
 
+from bench.record import schema
 from bench.record.records import Sink
 from bench.run.engine import Runner
 from bench.run.session import Request, execute, make_world, prepare
@@ -67,7 +68,8 @@ def test_healthy_power_bank_passes_quick_check_with_a_complete_run_folder(tmp_pa
     assert meta["profile"]["sha256"] == hashlib.sha256(QUICK_CHECK.read_bytes()).hexdigest()
     assert meta["instruments"]["load"]["identity"].startswith("RIGOL TECHNOLOGIES,DL3021")
     assert meta["instruments"]["supply"]["identity"].startswith("Keysight Technologies,E36312A")
-    assert meta["temperature_channels"] == {"T1": "cell", "T2": "surface", "T3": "ambient"}
+    assert meta["temperature_channels"] == {"cell": "Temperature T1 / degC", "surface": "Temperature T2 / degC",
+                                            "ambient": schema.AMBIENT_TEMPERATURE}
     criteria = {c["name"]: c for c in meta["criteria"]}
     assert criteria["delivered capacity"]["outcome"] == "PASS"
     assert 6.0 < criteria["delivered capacity"]["value"] < 7.0  # 2 x 5 Ah cells at ~90 % into 5 V
@@ -79,10 +81,12 @@ def test_healthy_power_bank_passes_quick_check_with_a_complete_run_folder(tmp_pa
     assert [r["Step Type"] for r in rows][:: len(rows) - 1] == ["charge", "discharge"]
     charge = [r for r in rows if r["Step Type"] == "charge"]
     discharge = [r for r in rows if r["Step Type"] == "discharge"]
-    assert all(float(r["Current / A"]) > 0 for r in charge[:100])  # BDF: positive charges the DUT
-    assert all(float(r["Current / A"]) < 0 for r in discharge[:100])
+    # a bank's voltage and current are its output port's, where it never charges (BDF: positive charges)
+    assert all(float(r[schema.INPUT_CURRENT]) > 0 and float(r[schema.CURRENT]) == 0 for r in charge[:100])
+    assert all(float(r[schema.CURRENT]) == -float(r[schema.OUTPUT_CURRENT]) < 0 for r in discharge[:100])
     last = discharge[-1]
-    assert float(last["Discharging Capacity / Ah"]) == pytest.approx(criteria["delivered capacity"]["value"], abs=1e-5)
+    assert float(last[schema.STEP_DISCHARGING_CAPACITY]) == pytest.approx(criteria["delivered capacity"]["value"],
+                                                                         abs=1e-5)
     assert float(last["Output Voltage / V"]) < 4.5  # ended at the bank's cut-off
 
     kinds = [e["event"] for e in events]
@@ -178,9 +182,9 @@ def test_open_non_critical_thermocouple_is_logged_and_left_blank(tmp_path, write
     station = sim_station({"ambient = 103\n": "ambient = 103\nspare = 104\n"})
     outcome, folder, _ = run(tmp_path, short_profile(write, minutes=5), station)
     assert outcome.verdict == "PASS", outcome.reason
-    _, events, rows = read_run(folder)
+    meta, events, rows = read_run(folder)
     assert [e["channel"] for e in events if e["event"] == "channel_fault"] == ["spare"]  # once, not per sample
-    assert rows[-1]["Temperature T4 / degC"] == "nan"
+    assert rows[-1][meta["temperature_channels"]["spare"]] == "nan"
 
 
 def test_loops_count_cycles_and_steps(tmp_path, write):
@@ -222,4 +226,4 @@ def test_a_run_folder_is_never_reused(tmp_path, write):
     profile = short_profile(write, minutes=1)
     _, first, _ = run(tmp_path, profile)
     _, second, _ = run(tmp_path, profile)
-    assert first != second and (first / "samples.csv").exists() and (second / "samples.csv").exists()
+    assert first != second and (first / schema.SAMPLES).exists() and (second / schema.SAMPLES).exists()

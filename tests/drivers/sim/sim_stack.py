@@ -2,10 +2,10 @@
 station, for the tests that pin what a defect changes in the records a bench keeps."""
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 from typing import Any
+
+from runfolders import read_run
 
 from bench.run.session import Request, execute
 from bench.station.config import default_station_path
@@ -50,11 +50,9 @@ class Run:
         request.setdefault("log_dir", tmp / "logs")
         outcome, folder = execute(Request(profile_path, **request))
         self.verdict, self.reason = outcome.verdict, outcome.reason
-        self.meta = json.loads((folder / "run.json").read_text())
-        self.events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
-        with open(folder / "samples.csv", newline="") as fh:
-            self.rows = [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(fh)]
-        self.channels = {name: f"Temperature {t} / degC" for t, name in self.meta["temperature_channels"].items()}
+        self.meta, self.events, rows = read_run(folder)
+        self.rows = [{k: _number(v) for k, v in row.items()} for row in rows]
+        self.channels = self.meta["temperature_channels"]  # channel name -> column
 
     def column(self, name: str, step_type: str | None = None) -> list[float]:
         return [r[name] for r in self.rows if step_type is None or r["Step Type"] == step_type]
