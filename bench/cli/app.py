@@ -369,7 +369,8 @@ def validate(
                 guess = item.estimate(r)
                 when = f"~{hms(guess)}" if guess is not None else "?"
                 name = f" \\[{item.name}]" if item.name else ""
-                console.print(f"{indent}{item.index:>2}. {item.text}{name}  [dim]{when}[/]")
+                unjudged = "" if item.regulation else " regulation off"
+                console.print(f"{indent}{item.index:>2}. {item.text}{name}  [dim]{when}{unjudged}[/]")
     console.print("steps:")
     show(prof.items, "  ")
     console.print(f"safety: station {sta.name!r} hard limits: {sta.limits.max_voltage:g} V, "

@@ -271,6 +271,7 @@ class RoleCheck:
     identity: str = ""
     reading: str = ""
     known: tuple[str, ...] = ()  # the known state and set-points the instrument took and confirmed
+    measured: tuple[float, float] | None = None  # a load's or supply's volts and amps
     problem: str = ""
     invalid: bool = False  # the station's options or resource were refused (exit 2)
 
@@ -289,13 +290,14 @@ def _describe(exc: Exception) -> str:
     return str(exc) if isinstance(exc, InstrumentError) else f"{type(exc).__name__}: {exc}"
 
 
-def _read_once(role: str, instrument: Any, channels: dict[str, int]) -> tuple[str, str]:
-    """The role's reading as text, and the faults found in it ('' when none)."""
+def _read_once(check: RoleCheck, instrument: Any, channels: dict[str, int]) -> None:
+    """The role's reading, as numbers and text, and the faults found in it."""
     from drivers.roles import ChannelFault
 
-    if role != "thermo":
-        volts, amps = instrument.measure()
-        return f"{volts:.4g} V, {amps:.4g} A", ""
+    if check.role != "thermo":
+        check.measured = volts, amps = instrument.measure()
+        check.reading = f"{volts:.4g} V, {amps:.4g} A"
+        return
     readings = instrument.read(tuple(channels.values()))
     shown, faults = [], []
     for name, number in channels.items():
@@ -305,12 +307,16 @@ def _read_once(role: str, instrument: Any, channels: dict[str, int]) -> tuple[st
             faults.append(f"channel {name} ({number}): {value.reason}")
         else:
             shown.append(f"{name} {value:.2f} degC")
-    return ", ".join(shown), "; ".join(faults)
+    check.reading, check.problem = ", ".join(shown), "; ".join(faults)
 
 
-def check_station(config: Any, world: Any) -> tuple[list[RoleCheck], list[str]]:
-    """Open, identify and read every instrument of the station, then put the bench in safe
-    state; the result per role and what safe state could not confirm. Never raises."""
+def check_station(config: Any, world: Any, product: Any = None) -> tuple[list[RoleCheck], list[str], list[str]]:
+    """Open, identify and read every instrument of the station, check the wiring to the DUT
+    `product` stands for (bench.run.wiring; None: polarity only), then put the bench in safe
+    state; the result per role, what is wrong with the wiring and what safe state could not
+    confirm. Never raises."""
+    from bench.run import wiring
+    from bench.run.regulation import Tolerances
     from bench.station.instruments import Station
     from drivers.registry import open_instrument
 
@@ -330,38 +336,53 @@ def check_station(config: Any, world: Any) -> tuple[list[RoleCheck], list[str]]:
         try:
             check.identity = instruments[role].identify()
             check.known = tuple(getattr(instruments[role], "confirmed", ()))
-            check.reading, check.problem = _read_once(role, instruments[role], config.channels)
+            _read_once(check, instruments[role], config.channels)
         except Exception as exc:
             check.problem = _describe(exc)
+    read = {c.role: c.measured for c in checks if c.measured is not None}
+    miswired = [] if len(read) < 2 else wiring.problems(read["load"], read["supply"], product, Tolerances(config))
     station = Station(config, instruments)
     try:
         problems = station.safe()
     finally:
         station.close()
-    return checks, problems
+    return checks, miswired, problems
 
 
 @instruments_app.command("check")
 def instruments_check(
     station: Optional[Path] = typer.Option(None, "--station", "-s", show_default=False,
                                            help="Station file (default: the simulated bench)."),
+    product: Optional[Path] = typer.Option(
+        None, "--product", "-p", show_default=False,
+        help="The DUT wired to the bench: a product file, or a shipped one by name (bench products), for the wiring "
+             "check (default: on a simulated station its DUT preset's label; else polarity only)."),
+    defect: list[str] = typer.Option(
+        [], "--defect", show_default=False, metavar="NAME[:param=value,...]",
+        help="Simulated bench only, repeatable: a DUT or bench defect, e.g. 'reversed-load' (bench sim list)."),
 ) -> None:
-    """Open every instrument of the station, identify it, read it once, leave the bench safe.
-    Exit 0 when all is OK, 4 when an instrument fails, 2 for an invalid station (or options)."""
+    """Open every instrument of the station, identify it, read it once, check its wiring to the DUT, leave the
+    bench safe. Exit 0 when all is OK, 4 when an instrument or the wiring fails, 2 for an invalid station (or
+    options)."""
     from rich.markup import escape
     from rich.table import Table
 
     from bench.errors import InputError
+    from bench.product.label import load_product
+    from bench.run.preflight import preset_label
     from bench.run.session import make_world
     from bench.station.config import load_station
 
     try:
         config = load_station(station)
-        world = make_world(config, None, None)
+        if defect and not config.simulated:
+            raise InputError(config.source, "world", "--defect applies to a simulated station only")
+        world = make_world(config, None, None, tuple(defect))
+        label = load_product(product) if product is not None else preset_label(getattr(world, "dut_name", None))
     except InputError as exc:
         _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(exits.INVALID) from None
-    checks, unsafe = check_station(config, world)
+    checks, miswired, unsafe = check_station(config, world, label)
     console = _console()
     table = Table(title=f"{config.name} ({config.source})")
     for header in ("role", "driver", "resource", "identity", "reading", "result"):
@@ -369,6 +390,10 @@ def instruments_check(
     for c in checks:
         table.add_row(c.role, c.driver, escape(c.resource), escape(c.identity), escape(c.reading),
                       "[red]FAIL[/]" if c.problem else "[green]OK[/]")
+    if all(c.measured is not None for c in checks if c.role != "thermo"):
+        dut = "no DUT given (--product)" if label is None else f"{label.name}, a {label.kind}"
+        table.add_row("wiring", "", "", escape(dut), "polarity" if label is None else "polarity, the DUT's voltage",
+                      "[red]FAIL[/]" if miswired else "[green]OK[/]")
     table.add_row("safe state", "", "", "", "not confirmed" if unsafe else
                   "load input off, supply output off (read back)",
                   "[red]FAIL[/]" if unsafe else "[green]OK[/]")
@@ -377,6 +402,7 @@ def instruments_check(
         if c.known:
             console.print(f"{c.role} known state, confirmed: {escape('; '.join(c.known))}", soft_wrap=True)
     failures = [f"{c.role} ({c.driver} at {c.resource}): {c.problem}" for c in checks if c.problem]
+    failures += [f"wiring: {problem}" for problem in miswired]
     failures += [f"safe state: {problem}" for problem in unsafe]
     for failure in failures:
         console.print(f"[red]FAIL[/] {escape(failure)}", soft_wrap=True)  # e.g. 'powerbench[hardware]' kept

@@ -42,8 +42,12 @@ def sim_list() -> None:
             table.add_row(p.name, *_shown(p.name, p.value, p.unit), p.doc)
         console.print(table)
     for name, cls in DEFECTS.items():
+        listed = parameters(cls)
+        if not listed:
+            console.print(f"defect {name}: {cls.summary} (no parameters)", highlight=False)
+            continue
         table = Table("parameter", "default", "unit", "meaning", title=f"defect {name}: {cls.summary}",
                       title_justify="left")
-        for p in parameters(cls):
+        for p in listed:
             table.add_row(p.name, *_shown(p.name, p.value, p.unit), p.doc)
         console.print(table)

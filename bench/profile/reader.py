@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Union
 
@@ -24,6 +24,7 @@ from bench.units import in_unit, parse, parse_positive, unit_of
 
 TOP_KEYS = {"name", "description", "source", "period", "steps", "dut", "safety", "criteria", "on_resume"}
 ON_RESUME = ("continue", "restart")
+REGULATION = ("on", "off")  # a step's `regulation`: "off" when the DUT may not take what it commands
 CRITERION_KEYS = {"name", "metric", "step", "cycle", "min", "max", "marginal", "description"}
 CYCLE_SCOPES = ("each", "first", "last", "trend")
 
@@ -257,7 +258,7 @@ class _StepContext:
             if "stop_if" in entry:
                 stop_if = parse_stop_if(entry["stop_if"], self.source, f"{key}.stop_if", self.names, self.product)
             return Loop(repeat, body, key, stop_if)
-        reject_unknown(entry, {"step", "name", "with"}, self.source, key)
+        reject_unknown(entry, {"step", "name", "with", "regulation"}, self.source, key)
         name = text_value(entry, "name", self.source, prefix=key)
         if "name" in entry and not name.strip():
             raise InputError(self.source, f"{key}.name", "expected the step's name as text, got an empty one")
@@ -270,7 +271,11 @@ class _StepContext:
             if isinstance(alongside, str):
                 alongside = resolve(alongside, self.product, self.source, f"{key}.with")
             step = with_load(step, alongside, self.source, f"{key}.with", self.ratings.rated_capacity)
-        return step
+        regulation = entry.get("regulation", "on")
+        if regulation not in REGULATION:
+            raise InputError(self.source, f"{key}.regulation", f"expected \"on\" (the default) or \"off\" (the DUT "
+                             f"may not take what the step commands, e.g. its protection trips), got {regulation!r}")
+        return step if regulation == "on" else replace(step, regulation=False)
 
     def step(self, text: str, key: str, name: str | None) -> Step:
         if name is not None:

@@ -58,6 +58,21 @@ class Supply(Protocol):
 # (what, SI value, kind, how it follows from the step and the DUT)
 Drawn = tuple[str, float, str, str]
 
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """What a step has one instrument do at a moment of it, as the regulation check judges the
+    readings: `role` "load" or "supply"; `mode` a load's CC, CV, CR or CP at `level` (A, V, ohm,
+    W), a supply's CV at `level` V with a `limit` A, or "off"."""
+
+    role: str
+    mode: str
+    level: float = 0.0
+    limit: float = 0.0
+
+
+LOAD_OFF, SUPPLY_OFF = Command("load", "off"), Command("supply", "off")
+
 # Rough figures for duration estimates only (never used to control anything).
 CONVERTER_EFFICIENCY = 0.88
 CV_TAPER_FRACTION = 0.15
@@ -77,6 +92,7 @@ class Step:
     name: str | None
     index: int
     period_text: str = ""  # the step's own period as written ("10 s")
+    regulation: bool = True  # judged by the regulation check (a profile's regulation = "off": not)
     measures_input: ClassVar[bool] = False  # the supply side (DUT input) is the step's voltage and current
     follows: ClassVar[bool] = False  # the set-point moves with the step time (call `follow` every sample)
 
@@ -87,6 +103,11 @@ class Step:
 
     def follow(self, load: Load, step_time: float) -> None:
         """Move the set-point to where it is `step_time` into the step (ramps)."""
+
+    def commands(self, step_time: float) -> tuple[Command, ...]:
+        """What the load and the supply are told `step_time` into the step (a ramp where it has
+        got to): what the regulation check compares their readings with."""
+        raise NotImplementedError
 
     def setpoints(self) -> tuple[tuple[str, float, str], ...]:
         """(what, SI value, kind) of every set-point a station hard limit bounds."""
@@ -123,6 +144,9 @@ class Rest(Step):
         load.set_input(False)
         supply.set_output(False)
 
+    def commands(self, step_time: float) -> tuple[Command, ...]:
+        return LOAD_OFF, SUPPLY_OFF
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SupplyStep(Step):
@@ -137,6 +161,13 @@ class SupplyStep(Step):
         load.set_input(False)
         supply.configure(self.voltage, self.current)
         supply.set_output(True)
+
+    def commands(self, step_time: float) -> tuple[Command, ...]:
+        return LOAD_OFF, self.command()
+
+    def command(self) -> Command:
+        """The supply's: its voltage with its current limit."""
+        return Command("supply", "CV", self.voltage, self.current)
 
     def setpoints(self) -> tuple[tuple[str, float, str], ...]:
         return (("voltage", self.voltage, "voltage"), ("current limit", self.current, "current"))
@@ -183,6 +214,9 @@ class LoadLevel(Step):
 
     def level_at(self, step_time: float) -> float:
         return self.level
+
+    def commands(self, step_time: float) -> tuple[Command, ...]:
+        return Command("load", self.mode, self.level_at(step_time)), SUPPLY_OFF
 
     def highest(self) -> float:
         return self.level
@@ -271,6 +305,9 @@ class PassThrough(Step):
         supply.set_output(True)
         load.set_mode(self.load.mode, self.load.level)
         load.set_input(True)
+
+    def commands(self, step_time: float) -> tuple[Command, ...]:
+        return Command("load", self.load.mode, self.load.level), self.charge.command()
 
     def setpoints(self) -> tuple[tuple[str, float, str], ...]:
         return self.charge.setpoints() + tuple((f"load {self.load.mode}", v, k) for _, v, k in self.load.setpoints())
@@ -370,7 +407,8 @@ def with_load(step: Step, text: object, source: str, key: str, rated_capacity: f
                           name=None, index=step.index, mode=_LOAD_MODES[kind], level=level)
     return PassThrough(text=f"{step.text} + {text}", key=step.key, action=step.action,
                        duration=step.duration, until=step.until, period=step.period, name=step.name,
-                       index=step.index, period_text=step.period_text, charge=step, load=alongside)
+                       index=step.index, period_text=step.period_text, regulation=step.regulation, charge=step,
+                       load=alongside)
 
 
 def _ramp(match: re.Match, until: tuple[Condition, ...], source: str, key: str, rated_capacity: float | None,

@@ -30,10 +30,11 @@ from bench.record.schema import Row
 from bench.run.clock import Clock
 from bench.run.control import ControlFile
 from bench.run.readings import NAN, Readings
+from bench.run.regulation import Regulation
 from bench.run.sequencer import Planned, Sequencer
-from bench.run import signals
+from bench.run import signals, wiring
 from bench.run.state import RunState, StepState
-from bench.run.stops import Fault, MonitoringLost, OperatorStop, RunEnded, SafetyTrip, Stalled
+from bench.run.stops import Deviation, Fault, Miswired, MonitoringLost, OperatorStop, RunEnded, SafetyTrip, Stalled
 from bench.run.watchdog import Watchdog
 from bench.station.config import HardLimits, StationConfig
 from bench.station.instruments import SWITCHES as SWITCHED, InstrumentFault, Reading, Station
@@ -91,6 +92,8 @@ class Runner:
         self.safety = Watch(hard_limit_conditions(config.limits) + profile.safety, state.safety)
         self.critical = config.critical
         self.policy = config.faults
+        self.regulation = Regulation(config, shared=profile.ratings.kind == "cell")
+        self._replayed: Deviation | None = None  # a deviation found in the rows a resume replayed
         self._control = control
         self._sequencer = Sequencer(profile.items, state.stopped, self._judge_loop)
         self._watchdog = Watchdog(self.policy.watchdog, self._stall)
@@ -110,6 +113,8 @@ class Runner:
         try:
             with self._watchdog:
                 self._safe_start()
+                if self._replayed is not None:
+                    raise self._replayed
                 for planned, continuing in self._remaining():
                     signals.check()  # at every step boundary too: a simulated step can be over in a blink
                     self._run_step(planned, continuing)
@@ -171,9 +176,11 @@ class Runner:
         # Safe state first, records second: the DUT does not wait for the disk.
         problems = self.station.safe()
         self._quietly(self.sinks.emit, "event", Event(stop.event, self.clock.now(), dict(
-            reason=stop.reason, safe_problems=problems, **extra), stop.reason))
+            reason=stop.reason, safe_problems=problems, **stop.fields, **extra), stop.reason))
         self._quietly(self._close_cycle)
         results = self._evaluate() if self.state.run is not None else []
+        if stop.voids:  # measured on a step the DUT did not get: not a figure to judge
+            results = [Result(r.criterion, None, "FAIL") for r in results]
         return Outcome(stop.verdict, stop.reason, results, resumable=isinstance(stop, OperatorStop))
 
     @staticmethod
@@ -214,16 +221,29 @@ class Runner:
         if not self.state.started:
             self.state.started = True
             self.sinks.emit("run_start", RunStart(self.clock.now(), self.profile.name, self.profile.product.summary()))
+            self._check_wiring()
+
+    def _check_wiring(self) -> None:
+        """Before the first step, nothing on: the instruments read the DUT as one of its kind,
+        wired right, shows (bench.run.wiring), or the run ends here."""
+        raw = self._retry(self.station.read, None)
+        found = wiring.problems((raw.v_out, raw.i_out), (raw.v_in, raw.i_in), self.profile.product,
+                                self.regulation.tol)
+        if found:
+            raise Miswired("; ".join(found))
 
     def _event(self, kind: str, message: str | None = None, **fields: Any) -> None:
         self.sinks.emit("event", Event(kind, self.clock.now(), fields, message))
 
     # -- one step --------------------------------------------------------------------------
-    def _setup(self, step: Step) -> None:
-        """Drive the instruments for the step, as far into it as the run is (a ramp's level)."""
+    def _setup(self, step: Step, settle: bool = True) -> None:
+        """Drive the instruments for the step, as far into it as the run is (a ramp's level);
+        `settle`: its readings are judged again once the set-points have settled."""
         current = self.state.step
         step_time = self.r.step_time if current is not None and current.samples else 0.0
         step.apply(self.station.load, self.station.supply, step_time)
+        if settle and current is not None:
+            self.regulation.settled(current, self.clock.now())
 
     def _run_step(self, planned: Planned, continuing: bool) -> None:
         st, clock, step = self.state, self.clock, planned.step
@@ -231,7 +251,8 @@ class Runner:
         if continuing:
             ss = st.step
             assert ss is not None
-            self._retry(lambda: self._setup(step), step)
+            gap = clock.now() - st.test_time >= period  # set up anew (the simulated bench takes up where it was)
+            self._retry(lambda: self._setup(step, settle=gap), step)
             now = clock.now()
             if now - st.test_time >= period:  # a real gap (not the simulated bench): never bridged
                 st.integrator.reset()
@@ -268,6 +289,7 @@ class Runner:
                 self._event("simulated_dut", f"simulated DUT: {notice}", detail=notice)
             ss.samples += 1
             ss.ended_by = self._ended(step, ss, until, now)
+            self._regulate(step, ss, now)
             wall = time.monotonic()
             if wall >= self._next_housekeeping:
                 paused = self._housekeeping(sample, ss, now, wall)
@@ -278,6 +300,12 @@ class Runner:
             st.named[step.name] = st.book.named[step.name] = ss.totals  # type: ignore[assignment]
         self.sinks.emit("step_end", StepEnd(clock.now(), step, ss.count, ss.cycle, ss.ended_by, ss.totals))
         self.sinks.emit("sync")
+
+    def _regulate(self, step: Step, ss: StepState, now: float) -> None:
+        """The DUT gets what the step commands (bench.run.regulation), or the run ends here."""
+        deviation = self.regulation.check(step, ss, self.r, now)
+        if deviation is not None:
+            raise deviation
 
     def _ended(self, step: Step, ss: StepState, until: Watch, now: float) -> str | None:
         """What ends the step at this sample, if anything: its duration or an end condition met."""
@@ -343,15 +371,16 @@ class Runner:
             if action == step.action:
                 ss.samples = math.floor((row.test_time - ss.start) / period + _EPS) + 1
                 ss.ended_by = self._ended(step, ss, until, row.test_time)
-                if ss.ended_by is not None:
+                self._replayed = self.regulation.check(step, ss, r, row.test_time)
+                if ss.ended_by is not None or self._replayed is not None:
                     break
         return n
 
     # -- faults ----------------------------------------------------------------------------
-    def _retry(self, action: Callable[[], T], step: Step) -> T:
+    def _retry(self, action: Callable[[], T], step: Step | None) -> T:
         """Run an instrument action; on failure retry with backoff, reopen the connection and
-        set the step up again, for at most the grace time. Blind on a critical thermometer,
-        the bench goes safe at once while it retries."""
+        set the step up again (if one is running), for at most the grace time. Blind on a
+        critical thermometer, the bench goes safe at once while it retries."""
         try:
             return action()
         except InstrumentFault as fault:
@@ -379,10 +408,10 @@ class Runner:
                     if attempt >= 2:
                         identity = self.station.reopen(failure.role)
                         self._event("reopened", role=failure.role, identity=identity)
-                    if attempt >= 2 and not self._made_safe:
+                    if attempt >= 2 and not self._made_safe and step is not None:
                         self._setup(step)
                     result = action()
-                    if self._made_safe:  # switched off meanwhile: on again only once it answers
+                    if self._made_safe and step is not None:  # switched off meanwhile: on again only once it answers
                         self._setup(step)
                 except InstrumentFault as again:
                     failure = again

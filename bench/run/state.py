@@ -33,6 +33,9 @@ class StepState:
     until: list[float | None] = field(default_factory=list)  # since when each end condition holds
     before: list[float] = field(default_factory=lambda: [NAN, 0.0])  # DUT voltage and net current just before
     ended_by: str | None = None
+    judged_from: float = 0.0  # test time the regulation check starts (the last set-up, settled)
+    off_since: float | None = None  # test time since when the readings are off the set-points
+    regulated: bool = False  # whether a sample judged has met them
 
 
 @dataclass

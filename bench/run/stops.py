@@ -2,6 +2,8 @@
 has one way to stop, whatever stopped it."""
 from __future__ import annotations
 
+from typing import Any
+
 from bench.analysis.verdict import Verdict
 
 
@@ -11,6 +13,8 @@ class RunEnded(Exception):
     verdict = Verdict.ERROR
     event = "fault"
     prefix = ""
+    fields: dict[str, Any] = {}  # what the event records beside the reason
+    voids = False  # the criteria are not judged: what was measured is not what the profile asked
 
     @property
     def reason(self) -> str:
@@ -48,3 +52,23 @@ class MonitoringLost(Fault):
 
 class Stalled(Fault):
     """The sample loop stopped ticking (the watchdog fired)."""
+
+
+class Deviation(Fault):
+    """The DUT did not get what the step commands (a load drawing nothing, an open lead, a
+    reversed one): every figure measured may be wrong, so no criterion is judged."""
+
+    event = "deviation"
+    voids = True
+
+    def __init__(self, message: str, fields: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+class Miswired(Fault):
+    """The wiring check before the first step found the instruments not wired to the DUT as
+    they should be; nothing was switched on."""
+
+    event = "wiring"
+    prefix = "wiring: "

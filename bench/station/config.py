@@ -2,7 +2,7 @@
 channels, hard limits that no profile can loosen, the fault policy and the simulated world."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,9 +12,35 @@ from bench.tables import find_shipped, read_text, read_toml, reject_unknown, shi
 from bench.units import parse, parse_positive
 
 ROLES = ("load", "supply", "thermo")
+WIRED = ("load", "supply")  # the roles wired to the DUT: what they read is checked against what they were told
 LIMIT_KINDS = {"max_voltage": "voltage", "max_current": "current", "max_power": "power",
                "max_temperature": "temperature"}
 DEFAULT_STATION = "sim.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """An accuracy as data sheets give it: a share of the value plus an offset (SI)."""
+
+    relative: float
+    offset: float
+
+    def of(self, value: float) -> float:
+        return self.relative * abs(value) + self.offset
+
+
+@dataclass(frozen=True, slots=True)
+class Accuracy:
+    """How closely a load or a supply sets and reads back voltage and current, set-point and
+    reading error together: what the regulation and wiring checks allow it."""
+
+    voltage: Spec
+    current: Spec
+
+
+# Without a station's own `accuracy`: looser than the data sheets of the instruments the drivers
+# support, budget ones included (they give about 0.5 % + a few tens of mV or mA).
+DEFAULT_ACCURACY = Accuracy(voltage=Spec(0.005, 0.020), current=Spec(0.005, 0.040))
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +50,7 @@ class RoleConfig:
     resource: str
     options: dict[str, Any]
     timeout: float | None = None  # s a reply may take (the driver's own default otherwise)
+    accuracy: Accuracy | None = None  # a load's or supply's (DEFAULT_ACCURACY unless the station gives it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +68,11 @@ class FaultPolicy:
     grace: float = 30.0  # s an instrument may keep failing (retried with backoff) before the run ends
     watchdog: float = 10.0  # s of wall time the sample loop may stall
     frozen: float = 600.0  # s a critical temperature may repeat the very same value
+    settle: float = 2.0  # s after a set-point change before the readings must match it
+    deviation: float = 5.0  # s a reading may stay off its set-point before the run ends
 
 
-FAULT_KEYS = {"grace": "time", "watchdog": "time", "frozen": "time"}
+FAULT_KEYS = {"grace": "time", "watchdog": "time", "frozen": "time", "settle": "time", "deviation": "time"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +201,40 @@ def _role(data: dict[str, Any], role: str, source: str) -> RoleConfig:
         timeout = parse(timeout, "time", source, f"{role}.timeout")
         if not 0.01 <= timeout <= 60:
             raise InputError(source, f"{role}.timeout", "expected a time from 10 ms to 60 s")
+    accuracy = _accuracy(options.pop("accuracy", {}), source, role) if role in WIRED else None
     if not isinstance(driver, str):
         raise InputError(source, f"{role}.driver", "missing; expected a driver name (see `bench instruments list`)")
     if not isinstance(resource, str):
         raise InputError(source, f"{role}.resource", "missing; expected a resource such as "
                          "'USB0::0x1AB1::0x0E11::DL3A000000001::INSTR', 'serial:///dev/ttyUSB0?baudrate=9600' or 'sim://'")
-    return RoleConfig(role, driver, resource, options, timeout)
+    return RoleConfig(role, driver, resource, options, timeout, accuracy)
+
+
+def _accuracy(raw: Any, source: str, role: str) -> Accuracy:
+    """A role's `accuracy = { voltage = "0.05 % + 10 mV", current = "0.1 % + 5 mA" }`; what it
+    leaves out is DEFAULT_ACCURACY's."""
+    key = f"{role}.accuracy"
+    if not isinstance(raw, dict):
+        raise InputError(source, key, 'expected a table, e.g. { voltage = "0.05 % + 10 mV", current = "0.1 % + 5 mA" }')
+    reject_unknown(raw, {"voltage", "current"}, source, key)
+    return replace(DEFAULT_ACCURACY, **{kind: _spec(text, kind, source, f"{key}.{kind}") for kind, text in raw.items()})
+
+
+def _spec(text: Any, kind: str, source: str, key: str) -> Spec:
+    """'0.1 % + 5 mA', '0.1 %' or '5 mA': a share of the value plus an offset, neither negative."""
+    unit = "mV" if kind == "voltage" else "mA"
+    expected = f"expected a share of the value plus a {kind}, e.g. '0.1 % + 5 {unit}'"
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(source, key, f"{expected}, got {text!r}")
+    relative = offset = 0.0
+    for term in text.split("+"):
+        if term.strip().endswith("%"):
+            relative += parse(term, "ratio", source, key)
+        else:
+            offset += parse(term, kind, source, key)
+    if relative < 0 or offset < 0 or relative + offset <= 0:
+        raise InputError(source, key, f"{expected} (neither negative, not both zero), got {text!r}")
+    return Spec(relative, offset)
 
 
 def _faults(raw: Any, source: str) -> FaultPolicy:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+from drivers.sim.circuit import LoadSettings, SupplySettings
 from drivers.sim.params import ParameterInfo, quantity
 
 FLAG = "yes/no"  # the "unit" a yes/no parameter is listed with
@@ -161,8 +162,71 @@ class FlakyLink:
         world.link_fault = self
 
 
+class _Leads:
+    """A wiring defect of the bench: what passes between the instruments and the DUT (the world's
+    `leads`, one at a time). By default the DUT gets the settings and the instruments read it."""
+
+    name: ClassVar[str]
+
+    def apply(self, world: Any) -> None:
+        if world.leads is not None:
+            raise ValueError(f"{self.name}: one wiring defect at a time; the bench has {world.leads.name!r} already")
+        world.leads = self
+
+    def wire(self, load: LoadSettings, supply: SupplySettings) -> tuple[LoadSettings, SupplySettings]:
+        """The settings as the DUT gets them."""
+        return load, supply
+
+    def reading(self, role: str, reading: tuple[float, float], supply: SupplySettings) -> tuple[float, float]:
+        """What the load or the supply (`role`) reads, given what the DUT shows at its terminals."""
+        return reading
+
+
+@dataclass(frozen=True)
+class DeadLoad(_Leads):
+    name: ClassVar[str] = "dead-load"
+    summary: ClassVar[str] = ("the load takes every set-point and reports its input on, but draws nothing "
+                              "(a blown fuse, a front-panel mode that overrides the remote level)")
+
+    def wire(self, load: LoadSettings, supply: SupplySettings) -> tuple[LoadSettings, SupplySettings]:
+        return LoadSettings("CC", 0.0, load.on), supply
+
+
+@dataclass(frozen=True)
+class OpenLead(_Leads):
+    name: ClassVar[str] = "open-lead"
+    summary: ClassVar[str] = ("a lead of the load or of the supply off the DUT: the DUT gets nothing from that "
+                              "instrument, which reads its own open terminals")
+
+    instrument: str = choice(("load", "supply"), "whose lead is open", "load")
+
+    def wire(self, load: LoadSettings, supply: SupplySettings) -> tuple[LoadSettings, SupplySettings]:
+        if self.instrument == "load":
+            return LoadSettings(load.mode, load.level, False), supply
+        return load, SupplySettings(supply.voltage, supply.current_limit, False)
+
+    def reading(self, role: str, reading: tuple[float, float], supply: SupplySettings) -> tuple[float, float]:
+        if role != self.instrument:
+            return reading
+        return (supply.voltage if role == "supply" and supply.on else 0.0), 0.0
+
+
+@dataclass(frozen=True)
+class ReversedLoad(_Leads):
+    name: ClassVar[str] = "reversed-load"
+    summary: ClassVar[str] = ("the load's leads swapped on the DUT: it reads the DUT's voltage negative and, its input "
+                              "on, draws nothing from it")
+
+    def wire(self, load: LoadSettings, supply: SupplySettings) -> tuple[LoadSettings, SupplySettings]:
+        return LoadSettings("CC", 0.0, load.on), supply
+
+    def reading(self, role: str, reading: tuple[float, float], supply: SupplySettings) -> tuple[float, float]:
+        return (-reading[0], 0.0) if role == "load" else reading
+
+
 DEFECTS: dict[str, type] = {cls.name: cls for cls in (
-    MicroShort, Counterfeit, HighResistance, ProtectionFault, OpenThermocouple, FlakyLink)}
+    MicroShort, Counterfeit, HighResistance, ProtectionFault, OpenThermocouple, FlakyLink, DeadLoad, OpenLead,
+    ReversedLoad)}
 
 
 def parameters(defect: type) -> list[ParameterInfo]:

@@ -21,6 +21,7 @@ API CONTRACT (used by the simulated instrument twins and by bench.clock; keep it
     world.defects                             # the defects applied, in order (drivers.sim.defects)
     world.spread                              # the unit-to-unit Spread applied, or None (drivers.sim.spread)
     world.link_fault                          # the flaky-link defect or None (read by drivers.sim.transport)
+    world.leads                               # a wiring defect (dead-load, open-lead, reversed-load) or None
     world.notices() -> list[str]              # what the DUT went through since the last call (e.g. overcharge)
 
 All values are plain SI floats (temperatures in degC). Setting a state re-solves the operating
@@ -51,6 +52,9 @@ What is behind it (the physics: cell.py, barecell.py, powerbank.py; each says wh
 - `advance_to(t)` steps the model by at most `model.max_step` (1 s for the presets; forward
   Euler thermal, exact RC decay) and re-solves the operating point after every step; a `t`
   not after `world.t` does nothing.
+- A wiring defect of the bench (`world.leads`) stands between the instruments and the DUT: the
+  DUT gets what the leads pass of the settings, and the load and supply readings are what the
+  instruments see through them; the switch states stay what the instruments were told.
 - Thermocouple readings add Gaussian noise (`thermocouple_noise`, degC, default 0.05) drawn from
   `random.Random(seed)`; an open thermocouple (the open-thermocouple defect) reads None from
   its time on. The flaky link draws from generators of its own (`link_random(name)`, seeded
@@ -104,6 +108,7 @@ class World:
         self._link_rngs: dict[str, random.Random] = {}
         self._alarms: tuple[str, ...] = ()  # the DUT's alarms already noticed
         self.link_fault: Any = None
+        self.leads: Any = None
         self._load = LoadSettings()
         self._supply = SupplySettings()
         self.defects = tuple(defects)
@@ -116,11 +121,15 @@ class World:
         self._solve()
 
     def _solve(self) -> None:
-        self.model.solve(self._load, self._supply)
+        self.model.solve(*self._wired())
+
+    def _wired(self) -> tuple[LoadSettings, SupplySettings]:
+        """The load and supply settings as the DUT gets them through the leads."""
+        return (self._load, self._supply) if self.leads is None else self.leads.wire(self._load, self._supply)
 
     def advance_to(self, t: float) -> None:
         """Integrate the physics up to simulated time t (s)."""
-        dut, load, supply = self.model, self._load, self._supply
+        dut, (load, supply) = self.model, self._wired()
         chamber = None if self.ambient.constant else self.ambient
         h = dut.max_step
         now = self.t
@@ -171,11 +180,13 @@ class World:
 
     def load_reading(self) -> tuple[float, float]:
         """Voltage at the load terminals (V) and current sunk (A, >= 0)."""
-        return self.model.load_v, self.model.load_i
+        reading = self.model.load_v, self.model.load_i
+        return reading if self.leads is None else self.leads.reading("load", reading, self._supply)
 
     def supply_reading(self) -> tuple[float, float]:
         """Voltage at the supply terminals (V) and current sourced (A, >= 0)."""
-        return self.model.supply_v, self.model.supply_i
+        reading = self.model.supply_v, self.model.supply_i
+        return reading if self.leads is None else self.leads.reading("supply", reading, self._supply)
 
     def temperature(self, placement: str) -> float | None:
         """Thermocouple reading (degC) at a placement, with sensor noise; None once it is open."""

@@ -235,6 +235,25 @@ def test_check_says_what_a_usb_load_needs_without_eating_its_brackets(sim_statio
             ) in result.output
 
 
+def test_check_fails_reversed_leads_across_a_cell_before_anything_is_switched_on(sim_station: Any,
+                                                                                  bench_world: dict[str, Any]) -> None:
+    station = sim_station({'dut = "powerbank-10000"': 'dut = "lg-m50"'})
+    result = invoke("instruments", "check", "--station", str(station), "--defect", "reversed-load")
+    assert result.exit_code == 4, result.output
+    assert "FAIL wiring: the load reads -4.200 V: its leads are reversed (polarity)" in result.output
+    assert row(result.output, "load").rstrip(" │").endswith("OK")  # the instrument itself answers
+    world = bench_world["world"]
+    assert not world.load_input_on and not world.supply_output_on
+
+
+def test_check_judges_the_wiring_against_the_product_given(bench_world: dict[str, Any]) -> None:
+    """The simulated bank sleeps (0 V at its output): right for a bank, an open lead for a cell."""
+    assert invoke("instruments", "check").exit_code == 0
+    result = invoke("instruments", "check", "--product", "lg-m50")
+    assert result.exit_code == 4, result.output
+    assert "FAIL wiring: the load reads 0.000 V across the cell: expected 1.81 to 4.54 V" in result.output
+
+
 def test_check_names_an_open_thermocouple_by_its_channel(sim_station: Any) -> None:
     station = sim_station({"ambient = 103\n": "ambient = 103\nspare = 104\n"})
     result = invoke("instruments", "check", "--station", str(station))

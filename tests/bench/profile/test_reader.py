@@ -94,6 +94,13 @@ def test_a_hold_inherits_the_current_limit_of_the_last_charge_before_it_in_the_l
     assert limits == [3.0, 1.0, 1.0, pytest.approx(0.5)]
 
 
+def test_a_step_marked_regulation_off_is_not_judged_by_the_regulation_check_the_others_are():
+    text = document(steps='steps = [{ step = "Discharge at 3 A for 20 s", regulation = "off" }, '
+                          '{ step = "Charge at 5 V, 2 A limit for 1 h", with = "Discharge at 1 A", '
+                          'regulation = "off" }, { step = "Rest for 1 min", regulation = "on" }, "Rest for 1 min"]\n')
+    assert [s.regulation for s in parse_profile(text, "p.toml").steps()] == [False, False, True, True]
+
+
 def test_a_hold_with_no_charge_before_it_needs_its_own_limit():
     error = refused(document(steps='steps = ["Rest for 1 min", "Hold at 4.2 V until 50 mA"]\n'))
     assert error.key == "steps[2]" and "needs a current limit" in error.message
@@ -193,6 +200,8 @@ MALFORMED = [
      "steps[1].until", "unknown key"),
     ("unknown key in a step table", document(steps='steps = [{ step = "Rest for 1 min", period = "1 s" }]\n'),
      "steps[1].period", "unknown key"),
+    ("regulation neither on nor off", document(steps='steps = [{ step = "Rest for 1 min", regulation = false }]\n'),
+     "steps[1].regulation", 'expected "on" (the default) or "off"'),
     # loops
     ("repeat = 0", document(steps='steps = [{ repeat = 0, steps = ["Rest for 1 min"] }]\n'),
      "steps[1].repeat", "expected a whole number >= 1, got 0"),

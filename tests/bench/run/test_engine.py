@@ -126,6 +126,8 @@ def test_a_missed_criterion_fails_the_run_naming_it():
 def test_a_step_reading_zero_volts_on_the_supply_side_still_counts_its_charge():
     """The step's measured side decides Voltage / Current; the integrator counts both sides."""
     def supply_only(t, bench):
+        if not bench.supply_on:  # the wiring check before the first step: the cell across the load
+            return battery(t, bench)
         return Reading(4.2, 1.0, 0.0, 0.0, dict.fromkeys(CHANNELS.values(), 25.0))
     _, _, kept = run_scripted(profile('"Charge at 4.2 V, 1 A limit for 5 s"'), supply_only)
     (end,) = kept.kinds("step_end")

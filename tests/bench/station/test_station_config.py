@@ -9,7 +9,7 @@ import pytest
 from bench.errors import InputError
 from bench.run.preflight import check_against_station
 from bench.profile.reader import parse_profile
-from bench.station.config import default_station_path, load_station
+from bench.station.config import DEFAULT_ACCURACY, default_station_path, load_station
 
 ROOT = Path(__file__).resolve().parents[3]
 SIM = Path(default_station_path()).read_text(encoding="utf-8")
@@ -83,6 +83,17 @@ def test_the_example_lab_station_turns_simulated_with_sim_resources_and_a_world(
     assert station.simulated and station.world.seed == 1 and station.world.ambient == 25.0
 
 
+def test_a_station_gives_its_instruments_accuracy_and_the_regulation_timing(station_file):
+    station = load_station(station_file(edited(
+        ("channel = 1", 'channel = 1\naccuracy = { voltage = "0.05 % + 10 mV", current = "5 mA + 0.1 %" }'),
+        append='[faults]\nsettle = "500 ms"\ndeviation = "10 s"\n')))
+    supply = station.roles["supply"].accuracy
+    assert (supply.voltage.relative, supply.voltage.offset) == pytest.approx((0.0005, 0.010))
+    assert (supply.current.relative, supply.current.offset) == pytest.approx((0.001, 0.005))
+    assert station.roles["load"].accuracy == DEFAULT_ACCURACY  # what a station leaves out
+    assert (station.faults.settle, station.faults.deviation) == (0.5, 10.0)
+
+
 MALFORMED = [
     ("missing role table", edited(('[load]\ndriver = "rigol-dl3000"\nresource = "sim://"\n', "")),
      "load", "expected a [load] table"),
@@ -150,6 +161,17 @@ MALFORMED = [
      "thermo", "keysight-34970a: an option value of the wrong type"),
     ("timeout too long", edited(('driver = "rigol-dl3000"', 'driver = "rigol-dl3000"\ntimeout = "2 min"')),
      "load.timeout", "expected a time from 10 ms to 60 s"),
+    ("accuracy of an unknown quantity", edited(("channel = 1", 'channel = 1\naccuracy = { power = "1 %" }')),
+     "supply.accuracy.power", "unknown key"),
+    ("accuracy in the wrong unit", edited(('driver = "rigol-dl3000"', 'driver = "rigol-dl3000"\n'
+                                           'accuracy = { current = "0.1 % + 5 mV" }')),
+     "load.accuracy.current", "expected a current"),
+    ("accuracy of nothing", edited(("channel = 1", 'channel = 1\naccuracy = { voltage = "0 %" }')),
+     "supply.accuracy.voltage", "neither negative, not both zero"),
+    ("accuracy of a thermometer", edited(('tc_type = "K"', 'tc_type = "K"\naccuracy = { voltage = "1 %" }')),
+     "thermo.accuracy", "not an option of 'keysight-34970a'"),
+    ("deviation window without its unit", edited(append="[faults]\ndeviation = 5\n"), "faults.deviation",
+     "with its unit"),
 ]
 
 

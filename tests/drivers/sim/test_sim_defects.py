@@ -165,6 +165,23 @@ def test_a_defect_is_given_once_and_only_to_a_dut_that_can_have_it() -> None:
         World(dut="lg-m50", defects=[DEFECTS["protection-fault"]()])
 
 
+@pytest.mark.parametrize("spec, load, supply", [
+    ("dead-load", (4.2, 0.0), (4.2, 1.0)),  # the input on, nothing drawn
+    ("open-lead", (0.0, 0.0), (4.2, 1.0)),  # its own open terminals
+    ("open-lead:instrument=supply", (4.16, 1.0), (4.3, 0.0)),  # its set voltage; the load alone on the cell
+    ("reversed-load", (-4.2, 0.0), (4.2, 1.0)),
+])
+def test_a_wiring_defect_changes_what_the_cell_gets_and_the_instruments_read_never_their_switches(spec, load, supply):
+    world = World(dut="lg-m50", thermocouple_noise=0.0, defects=[parse_defect(spec, lambda text, unit, key: 0.0)])
+    world.set_load("CC", 1.0)
+    world.set_load_input(True)
+    assert world.load_input_on and world.load_reading() == pytest.approx(load, abs=0.02)
+    world.set_load_input(False)
+    world.set_supply(4.3, 1.0)
+    world.set_supply_output(True)
+    assert world.supply_output_on and world.supply_reading() == pytest.approx(supply, abs=0.11)
+
+
 def test_micro_short_from_cycle_n_waits_for_the_cycles_and_grows_with_them() -> None:
     shunt = {efc: World(dut="lg-mj1", overrides={"initial_efc": efc},
                         defects=[MicroShort(onset=100.0, resistance=50.0, halving=10.0)]).model.cell.shunt
