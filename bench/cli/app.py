@@ -7,12 +7,13 @@ from typing import Any, Callable, Optional
 
 import typer
 
+from bench.cli.index import DbOption, index_command, runs, status
 from bench.cli.instruments import instruments_app
 from bench.cli.lot import lot
 from bench.cli.report import after_run, report as report_command
 from bench.cli.sim import sim_app
 from bench.cli import exits
-from bench.cli.console import Screen, console as _console
+from bench.cli.console import Screen, console as _console, listing
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
@@ -68,6 +69,8 @@ def run(
     log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where run folders are created."),
     speed: Optional[float] = SpeedOption,
     serial: Optional[str] = typer.Option(None, "--serial", help="DUT serial number (recorded, and part of the run id)."),
+    lot_id: Optional[str] = typer.Option(None, "--lot-id", metavar="LOT", show_default=False,
+                                         help="The DUT's production lot (recorded and indexed: bench runs --lot)."),
     operator: Optional[str] = typer.Option(None, "--operator", help="Who runs the test (recorded)."),
     seed: Optional[int] = typer.Option(
         None, "--seed", help="Simulated bench only: unit N of the lot (its own capacity, resistances, leakage and "
@@ -96,6 +99,7 @@ def run(
         False, "--report", help="When the verdict is out, write the HTML report (bench report) into the run folder; "
                                 "with --lot, each unit's and the lot's. A report that fails is one line: it never "
                                 "changes the exit code."),
+    db: Optional[str] = DbOption,
 ) -> None:
     """Run PROFILE and end with a verdict: exit 0 PASS, 1 FAIL, 2 invalid input, 3 ABORTED, 4 ERROR.
 
@@ -107,13 +111,14 @@ def run(
     if lot is not None and (run_dir or junit):
         raise _invalid(f"{'--run-dir' if run_dir else '--junit'}: not with --lot, which makes a run folder per unit "
                        "(use --log-dir: each unit's folder holds its junit.xml)")
+    index = _index_url(db, log_dir)
     if lot is None:
         units = [Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product, strict,
-                         run_dir=run_dir, junit=junit, parquet=parquet)]
+                         run_dir=run_dir, junit=junit, parquet=parquet, lot=lot_id, index=index)]
     else:  # unit N is the one `--seed N` runs alone, and is named so
         seeds = range(1 if seed is None else seed, (1 if seed is None else seed) + lot)
         units = [Request(profile, station, log_dir, speed, f"{serial or 'unit'}-{n}", operator, n, dut,
-                         tuple(defect), product, strict, parquet=parquet) for n in seeds]
+                         tuple(defect), product, strict, parquet=parquet, lot=lot_id, index=index) for n in seeds]
 
     def starting(request: Request) -> Start:
         def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
@@ -133,14 +138,29 @@ def resume(
         help="Station file to use instead of the one the run recorded (the differences are shown first)."),
     junit: Optional[Path] = JUnitOption,
     as_json: bool = JsonOption,
+    db: Optional[str] = DbOption,
+    log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where the default run index is (bench.db)."),
 ) -> None:
     """Take up an interrupted run (crash, kill -9, power cut, bench stop) from its last checkpoint."""
+    index = _index_url(db, log_dir)
+
     def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
         from bench.run.session import resume as resume_run
 
         announce(run_dir)
-        return resume_run(run_dir, speed, [view], station=station, junit=junit)
+        return resume_run(run_dir, speed, [view], station=station, junit=junit, index=index, warn=_warning)
     _drive(run_dir.name, start, as_json=as_json)
+
+
+def _index_url(db: Optional[str], log_dir: Path) -> Optional[str]:
+    """The run index a run keeps up to date (bench.cli.index.database_url; None: off); a bad URL is exit 2."""
+    from bench.cli.index import database_url
+    from bench.errors import InputError
+
+    try:
+        return database_url(db, log_dir)
+    except InputError as exc:
+        raise _invalid(exc) from None
 
 
 @app.command("pause")
@@ -426,7 +446,7 @@ def profiles() -> None:
     except InputError as exc:
         raise _invalid(exc) from None
     rows = [(name, prof.ratings.kind, method_of(prof.reference), prof.description) for name, prof in loaded.items()]
-    _listing(("name", "DUT", "method", "description"), rows, "shipped profiles: bench run NAME")
+    listing(("name", "DUT", "method", "description"), rows, "shipped profiles: bench run NAME")
 
 
 @app.command()
@@ -443,27 +463,14 @@ def products() -> None:
     rows = [(name, label.kind, " ".join(filter(None, (label.maker, label.model))),
              ", ".join(f"{key.replace('_', ' ')} {text}" for key, text in label.written))
             for name, label in loaded.items()]
-    _listing(("name", "kind", "maker, model", "label"), rows, "shipped products: --product NAME")
-
-
-def _listing(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) -> None:
-    """A table in a terminal; in a pipe, one tab-separated line per row (Rich would expand the tabs
-    a script splits on)."""
-    console = _console()
-    if not console.is_terminal:
-        for row in rows:
-            typer.echo("\t".join(row))
-        return
-    from rich.table import Table
-
-    table = Table(*headers, title=title)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table, markup=False)
+    listing(("name", "kind", "maker, model", "label"), rows, "shipped products: --product NAME")
 
 
 app.command("lot")(lot)
 app.command("report")(report_command)
+app.command("runs")(runs)
+app.command("status")(status)
+app.command("index")(index_command)
 
 
 def main() -> None:

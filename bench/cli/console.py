@@ -14,6 +14,24 @@ def console(stderr: bool = False, file: TextIO | None = None) -> Any:
     return out
 
 
+def listing(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) -> None:
+    """A table in a terminal; in a pipe, one tab-separated line per row (Rich would expand the tabs
+    a script splits on)."""
+    out = console()
+    if not out.is_terminal:
+        import typer
+
+        for row in rows:
+            typer.echo("\t".join(row))
+        return
+    from rich.table import Table
+
+    table = Table(*headers, title=title)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table, markup=False)
+
+
 class ScreenGone(Exception):
     """Raised by a view called after its screen went away: the run's sinks detach it."""
 

@@ -52,6 +52,8 @@ class Request:
     run_dir: Path | None = None  # --run-dir: the run folder itself, instead of a new one under log_dir
     junit: Path | None = None  # --junit: junit.xml written there too
     parquet: bool = False  # --parquet: the samples also as Parquet at the run's end (bench.record.parquet)
+    lot: str | None = None  # --lot-id: the DUT's production lot (recorded, and indexed)
+    index: str | None = None  # the run index's database URL (bench.record.index.parse_url), None: no index
 
 
 def prepare(request: Request, warn: Callable[[Any], None] | None = None) -> tuple[Profile, StationConfig]:
@@ -127,7 +129,8 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
 
     `sinks` subscribe to the run's records beside its own (the live view, another output format);
     `world` replaces the station's simulated world (to run on one built or inspected by the caller);
-    `warn` is given the pre-flight's plausibility warnings (see `prepare`).
+    `warn` is given the pre-flight's plausibility warnings (see `prepare`), and a line of text if
+    the run index (`request.index`) could not be brought up to date at the run's end.
     """
     profile, station_cfg = prepare(request, warn)
     if request.parquet:
@@ -160,10 +163,22 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     log = Logbook(folder, layout, meta["unix_start"], ambient=_ambient(layout, world))
     clock = SimClock(world, request.speed) if world is not None else RealClock()
     state = new_state(profile, layout.channels)
-    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, sinks,
+    observers = _indexed(request.index, folder, profile, warn) + list(sinks)
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, observers,
                                                         request.junit), state,
                     ControlFile(folder))
     return _drive(runner, folder, station_cfg, world, meta, None), folder
+
+
+def _indexed(url: str | None, folder: Path, profile: Profile, warn: Callable[[Any], None] | None) -> list[Sink]:
+    """The run index's sink, first of the observers (so that one after it sees what it was given)."""
+    if url is None:
+        return []
+    from bench.record.index_sink import IndexSink
+
+    total, unknown = profile.estimate()
+    period = max([profile.period] + [step.period for step in profile.steps() if step.period])
+    return [IndexSink(url, folder, None if unknown else total, period, warn)]
 
 
 def _check_junit(path: Path | None) -> None:
@@ -180,7 +195,8 @@ def _check_junit(path: Path | None) -> None:
 
 
 def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (), station: Path | None = None,
-           junit: Path | None = None) -> tuple[Outcome, Path]:
+           junit: Path | None = None, index: str | None = None,
+           warn: Callable[[Any], None] | None = None) -> tuple[Outcome, Path]:
     """Take up an interrupted run (crash, kill -9, power cut, full disk) or one an operator
     stopped, from its last checkpoint.
 
@@ -190,7 +206,8 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
     `station` if given; a difference between them, or with the file now at the recorded path,
     is recorded and shown (a "station_changed" event) before any instrument is opened, and the
     instruments must answer as they did. Rows that a power cut took from what the checkpoint
-    counted are a "gap" event, and the rows counted are those on disk.
+    counted are a "gap" event, and the rows counted are those on disk. The run index at `index`
+    (a database URL) is kept up to date as `execute` keeps it, and `warn` told if it could not be.
 
     A run.json that still says "running" with no process holding the run is taken up from the
     last checkpoint like a crash. If the events after that checkpoint show that the run had in
@@ -232,7 +249,8 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
         clock = RealClock()
     (folder / schema.CONTROL).unlink(missing_ok=True)  # a pause asked of the dead process is void
     log = Logbook(folder, layout, meta["unix_start"], rows=files["rows"], ambient=_ambient(layout, world))
-    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, sinks,
+    observers = _indexed(index, folder, profile, warn) + list(sinks)
+    runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, observers,
                                                         junit), state,
                     ControlFile(folder))
     if not simulated:
@@ -471,7 +489,7 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
         "ended": None,
         "operator": request.operator,
         "host": platform.node(),  # the computer that ran the bench (traceability)
-        "dut": {"serial": request.serial, "kind": profile.ratings.kind,
+        "dut": {"serial": request.serial, "lot": request.lot, "kind": profile.ratings.kind,
                 "simulated_preset": None if world is None else world.dut_name,
                 "defects": [] if world is None else [{"name": d.name, **vars(d)} for d in world.defects],
                 "defect_specs": list(request.defects),

@@ -275,7 +275,7 @@ def test_resume_uses_the_station_file_given(tmp_path, monkeypatch):
 
     asked = {}
 
-    def resume(folder, speed, sinks, station=None, junit=None):
+    def resume(folder, speed, sinks, station=None, junit=None, **index):
         asked.update(folder=folder, station=station)
         return Outcome(Verdict.PASS, "all criteria met"), folder
     monkeypatch.setattr(session, "resume", resume)

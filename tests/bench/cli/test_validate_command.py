@@ -148,7 +148,7 @@ def test_validate_as_a_process_exits_2_on_a_bad_profile_without_a_traceback(tmp_
     assert "estimated duration" in good.stdout
 
 
-def test_help_does_not_import_pint_pyvisa_or_serial_nor_validate_the_plotting_libraries():
+def test_help_does_not_import_pint_pyvisa_or_serial_nor_validate_the_plotting_or_database_libraries():
     script = (
         "import sys\n"
         "from bench.cli.app import app\n"
@@ -159,7 +159,7 @@ def test_help_does_not_import_pint_pyvisa_or_serial_nor_validate_the_plotting_li
         "        app(args)\n"
         "    except SystemExit:\n"
         "        pass\n"
-        "    print(heavy(names + ('matplotlib', 'numpy', 'pandas', 'pyarrow')))\n"
+        "    print(heavy(names + ('matplotlib', 'numpy', 'pandas', 'pyarrow', 'sqlalchemy', 'psycopg')))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
