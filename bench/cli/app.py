@@ -2,6 +2,7 @@
 commands so that `bench --help` answers at once."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -13,16 +14,36 @@ from bench.cli.lot import lot
 from bench.cli.report import after_run, report as report_command
 from bench.cli.sim import sim_app
 from bench.cli import exits
-from bench.cli.console import Screen, console as _console, listing
+from bench.cli.console import Screen, console as _console, tabulate
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(sim_app, name="sim")
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        import bench
+
+        typer.echo(f"powerbench {bench.__version__}")
+        raise typer.Exit()
+
 
 @app.callback()
-def hand_over_signals(ctx: typer.Context) -> None:
+def options(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="Print the version and exit."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, show_default=False,
+                                help="Log to stderr what the bench does (-v), and the debug records too, PyVISA's "
+                                     "of every VISA exchange among them (-vv)."),
+    log_level: Optional[str] = typer.Option(
+        None, "--log-level", metavar="LEVEL", envvar="BENCH_LOG_LEVEL", show_default=False,
+        help=f"Log level on stderr, instead of -v: {', '.join(LOG_LEVELS)} (default WARNING)."),
+) -> None:
     """Run charge/discharge test profiles on a power-bank / lithium-cell test bench."""
     # bench run / resume take the stop signals over themselves (bench.run.signals); every other
     # command gets Python's defaults back from the start-up handler (bench.cli.entry)
@@ -31,6 +52,11 @@ def hand_over_signals(ctx: typer.Context) -> None:
 
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if log_level is not None and log_level.upper() not in LOG_LEVELS:
+        raise _invalid(f"--log-level: expected one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+    from bench.cli.console import log_to_stderr
+
+    log_to_stderr(log_level.upper() if log_level else LOG_LEVELS[max(0, 2 - verbose)])
 
 
 SpeedOption = typer.Option(None, "--speed", min=0.001,
@@ -40,7 +66,7 @@ StationOption = typer.Option(None, "--station", "-s", help="Station file (defaul
 ProductOption = typer.Option(
     None, "--product", "-p", show_default=False,
     help="Product file (its label), or a shipped one by name (bench products), to judge the DUT against; "
-         "default: the simulated DUT preset's label, else the profile's [dut].")
+         "default: the simulated DUT preset's label, else the profile's \\[dut].")
 StrictOption = typer.Option(False, "--strict", help="A plausibility warning is an error (exit 2, nothing switched "
                             "on): for CI.")
 JUnitOption = typer.Option(None, "--junit", metavar="PATH", show_default=False,
@@ -49,8 +75,15 @@ JsonOption = typer.Option(False, "--json", help="Print one JSON object on stdout
                           "reason, run folder, criteria) and nothing else there: the view goes to stderr.")
 
 
+def _error(exc: object, out: Any = None, what: str = "error") -> None:
+    """`error: <message>` on stderr (or `out`), the message never read as markup."""
+    from rich.markup import escape
+
+    (out or _console(stderr=True)).print(f"[bold red]{what}:[/] {escape(str(exc))}", soft_wrap=True)
+
+
 def _invalid(exc: object, out: Any = None) -> typer.Exit:
-    (out or _console(stderr=True)).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    _error(exc, out)
     return typer.Exit(exits.INVALID)
 
 
@@ -184,15 +217,25 @@ def stop_run(run_dir: Path = typer.Argument(..., help="The run folder.", show_de
     _control(run_dir, "stop")
 
 
+ALREADY = {"pause": "already paused (bench continue carries on)", "continue": "not paused: nothing to continue",
+           "stop": "a stop is already requested"}
+
+
 def _control(run_dir: Path, command: str) -> None:
+    """Ask the process running `run_dir`; what it was last asked is not asked again."""
+    from bench.record.schema import RUN
     from bench.run import control
 
-    if not (run_dir / "run.json").exists():
-        raise _invalid(f"{run_dir}: not a run folder (no run.json)")
+    if not (run_dir / RUN).exists():
+        raise _invalid(f"{run_dir}: not a run folder (no {RUN})")
     if not control.is_running(run_dir):
         raise _invalid(f"{run_dir}: no process is running this run (bench resume takes up an interrupted one)")
+    asked = control.asked(run_dir)
+    if asked == command or command == "continue" and asked is None:
+        _console().print(f"{run_dir}: {ALREADY[command]}", markup=False)
+        return
     control.request(run_dir, command)
-    _console().print(f"{command} requested for {run_dir}")
+    _console().print(f"{command} requested for {run_dir}", markup=False)
 
 
 Start = Callable[[Any, Callable[[Path], None]], tuple[Any, Path]]  # (view, announce) -> (outcome, run folder)
@@ -277,7 +320,7 @@ def _watch(screen: Screen, title: str, start: Start, to_stderr: bool = False) ->
     console = screen.console(stderr=to_stderr)
 
     def announce(folder: Path) -> None:
-        console.print(f"run folder: {folder}")
+        console.print(f"run folder: {folder}", markup=False)
     try:
         if (sys.stderr if to_stderr else sys.stdout).isatty():
             from bench.cli.live import RichView
@@ -285,19 +328,25 @@ def _watch(screen: Screen, title: str, start: Start, to_stderr: bool = False) ->
             with RichView(console, title, screen) as view:
                 outcome, folder = start(view, announce)
         else:
-            from bench.cli.live import PlainView
-
-            outcome, folder = start(PlainView(console.print, screen), announce)
+            outcome, folder = start(_plain_view(console, screen), announce)
     except InputError as exc:
         raise _invalid(exc, screen.console(stderr=True)) from None
     except RecordError as exc:  # the run folder's files could not even be started: nothing switched on
         from bench.analysis.verdict import Verdict
         from bench.run.engine import Outcome
 
-        screen.console(stderr=True).print(f"[bold red]error:[/] records: {exc}", soft_wrap=True)
-        return exits.FAULT, Outcome(Verdict.ERROR, f"records: {exc}"), None
-    _show_verdict(console, outcome, folder)
+        reason = f"records: {exc}"
+        _error(reason, screen.console(stderr=True))
+        return exits.FAULT, Outcome(Verdict.ERROR, reason), None
+    _show_verdict(console, outcome.verdict, outcome.reason, [r.to_json() for r in outcome.results], folder)
     return exits.VERDICT[outcome.verdict], outcome, folder
+
+
+def _plain_view(console: Any, screen: Screen) -> Any:
+    """The view in a log or a pipe: lines printed as they are (never read as markup)."""
+    from bench.cli.live import PlainView
+
+    return PlainView(lambda line: console.print(line, markup=False), screen)
 
 
 _ends_process = False  # set by main(): in the `bench` process, a run's end is the process's
@@ -315,8 +364,10 @@ def _hold_signals() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {*STOPS, HANGUP} - {None})
 
 
-def _show_verdict(console, outcome, folder: Path) -> None:  # noqa: ANN001
+def _show_verdict(console: Any, verdict: str, reason: str, criteria: list[dict[str, Any]], folder: Path) -> None:
+    """Every criterion (as run.json has them), then the verdict across the screen, why, and where the data is."""
     from rich.align import Align
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -325,19 +376,73 @@ def _show_verdict(console, outcome, folder: Path) -> None:  # noqa: ANN001
     for column in ("criterion", "value", "bounds", "outcome"):
         table.add_column(column)
     colours = {"PASS": "green", "MARGINAL": "yellow", "FAIL": "red"}
-    for result in outcome.results:
-        data = result.to_json()
-        bounds = " ".join(f"{k} {data[k]:g}" for k in ("min", "max") if data[k] is not None)
-        value = "not measured" if data["value"] is None else f"{data['value']:.4g} {data['unit']}"
-        table.add_row(data["name"], value, f"{bounds} {data['unit']}",
-                      f"[{colours[result.outcome]}]{result.outcome}[/]")
-    if outcome.results:
+    for data in criteria:
+        bounds = " ".join(f"{k} {data[k]:g}" for k in ("min", "max") if data.get(k) is not None)
+        value = "not measured" if data.get("value") is None else f"{data['value']:.4g} {data['unit']}"
+        table.add_row(Text(str(data["name"])), value, f"{bounds} {data['unit']}",
+                      f"[{colours.get(data['outcome'], 'default')}]{escape(str(data['outcome']))}[/]")
+    if criteria:
         console.print(table)
     style = {"PASS": "bold white on green", "FAIL": "bold white on red", "ABORTED": "bold black on yellow",
-             "ERROR": "bold white on magenta"}[outcome.verdict]
-    console.print(Panel(Align.center(Text(f"\n{outcome.verdict}\n")), style=style, width=40))
-    console.print(outcome.reason)
-    console.print(f"data: {folder}")
+             "ERROR": "bold white on magenta"}[str(verdict)]
+    console.print(Panel(Align.center(Text(f"\n{verdict}\n")), style=style))
+    console.print(reason, markup=False)
+    console.print(f"data: {folder}", markup=False)
+
+
+@app.command()
+def watch(run_dir: Path = typer.Argument(..., help="The run folder.", show_default=False)) -> None:
+    """Follow a run from any terminal, read only (any number of viewers): the live view drawn from its
+    files, until the run ends; then its verdict, and the exit code bench run gives it.
+
+    A finished or stopped run is shown as it ended. A run killed without an end (kill -9, a power
+    cut) writes nothing more: watch says so after a while, and bench resume takes it up."""
+    import time
+
+    from bench.errors import InputError
+    from bench.record.records import Sinks
+    from bench.run.follow import Follower
+
+    screen = Screen()
+    console = screen.console()
+    if console.is_terminal:
+        from bench.cli.live import RichView
+
+        view: Any = RichView(console, run_dir.name, screen)
+    else:
+        view = _plain_view(console, screen)
+    try:
+        follower = Follower(run_dir, Sinks([view]))
+    except InputError as exc:
+        raise _invalid(exc) from None
+    console.print(f"watching {run_dir} (read only: Ctrl-C stops watching, not the run)", markup=False)
+    try:
+        with view if console.is_terminal else contextlib.nullcontext():
+            view.quiet = True  # what happened so far, at once; then as it comes
+            follower.start()
+            ended = follower.look()
+            view.quiet = False
+            view.show()
+            silent = False
+            while not ended:
+                time.sleep(WATCH_POLL)
+                ended = follower.look()
+                if follower.quiet_for(SILENT) != silent:
+                    silent = not silent
+                    if silent:
+                        console.print(f"nothing new from the run for over {SILENT:.0f} s: a run killed without an "
+                                      f"end stays 'running' (bench resume {run_dir} takes it up)", markup=False)
+    except KeyboardInterrupt:
+        console.print("stopped watching; the run goes on", markup=False)
+        raise typer.Exit(exits.OK) from None
+    meta = follower.meta
+    verdict = str(follower.ended.verdict)  # type: ignore[union-attr]
+    _show_verdict(console, verdict, str(meta.get("reason", "")), meta.get("criteria") or [], run_dir)
+    raise typer.Exit(exits.VERDICT[follower.ended.verdict])  # type: ignore[union-attr]
+
+
+WATCH_POLL = 0.5  # s between two looks at a watched run's files
+SILENT = 60.0  # s without a new record after which `bench watch` says the run may be dead
 
 
 @app.command()
@@ -367,36 +472,38 @@ def validate(
 
     prof, sta, preset = checked.profile, checked.station, checked.preset
     console = _console()
-    console.print(f"[bold]{prof.name}[/] ({profile})  sample period {prof.period:g} s")
+    from rich.markup import escape  # every text below comes from a file: never read as markup
+
+    console.print(f"[bold]{escape(prof.name)}[/] {escape(f'({profile})')}  sample period {prof.period:g} s")
     if prof.reference:
-        console.print(f"source: {prof.reference}")
-    from rich.markup import escape
+        console.print(f"source: {prof.reference}", markup=False)
 
     r, label = prof.ratings, prof.product
     figures = ", ".join(f"{key.replace('_', ' ')} {text}" for key, text in label.written)
     where = f" ({label.source})" if label.text is not None else ""
     console.print(escape(f"product: {label.name}{where}, a {r.kind}; {figures or 'no ratings'}"))
     if preset:
-        console.print(f"simulated DUT: {preset}")
+        console.print(f"simulated DUT: {preset}", markup=False)
 
     def show(items: tuple, indent: str) -> None:
         for item in items:
             if isinstance(item, Loop):
                 stop = f", stopping when {item.stop_if.text}" if item.stop_if else ""
-                console.print(f"{indent}repeat {item.repeat} times{stop}:")
+                console.print(f"{indent}repeat {item.repeat} times{stop}:", markup=False)
                 show(item.body, indent + "    ")
             else:
                 guess = item.estimate(r)
                 when = f"~{hms(guess)}" if guess is not None else "?"
-                name = f" \\[{item.name}]" if item.name else ""
+                name = f" [{item.name}]" if item.name else ""
                 unjudged = "" if item.regulation else " regulation off"
-                console.print(f"{indent}{item.index:>2}. {item.text}{name}  [dim]{when}{unjudged}[/]")
+                console.print(f"{indent}{item.index:>2}. {escape(item.text + name)}  [dim]{when}{unjudged}[/]")
     console.print("steps:")
     show(prof.items, "  ")
     console.print(f"safety: station {sta.name!r} hard limits: {sta.limits.max_voltage:g} V, "
-                  f"{sta.limits.max_current:g} A, {sta.limits.max_power:g} W, {sta.limits.max_temperature:g} degC")
+                  f"{sta.limits.max_current:g} A, {sta.limits.max_power:g} W, {sta.limits.max_temperature:g} degC",
+                  markup=False)
     for condition in prof.safety:
-        console.print(f"  abort if {condition.text}")
+        console.print(f"  abort if {condition.text}", markup=False)
     console.print("criteria:")
     for c in prof.criteria:
         unit, scale = DISPLAY[c.kind]
@@ -408,7 +515,7 @@ def validate(
             where += {"each": " in every cycle", "first": " in the first cycle", "last": " in the last cycle",
                       "trend": ": its slope per cycle"}[c.cycle]
         metric = f"{c.channel} {c.metric}" if c.channel else c.metric
-        console.print(f"  {c.name}: {metric}{where}, {bounds}")
+        console.print(f"  {c.name}: {metric}{where}, {bounds}", markup=False)
     total, unknown = prof.estimate()
     note = f" (not counted: {len(unknown)} step(s) ending on conditions only)" if unknown else ""
     console.print(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
@@ -446,7 +553,7 @@ def profiles() -> None:
     except InputError as exc:
         raise _invalid(exc) from None
     rows = [(name, prof.ratings.kind, method_of(prof.reference), prof.description) for name, prof in loaded.items()]
-    listing(("name", "DUT", "method", "description"), rows, "shipped profiles: bench run NAME")
+    tabulate(("name", "DUT", "method", "description"), rows, "shipped profiles: bench run NAME")
 
 
 @app.command()
@@ -463,7 +570,7 @@ def products() -> None:
     rows = [(name, label.kind, " ".join(filter(None, (label.maker, label.model))),
              ", ".join(f"{key.replace('_', ' ')} {text}" for key, text in label.written))
             for name, label in loaded.items()]
-    listing(("name", "kind", "maker, model", "label"), rows, "shipped products: --product NAME")
+    tabulate(("name", "kind", "maker, model", "label"), rows, "shipped products: --product NAME")
 
 
 app.command("lot")(lot)
@@ -478,7 +585,7 @@ def main() -> None:
     global _ends_process
     _ends_process = True
     try:
-        app()
+        app(prog_name="bench")  # also as `python -m bench`
     except Exception as exc:  # the last guard; bench run already ends every run in safe state
-        _console(stderr=True).print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
+        _error(f"{type(exc).__name__}: {exc}", what="internal error")
         raise SystemExit(exits.FAULT) from None

@@ -1,9 +1,40 @@
-"""One way to make a Rich console: rich is imported only when something is printed. And the screen
-a run is watched on, which may go away while the run goes on."""
+"""One way to make a Rich console: rich is imported only when something is printed. The screen a
+run is watched on, which may go away while the run goes on. And where log records go."""
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from typing import Any, TextIO
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log records to the standard error of the moment: the live view's (which prints them above
+    its panel), or /dev/null once the screen has gone."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+_handler = _Stderr()
+_handler.setFormatter(logging.Formatter(LOG_FORMAT, "%H:%M:%S"))
+
+
+def log_to_stderr(level: str) -> None:
+    """The bench's log records (and PyVISA's, under the 'pyvisa' logger) at `level` and above on
+    stderr, one line each: `-v` / `--log-level`."""
+    root = logging.getLogger()
+    if _handler not in root.handlers:
+        root.addHandler(_handler)
+    root.setLevel(level)
+    logging.getLogger("pyvisa").setLevel(level)
 
 
 def console(stderr: bool = False, file: TextIO | None = None) -> Any:
@@ -14,9 +45,9 @@ def console(stderr: bool = False, file: TextIO | None = None) -> Any:
     return out
 
 
-def listing(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) -> None:
-    """A table in a terminal; in a pipe, one tab-separated line per row (Rich would expand the tabs
-    a script splits on)."""
+def tabulate(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) -> None:
+    """In a terminal, the rows as `listing` shows them; in a pipe, one tab-separated line per row
+    (Rich would expand the tabs a script splits on)."""
     out = console()
     if not out.is_terminal:
         import typer
@@ -24,12 +55,7 @@ def listing(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) -
         for row in rows:
             typer.echo("\t".join(row))
         return
-    from rich.table import Table
-
-    table = Table(*headers, title=title)
-    for row in rows:
-        table.add_row(*row)
-    out.print(table, markup=False)
+    listing(out, headers, rows, title)
 
 
 class ScreenGone(Exception):
@@ -98,3 +124,33 @@ class _Guarded:
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding: the stream's
         return getattr(self._stream, name)
+
+
+NARROWEST = 12  # characters a column of text may be narrowed to in a table before it becomes a list
+
+
+def listing(out: Any, headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str = "") -> None:
+    """Rows as a table when their first column (the names a user types: drivers, parameters,
+    profiles) fits whole and the others keep NARROWEST characters; else, on a narrow terminal, as
+    a list: each name on a line of its own, the other columns under it as `header: value`. Either
+    way a name is never cut, and nothing is read as markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    widths = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(headers)]
+    if widths[0] + sum(min(w, NARROWEST) for w in widths[1:]) + 3 * len(headers) + 1 <= out.width:
+        table = Table(title=title or None, title_justify="left")
+        table.add_column(headers[0], no_wrap=True, min_width=widths[0])
+        for header in headers[1:]:
+            table.add_column(header, overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(cell) for cell in row))
+        out.print(table)
+        return
+    if title:
+        out.print(Text(title, style="bold"))
+    for name, *cells in rows:
+        out.print(Text(name, style="bold"), crop=False, soft_wrap=True)
+        for header, cell in zip(headers[1:], cells):
+            if cell:
+                out.print(Text(f"  {header}: {cell}"))

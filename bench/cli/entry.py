@@ -1,6 +1,6 @@
 """The `bench` executable. From the moment it starts until a command takes the signals over
 (`bench run` and `bench resume`: stop requests, bench.run.signals; the other commands: Python's
-defaults, see `bench.cli.app.hand_over_signals`), a Ctrl-C or SIGTERM ends it at once with one
+defaults, see `bench.cli.app.options`), a Ctrl-C or SIGTERM ends it at once with one
 line and exit 3 (stopped), never a traceback or a death by the signal: nothing has been opened
 or switched on yet. Loading the command (typer, rich) takes a few hundred milliseconds."""
 from __future__ import annotations

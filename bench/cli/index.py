@@ -13,7 +13,7 @@ from typing import Any, Optional
 import typer
 
 from bench.cli import exits
-from bench.cli.console import console as _console, listing
+from bench.cli.console import console as _console, tabulate
 
 ENV = "BENCH_DB"  # the database URL, for every command of a station or a shell
 LAB_FILE = "lab.toml"  # [index] database = "postgresql://...": the lab's shared server, for every user
@@ -216,7 +216,7 @@ def runs(
         return _csv(RUN_COLUMNS, [[_cell(r.get(c)) for c in RUN_COLUMNS] for r in found])
     rows = [(_local(r["started"]), r["run_id"], r["serial"] or "", r["lot"] or "", r["product"] or "",
              r["profile"] or "", r["station"] or "", r["verdict"] or r["status"]) for r in found]
-    listing(("started", "run", "serial", "lot", "product", "profile", "station", "verdict"), rows,
+    tabulate(("started", "run", "serial", "lot", "product", "profile", "station", "verdict"), rows,
             f"{len(rows)} run(s){' (--limit)' if limit and len(rows) == limit else ''}")
 
 
@@ -308,7 +308,7 @@ def _trend(metric: str, found: list[dict[str, Any]], as_json: bool, as_csv: bool
         return _csv(("run_id", "started", "serial", "lot", f"{metric} / {unit}", "outcome"),
                     [[r["run_id"], _cell(r["started"]), r["serial"] or "", r["lot"] or "", _cell(c["value"]),
                       c["outcome"] or ""] for r, c in points])
-    listing(("started", "run", "serial", "lot", f"{metric} / {unit}", "outcome"),
+    tabulate(("started", "run", "serial", "lot", f"{metric} / {unit}", "outcome"),
             [(_local(r["started"]), r["run_id"], r["serial"] or "", r["lot"] or "", f"{c['value']:.6g}",
               c["outcome"] or "") for r, c in points], f"{metric} across {len(points)} run(s), oldest first")
     trend = "" if per_day is None else f"; slope {per_day:+.4g} {unit}/day"
@@ -347,5 +347,5 @@ def status(
              "" if r["progress_s"] is None else hms(r["progress_s"]), _local(r["eta"], "%m-%d %H:%M") or "?",
              f"{hms(r['heartbeat_age_s'])} ago", r["state"].upper() if r["state"] == "stalled" else r["state"])
             for r in found]
-    listing(("station", "run", "serial", "step", "cycle", "elapsed", "ETA", "heartbeat", "state"), rows,
+    tabulate(("station", "run", "serial", "step", "cycle", "elapsed", "ETA", "heartbeat", "state"), rows,
             f"{len(rows)} run(s) in progress")

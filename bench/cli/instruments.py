@@ -26,15 +26,12 @@ SERIAL_WORDS = ("rs-232", "rs-485", "serial")
 @instruments_app.command("list")
 def instruments_list() -> None:
     """Registered drivers, their roles and where their commands come from."""
-    from rich.table import Table
-
+    from bench.cli.console import listing
     from drivers.registry import REGISTRY
 
-    table = Table("driver", "roles", "models", "interface", "options", "commands from")
-    for name, info in REGISTRY.items():
-        table.add_row(name, ", ".join(info.roles), ", ".join(info.models), ", ".join(info.interfaces),
-                      ", ".join(info.options), info.source)
-    _console().print(table)
+    rows = [(name, ", ".join(info.roles), ", ".join(info.models), ", ".join(info.interfaces), ", ".join(info.options),
+             info.source) for name, info in REGISTRY.items()]
+    listing(_console(), ("driver", "roles", "models", "interface", "options", "commands from"), rows)
 
 
 # --- scan ---------------------------------------------------------------------------------
@@ -220,6 +217,7 @@ def instruments_scan(
     """List attached instruments (VISA USB/GPIB, serial ports), ask each *IDN? where that is
     safe, and suggest the registered driver that matches. What could not be searched (a package
     missing, a VISA library absent) is one note line each, with what to install. Exit 0, found or not."""
+    from rich.markup import escape
     from rich.table import Table
 
     console = _console()
@@ -236,14 +234,14 @@ def instruments_scan(
     for shown, what, address, library, serial in targets:
         maybe = ", ".join(serial_drivers()) if serial else ""  # what *IDN? cannot find
         if serial and not probe_serial:
-            table.add_row(shown, what, "not asked (--probe-serial)", maybe)
+            table.add_row(escape(shown), escape(what), "not asked (--probe-serial)", maybe)
             continue
         try:
             idn = ask_idn(address, timeout, library)
         except InstrumentError as exc:
-            table.add_row(shown, what, f"no answer to *IDN?: {exc}", maybe)
+            table.add_row(escape(shown), escape(what), escape(f"no answer to *IDN?: {exc}"), maybe)
             continue
-        table.add_row(shown, what, idn, ", ".join(suggest(idn)) or "no registered driver")
+        table.add_row(escape(shown), escape(what), escape(idn), ", ".join(suggest(idn)) or "no registered driver")
         identified += 1
     attached = resources or [p for p in ports if p.usb or probe_serial]
     if attached:
@@ -380,11 +378,11 @@ def instruments_check(
         world = make_world(config, None, None, tuple(defect))
         label = load_product(product) if product is not None else preset_label(getattr(world, "dut_name", None))
     except InputError as exc:
-        _console(stderr=True).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        _console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(exits.INVALID) from None
     checks, miswired, unsafe = check_station(config, world, label)
     console = _console()
-    table = Table(title=f"{config.name} ({config.source})")
+    table = Table(title=escape(f"{config.name} ({config.source})"))
     for header in ("role", "driver", "resource", "identity", "reading", "result"):
         table.add_column(header, overflow="fold")  # a log keeps every character, folded
     for c in checks:

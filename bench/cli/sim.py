@@ -26,28 +26,21 @@ def _shown(name: str, value: object, unit: str) -> tuple[str, str]:
 def sim_list() -> None:
     """Simulated DUT presets and defects with their parameters, units and defaults.
 
-    Override a preset's parameters in a station's [world.overrides]; give a defect with
+    Override a preset's parameters in a station's \\[world.overrides]; give a defect with
     `bench run --defect NAME[:param=value,...]` (values with their units, e.g. 'at=2 h').
     """
-    from rich.table import Table
-
+    from bench.cli.console import listing
     from drivers.sim.defects import DEFECTS, parameters
     from drivers.sim.presets import PRESETS
 
     console = _console()
+    headers = ("parameter", "default", "unit", "meaning")
     for name, preset in PRESETS.items():
-        table = Table("parameter", "default", "unit", "meaning", title=f"preset {name}: {preset.description}",
-                      title_justify="left")
-        for p in preset.parameters():
-            table.add_row(p.name, *_shown(p.name, p.value, p.unit), p.doc)
-        console.print(table)
+        rows = [(p.name, *_shown(p.name, p.value, p.unit), p.doc) for p in preset.parameters()]
+        listing(console, headers, rows, f"preset {name}: {preset.description}")
     for name, cls in DEFECTS.items():
-        listed = parameters(cls)
-        if not listed:
-            console.print(f"defect {name}: {cls.summary} (no parameters)", highlight=False)
+        rows = [(p.name, *_shown(p.name, p.value, p.unit), p.doc) for p in parameters(cls)]
+        if not rows:
+            console.print(f"defect {name}: {cls.summary} (no parameters)", markup=False, highlight=False)
             continue
-        table = Table("parameter", "default", "unit", "meaning", title=f"defect {name}: {cls.summary}",
-                      title_justify="left")
-        for p in listed:
-            table.add_row(p.name, *_shown(p.name, p.value, p.unit), p.doc)
-        console.print(table)
+        listing(console, headers, rows, f"defect {name}: {cls.summary}")

@@ -20,6 +20,21 @@ class RunStart:
 
 
 @dataclass(frozen=True, slots=True)
+class RunInfo:
+    """What the run is and where it stands, each time it starts or is resumed: its run.json as
+    then written (`meta`: DUT, serial, product, station, simulated...), the profile it runs, the
+    station's hard limits (as the conditions the run checks) and its state (bench.run.state.RunState:
+    cycles done, loops ended, the step it is in). For views, which draw their header and the
+    progress from it; no file records it again (run.json holds it)."""
+
+    test_time: float
+    meta: dict[str, Any]
+    profile: Any  # bench.profile.reader.Profile
+    hard_limits: tuple[Any, ...]  # bench.profile.conditions.Condition
+    state: Any
+
+
+@dataclass(frozen=True, slots=True)
 class StepStart:
     """A step begins (or, `continued`, goes on after a resume)."""
 
@@ -97,6 +112,7 @@ class RecordError(Exception):
 class Sink:
     """Subscribe to a run's records by overriding the methods for them."""
 
+    def run_info(self, record: RunInfo) -> None: ...
     def run_start(self, record: RunStart) -> None: ...
     def step_start(self, record: StepStart) -> None: ...
     def sample(self, record: Sample) -> None: ...
@@ -110,7 +126,8 @@ class Sink:
     def run_end(self, record: RunEnd) -> None: ...
 
 
-KINDS = ("run_start", "step_start", "sample", "step_end", "cycle_end", "event", "checkpoint", "sync", "run_end")
+KINDS = ("run_info", "run_start", "step_start", "sample", "step_end", "cycle_end", "event", "checkpoint", "sync",
+         "run_end")
 
 
 class Sinks:

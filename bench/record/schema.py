@@ -231,6 +231,29 @@ def rows_on_disk(path: Path) -> tuple[int, float | None]:
         return lines - headed, None
 
 
+TAIL = 1 << 16  # bytes read from the end of a file for its last line (far longer than a row)
+
+
+def last_row(path: Path) -> dict[str, str] | None:
+    """The last complete row of a CSV file of the run folder as {column: text} (None when it has
+    none yet): its header line and its last whole line, read from the end, whatever its length
+    (a week of samples is large). A torn last line (a row being written) is left out."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.readline()
+            size = fh.seek(0, 2)
+            fh.seek(max(len(header), size - TAIL))
+            tail = fh.read()
+    except FileNotFoundError:
+        return None
+    lines = tail[:tail.rfind(b"\n") + 1].splitlines()
+    if not header.endswith(b"\n") or not lines or not lines[-1]:
+        return None
+    names = header.decode("utf-8").strip().split(",")
+    values = lines[-1].decode("utf-8").split(",")
+    return dict(zip(names, values)) if len(values) == len(names) else None
+
+
 def new_run_folder(log_dir: Path, profile_stem: str, serial: str | None, now: dt.datetime) -> Path:
     """A fresh folder `<date>-<time>-<profile>[-<serial>]`; an existing folder is never reused."""
     parts = [now.strftime("%Y%m%d-%H%M%S"), profile_stem] + ([serial] if serial else [])

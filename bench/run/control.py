@@ -40,6 +40,15 @@ def is_running(folder: Path) -> bool:
     return True
 
 
+def asked(folder: Path) -> str | None:
+    """What the operator last asked of the process running `folder` (None: nothing since it started)."""
+    try:
+        command = (folder / CONTROL).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    return command if command in COMMANDS else None
+
+
 def request(folder: Path, command: str) -> None:
     """Ask the process running `folder` to pause, continue or stop."""
     if command not in COMMANDS:

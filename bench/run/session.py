@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import platform
 import time
 from dataclasses import dataclass, replace
@@ -15,25 +16,29 @@ import bench
 from bench.analysis.verdict import Verdict
 from bench.errors import InputError
 from bench.profile.reader import Profile, parse_profile
-from bench.record import parquet, schema
+from bench.record import notify, parquet, schema
 from bench.record.checkpoint import Checkpointer
 from bench.record.junit import JUnitWriter
 from bench.record.logbook import Logbook
 from bench.record.metadata import MetadataFile
-from bench.record.records import Checkpoint, Event, RecordError, RunEnd, Sink, Sinks
+from bench.record.records import Checkpoint, Event, RecordError, RunEnd, RunInfo, Sink, Sinks
 from bench.record.runfile import RunFile
 from bench.record.schema import claim_run_folder, new_run_folder
 from bench.run import control, recovery
 from bench.run.clock import Clock, RealClock, SimClock
 from bench.run.control import ControlFile
-from bench.run.engine import Outcome, Runner, new_state
+from bench.run.engine import Outcome, Runner, hard_limit_conditions, new_state
 from bench.product.label import Product, parse_product
 from bench.run.preflight import check_against_station, plan, world_overrides
 from bench.run import signals
 from bench.run.stops import OperatorStop
-from bench.station.config import StationConfig, load_station, parse_station
+from bench.station.config import NotifyConfig, StationConfig, load_station, parse_station
 from bench.station.instruments import open_station
 from bench.units import parse_as
+
+
+SIMULATED_ONLY = "--speed, --seed, --dut and --defect apply to a simulated station only"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Request:
     profile: Path
     station: Path | None = None
     log_dir: Path = Path("logs")
-    speed: float | None = None
+    speed: float | None = None  # simulated bench only: N x real time (None: as fast as it goes)
     serial: str | None = None
     operator: str | None = None
     seed: int | None = None
@@ -63,8 +68,8 @@ def prepare(request: Request, warn: Callable[[Any], None] | None = None) -> tupl
     each)."""
     checked = plan(request.profile, request.station, dut=request.dut, product=request.product,
                    strict=request.strict, warn=warn)
-    if (request.seed is not None or request.defects) and not checked.station.simulated:
-        raise InputError(checked.station.source, "world", "--seed, --dut and --defect apply to a simulated station only")
+    if (request.seed is not None or request.defects or request.speed is not None) and not checked.station.simulated:
+        raise InputError(checked.station.source, "world", SIMULATED_ONLY)
     return checked.profile, checked.station
 
 
@@ -135,6 +140,7 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     profile, station_cfg = prepare(request, warn)
     if request.parquet:
         _need_pyarrow("--parquet", "")
+    to = notify.targets(station_cfg.notify)
     if world is None:
         world = make_world(station_cfg, request.seed, request.dut, request.defects, _lot_spread(request))
     elif not station_cfg.simulated:
@@ -154,8 +160,11 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
         try:
             folder = new_run_folder(request.log_dir, request.profile.stem, request.serial, started)
         except OSError as exc:
+            if isinstance(exc, (FileExistsError, NotADirectoryError)) and not request.log_dir.is_dir():
+                raise InputError("--log-dir", str(request.log_dir), "is a file, or inside one: give a folder (made "
+                                 "if missing) to create run folders in") from None
             raise InputError("--log-dir", str(request.log_dir),
-                             f"cannot create the run folder: {exc.strerror}") from None
+                             f"cannot create the run folder: {exc.strerror or exc}") from None
     if on_folder is not None:
         on_folder(folder)
     layout = _layout(profile, station_cfg)
@@ -165,7 +174,7 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     state = new_state(profile, layout.channels)
     observers = _indexed(request.index, folder, profile, warn) + list(sinks)
     runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, observers,
-                                                        request.junit), state,
+                                                        request.junit, to), state,
                     ControlFile(folder))
     return _drive(runner, folder, station_cfg, world, meta, None), folder
 
@@ -198,7 +207,8 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
            junit: Path | None = None, index: str | None = None,
            warn: Callable[[Any], None] | None = None) -> tuple[Outcome, Path]:
     """Take up an interrupted run (crash, kill -9, power cut, full disk) or one an operator
-    stopped, from its last checkpoint.
+    stopped, from its last checkpoint; on the simulated bench at `speed`, else at the speed the
+    run recorded.
 
     The folder is data, checked before use: nothing in it is executed, and a damaged run.json or
     checkpoint, or a missing checkpoint once rows were taken, is an InputError naming the file
@@ -226,8 +236,14 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
     if "parquet" in meta.get("exports", {}):
         _need_pyarrow(str(folder / schema.RUN), "exports.parquet")
-    profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"], _recorded_product(meta))
+    profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"], recorded_product(meta))
     station_cfg, changed = _resume_station(meta, profile, station)
+    if speed is not None and not station_cfg.simulated:
+        raise InputError(station_cfg.source, "world", SIMULATED_ONLY)
+    if speed is None:  # the run goes on at the pace it was started at (or last resumed at)
+        speed = meta.get("speed")
+    meta["speed"] = speed
+    to = notify.targets(station_cfg.notify)
     layout = _layout(profile, station_cfg)
     saved = recovery.load(folder, profile, layout)
     state = saved.state
@@ -251,7 +267,7 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
     log = Logbook(folder, layout, meta["unix_start"], rows=files["rows"], ambient=_ambient(layout, world))
     observers = _indexed(index, folder, profile, warn) + list(sinks)
     runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, observers,
-                                                        junit), state,
+                                                        junit, to), state,
                     ControlFile(folder))
     if not simulated:
         log.rows += runner.replay(recovery.rows_after(folder, files["samples"], layout))
@@ -277,9 +293,9 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
     return _drive(runner, folder, station_cfg, world, meta, Event("resumed", now, fields, message)), folder
 
 
-def _recorded_product(meta: dict[str, Any]) -> Product | None:
+def recorded_product(meta: dict[str, Any]) -> Product | None:
     """The product a run was judged against, read again from the label text run.json recorded
-    (None: the profile's own [dut])."""
+    (None: the profile's own [dut]): a resume judges against it, and `bench watch` shows it."""
     recorded = meta.get("product") or {}
     return None if recorded.get("text") is None else parse_product(recorded["text"], recorded["source"])
 
@@ -317,7 +333,8 @@ def _read_meta(folder: Path) -> dict[str, Any]:
                        and isinstance(product.get("source", ""), str)),
                       ("instruments", all(isinstance(v, dict) for v in meta["instruments"].values())),
                       ("exports", isinstance(meta.get("exports", {}), dict)),
-                      ("resumes", type(meta.get("resumes", 0)) is int)):
+                      ("resumes", type(meta.get("resumes", 0)) is int),
+                      ("speed", meta.get("speed") is None or type(meta["speed"]) in (int, float) and meta["speed"] > 0)):
         if not fine:
             raise InputError(str(path), key, "damaged: not what bench run writes there")
     return meta
@@ -389,16 +406,18 @@ def _ambient(layout: schema.Layout, world: Any) -> Any:
 
 
 def _sinks(folder: Path, log: Logbook, profile: Profile, meta: dict[str, Any], layout: schema.Layout,
-           station: StationConfig, extra: Sequence[Sink], junit: Path | None) -> Sinks:
+           station: StationConfig, extra: Sequence[Sink], junit: Path | None, to: NotifyConfig) -> Sinks:
     """The run folder's own sinks, the logbook first (it tells the checkpoint and run.json how far
     its files go), the Parquet export if asked before run.json and the sidecar (they name its
-    file); then the caller's. junit.xml is also written to `junit` if given."""
+    file); then the caller's, then the notifier when there is somewhere to tell how the run ended
+    (`to`). junit.xml is also written to `junit` if given."""
     export = [parquet.ParquetExport(folder, meta)] if "parquet" in meta.get("exports", {}) else []
     facts = {"run_folder": str(folder.absolute()), "started": meta["started"], "dut_serial": meta["dut"]["serial"],
              "operator": meta["operator"], "station": meta["station"]["name"]}
     junit_writer = JUnitWriter(folder, profile.name, [c.name for c in profile.criteria], facts, junit)
+    told = [notify.Notifier(to, meta, folder)] if to.webhook or to.apprise else []
     return Sinks([log, Checkpointer(folder), *export, RunFile(folder, meta),
-                  MetadataFile(folder, meta, layout, station.channels), junit_writer], observers=extra)
+                  MetadataFile(folder, meta, layout, station.channels), junit_writer], observers=[*extra, *told])
 
 
 def _need_pyarrow(source: str, key: str) -> None:
@@ -420,6 +439,8 @@ def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any,
     try:  # a stop asked for on the way in is taken at each stage, nothing switched on yet
         meta["status"] = "running"
         runfile.write()
+        sinks.emit("run_info", RunInfo(runner.clock.now(), meta, runner.profile,
+                                       hard_limit_conditions(station_cfg.limits), runner.state))
         if resumed is not None:
             sinks.emit("event", resumed)
         # a run killed from here on can be resumed from this point
@@ -441,6 +462,7 @@ def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any,
     finally:
         if station is not None:
             station.close()
+    log.info("%s ended %s: %s", folder, outcome.verdict, outcome.reason)
     try:
         sinks.emit("run_end", RunEnd(outcome))
     except (RecordError, OSError) as exc:  # the operator still gets the verdict; resume reads what is left
@@ -476,6 +498,8 @@ def _identify(station: Any, config: StationConfig, meta: dict[str, Any], resumed
                                  f"started with {before!r}: refusing to mix instruments in one run")
     meta["instruments"] = {role: {"driver": rc.driver, "resource": rc.resource, "identity": identities[role]}
                            for role, rc in config.roles.items()}
+    for role, instrument in meta["instruments"].items():
+        log.info("%s: %s at %s answers %r", role, instrument["driver"], instrument["resource"], instrument["identity"])
 
 
 def _run_meta(folder: Path, request: Request, profile: Profile, station: StationConfig, layout: schema.Layout,
@@ -488,6 +512,7 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
         "unix_start": started.timestamp(),
         "ended": None,
         "operator": request.operator,
+        "speed": request.speed,  # simulated bench: N x real time (null: as fast as it goes); a resume keeps it
         "host": platform.node(),  # the computer that ran the bench (traceability)
         "dut": {"serial": request.serial, "lot": request.lot, "kind": profile.ratings.kind,
                 "simulated_preset": None if world is None else world.dut_name,

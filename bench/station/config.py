@@ -1,5 +1,6 @@
 """Station files: which instruments fill which role at which address, the named temperature
-channels, hard limits that no profile can loosen, the fault policy and the simulated world."""
+channels, hard limits that no profile can loosen, the fault policy, where to say that a run ended,
+and the simulated world."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -76,6 +77,37 @@ FAULT_KEYS = {"grace": "time", "watchdog": "time", "frozen": "time", "settle": "
 
 
 @dataclass(frozen=True, slots=True)
+class NotifyConfig:
+    """Where the bench says that a run ended (bench.record.notify): a webhook URL that takes a JSON
+    POST, and/or an Apprise URL (mail, Slack, Teams, ntfy, Telegram...: the notify extra)."""
+
+    webhook: str | None = None
+    apprise: str | None = None
+
+
+NOTIFY_KEYS = ("webhook", "apprise")
+
+
+def notify_url(kind: str, value: Any, source: str, key: str) -> str:
+    """A notification URL checked for its kind (InputError naming `source` and `key` otherwise);
+    an Apprise URL needs the apprise package, which is looked for, not imported."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(source, key, f"expected a URL as text, got {value!r}")
+    value = value.strip()
+    if kind == "webhook" and not value.lower().startswith(("http://", "https://")):
+        raise InputError(source, key, "expected an http:// or https:// URL that takes a JSON POST")
+    if kind == "apprise":
+        import importlib.util
+
+        if "://" not in value:
+            raise InputError(source, key, "expected an Apprise URL such as 'mailto://user:password@example.com' "
+                             "or 'ntfy://topic'")
+        if importlib.util.find_spec("apprise") is None:
+            raise InputError(source, key, "an Apprise URL needs Apprise: pip install 'powerbench[notify]'")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
 class WorldConfig:
     """The simulated world behind `sim://` resources."""
 
@@ -96,6 +128,7 @@ class StationConfig:
     world: WorldConfig | None
     text: str
     faults: FaultPolicy = FaultPolicy()
+    notify: NotifyConfig = NotifyConfig()
 
     @property
     def simulated(self) -> bool:
@@ -120,7 +153,7 @@ def load_station(path: str | Path | None = None) -> StationConfig:
 
 def parse_station(text: str, source: str) -> StationConfig:
     data = read_toml(text, source)
-    reject_unknown(data, {"name", "description", *ROLES, "limits", "world", "faults"}, source, "")
+    reject_unknown(data, {"name", "description", *ROLES, "limits", "world", "faults", "notify"}, source, "")
     roles = {role: _role(data, role, source) for role in ROLES}
     thermo = roles["thermo"].options
     channels = thermo.pop("channels", None)
@@ -148,7 +181,8 @@ def parse_station(text: str, source: str) -> StationConfig:
     if not isinstance(name, str) or not name.strip():
         raise InputError(source, "name", "missing; expected the station's name as text")
     config = StationConfig(source, name, roles, dict(channels), frozenset(critical), limits,
-                           _world(data.get("world"), source), text, _faults(data.get("faults", {}), source))
+                           _world(data.get("world"), source), text, _faults(data.get("faults", {}), source),
+                           _notify(data.get("notify", {}), source))
     if config.simulated and config.world is None:
         raise InputError(source, "world", "sim:// resources need a [world] table (dut, seed, ambient)")
     _check_drivers(config)
@@ -246,6 +280,13 @@ def _faults(raw: Any, source: str) -> FaultPolicy:
         if value <= 0:
             raise InputError(source, f"faults.{key}", "expected a positive time")
     return FaultPolicy(**values)
+
+
+def _notify(raw: Any, source: str) -> NotifyConfig:
+    if not isinstance(raw, dict):
+        raise InputError(source, "notify", f"expected a table with {' and/or '.join(NOTIFY_KEYS)}")
+    reject_unknown(raw, set(NOTIFY_KEYS), source, "notify")
+    return NotifyConfig(**{key: notify_url(key, raw[key], source, f"notify.{key}") for key in NOTIFY_KEYS if key in raw})
 
 
 def _world(raw: Any, source: str) -> WorldConfig | None:

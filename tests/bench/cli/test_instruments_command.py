@@ -302,3 +302,16 @@ def test_check_of_a_real_bench_prints_each_identity_and_the_known_state_it_confi
             in result.output)
     assert "all instruments OK" in result.output
     assert not instruments["load"].on and not instruments["supply"].on
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_instruments_list_never_cuts_a_driver_or_option_name(monkeypatch, columns):
+    """A table when the names fit whole, else a list: every name a station file needs, whole."""
+    from drivers.registry import REGISTRY
+
+    result = CliRunner(env={"COLUMNS": str(columns)}).invoke(app, ["instruments", "list"])
+    assert result.exit_code == 0, result.output
+    words = set(result.output.replace("│", " ").replace(",", " ").split())
+    for name, info in REGISTRY.items():
+        assert name in words and set(info.options) <= words, name
+    assert ("┃ driver" in result.output) == (columns == 200)  # at 80 columns: a list

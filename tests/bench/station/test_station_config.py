@@ -9,7 +9,7 @@ import pytest
 from bench.errors import InputError
 from bench.run.preflight import check_against_station
 from bench.profile.reader import parse_profile
-from bench.station.config import DEFAULT_ACCURACY, default_station_path, load_station
+from bench.station.config import DEFAULT_ACCURACY, NotifyConfig, default_station_path, load_station
 
 ROOT = Path(__file__).resolve().parents[3]
 SIM = Path(default_station_path()).read_text(encoding="utf-8")
@@ -172,6 +172,15 @@ MALFORMED = [
      "thermo.accuracy", "not an option of 'keysight-34970a'"),
     ("deviation window without its unit", edited(append="[faults]\ndeviation = 5\n"), "faults.deviation",
      "with its unit"),
+    ("notify not a table", edited(('name = "Simulated bench"', 'name = "Simulated bench"\nnotify = "me"')),
+     "notify", "expected a table with webhook and/or apprise"),
+    ("unknown key in notify", edited(append='[notify]\nmail = "lab@example.com"\n'), "notify.mail", "unknown key"),
+    ("a webhook that is not http", edited(append='[notify]\nwebhook = "ftp://example.com/x"\n'),
+     "notify.webhook", "expected an http:// or https:// URL that takes a JSON POST"),
+    ("a webhook that is not text", edited(append="[notify]\nwebhook = 3\n"), "notify.webhook",
+     "expected a URL as text"),
+    ("an Apprise URL without a scheme", edited(append='[notify]\napprise = "lab@example.com"\n'),
+     "notify.apprise", "expected an Apprise URL such as"),
 ]
 
 
@@ -184,6 +193,12 @@ def test_a_malformed_station_is_refused_naming_the_file_and_the_key(station_file
     assert (error.source, error.key) == (str(path), key)
     assert expected in error.message
     assert "\n" not in str(error)
+
+
+def test_a_station_says_where_to_tell_that_a_run_ended(station_file):
+    station = load_station(station_file(edited(append='[notify]\nwebhook = "https://hooks.example.com/lab"\n')))
+    assert station.notify == NotifyConfig(webhook="https://hooks.example.com/lab")
+    assert load_station(station_file(SIM)).notify == NotifyConfig()
 
 
 def test_an_unreadable_station_file_is_an_input_error(tmp_path):
