@@ -108,7 +108,9 @@ def run(
     seed: Optional[int] = typer.Option(
         None, "--seed", help="Simulated bench only: unit N of the lot (its own capacity, resistances, leakage and "
                              "sensor noise); without it, the preset's nominal unit."),
-    dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: DUT preset (e.g. powerbank-20000)."),
+    dut: Optional[str] = typer.Option(
+        None, "--dut", help="Simulated bench only: DUT preset (e.g. powerbank-20000, bench sim list), or a cell "
+                            "simulated by PyBaMM, pybamm:<parameter set>[:<model>] (e.g. pybamm:Chen2020)."),
     product: Optional[Path] = ProductOption,
     defect: list[str] = typer.Option(
         [], "--defect", show_default=False, metavar="NAME[:param=value,...]",
@@ -450,7 +452,8 @@ def validate(
     profile: Path = typer.Argument(..., help="Profile file (TOML), or the name of a shipped profile (bench profiles).",
                                    show_default=False),
     station: Optional[Path] = StationOption,
-    dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: the DUT preset the run would use."),
+    dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: the DUT preset the run would use "
+                                      "(or pybamm:<parameter set>[:<model>])."),
     product: Optional[Path] = ProductOption,
     strict: bool = StrictOption,
 ) -> None:

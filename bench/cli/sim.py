@@ -28,8 +28,10 @@ def sim_list() -> None:
 
     Override a preset's parameters in a station's \\[world.overrides]; give a defect with
     `bench run --defect NAME[:param=value,...]` (values with their units, e.g. 'at=2 h').
+    A cell simulated by PyBaMM is named pybamm:<parameter set>[:<model>] (the pybamm extra).
     """
     from bench.cli.console import listing
+    from drivers.sim import pybamm_cell
     from drivers.sim.defects import DEFECTS, parameters
     from drivers.sim.presets import PRESETS
 
@@ -38,6 +40,11 @@ def sim_list() -> None:
     for name, preset in PRESETS.items():
         rows = [(p.name, *_shown(p.name, p.value, p.unit), p.doc) for p in preset.parameters()]
         listing(console, headers, rows, f"preset {name}: {preset.description}")
+    sets = ", ".join(f"{name} (label {label})" if label else name for name, label in pybamm_cell.PARAMETER_SETS.items())
+    console.print(f"PyBaMM cells, {pybamm_cell.PREFIX}<parameter set>[:<model>] ({pybamm_cell.INSTALL}): a bare cell, "
+                  f"lumped thermal; parameter sets {sets}; models "
+                  f"{', '.join(pybamm_cell.MODELS)} (default {pybamm_cell.DEFAULT_MODEL}); parameter initial_soc "
+                  "(100 %); no defect of the cell, no spread (--seed)", markup=False)
     for name, cls in DEFECTS.items():
         rows = [(p.name, *_shown(p.name, p.value, p.unit), p.doc) for p in parameters(cls)]
         if not rows:

@@ -44,10 +44,11 @@ def plan(profile: str | Path, station: str | Path | None = None, *, dut: str | N
 
     The product judged is `product` (--product: a file, or a shipped label by name), else on a
     simulated station the label of the DUT preset in use (products/<preset>.toml: a simulated
-    powerbank-20000 is a 20 000 mAh bank), else the profile's [dut]. Then the fit to the
-    station, and plausibility (bench.run.plausibility), whose errors raise InputError too. Each
-    warning goes to `warn` before anything else happens, so the operator sees it even when
-    `strict` (CI: a warning is an error) then refuses the profile."""
+    powerbank-20000 is a 20 000 mAh bank; pybamm:Chen2020 is an LG M50, products/lg-m50.toml),
+    else the profile's [dut]. Then the fit to the station, and plausibility
+    (bench.run.plausibility), whose errors raise InputError too. Each warning goes to `warn`
+    before anything else happens, so the operator sees it even when `strict` (CI: a warning is
+    an error) then refuses the profile."""
     from bench.run.plausibility import strict_error, warnings
 
     prof = load_profile(profile)
@@ -72,17 +73,23 @@ def plan(profile: str | Path, station: str | Path | None = None, *, dut: str | N
 
 
 def preset_label(preset: str | None) -> Product | None:
-    """The label a simulated DUT preset carries (the shipped product of its name), if any."""
-    path = shipped_products().get(preset) if preset is not None else None
+    """The label a simulated DUT carries (the shipped product of a preset's name; of the cell a
+    PyBaMM parameter set describes, pybamm:Chen2020 an LG M50), if any."""
+    if preset is None:
+        return None
+    from drivers.sim.presets import dut_type
+
+    label = dut_type(preset).label
+    path = None if label is None else shipped_products().get(label)
     return None if path is None else parse_product(read_text(path, "product file"), path)
 
 
 def world_overrides(station: StationConfig, preset: str) -> dict[str, float]:
     """The station's `[world.overrides]` as SI floats, each a parameter of the DUT preset and of
     its dimension ('capacity = \"3 V\"' and a misspelt 'capacty' are refused here, at validate)."""
-    from drivers.sim.presets import PRESETS
+    from drivers.sim.presets import dut_type
 
-    units = {p.name: p.unit for p in PRESETS[preset].parameters()}
+    units = {p.name: p.unit for p in dut_type(preset).parameters()}
     overrides = {}
     for key, text in station.world.overrides.items() if station.world else ():
         if key not in units:
@@ -119,7 +126,9 @@ def check_against_station(profile: Profile, station: StationConfig) -> None:
 
 
 def simulated_dut(profile: Profile, station: StationConfig, dut: str | None = None) -> str | None:
-    """The DUT preset the station's simulated world holds for this profile (None on a real bench).
+    """The DUT the station's simulated world holds for this profile (None on a real bench): a
+    preset or a PyBaMM cell (drivers.sim.presets.dut_type; one without PyBaMM installed is refused
+    here, with the command that installs it).
 
     `dut` (--dut) if given, refused unless of the profile's `[dut] kind`: a profile drives its
     DUT as its kind needs (a bank's 5 V input would overcharge a bare cell). Otherwise the
@@ -127,20 +136,25 @@ def simulated_dut(profile: Profile, station: StationConfig, dut: str | None = No
     (STANDARD_DUT), so every profile runs as it is on the default simulated station."""
     if station.world is None:
         return None
-    from drivers.sim.presets import PRESETS
+    from drivers.sim.presets import PRESETS, PYBAMM_PREFIX, dut_type
 
     kind = profile.ratings.kind
     pinned = station.world.dut
-    if pinned not in PRESETS:
-        raise InputError(station.source, "world.dut", f"unknown DUT preset {pinned!r}; known: {', '.join(PRESETS)}")
+    try:
+        pinned_kind = dut_type(pinned).kind
+    except ValueError as exc:
+        raise InputError(station.source, "world.dut", str(exc)) from None
     if dut is None:
-        return pinned if PRESETS[pinned].kind == kind else STANDARD_DUT[kind]
-    if dut not in PRESETS:
-        raise InputError("--dut", dut, f"unknown DUT preset; known: {', '.join(PRESETS)}")
-    if PRESETS[dut].kind != kind:
-        fitting = ", ".join(name for name, preset in PRESETS.items() if preset.kind == kind)
-        raise InputError("--dut", dut, f"a {PRESETS[dut].kind}, but {profile.source} is written for a {kind} "
-                         f'(dut.kind = "{kind}"); {kind} presets: {fitting}')
+        return pinned if pinned_kind == kind else STANDARD_DUT[kind]
+    try:
+        chosen = dut_type(dut).kind
+    except ValueError as exc:
+        raise InputError("--dut", dut, str(exc)) from None
+    if chosen != kind:
+        fitting = [name for name, preset in PRESETS.items() if preset.kind == kind]
+        fitting += [f"{PYBAMM_PREFIX}<parameter set>[:<model>]"] if kind == "cell" else []
+        raise InputError("--dut", dut, f"a {chosen}, but {profile.source} is written for a {kind} "
+                         f'(dut.kind = "{kind}"); {kind} presets: {", ".join(fitting)}')
     return dut
 
 

@@ -70,6 +70,12 @@ def prepare(request: Request, warn: Callable[[Any], None] | None = None) -> tupl
                    strict=request.strict, warn=warn)
     if (request.seed is not None or request.defects or request.speed is not None) and not checked.station.simulated:
         raise InputError(checked.station.source, "world", SIMULATED_ONLY)
+    if request.seed is not None and checked.preset is not None:
+        from drivers.sim.presets import dut_type
+
+        if not dut_type(checked.preset).spreads:
+            raise InputError("--seed", str(request.seed), f"{checked.preset} is its parameter set's nominal cell, with "
+                             "no unit-to-unit spread to draw a unit of a lot from: run it without --seed and --lot")
     return checked.profile, checked.station
 
 
@@ -82,13 +88,15 @@ def make_world(station: StationConfig, seed: int | None, dut: str | None, defect
     if station.world is None:
         return None
     from drivers.sim.defects import parse_defect
-    from drivers.sim.presets import PRESETS
+    from drivers.sim.presets import dut_type
     from drivers.sim.world import World
 
     cfg = station.world
     name = dut or cfg.dut
-    if name not in PRESETS:
-        raise InputError(station.source, "world.dut", f"unknown DUT preset {name!r}; known: {', '.join(PRESETS)}")
+    try:
+        dut_type(name)
+    except ValueError as exc:
+        raise InputError(station.source, "world.dut", str(exc)) from None
     overrides = world_overrides(station, name)
     faults = []
     for spec in defects:

@@ -48,6 +48,14 @@ def _check(ok: bool, defect: str, message: str) -> None:
         raise ValueError(f"{defect}: {message}")
 
 
+def _cell(world: Any, defect: str) -> Any:
+    """The equivalent-circuit cell (drivers.sim.cell) a cell defect changes; a PyBaMM cell has none."""
+    cell = getattr(world.model, "cell", None)
+    _check(cell is not None, defect, f"DUT {world.dut_name!r} is not one of the equivalent-circuit presets "
+           "this defect changes (bench sim list)")
+    return cell
+
+
 @dataclass(frozen=True)
 class MicroShort:
     name: ClassVar[str] = "micro-short"
@@ -67,7 +75,7 @@ class MicroShort:
             _check(getattr(self, key) > 0.0, self.name, f"{key} must be > 0, got {getattr(self, key):g}")
 
     def apply(self, world: Any) -> None:
-        cell = world.model.cell
+        cell = _cell(world, self.name)
         cell.short_onset, cell.short_resistance = self.onset, self.resistance
         cell.short_halving, cell.short_minimum = self.halving, self.minimum
         cell.runaway_onset, cell.runaway_power = self.runaway_onset, self.runaway_power
@@ -86,7 +94,7 @@ class Counterfeit:
         _check(0.0 < self.fraction <= 1.0, self.name, f"fraction must be in (0, 1], got {self.fraction:g}")
 
     def apply(self, world: Any) -> None:
-        world.model.cell.scale_capacity(self.fraction * world.params.rated_capacity)
+        _cell(world, self.name).scale_capacity(self.fraction * world.params.rated_capacity)
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,7 @@ class HighResistance:
         _check(self.factor > 0.0, self.name, f"factor must be > 0, got {self.factor:g}")
 
     def apply(self, world: Any) -> None:
-        world.model.cell.scale_resistance(self.factor)
+        _cell(world, self.name).scale_resistance(self.factor)
 
 
 @dataclass(frozen=True)

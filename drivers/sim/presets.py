@@ -2,17 +2,20 @@
 
 `PRESETS[name].parameters()` lists every parameter with its default, pint unit and doc
 (what `bench sim list` shows); `PRESETS[name].build(overrides, ambient)` makes the model.
+`dut_type(name)` is what any DUT name stands for: a preset, or a PyBaMM cell named
+`pybamm:<parameter set>[:<model>]` (drivers.sim.pybamm_cell), which answers the same.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from drivers.sim.barecell import BareCell
 from drivers.sim.cell import AH, LG_M50, LG_MJ1, OCV_CHEN2020, OCV_LG_MJ1, OcvCurve, load_ocv
 from drivers.sim.circuit import Dut
 from drivers.sim.params import ParameterInfo, describe, with_overrides
 from drivers.sim.powerbank import PowerBank, pack_of
+from drivers.sim.pybamm_cell import PREFIX as PYBAMM_PREFIX, PybammPreset, preset as pybamm_preset
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,17 @@ class Preset:
     params: Any  # a frozen parameter dataclass (CellParams, PowerBankParams)
     model: Callable[[Any, OcvCurve, float], Dut]  # (params, ocv, ambient degC) -> model
     ocv_table: str
+    spreads: ClassVar[bool] = True  # a lot's unit-to-unit spread applies (drivers.sim.spread)
 
     @property
     def kind(self) -> str:
         """What a profile's `[dut] kind` calls this DUT, so a profile runs on a DUT it was written for."""
         return "cell" if self.model is BareCell else "power bank"
+
+    @property
+    def label(self) -> str:
+        """The shipped product it is judged against by default: products/<preset>.toml."""
+        return self.name
 
     def parameters(self) -> list[ParameterInfo]:
         """Every parameter with its default (SI), unit and doc."""
@@ -105,3 +114,14 @@ PRESETS: dict[str, Preset] = _presets(
         OCV_LG_MJ1,
     ),
 )
+
+
+def dut_type(name: str) -> Preset | PybammPreset:
+    """What a DUT name stands for, the one place that knows: a preset, or `pybamm:<set>[:<model>]`.
+    ValueError says what exists (or that PyBaMM, which a pybamm: name needs, is not installed)."""
+    if name.startswith(PYBAMM_PREFIX):
+        return pybamm_preset(name)
+    if name not in PRESETS:
+        raise ValueError(f"unknown DUT preset {name!r}; known presets: {', '.join(PRESETS)}; or a PyBaMM cell, "
+                         f"{PYBAMM_PREFIX}<parameter set>[:<model>]")
+    return PRESETS[name]

@@ -6,6 +6,9 @@ So `restore` never creates an object from the saved data: it writes the saved va
 world built afresh from the run's own description (preset, seed, defects), walking both in
 step, and refuses any difference in shape. The only things it makes are random generators
 (their state is a list of numbers) and enum members of the type the fresh world already holds.
+A model whose state is not its attributes (a PyBaMM cell holds a solver's objects) keeps it
+itself: `to_plain()` gives it as plain data, `restore_plain(saved, where)` takes it back into
+the fresh one (ValueError naming `where` if it is not its own).
 """
 from __future__ import annotations
 
@@ -30,6 +33,9 @@ def snapshot(value: Any) -> Any:
         return [snapshot(v) for v in value]
     if isinstance(value, dict):
         return {_key(k): snapshot(v) for k, v in value.items()}
+    keeper = getattr(value, "to_plain", None)
+    if keeper is not None:
+        return keeper()
     fields = _fields(value)
     if fields is None:
         raise TypeError(f"cannot keep a {type(value).__name__} of the simulated world as plain data")
@@ -73,6 +79,9 @@ def restore(current: Any, saved: Any, where: str = "world") -> Any:
                 current[key] = value
             else:
                 raise ValueError(f"{where}[{key!r}]: saved, but the world has nothing there")
+        return current
+    if hasattr(current, "restore_plain"):
+        current.restore_plain(saved, where)
         return current
     fields = _fields(current)
     if fields is None or not isinstance(saved, dict) or set(saved) != set(fields):

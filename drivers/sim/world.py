@@ -29,8 +29,10 @@ point at once, so a reading taken right after `set_load_input(True)` reflects th
 Deterministic given the seed.
 
 What is behind it (the physics: cell.py, barecell.py, powerbank.py; each says what it models):
-- `dut` names a preset in `drivers.sim.presets.PRESETS` (`bench sim list`);
-  `PRESETS[name].parameters()` lists its parameters with defaults and pint
+- `dut` names a preset in `drivers.sim.presets.PRESETS` (`bench sim list`), or a bare cell
+  simulated by PyBaMM, `pybamm:<parameter set>[:<model>]` (drivers.sim.pybamm_cell: an
+  optional extra; its only parameter is `initial_soc`, it takes no spread and no cell defect);
+  `dut_type(name).parameters()` lists its parameters with defaults and pint
   units. `overrides` replaces some of them with SI floats (convert "8 Ah" to coulomb at the
   edge); an unknown name raises ValueError listing the valid ones. `world.params` is the
   resulting frozen parameter set (the label values such as `rated_capacity` included; defects
@@ -70,7 +72,7 @@ from typing import Any, Mapping
 from drivers.sim.chamber import Chamber
 from drivers.sim.circuit import LOAD_MODES, LoadSettings, SupplySettings
 from drivers.sim.defects import Defect
-from drivers.sim.presets import PRESETS
+from drivers.sim.presets import dut_type
 from drivers.sim.snapshot import restore, snapshot
 from drivers.sim.spread import Spread
 
@@ -90,9 +92,9 @@ class World:
         defects: Iterable[Defect] = (),
         spread: Spread | None = None,
     ) -> None:
-        if dut not in PRESETS:
-            raise ValueError(f"unknown DUT preset {dut!r}; known presets: {', '.join(PRESETS)}")
-        preset = PRESETS[dut]
+        preset = dut_type(dut)
+        if spread is not None and not preset.spreads:
+            raise ValueError(f"DUT {dut!r} has no unit-to-unit spread (a lot's spread is the presets')")
         self.dut_name = dut
         self.seed = seed
         self.spread = spread

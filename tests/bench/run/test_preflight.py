@@ -135,7 +135,7 @@ def test_an_unknown_station_dut_is_refused_before_the_run(tmp_path: Path):
     with pytest.raises(InputError) as info:
         prepare(Request(path, station, log_dir=tmp_path / "logs"))
     assert (info.value.source, info.value.key) == (str(station), "world.dut")
-    assert info.value.message.startswith("unknown DUT preset 'powerbank-5000'; known: lg-m50, lg-mj1")
+    assert info.value.message.startswith("unknown DUT preset 'powerbank-5000'; known presets: lg-m50, lg-mj1")
 
 
 def test_a_supply_setpoint_beyond_the_channel_s_range_is_refused_naming_a_channel_that_reaches_it():
