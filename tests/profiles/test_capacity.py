@@ -55,10 +55,10 @@ def test_counterfeit_20000_bank_fails_on_its_rated_output_capacity(tmp_path):
 
 
 def test_a_product_file_replaces_the_presets_label(tmp_path):
-    """The simulated 20 000 mAh bank judged against a real 5000 mAh label (--product): the
+    """The simulated 10 000 mAh bank judged against a real 5000 mAh label (--product): the
     bounds are that label's (3300 mAh at 5 V, 2.1 A), and run.json records the file's text."""
-    run = run_profile(tmp_path, CAPACITY, dut="powerbank-20000", product=PRODUCTS / "xiaomi-mi-5000.toml")
+    run = run_profile(tmp_path, CAPACITY, dut="powerbank-10000", product=PRODUCTS / "xiaomi-mi-5000.toml")
     assert run.criteria["rated output capacity"]["min"] == 3.3
     assert run.meta["product"]["maker"] == "Xiaomi"
     assert run.meta["product"]["text"] == (PRODUCTS / "xiaomi-mi-5000.toml").read_text(encoding="utf-8")
-    assert run.value("rated output capacity") > 12.5               # discharged at 2.1 A, the label's rating
+    assert run.value("rated output capacity") > 6.0                # discharged at 2.1 A, the label's rating

@@ -34,7 +34,7 @@ def first_cycle_past(rows, onset, initial_efc=0.0):
     raise AssertionError(f"onset {onset} EFC not reached in {len(rows)} cycles")
 
 
-@pytest.mark.parametrize("seed", [11, 12, 13, 14, 15, 16])
+@pytest.mark.parametrize("seed", [11, 12, 13, 14])
 def test_healthy_cells_of_a_lot_pass_with_a_wide_margin(tmp_path, seed):
     run = run_profile(tmp_path, screen(tmp_path, 6), dut="lg-m50", seed=seed)
     assert run.verdict == "PASS", run.reason
