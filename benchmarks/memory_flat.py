@@ -13,7 +13,7 @@ from bench.run.session import Request, execute
 WEEK = """
 name = "Week of cycling"
 period = "1 s"
-steps = [{ repeat = 21, steps = ["Charge at 5 V, 3 A limit for 4 h", "Discharge at 2 A for 4 h"] }]
+steps = [{ repeat = 21, steps = ["Charge at 5 V, 3 A limit for 4 h", "Discharge at 1 A for 4 h"] }]
 [dut]
 kind = "power bank"
 """
