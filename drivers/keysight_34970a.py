@@ -5,16 +5,26 @@ Source: Keysight "34970A/34972A Data Acquisition / Switch Unit User's Guide", ch
 "Remote Interface Reference": CONFigure:TEMPerature TCouple,<type>,(@<ch_list>) (which also
 redefines the scan list), UNIT:TEMPerature, [SENSe:]TEMPerature:TRANsducer:TCouple:RJUNction:TYPE
 INTernal, [SENSe:]TEMPerature:TRANsducer:TCouple:CHECk ON (open thermocouple check: above
-5 kohm the channel reads as overload, +9.90000000E+37), FORMat:READing:CHANnel ON, READ?, and
+5 kohm the channel reads as overload, +9.90000000E+37), FORMat:READing:CHANnel ON, READ?,
+"Scanning Overview" (ROUTe:SCAN (@<scan_list>) selects the channels a READ? scans) and
 "RS-232 Interface Commands" (SYSTem:REMote must precede any other command over RS-232,
 SYSTem:LOCal gives the front panel back); chapter 4 "Remote Interface Configuration"
-(RS-232: factory flow control XON/XOFF, so use serial://...?xonxoff=1). Replies are read up
-to LF with a CR before it stripped, so either RS-232 line ending works. The DAQ970A keeps
-these commands (Keysight "DAQ970A/DAQ973A Programming Guide", SENSe and ROUTe subsystems).
+(RS-232: factory flow control XON/XOFF, so use serial://...?xonxoff=1) and "To Build a Scan
+List From the Remote Interface" (CONFigure and ROUTe:SCAN each redefine the scan list; only
+MEASure? and CONFigure reset a channel's configuration). Replies are read up to LF with a CR
+before it stripped, so either RS-232 line ending works. The DAQ970A keeps these commands
+(Keysight "DAQ970A/DAQ973A Programming Guide", SENSe and ROUTe subsystems).
 
-Configuration is sent once per scan list (a handful of commands, then one SYSTem:ERRor?
-to prove it took); each read is then a single READ?. Channel numbers are requested in the
-reply because the instrument scans in ascending order whatever order the station lists.
+One driver may serve several DUTs on one scanner (a rack; its caller holds a lock per
+connection): the configuration is sent once for every channel of the `channels` option (a
+handful of commands, then one SYSTem:ERRor? to prove it took), and again, for those and every
+channel asked before, only when a read asks for a channel outside them or after identify()
+(the instrument may have been changed meanwhile). A read of some of the configured channels
+selects them with one ROUTe:SCAN, then READ?; a read of the same channels again is a single
+READ?. That ROUTe:SCAN keeps the configuration of the channels it leaves out is read from the
+guide, not tried on an instrument. Channel numbers are requested in the reply because the
+instrument scans in ascending order whatever order the station lists; a reply that does not
+match the scan list also catches a scan list changed behind the driver's back.
 """
 from __future__ import annotations
 
@@ -59,7 +69,8 @@ class Keysight34970A(ScpiInstrument):
         super().__init__(transport, model=model)
         self.tc_type = tc_type
         self._plausible = TC_RANGES[tc_type]
-        self._scan: tuple[int, ...] | None = None  # the scan list configured; None = unknown
+        self._configured: frozenset[int] | None = None  # channels configured; None = unknown
+        self._scan: tuple[int, ...] | None = None  # the instrument's scan list; None = unknown
         self._scan_lists: dict[tuple[int, ...], tuple[int, ...]] = {}  # request -> its scan list
         self.rs232 = transport.serial_line if rs232 is None else rs232
 
@@ -69,22 +80,36 @@ class Keysight34970A(ScpiInstrument):
             self.transport.write("SYST:REM")
 
     def identify(self) -> str:
-        self._scan = None  # a new session: the configuration may have been changed meanwhile
+        self._configured = self._scan = None  # a new session: the instrument may have been changed
         return super().identify()
 
     def read(self, channels: tuple[int, ...]) -> dict[int, float | ChannelFault]:
         scan = self._scan_lists.get(channels)
         if scan is None:
-            wanted = {check_channel(c) for c in channels}
-            scan = self._scan_lists[channels] = tuple(sorted(wanted.union(self.channels)))
+            scan = self._scan_lists[channels] = tuple(sorted({check_channel(c) for c in channels}))
         if scan != self._scan:
-            self._configure(scan)
-        readings = self._scan_once(scan)
+            self._select(scan)
+        try:
+            readings = self._scan_once(scan)
+        except InstrumentError:
+            self._scan = None  # the scan list may not be what was selected: select it again
+            raise
         return {c: readings[c] for c in channels}
 
-    def _configure(self, scan: tuple[int, ...]) -> None:
-        self._scan = None
-        chanlist = f"(@{','.join(map(str, scan))})"
+    def _select(self, scan: tuple[int, ...]) -> None:
+        """Make `scan` the instrument's scan list: configure first if a channel of it is not
+        (CONFigure leaves every channel it configured as the scan list), then ROUTe:SCAN."""
+        configured = self._configured
+        if configured is None or not configured.issuperset(scan):
+            self._configure(tuple(sorted({*self.channels, *(configured or ()), *scan})))
+        if scan != self._scan:
+            self._scan = None
+            self.transport.write(f"ROUT:SCAN {_chanlist(scan)}")
+            self._scan = scan
+
+    def _configure(self, channels: tuple[int, ...]) -> None:
+        self._configured = self._scan = None
+        chanlist = _chanlist(channels)
         for command in ("*CLS",
                         f"CONF:TEMP TC,{self.tc_type},{chanlist}",
                         f"UNIT:TEMP C,{chanlist}",
@@ -96,7 +121,7 @@ class Keysight34970A(ScpiInstrument):
         if not error.startswith(("+0,", "0,")):
             raise InstrumentError(f"{self.resource}: configuring thermocouples {chanlist} failed: "
                                   f"'SYST:ERR?' answered {error!r}")
-        self._scan = scan
+        self._configured, self._scan = frozenset(channels), channels
 
     def _scan_once(self, scan: tuple[int, ...]) -> dict[int, float | ChannelFault]:
         reply = self.transport.query("READ?")
@@ -132,11 +157,15 @@ class Keysight34970A(ScpiInstrument):
         super().close()
 
 
+def _chanlist(channels: tuple[int, ...]) -> str:
+    return f"(@{','.join(map(str, channels))})"
+
+
 DRIVER = DriverInfo(
     name="keysight-34970a", driver=Keysight34970A, roles=("thermo",),
     models=Keysight34970A.models, interfaces=("RS-232", "GPIB", "USB", "LAN"),
     source='Keysight "34970A/34972A Data Acquisition / Switch Unit User\'s Guide", '
            "ch. 5 Remote Interface Reference (CONFigure:TEMPerature, "
-           "TEMPerature:TRANsducer:TCouple, READ?, RS-232 interface commands)",
+           "TEMPerature:TRANsducer:TCouple, ROUTe:SCAN, READ?, RS-232 interface commands)",
     twin="drivers.sim.twins.keysight_34970a:Keysight34970ATwin",
     twin_options=frozenset({"model", "channels"}))

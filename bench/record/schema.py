@@ -44,6 +44,7 @@ JUNIT = "junit.xml"
 CHECKPOINT = "checkpoint.json"
 CONTROL = "control"
 LOCK = "run.lock"
+RACK = "rack.json"  # a rack run's lot folder: its channels' run folders and how they ended
 
 BDF_VERSION = "1.3.0"
 BDF_TERMS = "https://w3id.org/battery-data-alliance/ontology/battery-data-format#"

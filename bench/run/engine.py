@@ -55,6 +55,7 @@ class Outcome:
     run_totals: Totals | None = None
     safe_problems: list[str] = field(default_factory=list)
     resumable: bool = False  # `bench resume` may continue the run (an operator stop; records that failed)
+    lost: str | None = None  # the role whose instrument was lost (not recovered within the grace time)
 
 
 def hard_limit_conditions(limits: HardLimits) -> tuple[Condition, ...]:
@@ -83,7 +84,9 @@ class Runner:
     station: Station
 
     def __init__(self, profile: Profile, config: StationConfig, clock: Clock, sinks: Sinks, state: RunState,
-                 control: ControlFile | None = None) -> None:
+                 control: ControlFile | None = None, halt: Callable[[], RunEnded | None] | None = None) -> None:
+        """`halt`: asked with the operator's requests; what it returns ends the run there (a rack
+        ends every channel when an instrument they share is lost)."""
         self.profile = profile
         self.clock = clock
         self.sinks = sinks
@@ -95,6 +98,7 @@ class Runner:
         self.regulation = Regulation(config, shared=profile.ratings.kind == "cell")
         self._replayed: Deviation | None = None  # a deviation found in the rows a resume replayed
         self._control = control
+        self.halt = halt
         self._sequencer = Sequencer(profile.items, state.stopped, self._judge_loop)
         self._watchdog = Watchdog(self.policy.watchdog, self._stall)
         self._stalled: str | None = None
@@ -127,6 +131,8 @@ class Runner:
             outcome = Outcome(Verdict.FAIL if failed else Verdict.PASS, reason, results)
         except (RunEnded, KeyboardInterrupt, InstrumentError, RangeError, RecordError) as exc:
             outcome = self._stopped(self._ending(exc))
+            if isinstance(exc, InstrumentFault) and not self._stalled:
+                outcome.lost = exc.role
         except Exception as exc:
             outcome = self._stopped(Fault(f"internal error: {type(exc).__name__}: {exc}"),
                                     traceback=traceback.format_exc())
@@ -463,6 +469,9 @@ class Runner:
         """The operator's requests: a stop (a signal, `bench stop`) ends the run here; a pause or
         a continue is noted, and taken after the sample."""
         signals.check()
+        halted = self.halt() if self.halt is not None else None
+        if halted is not None:
+            raise halted
         command = self._control.poll() if self._control is not None else None
         if command == "stop":
             raise OperatorStop("bench stop")

@@ -59,7 +59,8 @@ def plan(profile: str | Path, station: str | Path | None = None, *, dut: str | N
     label = load_product(product) if product is not None else preset_label(preset)
     if label is not None:
         prof = parse_profile(prof.text, prof.source, label)  # the text read once, read again for the label
-    check_against_station(prof, sta)
+    for each in [c.station for c in sta.rack.channels.values()] if sta.rack is not None else [sta]:
+        check_against_station(prof, each)
     overrides: dict[str, float] = {}
     if sta.world is not None and preset is not None:
         sta = replace(sta, world=replace(sta.world, dut=preset))
@@ -217,9 +218,14 @@ def _reaching(spans: dict[int, Span], charges: list[SupplyStep], station: Statio
     if station.simulated:
         for name, path in shipped_stations().items():
             other = load_station(path)
-            known = instrument_model(other.roles["supply"], "ranges", DcSupply) if other.simulated else None
-            span = None if known is None else known[1].get(other.roles["supply"].options.get("channel", 1))
-            if path != station.source and span is not None and all(_within(c, span) for c in charges):
+            if (other.rack is None) != (station.rack is None):
+                continue  # a rack for a rack, a single DUT's station for one
+            each = [c.station for c in other.rack.channels.values()] if other.rack is not None else [other]
+            known = [instrument_model(o.roles["supply"], "ranges", DcSupply) if o.simulated else None for o in each]
+            spans_of = [None if k is None else k[1].get(o.roles["supply"].options.get("channel", 1))
+                        for k, o in zip(known, each)]  # a rack's every channel must reach them
+            if path != station.source and all(span is not None and all(_within(c, span) for c in charges)
+                                               for span in spans_of):
                 hints.append(f"the shipped simulated station {name!r} does: --station {name}")
     return "; " + "; ".join(hints) if hints else ""
 

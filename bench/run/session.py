@@ -33,7 +33,7 @@ from bench.run.preflight import check_against_station, plan, world_overrides
 from bench.run import signals
 from bench.run.stops import OperatorStop
 from bench.station.config import NotifyConfig, StationConfig, load_station, parse_station
-from bench.station.instruments import open_station
+from bench.station.instruments import Station, open_station
 from bench.units import parse_as
 
 
@@ -144,35 +144,43 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     `world` replaces the station's simulated world (to run on one built or inspected by the caller);
     `warn` is given the pre-flight's plausibility warnings (see `prepare`), and a line of text if
     the run index (`request.index`) could not be brought up to date at the run's end.
+    A rack station's channels are run by bench.run.rack.
     """
     profile, station_cfg = prepare(request, warn)
-    if request.parquet:
-        _need_pyarrow("--parquet", "")
-    to = notify.targets(station_cfg.notify)
+    if station_cfg.rack is not None:
+        raise InputError(station_cfg.source, "channels", "a rack: its channels run together (bench.run.rack.execute)")
     if world is None:
         world = make_world(station_cfg, request.seed, request.dut, request.defects, _lot_spread(request))
     elif not station_cfg.simulated:
         raise InputError(station_cfg.source, "", "a simulated world needs a station with sim:// resources")
+    started = begin(request, profile, station_cfg, world, sinks, on_folder, warn)
+    return drive(started), started.folder
+
+
+@dataclass
+class Started:
+    """A run ready to go (its folder, records and runner made; no instrument touched yet), or an
+    interrupted one ready to go on (`resumed`: the event that says so)."""
+
+    runner: Runner
+    folder: Path
+    station: StationConfig
+    world: Any
+    meta: dict[str, Any]
+    resumed: Event | None = None
+
+
+def begin(request: Request, profile: Profile, station_cfg: StationConfig, world: Any, sinks: Sequence[Sink] = (),
+          on_folder: Any = None, warn: Callable[[Any], None] | None = None, folder: Path | None = None) -> Started:
+    """A new run's folder, records and runner, for the profile and station `prepare` checked and
+    the simulated `world` (None on a real bench). `folder`: the run folder, already made."""
+    if request.parquet:
+        _need_pyarrow("--parquet", "")
+    to = notify.targets(station_cfg.notify)
     _check_junit(request.junit)
     started = dt.datetime.now().astimezone()
-    if request.run_dir is not None:
-        try:
-            folder = claim_run_folder(request.run_dir)
-        except FileExistsError:
-            raise InputError("--run-dir", str(request.run_dir),
-                             "exists and is not an empty folder: a run folder is never reused") from None
-        except OSError as exc:
-            raise InputError("--run-dir", str(request.run_dir),
-                             f"cannot create the run folder: {exc.strerror}") from None
-    else:
-        try:
-            folder = new_run_folder(request.log_dir, request.profile.stem, request.serial, started)
-        except OSError as exc:
-            if isinstance(exc, (FileExistsError, NotADirectoryError)) and not request.log_dir.is_dir():
-                raise InputError("--log-dir", str(request.log_dir), "is a file, or inside one: give a folder (made "
-                                 "if missing) to create run folders in") from None
-            raise InputError("--log-dir", str(request.log_dir),
-                             f"cannot create the run folder: {exc.strerror or exc}") from None
+    if folder is None:
+        folder = _new_folder(request, started)
     if on_folder is not None:
         on_folder(folder)
     layout = _layout(profile, station_cfg)
@@ -184,8 +192,28 @@ def execute(request: Request, sinks: Sequence[Sink] = (), on_folder: Any = None,
     runner = Runner(profile, station_cfg, clock, _sinks(folder, log, profile, meta, layout, station_cfg, observers,
                                                         request.junit, to), state,
                     ControlFile(folder))
-    return _drive(runner, folder, station_cfg, world, meta, None), folder
+    return Started(runner, folder, station_cfg, world, meta)
 
+
+def _new_folder(request: Request, started: dt.datetime) -> Path:
+    """The run folder: `--run-dir` itself, else a new one under `--log-dir` (InputError if it cannot be made)."""
+    if request.run_dir is not None:
+        try:
+            return claim_run_folder(request.run_dir)
+        except FileExistsError:
+            raise InputError("--run-dir", str(request.run_dir),
+                             "exists and is not an empty folder: a run folder is never reused") from None
+        except OSError as exc:
+            raise InputError("--run-dir", str(request.run_dir),
+                             f"cannot create the run folder: {exc.strerror}") from None
+    try:
+        return new_run_folder(request.log_dir, request.profile.stem, request.serial, started)
+    except OSError as exc:
+        if isinstance(exc, (FileExistsError, NotADirectoryError)) and not request.log_dir.is_dir():
+            raise InputError("--log-dir", str(request.log_dir), "is a file, or inside one: give a folder (made "
+                             "if missing) to create run folders in") from None
+        raise InputError("--log-dir", str(request.log_dir),
+                         f"cannot create the run folder: {exc.strerror or exc}") from None
 
 def _indexed(url: str | None, folder: Path, profile: Profile, warn: Callable[[Any], None] | None) -> list[Sink]:
     """The run index's sink, first of the observers (so that one after it sees what it was given)."""
@@ -214,6 +242,19 @@ def _check_junit(path: Path | None) -> None:
 def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (), station: Path | None = None,
            junit: Path | None = None, index: str | None = None,
            warn: Callable[[Any], None] | None = None) -> tuple[Outcome, Path]:
+    """Take up an interrupted run (see `take_up`) and run it to its end; a rack channel's run
+    goes on through its rack (bench.run.rack)."""
+    started = take_up(folder, speed, sinks, station, junit, index, warn)
+    if started.station.channel is not None:
+        from bench.run.rack import drive_channels
+
+        return drive_channels([started])[0], folder
+    return drive(started), folder
+
+
+def take_up(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (), station: Path | None = None,
+            junit: Path | None = None, index: str | None = None,
+            warn: Callable[[Any], None] | None = None) -> Started:
     """Take up an interrupted run (crash, kill -9, power cut, full disk) or one an operator
     stopped, from its last checkpoint; on the simulated bench at `speed`, else at the speed the
     run recorded.
@@ -246,6 +287,14 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
         _need_pyarrow(str(folder / schema.RUN), "exports.parquet")
     profile = parse_profile(meta["profile"]["text"], meta["profile"]["path"], recorded_product(meta))
     station_cfg, changed = _resume_station(meta, profile, station)
+    channel = meta["station"].get("channel")
+    if channel is not None:  # a rack's DUT channel goes on on its own channel of that rack
+        if station is not None:
+            raise InputError("--station", str(station), "a rack channel's run goes on on the rack it started on")
+        if station_cfg.rack is None or channel not in station_cfg.rack.channels:
+            raise InputError(str(folder / schema.RUN), "station.channel", f"the recorded station has no channel "
+                             f"{channel!r}")
+        station_cfg = station_cfg.rack.channels[channel].station
     if speed is not None and not station_cfg.simulated:
         raise InputError(station_cfg.source, "world", SIMULATED_ONLY)
     if speed is None:  # the run goes on at the pace it was started at (or last resumed at)
@@ -298,7 +347,7 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
         message = f"run.json was not updated: {unrecorded}; resuming from the last checkpoint ({saved.test_time:g} s)"
     reopen(meta)
     meta["resumes"] = meta.get("resumes", 0) + 1
-    return _drive(runner, folder, station_cfg, world, meta, Event("resumed", now, fields, message)), folder
+    return Started(runner, folder, station_cfg, world, meta, Event("resumed", now, fields, message))
 
 
 def recorded_product(meta: dict[str, Any]) -> Product | None:
@@ -434,10 +483,11 @@ def _need_pyarrow(source: str, key: str) -> None:
         raise InputError(source, key, f"the Parquet export needs pyarrow: {parquet.INSTALL}")
 
 
-def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any, meta: dict[str, Any],
-           resumed: Event | None) -> Outcome:
-    """Hold the run folder, record where the run starts from, open and identify the instruments,
-    run, and record the end."""
+def drive(started: Started, opener: Callable[[], Station] | None = None) -> Outcome:
+    """Hold the run folder, record where the run starts from, open and identify the instruments
+    (`opener`: a rack channel's, which the rack opened), run, and record the end."""
+    runner, folder, station_cfg, world, meta, resumed = (started.runner, started.folder, started.station,
+                                                         started.world, started.meta, started.resumed)
     sinks = runner.sinks
     runfile = next(s for s in sinks.sinks if isinstance(s, RunFile))
     lock = control.RunLock(folder)
@@ -454,7 +504,7 @@ def _drive(runner: Runner, folder: Path, station_cfg: StationConfig, world: Any,
         # a run killed from here on can be resumed from this point
         sinks.emit("checkpoint", Checkpoint(runner.clock.now(), runner.state, world))
         signals.check()
-        station = open_station(station_cfg, world)
+        station = opener() if opener is not None else open_station(station_cfg, world)
         signals.check()
         _identify(station, station_cfg, meta, resumed=resumed is not None)
         runfile.write()
@@ -532,7 +582,7 @@ def _run_meta(folder: Path, request: Request, profile: Profile, station: Station
                     "text": profile.text},
         "product": profile.product.to_json(),
         "station": {"path": station.source, "name": station.name, "text": station.text,
-                    "simulated": station.simulated,
+                    "simulated": station.simulated, "channel": station.channel,  # a rack's DUT channel
                     "seed": None if station.world is None else
                     (request.seed if request.seed is not None else station.world.seed)},
         "temperature_channels": dict(layout.temperatures),  # channel name -> its column of the samples

@@ -63,10 +63,20 @@ def wait(seconds: float) -> None:
         _requests.wake.wait(seconds)
 
 
-def interrupt(exc: RunEnded) -> None:
+class Interrupted(RunEnded):
+    """What a rack channel's thread is interrupted with (its runner knows why: the watchdog's stall)."""
+
+
+def interrupt(exc: RunEnded, thread: threading.Thread | None = None) -> None:
     """From another thread: raise `exc` in the main thread where it is (a stuck loop). A real
     SIGINT where the system has pthread_kill, so that a blocking call is cut short too;
-    elsewhere (Windows) at the main thread's next bytecode."""
+    elsewhere (Windows) at the main thread's next bytecode. Another `thread` (a rack channel's)
+    gets Interrupted at its next bytecode."""
+    if thread is not None and thread is not threading.main_thread():
+        import ctypes
+
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident or 0), ctypes.py_object(Interrupted))
+        return
     _requests.throw = exc
     if hasattr(signal, "pthread_kill"):
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ class Watchdog:
         self.fired = False
 
     def __enter__(self) -> "Watchdog":
+        self._target = threading.current_thread()  # the thread whose loop it watches
         self._last = time.monotonic()
         self._thread.start()
         return self
@@ -67,7 +68,7 @@ class Watchdog:
             return
         with self._closing:
             if not self._stop.is_set():
-                signals.interrupt(stop)
+                signals.interrupt(stop, self._target)
 
     def _watch(self) -> None:
         while not self._stop.wait(min(self.limit / 8, 0.25)):

@@ -129,6 +129,8 @@ class StationConfig:
     text: str
     faults: FaultPolicy = FaultPolicy()
     notify: NotifyConfig = NotifyConfig()
+    rack: Any = field(default=None, repr=False, compare=False)  # bench.station.rack.Rack of a rack file
+    channel: str | None = None  # the DUT channel of the rack this config is (None: a single station, or the rack's)
 
     @property
     def simulated(self) -> bool:
@@ -152,22 +154,13 @@ def load_station(path: str | Path | None = None) -> StationConfig:
 
 
 def parse_station(text: str, source: str) -> StationConfig:
+    """A station file read and checked: a single DUT's roles ([load], [supply], [thermo]), or a
+    rack's shared instruments and DUT channels (bench.station.rack); a rack's config is that of
+    its first channel, with every channel's in `rack`."""
     data = read_toml(text, source)
-    reject_unknown(data, {"name", "description", *ROLES, "limits", "world", "faults", "notify"}, source, "")
-    roles = {role: _role(data, role, source) for role in ROLES}
-    thermo = roles["thermo"].options
-    channels = thermo.pop("channels", None)
-    if not isinstance(channels, dict) or not channels or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in channels.values()):
-        raise InputError(source, "thermo.channels", "expected a table of channel names to channel numbers, "
-                         "e.g. { cell = 101, surface = 102, ambient = 103 }")
-    numbers = list(channels.values())
-    for name, number in channels.items():
-        if numbers.count(number) > 1:
-            raise InputError(source, f"thermo.channels.{name}", f"channel {number} is given to more than one name")
-    critical = thermo.pop("critical", list(channels))
-    if not isinstance(critical, list) or any(not isinstance(c, str) or c not in channels for c in critical):
-        raise InputError(source, "thermo.critical", f"expected a list of channel names among {sorted(channels)}")
+    racked = "instruments" in data or "channels" in data
+    layout = {"instruments", "channels"} if racked else set(ROLES)
+    reject_unknown(data, {"name", "description", *layout, "limits", "world", "faults", "notify"}, source, "")
     limits_raw = data.get("limits")
     if not isinstance(limits_raw, dict):
         raise InputError(source, "limits", f"expected a [limits] table with {', '.join(LIMIT_KINDS)}")
@@ -180,40 +173,73 @@ def parse_station(text: str, source: str) -> StationConfig:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InputError(source, "name", "missing; expected the station's name as text")
-    config = StationConfig(source, name, roles, dict(channels), frozenset(critical), limits,
-                           _world(data.get("world"), source), text, _faults(data.get("faults", {}), source),
-                           _notify(data.get("notify", {}), source))
+    base = StationConfig(source, name, {}, {}, frozenset(), limits, _world(data.get("world"), source), text,
+                         _faults(data.get("faults", {}), source), _notify(data.get("notify", {}), source))
+    if racked:
+        from bench.station.rack import parse_rack
+
+        rack = parse_rack(data, source, base, lambda table, key: _role(table, key, source))
+        configs = [channel.station for channel in rack.channels.values()]
+        config = replace(configs[0], rack=rack, channel=None)
+    else:
+        roles = {role: _role(data.get(role), role, source) for role in ROLES}
+        thermo = roles["thermo"].options
+        channels = thermo.pop("channels", None)
+        if not isinstance(channels, dict) or not channels or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in channels.values()):
+            raise InputError(source, "thermo.channels", "expected a table of channel names to channel numbers, "
+                             "e.g. { cell = 101, surface = 102, ambient = 103 }")
+        numbers = list(channels.values())
+        for channel, number in channels.items():
+            if numbers.count(number) > 1:
+                raise InputError(source, f"thermo.channels.{channel}", f"channel {number} is given to more than one "
+                                 "name")
+        critical = thermo.pop("critical", list(channels))
+        if not isinstance(critical, list) or any(not isinstance(c, str) or c not in channels for c in critical):
+            raise InputError(source, "thermo.critical", f"expected a list of channel names among {sorted(channels)}")
+        config = replace(base, roles=roles, channels=dict(channels), critical=frozenset(critical))
+        configs = [config]
     if config.simulated and config.world is None:
         raise InputError(source, "world", "sim:// resources need a [world] table (dut, seed, ambient)")
-    _check_drivers(config)
+    for each in configs:
+        _check_drivers(each)
     return config
 
 
 def _check_drivers(station: StationConfig) -> None:
-    """Every role names a registered driver that can fill it, with options it accepts."""
+    """Every role names a registered driver that can fill it, with options it accepts (on a rack,
+    the instrument's and its channel's options together, named by the instrument's table)."""
     from drivers.registry import REGISTRY
 
     for role, rc in station.roles.items():
+        key = role if station.channel is None else _rack_key(station, role)
         info = REGISTRY.get(rc.driver)
         if info is None:
-            raise InputError(station.source, f"{role}.driver", f"unknown driver {rc.driver!r}; known: "
+            raise InputError(station.source, f"{key}.driver", f"unknown driver {rc.driver!r}; known: "
                              f"{', '.join(sorted(REGISTRY))} (bench instruments list)")
         if role not in info.roles:
-            raise InputError(station.source, f"{role}.driver", f"{rc.driver!r} cannot be the {role}; "
+            raise InputError(station.source, f"{key}.driver", f"{rc.driver!r} cannot be the {role}; "
                              f"it fills {', '.join(info.roles)}")
         given = set(rc.options) | ({"channels"} if role == "thermo" else set())
         for option in sorted(given - set(info.options)):
-            raise InputError(station.source, f"{role}.{option}", f"not an option of {rc.driver!r}; "
+            raise InputError(station.source, f"{key}.{option}", f"not an option of {rc.driver!r}; "
                              f"it takes {', '.join(info.options) or 'none'}")
         options = dict(rc.options, channels=dict(station.channels)) if role == "thermo" else rc.options
         try:  # drivers check their options' values when built, before any I/O
             info.driver(_Unopened(rc.resource), **options)
         except ValueError as exc:
             reason = str(exc).removeprefix(f"{info.driver.__name__}: ")  # the class name is no news to a user
-            raise InputError(station.source, role, f"{rc.driver}: {reason}") from None
+            raise InputError(station.source, key, f"{rc.driver}: {reason}") from None
         except TypeError as exc:  # e.g. a list where the driver takes one value
-            raise InputError(station.source, role, f"{rc.driver}: an option value of the wrong type ({exc}); "
+            raise InputError(station.source, key, f"{rc.driver}: an option value of the wrong type ({exc}); "
                              f"options: {', '.join(info.options)}") from None
+
+
+def _rack_key(station: StationConfig, role: str) -> str:
+    """Where a rack channel's role is written (bench.station.rack.rack_key)."""
+    from bench.station.rack import rack_key
+
+    return rack_key(station, role)
 
 
 class _Unopened:
@@ -224,8 +250,8 @@ class _Unopened:
         self.serial_line = resource.lower().startswith(("serial:", "asrl"))
 
 
-def _role(data: dict[str, Any], role: str, source: str) -> RoleConfig:
-    table = data.get(role)
+def _role(table: Any, role: str, source: str) -> RoleConfig:
+    """A role's table (or a rack's [instruments.<name>], `role` then its key)."""
     if not isinstance(table, dict):
         raise InputError(source, role, f"missing; expected a [{role}] table with driver and resource")
     options = dict(table)
@@ -235,7 +261,7 @@ def _role(data: dict[str, Any], role: str, source: str) -> RoleConfig:
         timeout = parse(timeout, "time", source, f"{role}.timeout")
         if not 0.01 <= timeout <= 60:
             raise InputError(source, f"{role}.timeout", "expected a time from 10 ms to 60 s")
-    accuracy = _accuracy(options.pop("accuracy", {}), source, role) if role in WIRED else None
+    accuracy = _accuracy(options.pop("accuracy", {}), source, role) if role != "thermo" else None
     if not isinstance(driver, str):
         raise InputError(source, f"{role}.driver", "missing; expected a driver name (see `bench instruments list`)")
     if not isinstance(resource, str):

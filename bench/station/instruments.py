@@ -192,3 +192,222 @@ def open_station(config: StationConfig, world: Any = None) -> Station:
                 pass
         raise
     return Station(config, opened, world)
+
+
+# -- racks: instruments shared by several DUT channels -------------------------------------------
+
+class _Kept:
+    """A shared connection as each driver on it sees it: every call goes to the link, but a
+    driver's close() does not close it (the rack closes it once, at the end)."""
+
+    def __init__(self, transport: Any) -> None:
+        self.inner = transport
+        self.resource = transport.resource
+        self.serial_line = getattr(transport, "serial_line", False)
+        self.simulated = getattr(transport, "simulated", False)
+        for name in ("open", "write", "query", "read", "write_bytes", "read_bytes"):
+            setattr(self, name, getattr(transport, name))
+
+    def close(self) -> None:
+        """The rack's to do (SharedLink.close)."""
+
+
+class Locked:
+    """A driver on a shared connection: each of its calls (a set-point with its confirmation, a
+    measurement) runs whole under the connection's lock, so the DUT channels' exchanges never
+    interleave on the line or in the instrument's error queue."""
+
+    def __init__(self, driver: Any, lock: Any) -> None:
+        self._driver = driver
+        self._lock = lock
+        self.transport = driver.transport
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._driver, name)
+        if not callable(attr):
+            return attr
+        lock = self._lock
+
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return attr(*args, **kwargs)
+        setattr(self, name, locked)  # looked up once
+        return locked
+
+
+class SharedLink:
+    """One instrument of a rack: one connection, the lock every driver call on it takes, and a
+    generation that a reconnect moves on (so that the channels that see the same broken
+    connection reconnect it once). `twin`: the simulated instrument behind a sim:// resource,
+    wired to every channel's world."""
+
+    def __init__(self, name: str, config: Any, twin: Any = None) -> None:
+        from drivers.registry import driver_info
+
+        self.name = name
+        self.config = config  # bench.station.config.RoleConfig of the instrument
+        self.info = driver_info(config.driver)
+        self.twin = twin
+        self.lock = threading.RLock()
+        self.generation = 0
+        self._reader: Any = None  # the one reader driver of a thermometer shared by the channels
+        self._reader_generation = -1
+        self.transport = self._connect()
+
+    def _connect(self) -> _Kept:
+        from drivers import transports
+
+        framing: dict[str, Any] = dict(self.info.driver.TRANSPORT)
+        if self.config.timeout is not None:
+            framing["timeout"] = self.config.timeout
+        make = getattr(self.info.driver, "transport_for", transports.transport_for)
+        transport = make(self.config.resource, twin=self.twin, **framing)
+        transport.open()
+        return _Kept(transport)
+
+    def driver(self, options: dict[str, Any]) -> Locked:
+        """A driver of one channel on this connection, opened (identity and known state) under the lock."""
+        with self.lock:
+            instrument = self.info.driver(self.transport, **options)
+            instrument.open()
+        return Locked(instrument, self.lock)
+
+    def reader(self, channels: dict[str, int]) -> Locked:
+        """The thermometer's one driver, configured for every channel any DUT channel reads."""
+        with self.lock:
+            if self._reader_generation != self.generation:
+                self._reader = self.driver(dict(self.config.options, channels=channels))
+                self._reader_generation = self.generation
+            return self._reader
+
+    def reconnect(self, seen: int) -> None:
+        """A new connection in place of the one of generation `seen` (nothing if another channel
+        already replaced it); a call hung on the old one is cut first, so the lock comes free."""
+        if self.generation != seen:
+            return
+        old = innermost(self.transport)
+        try:
+            if hasattr(old, "sever"):
+                old.sever()
+            else:
+                old.close()
+        except Exception:  # the connection is already broken; that is why it is replaced
+            pass
+        with self.lock:
+            if self.generation == seen:
+                self.transport = self._connect()
+                self.generation += 1
+
+    def close(self) -> None:
+        with self.lock:
+            if self._reader is not None:
+                Station._try(self._reader.close)  # what the reader leaves its line in (e.g. local mode)
+            Station._try(innermost(self.transport).close)
+
+
+class ChannelStation(Station):
+    """One DUT channel of a rack: its own load and supply channels and its temperature channels,
+    on connections it shares with the others. safe() switches this channel's off only."""
+
+    def __init__(self, config: StationConfig, links: dict[str, SharedLink], readings: dict[str, int],
+                 world: Any = None) -> None:
+        self.config = config
+        self.links = links
+        self._readings = readings  # every temperature channel of the reader, for its one driver
+        self._generation = {role: link.generation for role, link in links.items()}
+        super().__init__(config, {role: self._driver(role) for role in ROLES}, world)
+
+    def _driver(self, role: str) -> Locked:
+        link = self.links[role]
+        self._generation[role] = link.generation
+        if role == "thermo":
+            return link.reader(self._readings)
+        return link.driver(dict(self.config.roles[role].options))
+
+    def _replace(self, role: str) -> None:
+        with self._replacing:
+            self.links[role].reconnect(self._generation[role])
+            setattr(self, role, self._driver(role))
+
+    def close(self) -> None:
+        """The connections stay open for the other channels (Rack.close closes them)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
+
+class RackBench:
+    """A rack opened: its shared connections and one ChannelStation per DUT channel."""
+
+    def __init__(self, links: dict[str, SharedLink], stations: dict[str, ChannelStation]) -> None:
+        self.links = links
+        self.stations = stations
+
+    def safe(self) -> dict[str, list[str]]:
+        """Every channel's load input and supply output off, confirmed; what could not be, by channel."""
+        return {name: problems for name, station in self.stations.items() if (problems := station.safe())}
+
+    def close(self) -> None:
+        for station in self.stations.values():
+            station.close()
+        for link in self.links.values():
+            link.close()
+
+
+def open_rack(config: StationConfig, worlds: dict[str, Any] | None = None,
+              names: Any = None) -> RackBench:
+    """Connect every instrument of a rack once and open each DUT channel on them (`names`: those
+    channels only, default all); a simulated rack's twins are wired to each channel's world
+    (`worlds`, by channel). On failure, whatever was opened is closed."""
+    rack = config.rack
+    chosen = [rack.channels[name] for name in (names or rack.channels)]
+    links: dict[str, SharedLink] = {}
+    stations: dict[str, ChannelStation] = {}
+    try:
+        for name, instrument in rack.instruments.items():
+            users = [c for c in chosen if any(b.instrument == name for b in c.bindings.values())]
+            if not users:
+                continue
+            twin = _rack_twin(instrument, users, worlds) if instrument.config.resource.lower().startswith("sim://") \
+                else None
+            links[name] = SharedLink(name, instrument.config, twin)
+        for channel in chosen:
+            bound = {role: links[binding.instrument] for role, binding in channel.bindings.items()}
+            readings = {f"{c.name}.{placement}": number for c in chosen
+                        if c.bindings["thermo"].instrument == channel.bindings["thermo"].instrument
+                        for placement, number in c.station.channels.items()}
+            stations[channel.name] = ChannelStation(channel.station, bound, readings,
+                                                    None if worlds is None else worlds[channel.name])
+    except Exception:
+        RackBench(links, stations).close()
+        raise
+    return RackBench(links, stations)
+
+
+def _rack_twin(instrument: Any, users: list[Any], worlds: dict[str, Any] | None) -> Any:
+    """The simulated instrument of a sim:// resource, wired to the world of every channel using it."""
+    from drivers.registry import driver_info
+
+    if worlds is None:
+        raise ValueError(f"{instrument.name}: a sim:// resource needs the simulated worlds")
+    info = driver_info(instrument.config.driver)
+    twin_class = info.twin_class()
+    first, *others = users
+    role = next(role for role, b in first.bindings.items() if b.instrument == instrument.name)
+
+    def options(channel: Any) -> dict[str, Any]:
+        rc = channel.station.roles[role]
+        chosen = dict(rc.options, channels=dict(channel.station.channels)) if role == "thermo" else rc.options
+        return {key: value for key, value in chosen.items() if key in info.twin_options}
+    twin = twin_class(worlds[first.name], **options(first))
+    wired = set(first.station.channels.values()) if role == "thermo" else set()
+    for channel in others:
+        if role == "thermo":  # a number two channels share (an ambient sensor) is read from the first's world
+            fresh = {p: n for p, n in channel.station.channels.items() if n not in wired}
+            wired |= set(fresh.values())
+            if fresh:
+                twin.wire(fresh, worlds[channel.name])
+        else:
+            extra = options(channel)
+            twin.wire(extra.pop("channel", 1), worlds[channel.name],
+                      **{k: v for k, v in extra.items() if k != "model"})
+    return twin

@@ -3,14 +3,16 @@ resources), against its twin, and over a real serial line (a pseudo-terminal).""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from driver_helpers import NO_ERROR, driver_on_sim, visa_sim
+from driver_helpers import NO_ERROR, driver_on_sim, listen, visa_sim
 from serial_line import PtyLine, serve_on_pty
 
 from drivers.keysight_34970a import Keysight34970A
 from drivers.registry import open_instrument
 from drivers.roles import ChannelFault, InstrumentError, Thermometer
+from drivers.sim.transport import SimTransport
 from drivers.sim.twins.keysight_34970a import Keysight34970ATwin
 
 SCANNER = "ASRL1::INSTR"
@@ -38,16 +40,16 @@ def test_remote_mode_can_be_left_out_on_other_interfaces() -> None:
 def test_one_configuration_then_one_read_per_scan() -> None:
     scanner, wire = scanner_at(SCANNER, channels={"cell": 101, "surface": 102, "ambient": 103})
     first = scanner.read((101, 102, 103))
-    second = scanner.read((103, 101))
+    second = scanner.read((103, 101, 102))
     assert wire.sent == ["SYST:REM", *CONFIGURATION, "READ?", "READ?"]
     assert first == {101: 25.123, 102: ChannelFault(102, "open thermocouple or overload (+9.9E37)"),
                      103: 24.0}
-    assert list(second) == [103, 101]  # in the order asked, whatever order the scan has
+    assert list(second) == [103, 101, 102]  # in the order asked, whatever order the scan has
 
 
 def test_an_open_thermocouple_is_a_fault_never_a_number() -> None:
     scanner, _ = scanner_at(SCANNER, channels=(101, 102, 103))
-    reading = scanner.read((102,))[102]
+    reading = scanner.read((101, 102, 103))[102]
     assert isinstance(reading, ChannelFault)
     assert reading.channel == 102
 
@@ -150,6 +152,72 @@ def test_the_twin_queues_the_error_a_real_34970a_would(cell_world: object, comma
     twin.write(command)
     twin.write("SYST:ERR?")
     assert twin.read() == error
+
+
+# --- a rack: one scanner, each DUT's thermocouples on channels of their own (twin) -------------
+
+RACK = {1: (101, 102), 2: (103, 104), 3: (105, 106)}  # DUT -> its cell and surface channels
+
+
+def rack_scanner(worlds: list[Any]) -> tuple[Keysight34970A, list[str]]:
+    """One twin wired to three worlds, one driver configured for every channel of the rack,
+    opened, and what the twin hears from then on."""
+    twin = Keysight34970ATwin(worlds[0], channels=dict(zip(("cell", "surface"), RACK[1])))
+    for dut in (2, 3):
+        twin.wire(dict(zip(("cell", "surface"), RACK[dut])), worlds[dut - 1])
+    scanner = Keysight34970A(SimTransport("sim://scanner", twin, **Keysight34970A.TRANSPORT),
+                             channels=[ch for pair in RACK.values() for ch in pair])
+    scanner.open()
+    return scanner, listen(scanner)
+
+
+def test_each_dut_reads_its_own_worlds_channels_selected_without_reconfiguring(
+        rack_worlds: list[Any]) -> None:
+    scanner, heard = rack_scanner(rack_worlds)
+    everything = scanner.read((101, 102, 103, 104, 105, 106))
+    assert heard == [command.replace("101,102,103", "101,102,103,104,105,106")
+                     for command in CONFIGURATION] + ["READ?"]  # configured once, for the rack
+    assert [round(everything[ch]) for ch in (101, 102, 103, 104, 105, 106)] == [  # type: ignore[arg-type]
+        20, 20, 25, 25, 30, 30]  # each world in its own chamber
+    heard.clear()
+    second = scanner.read((104, 103))
+    assert heard == ["ROUT:SCAN (@103,104)", "READ?"]
+    assert list(second) == [104, 103] and all(24.0 < t < 26.0 for t in second.values())  # type: ignore[operator]
+    heard.clear()
+    scanner.read((103, 104))
+    assert heard == ["READ?"]  # the same channels again: nothing but the read
+    scanner.read((105,))
+    assert heard == ["READ?", "ROUT:SCAN (@105)", "READ?"]
+    scanner.identify()
+    heard.clear()
+    scanner.read((105,))  # the instrument may have been changed since: configured again
+    assert heard[1] == "CONF:TEMP TC,K,(@101,102,103,104,105,106)" and heard[-2:] == [
+        "ROUT:SCAN (@105)", "READ?"]
+    assert scanner.transport.query("SYST:ERR?") == NO_ERROR
+
+
+def test_a_scan_list_changed_behind_the_driver_fails_one_read_then_is_selected_again(
+        rack_worlds: list[Any]) -> None:
+    scanner, heard = rack_scanner(rack_worlds)
+    scanner.read((103, 104))
+    scanner.transport.write("ROUT:SCAN (@101)")  # e.g. the front panel
+    with pytest.raises(InstrumentError, match=r"expected reading,channel pairs for channels \(103, 104\)"):
+        scanner.read((103, 104))
+    heard.clear()
+    assert sorted(scanner.read((103, 104))) == [103, 104]
+    assert heard == ["ROUT:SCAN (@103,104)", "READ?"]
+
+
+def test_the_twin_refuses_a_channel_another_wiring_named(rack_worlds: list[Any]) -> None:
+    first, second, _ = rack_worlds
+    twin = Keysight34970ATwin(first, channels={"cell": 101, "spare": 110})
+    for channels, shown in [({"cell": 102, "surface": 101}, "channel 101 is already wired"),
+                            ({"cell": 110}, "channel 110 is already wired"),
+                            ((102,), "channels must map placements to channel numbers")]:
+        with pytest.raises(ValueError, match=shown):
+            twin.wire(channels, second)  # type: ignore[arg-type]
+    twin.wire({"cell": 102}, second)
+    assert twin.sensors == {101: (first, "cell"), 102: (second, "cell")}
 
 
 # --- over a real serial line: pyserial on a pseudo-terminal, the twin on the other end -----

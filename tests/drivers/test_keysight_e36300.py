@@ -255,3 +255,26 @@ def test_a_current_limit_below_the_minimum_leaves_the_old_one(cell_world: Any) -
     twin.write("APPL CH1,4.2,0")
     assert (twin.outputs.volts[1], twin.outputs.amps[1]) == (4.2, 1.0)
     assert twin.errors() == ('-222,"Data out of range"',)
+
+
+def test_an_output_wired_to_its_own_world_feeds_that_world_only(rack_worlds: list[Any]) -> None:
+    first, second, third = rack_worlds
+    third.set_supply_output(True)  # whatever the twin or its world held, an output wired later starts off
+    twin = twin_left_by_the_front_panel(first, "APPL CH3,9,0.5", "OUTP ON,(@3)", model="E36313A")
+    twin.wire(3, third)
+    twin.wire(2, second)
+    assert (twin.outputs.volts[3], twin.outputs.on[3], third.supply_output_on) == (0.0, False, False)
+    link = SimTransport("sim://supply", twin, **KeysightE36300.TRANSPORT)
+    supplies = [KeysightE36300(link, channel=ch) for ch in (1, 2, 3)]
+    for supply in supplies:
+        supply.open()
+    supplies[2].configure(5.0, 1.0)
+    supplies[2].set_output(True)
+    assert [world.supply_output_on for world in rack_worlds] == [False, False, True]
+    volts, amps = supplies[2].measure()
+    assert (volts, amps) == pytest.approx(third.supply_reading()) and amps > 0.1  # a charge from CH3
+    assert [supply.output_on() for supply in supplies] == [False, False, True]
+    for channel, shown in [(3, "CH3 is already wired"), (4, "the E36313A has no channel 4")]:
+        with pytest.raises(ValueError, match=shown):
+            twin.wire(channel, second)
+    assert twin.errors() == ()

@@ -4,6 +4,8 @@ and against its twin; every channel-specific command names the station's input w
 list."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from dialogue import dialogue
 from driver_helpers import (
@@ -18,6 +20,8 @@ from driver_helpers import (
 from drivers.keysight_el30000 import KeysightEL30000
 from drivers.registry import open_instrument
 from drivers.roles import ElectronicLoad, InstrumentError, RangeError
+from drivers.sim.transport import SimTransport
+from drivers.sim.twins.keysight_el30000 import KeysightEL30000Twin
 
 EL34243A = "USB0::0x2A8D::0x3902::MY60000001::INSTR"
 EL34143A = "TCPIP0::192.168.1.32::5025::SOCKET"
@@ -160,6 +164,20 @@ def test_only_the_wired_input_sinks_from_the_dut(cell_world: object) -> None:
     assert load.transport.query("MEAS:CURR? (@1,2)") == "+0.00000000E+00,+1.00000000E+00"
     assert load.transport.query("INP? (@1:2)") == "1,1"
     assert load.transport.query("CURR:RANG? (@1:2)") == "+6.00000000E+00,+6.00000000E+00"
+
+
+def test_each_input_wired_to_its_own_world_sinks_from_that_worlds_dut(rack_worlds: list[Any]) -> None:
+    first, second, third = rack_worlds
+    twin = KeysightEL30000Twin(first, channel=1)
+    twin.wire(2, second)
+    link = SimTransport("sim://load", twin)
+    link.write("CURR:RANG 6,(@1:2);:CURR 0.5,(@1);:CURR 1,(@2);:INP ON,(@1:2)")
+    assert link.query("MEAS:CURR? (@1:2)") == "+5.00000000E-01,+1.00000000E+00"
+    assert [world.load_reading()[1] for world in rack_worlds] == pytest.approx([0.5, 1.0, 0.0])
+    for channel, shown in [(2, "input 2 is already wired"), (3, "input 3 does not exist")]:
+        with pytest.raises(ValueError, match=shown):
+            twin.wire(channel, third)
+    assert link.query("SYST:ERR?") == NO_ERROR
 
 
 @pytest.mark.parametrize(("command", "error"), [

@@ -242,3 +242,46 @@ def test_the_twin_refuses_modules_it_cannot_hold(cell_world: Any) -> None:
         KeysightN3300ATwin(cell_world, others={1: "N3305A"})
     with pytest.raises(ValueError, match="module 'N3311A'"):
         KeysightN3300ATwin(cell_world, others={2: "N3311A"})
+
+
+# --- a rack: one mainframe, each module wired to its own DUT's world (twin) -------------------
+
+def test_a_set_point_on_one_slot_reaches_that_slots_world_only(rack_worlds: list[Any]) -> None:
+    first, second, third = rack_worlds
+    second.set_load_input(True)  # whatever its world held, a slot wired later starts off
+    twin = KeysightN3300ATwin(first, channel=1)
+    twin.wire(2, second, module="N3304A")
+    twin.wire(3, third)
+    assert not second.load_input_on
+    link = SimTransport("sim://mainframe", twin, **KeysightN3300A.TRANSPORT)
+    loads = [KeysightN3300A(link, channel=slot) for slot in (1, 2, 3)]
+    for load in loads:
+        load.open()
+    assert loads[1].module == "N3304A"  # *RDT? lists the module wire() put in slot 2
+    loads[1].set_mode("CC", 1.0)
+    loads[1].set_input(True)
+    assert [world.load_input_on for world in rack_worlds] == [False, True, False]
+    volts, amps = loads[1].measure()
+    assert (volts, amps) == pytest.approx(second.load_reading()) and amps == pytest.approx(1.0)
+    assert [load.measure() for load in (loads[0], loads[2])] == [(0.0, 0.0), (0.0, 0.0)]
+    assert twin.errors() == ()
+
+
+def test_the_twin_refuses_to_wire_a_slot_it_cannot(rack_worlds: list[Any]) -> None:
+    first, second, _ = rack_worlds
+    twin = KeysightN3300ATwin(first, model="N3301A", channel=1, others={2: "N3305A"})
+    for options, shown in [
+        ({"channel": 1}, "slot 1 is already wired"),
+        ({"channel": 3}, "the N3301A has no slot 3"),
+        ({"channel": 2, "module": "N3302A"}, "slot 2 holds a N3305A, not a N3302A"),
+        ({"channel": 2, "module": "N3311A"}, "slot 2 holds a N3305A, not a N3311A"),
+        ({"channel": 2, "sense": "remote"}, "wire\\(\\) takes no option 'sense'"),
+    ]:
+        with pytest.raises(ValueError, match=shown):
+            twin.wire(world=second, **options)
+    spare = KeysightN3300ATwin(first)
+    with pytest.raises(ValueError, match="module 'N3311A' is not one of"):
+        spare.wire(2, second, module="N3311A")
+    assert (set(twin.worlds), set(spare.worlds), set(spare.modules)) == ({1}, {1}, {1})
+    twin.wire(2, second)  # the module already in the slot
+    assert twin.worlds == {1: first, 2: second}

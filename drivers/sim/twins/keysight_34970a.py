@@ -1,5 +1,7 @@
 """Simulated Keysight 34970A / DAQ970A with thermocouples on a 34901A multiplexer: the
 commands of drivers/keysight_34970a.py's manual, reading world.temperature(placement).
+`wire(channels, world)` puts more thermocouples on other channels, on another world's DUT (a
+rack: one scanner, several DUTs); each channel reads its own world.
 
 The 34970A model sits on RS-232: replies end with CR LF, and nothing but SYSTem:REMote is
 obeyed until it is in remote (the manual only promises "unpredictable results"; the twin
@@ -7,6 +9,11 @@ queues -200 so CI shows it). The DAQ970A, which has no RS-232, uses USB/LAN fram
 An open thermocouple (world.temperature() is None) reads +9.9E37 when the open-thermocouple
 check is on; without the check an open input reads 0 V, i.e. the terminal-block temperature,
 a plausible wrong number: the reason the driver always turns the check on.
+
+ROUTe:SCAN with a channel not configured for temperature queues -221 here. The real unit
+would, as the guide reads, scan it with whatever function the channel holds (DC volts after a
+Factory Reset; not tried on an instrument), again a plausible wrong number: the driver only
+selects channels it configured itself, and the refusal shows in CI if it ever did not.
 """
 from __future__ import annotations
 
@@ -36,22 +43,35 @@ class _Channel:
 class Keysight34970ATwin(ScpiTwin):
     """Options: channels ({placement: channel number}, e.g. {"cell": 101}), model
     (34970A or DAQ970A; default 34970A). A channel named for no placement of the world has
-    nothing wired to it: it reads as an open thermocouple."""
+    nothing wired to it: it reads as an open thermocouple. `world` is the constructor's;
+    `sensors` maps each channel wired to a placement to (its world, the placement)."""
 
     def __init__(self, world: Any, *, channels: Mapping[str, int], model: str = "34970A") -> None:
         if model not in IDN:
             raise ValueError(f"Keysight34970ATwin: model {model!r} is not one of {', '.join(IDN)}")
-        if not isinstance(channels, Mapping):
-            raise ValueError("Keysight34970ATwin: channels must map placements to channel numbers")
         super().__init__()
         self.world = world
-        self.placement_of = {number: placement for placement, number in channels.items()
-                             if placement in world.placements}
+        self.sensors: dict[int, tuple[Any, str]] = {}
+        self.taken: set[int] = set()  # every channel number a wiring named
+        self.wire(channels, world)
         self.idn = IDN[model]
         self.serial_line = model == "34970A"
         self.output_terminator = "\r\n" if self.serial_line else "\n"
         self.remote = not self.serial_line
         self.reset()
+
+    def wire(self, channels: Mapping[str, int], world: Any) -> None:
+        """Thermocouples at `world`'s placements on more channels ({placement: channel
+        number}); a channel number a wiring already named is refused."""
+        if not isinstance(channels, Mapping):
+            raise ValueError("Keysight34970ATwin: channels must map placements to channel numbers")
+        taken = sorted(self.taken.intersection(channels.values()))
+        if taken:
+            raise ValueError(f"Keysight34970ATwin: channel {', '.join(map(str, taken))} is "
+                             "already wired")
+        self.taken.update(channels.values())
+        self.sensors.update({number: (world, placement) for placement, number in channels.items()
+                             if placement in world.placements})
 
     def reset(self) -> None:
         self.configured: dict[int, _Channel] = {}
@@ -79,8 +99,8 @@ class Keysight34970ATwin(ScpiTwin):
 
     def _reading(self, ch: int) -> float:
         config = self.configured[ch]
-        placement = self.placement_of.get(ch)
-        celsius = self.world.temperature(placement) if placement is not None else None
+        sensor = self.sensors.get(ch)
+        celsius = sensor[0].temperature(sensor[1]) if sensor is not None else None
         if celsius is None:
             if config.check:
                 return OVERLOAD

@@ -1,6 +1,7 @@
 """Simulated Keysight E36300 triple-output supply: the commands of drivers/keysight_e36300.py's
 manual. One output (option `channel`) feeds the world's DUT (set_supply, set_supply_output,
-supply_reading); the other two are open-circuit outputs.
+supply_reading); `wire(channel, world)` makes another output feed another world's DUT (a rack:
+one supply, one DUT per output); an output wired to no world is an open-circuit output.
 
 Modelled as the guide and the driver's sources describe them:
 - APPLy, [SOURce:]VOLTage / CURRent (with or without a channel list, else the selected channel),
@@ -21,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from drivers.keysight_e36300 import MIN_CURRENT, PROGRAMMING_RANGES
-from drivers.sim.twins.dc_supply import Outputs, wired_spans
+from drivers.sim.twins.dc_supply import Outputs, check_wirable, wired_spans
 from drivers.sim.twins.scpi import (
     ScpiError,
     ScpiTwin,
@@ -46,9 +47,19 @@ class KeysightE36300Twin(ScpiTwin):
         spans = wired_spans(type(self).__name__, PROGRAMMING_RANGES, model, channel)
         super().__init__()
         self.world = world
+        self.model = model
         self.outputs = Outputs(world, spans, wired=channel)
         self.idn = f"Keysight Technologies,{model},MY00000001,1.0.4-1.0.4-1.12"
         self.reset()
+
+    def wire(self, channel: int, world: Any) -> None:
+        """Make output `channel` feed another world's DUT; it starts at its *RST values (off,
+        its world's supply output off; OCP off, internal sense)."""
+        check_wirable(type(self).__name__, self.model, self.outputs.spans, channel)
+        if channel in self.outputs.worlds:
+            raise ValueError(f"{type(self).__name__}: CH{channel} is already wired")
+        self.outputs.wire(channel, world)
+        self.ocp[channel], self.sense[channel] = False, "INT"
 
     def reset(self) -> None:
         self.outputs.reset()

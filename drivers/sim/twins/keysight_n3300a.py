@@ -1,6 +1,8 @@
 """Simulated Keysight N3300A / N3301A mainframe with its load modules: the commands of
 drivers/keysight_n3300a.py's manual. The station's module sits in the slot the station names
-and is wired to the world's DUT; modules in other slots (`others`) see an open circuit.
+and is wired to the world's DUT; `wire(slot, world, module=...)` wires another slot to another
+world (a rack: one mainframe, one DUT per module), putting the module there if the slot is
+empty; modules in other slots (`others`) see an open circuit.
 Channel-specific commands act on the channel selected with CHANnel (or INSTrument), one
 selection for every client of the mainframe; selecting an empty slot queues -241 "Hardware
 missing". Several commands in one message (';', ':' back to the root) run in order. One error
@@ -51,18 +53,39 @@ class KeysightN3300ATwin(loads.ScpiLoadTwin):
                              f"{', '.join(SLOTS)}")
         if others and channel in others:
             raise ValueError(f"KeysightN3300ATwin: slot {channel} holds the station's module")
+        self.model, self.slots = model, SLOTS[model]
         self.modules = {**(others or {}), channel: module or "N3302A"}
         for slot, name in self.modules.items():
-            if name not in MODULES:
-                raise ValueError(f"KeysightN3300ATwin: module {name!r} is not one of "
-                                 f"{', '.join(MODULES)}")
-            if slot not in range(1, SLOTS[model] + 1):
-                raise ValueError(f"KeysightN3300ATwin: the {model} has no slot {slot!r}")
+            self._check_module(slot, name)
         self.idn = f"Agilent Technologies,{model},0,A.03.01"
-        self.slots = SLOTS[model]
         super().__init__(world, {slot: MODULES[name] for slot, name in self.modules.items()},
                          wired=channel,
                          cc_ranges={slot: CURRENT_RANGES[name] for slot, name in self.modules.items()})
+
+    def _check_module(self, slot: int, name: str) -> None:
+        """ValueError unless `name` is a load module and `slot` one of the mainframe's."""
+        if name not in MODULES:
+            raise ValueError(f"KeysightN3300ATwin: module {name!r} is not one of "
+                             f"{', '.join(MODULES)}")
+        if slot not in range(1, self.slots + 1):
+            raise ValueError(f"KeysightN3300ATwin: the {self.model} has no slot {slot!r}")
+
+    def wire(self, channel: int, world: Any, module: str | None = None, **options: Any) -> None:
+        """Wire the module in slot `channel` to another world's DUT, putting `module` (default
+        N3302A) in the slot if it is empty; a slot holding another module is refused."""
+        self.refuse_options(options)
+        if channel in self.worlds:
+            raise ValueError(f"KeysightN3300ATwin: slot {channel} is already wired")
+        held = self.modules.get(channel)
+        name = module or held or "N3302A"
+        if held is not None and name != held:
+            raise ValueError(f"KeysightN3300ATwin: slot {channel} holds a {held}, not a {name}")
+        self._check_module(channel, name)
+        if held is None:
+            self.modules[channel] = name
+            self.ratings[channel] = MODULES[name]
+            self.cc_ranges[channel] = CURRENT_RANGES[name]
+        super().wire(channel, world)
 
     def reset(self) -> None:
         super().reset()

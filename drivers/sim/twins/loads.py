@@ -1,7 +1,9 @@
 """What the simulated electronic loads share: per-input state (function, levels, ranges, what
 the front panel may leave running, input on/off) bound to the world's load, and handler
-factories for the commands every family has in its own spelling. One input is wired to the
-world's DUT; any other input of a multi-input load sees an open circuit (0 V, 0 A).
+factories for the commands every family has in its own spelling. The constructor wires one
+input to the world's DUT; `wire()` wires another input of a multi-input load to another world
+(a rack: one instrument, one DUT per input, each with its own simulated time). An input wired
+to no world sees an open circuit (0 V, 0 A).
 
 A family's twin says how a command names its input (CHANNEL_ARGS trailing channel-list
 parameters, or none and `targets()` answers with the selected channel), which ranges it has
@@ -9,7 +11,7 @@ parameters, or none and `targets()` answers with the selected channel), which ra
 (RANGE_LOWERS_LEVEL), and lists its commands with the factories below, in its manual's header
 spelling.
 
-What the wired input sinks (`apply()`): a short at the lowest resistance; else, while a
+What a wired input sinks (`apply()`): a short at the lowest resistance; else, while a
 program runs instead of the static level (a LIST, transient, battery or other test the front
 panel left: `running()`), `program_amps` in CC (a test sets it); else the level of its function.
 A level above the selected range of its own quantity is refused (-222, level unchanged).
@@ -45,8 +47,9 @@ class LoadInput:
 
 class LoadTwin(ScpiTwin):
     """Base of the simulated loads. `inputs` maps input numbers to their ratings; `wired` is
-    the input connected to the world's DUT; `cc_ranges` the tops of each input's CC ranges,
-    lowest first, where the family has them."""
+    the input connected to the world's DUT (`world` and `wired` stay that first wiring;
+    `worlds` maps every wired input to its world); `cc_ranges` the tops of each input's CC
+    ranges, lowest first, where the family has them."""
 
     CHANNEL_ARGS = 0  # trailing channel-list parameters a channel-specific command may take
     RANGE_LOWERS_LEVEL: ClassVar[bool] = False  # a lower range sets a level above it to its top
@@ -54,20 +57,44 @@ class LoadTwin(ScpiTwin):
 
     def __init__(self, world: Any, inputs: Mapping[int, LoadRatings], wired: int,
                  cc_ranges: Mapping[int, tuple[float, ...]] | None = None) -> None:
-        if wired not in inputs:
-            raise ValueError(f"{type(self).__name__}: input {wired} does not exist; inputs: "
-                             f"{', '.join(map(str, inputs))}")
+        self._check_input(wired, inputs)
         super().__init__()
         self.world = world
         self.ratings = dict(inputs)
         self.wired = wired
+        self.worlds: dict[int, Any] = {wired: world}
         self.cc_ranges = dict(cc_ranges or {})
         self.reset()
 
     def reset(self) -> None:
         self.inputs = {ch: self._powered_on(ch, ratings) for ch, ratings in self.ratings.items()}
-        self.world.set_load_input(False)
-        self.apply(self.wired)
+        for ch, world in self.worlds.items():
+            world.set_load_input(False)
+            self.apply(ch)
+
+    def wire(self, channel: int, world: Any, **options: Any) -> None:
+        """Wire another input to another world's DUT. It starts as the constructor's inputs
+        do: at power-on, off (its world's load input off). A family that can hold other
+        hardware in an input takes `options` (see KeysightN3300ATwin); here none is known."""
+        self.refuse_options(options)
+        self._check_input(channel, self.ratings)
+        if channel in self.worlds:
+            raise ValueError(f"{type(self).__name__}: input {channel} is already wired")
+        self.worlds[channel] = world
+        self.inputs[channel] = self._powered_on(channel, self.ratings[channel])
+        world.set_load_input(False)
+        self.apply(channel)
+
+    def _check_input(self, ch: int, inputs: Mapping[int, LoadRatings]) -> None:
+        if ch not in inputs:
+            raise ValueError(f"{type(self).__name__}: input {ch} does not exist; inputs: "
+                             f"{', '.join(map(str, inputs))}")
+
+    def refuse_options(self, options: Mapping[str, Any]) -> None:
+        """ValueError naming the options of `wire()` this family does not know."""
+        if options:
+            raise ValueError(f"{type(self).__name__}: wire() takes no option "
+                             f"{', '.join(map(repr, options))}")
 
     def _powered_on(self, ch: int, ratings: LoadRatings) -> LoadInput:
         """An input at power-on here: CC at 0 A, the other levels at the top of their spans,
@@ -105,17 +132,18 @@ class LoadTwin(ScpiTwin):
         return state.program is not None or state.transient or state.modes[state.function] != STATIC
 
     def apply(self, ch: int) -> None:
-        """What the world's load regulates to, if `ch` is the wired input (see the module
+        """What the load of the world wired to `ch`, if any, regulates to (see the module
         docstring)."""
-        if ch != self.wired:
+        world = self.worlds.get(ch)
+        if world is None:
             return
         state = self.inputs[ch]
         if state.short:
-            self.world.set_load("CR", state.ratings.ohms[0])
+            world.set_load("CR", state.ratings.ohms[0])
         elif self.running(ch):
-            self.world.set_load("CC", self.program_amps)
+            world.set_load("CC", self.program_amps)
         else:
-            self.world.set_load(state.function, state.levels[state.function])
+            world.set_load(state.function, state.levels[state.function])
 
     def set_level(self, ch: int, mode: str, value: float) -> None:
         self.inputs[ch].levels[mode] = value
@@ -127,8 +155,9 @@ class LoadTwin(ScpiTwin):
 
     def set_input(self, ch: int, on: bool) -> None:
         self.inputs[ch].on = on
-        if ch == self.wired:
-            self.world.set_load_input(on)
+        world = self.worlds.get(ch)
+        if world is not None:
+            world.set_load_input(on)
 
     def setting(self, value: float) -> str:
         """A level or a range top as the queries answer it: NR3 unless the family's manual
@@ -136,8 +165,9 @@ class LoadTwin(ScpiTwin):
         return nr3(value)
 
     def reading(self, ch: int) -> tuple[float, float]:
-        """Voltage and current at an input: the DUT's on the wired one, open circuit elsewhere."""
-        return self.world.load_reading() if ch == self.wired else (0.0, 0.0)
+        """Voltage and current at an input: its world's DUT if wired, else an open circuit."""
+        world = self.worlds.get(ch)
+        return (0.0, 0.0) if world is None else world.load_reading()
 
 
 def _channels(twin: LoadTwin, args: str, low: int) -> tuple[list[str], tuple[int, ...]]:

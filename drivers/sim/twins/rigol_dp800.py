@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from drivers.dc_supply import Span
 from drivers.rigol_dp800 import PROGRAMMING_RANGES, SENSE_CHANNELS, TRACKING_PAIRS
-from drivers.sim.twins.dc_supply import Outputs, wired_spans
+from drivers.sim.twins.dc_supply import Outputs, check_wirable, wired_spans
 from drivers.sim.twins.scpi import (
     ScpiError,
     ScpiTwin,
@@ -48,6 +48,17 @@ class RigolDP800Twin(ScpiTwin):
         self.sense_channel = SENSE_CHANNELS.get(model)
         self.idn = f"RIGOL TECHNOLOGIES,{model},{self.serial},00.01.16"
         self.reset()
+
+    def wire(self, channel: int, world: Any) -> None:
+        """Make output `channel` feed another world's DUT (a rack); it starts at its *RST values
+        (off, its world's supply output off; protections and remote sense off)."""
+        check_wirable(type(self).__name__, self.idn.split(",")[1], self.outputs.spans, channel)
+        if channel in self.outputs.worlds:
+            raise ValueError(f"{type(self).__name__}: CH{channel} is already wired")
+        self.outputs.wire(channel, world)
+        span = self.outputs.spans[channel]
+        self.ocp[channel] = self.ovp[channel] = self.sense[channel] = False
+        self.ocp_value[channel], self.ovp_value[channel] = span.imax, max(abs(span.vmin), span.vmax)
 
     def channel_names(self, model: str) -> dict[str, int]:
         """The names :APPLy, :OUTPut and :MEASure take for the model's outputs."""

@@ -1,0 +1,263 @@
+"""A rack run: every DUT channel of a rack station at once, each a run of its own (its folder,
+records and verdict) in a thread of its own, on the instruments the rack shares.
+
+The channels' run folders sit in one lot folder with rack.json, which names them (and, once they
+ended, their verdicts); `bench resume LOT_DIR` takes up every channel that did not end. A safety
+trip, a fault or a lost thermocouple ends one channel, switched off, and the others go on; an
+instrument that several channels share and that does not come back within the grace time ends
+them all (a station fault), each switched off and confirmed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from bench.analysis.verdict import Verdict
+from bench.errors import InputError
+from bench.record.logbook import write_atomic
+from bench.record.records import Sink
+from bench.record.schema import RACK, RUN, new_run_folder
+from bench.run.engine import Outcome
+from bench.run.session import Request, Started, begin, drive, make_world, prepare, take_up
+from bench.run.stops import Fault, RunEnded
+from bench.station.config import StationConfig
+from bench.station.instruments import open_rack
+
+SinksFor = Callable[[str, "str | None"], Sequence[Sink]]  # (channel, serial) -> the sinks it also feeds
+JOIN = 0.1  # s between two looks at the channels' threads
+
+
+@dataclass
+class ChannelRun:
+    """One DUT channel of a rack run: who it is, where its run folder is, how it ended."""
+
+    name: str
+    serial: str | None
+    folder: Path
+    outcome: Outcome | None = None
+
+
+def units(station: StationConfig | Path | None, given: Sequence[str], seed: int | None = None
+          ) -> list[tuple[str, str | None]]:
+    """(channel, serial) in the rack's channel order: the serials given (`--serial` repeated, one
+    per channel), else on a simulated rack each channel's unit of the lot ("unit-<seed>": channel
+    n holds unit `seed` + n - 1, default the rack's [world] seed), else InputError."""
+    if not isinstance(station, StationConfig):
+        from bench.station.config import load_station
+
+        station = load_station(station)
+    names = list(station.rack.channels)
+    if given and len(given) != len(names):
+        raise InputError("--serial", " ".join(given), f"{len(given)} serial(s) for {len(names)} channels: give one "
+                         f"--serial per channel, in channel order ({', '.join(names)})")
+    if given:
+        return list(zip(names, given))
+    if station.world is None:
+        raise InputError("--serial", "", f"a rack needs each DUT's serial: one --serial per channel, in channel "
+                         f"order ({', '.join(names)})")
+    first = station.world.seed if seed is None else seed
+    return [(name, f"unit-{first + n}") for n, name in enumerate(names)]
+
+
+def channel_defects(station: StationConfig, specs: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """`--defect CHANNEL=NAME[:param=value,...]` by channel, after the rack file's own `defects`."""
+    rack = station.rack
+    out = {name: channel.defects for name, channel in rack.channels.items()}
+    for spec in specs:
+        head, sep, rest = spec.partition("=")
+        if not sep or ":" in head or head not in rack.channels or not rest:
+            raise InputError("--defect", spec, f"on a rack, name the channel: CHANNEL=NAME[:param=value,...], e.g. "
+                             f"'{next(iter(rack.channels))}=counterfeit'; channels: {', '.join(rack.channels)}")
+        out[head] += (rest,)
+    return out
+
+
+def execute(request: Request, serials: Sequence[str] = (), sinks_for: SinksFor | None = None,
+            on_lot: Callable[[Path], None] | None = None,
+            warn: Callable[[Any], None] | None = None) -> tuple[Path, list[ChannelRun]]:
+    """Run the profile on every channel of the rack `request.station` names, together, in a new
+    lot folder under `request.log_dir`; returns it and each channel's run. On a simulated rack,
+    channel n holds unit seed + n - 1 of the lot (`--seed`, else the rack's [world] seed)."""
+    profile, station = prepare(request, warn)
+    rack = station.rack
+    if rack is None:
+        raise InputError(station.source, "channels", "not a rack: a station with [[channels]] runs a lot at once")
+    named = units(station, serials, request.seed)
+    defects = channel_defects(station, request.defects)
+    spread = _spread(station)
+    first_seed = request.seed if request.seed is not None else station.world.seed if station.world else None
+    started_at = dt.datetime.now().astimezone()
+    try:
+        lot = new_run_folder(request.log_dir, f"{request.profile.stem}-rack", request.lot, started_at)
+    except OSError as exc:
+        raise InputError("--log-dir", str(request.log_dir), f"cannot create the lot folder: {exc.strerror or exc}") \
+            from None
+    if on_lot is not None:
+        on_lot(lot)
+    runs, started = [], []
+    for index, (name, channel) in enumerate(rack.channels.items()):
+        seed = None if first_seed is None else first_seed + index
+        serial = named[index][1]
+        config = replace(channel.station, world=station.world)  # the preset the pre-flight chose
+        unit = replace(request, serial=serial, seed=seed, defects=defects[name], log_dir=lot, run_dir=None,
+                       junit=None)
+        world = make_world(config, seed, request.dut, defects[name], spread)
+        folder = lot / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{name}-{serial}")
+        folder.mkdir()
+        started.append(begin(unit, profile, config, world, sinks_for(name, serial) if sinks_for else (), None, warn,
+                             folder=folder))
+        runs.append(ChannelRun(name, serial, folder))
+    _write_lot(lot, {"kind": "rack", "started": started_at.isoformat(timespec="seconds"),
+                     "profile": {"path": str(request.profile), "name": profile.name},
+                     "station": {"path": station.source, "name": station.name}, "lot": request.lot,
+                     "channels": [{"name": r.name, "serial": r.serial, "folder": r.folder.name} for r in runs]})
+    for run, outcome in zip(runs, drive_channels(started)):
+        run.outcome = outcome
+    _record_ends(lot, runs)
+    return lot, runs
+
+
+def _spread(station: StationConfig) -> Any:
+    """A simulated rack holds units of a lot, each with its own spread (where the preset has one)."""
+    if station.world is None:
+        return None
+    from drivers.sim.presets import dut_type
+    from drivers.sim.spread import Spread
+
+    return Spread() if dut_type(station.world.dut).spreads else None
+
+
+def resume(lot: Path, speed: float | None = None, sinks_for: SinksFor | None = None, index: str | None = None,
+           warn: Callable[[Any], None] | None = None) -> list[ChannelRun]:
+    """Take up every channel of a rack run that did not end (`bench resume LOT_DIR`), together
+    on the rack, each from its last checkpoint; the channels that ended keep their verdicts."""
+    meta = read_lot(lot)
+    runs = [ChannelRun(c["name"], c.get("serial"), lot / c["folder"]) for c in meta["channels"]]
+    open_runs, started = [], []
+    for run in runs:
+        status = _status(run.folder)
+        if status == "finished":
+            continue
+        started.append(take_up(run.folder, speed, sinks_for(run.name, run.serial) if sinks_for else (),
+                               index=index, warn=warn))
+        open_runs.append(run)
+    if not started:
+        raise InputError(str(lot), RACK, "every channel's run has ended: nothing to resume")
+    for run, outcome in zip(open_runs, drive_channels(started)):
+        run.outcome = outcome
+    _record_ends(lot, runs)
+    return runs
+
+
+def drive_channels(started: list[Started]) -> list[Outcome]:
+    """Open the rack's instruments once for these channels, then run each channel in its own
+    thread (bench.run.session.drive: it ends in safe state whatever happens) and wait for all.
+    When one ends because it lost an instrument that other channels share, they all end there."""
+    config = started[0].station
+    names = [s.station.channel for s in started]
+    worlds = {s.station.channel: s.world for s in started} if config.simulated else None
+    lost: list[str] = []  # why the station failed, once it has
+
+    def halt() -> RunEnded | None:
+        return Fault(lost[0]) if lost else None
+    for s in started:
+        s.runner.halt = halt
+    try:
+        rack, failure = open_rack(config, worlds, names), None
+    except Exception as exc:  # each channel's run ends ERROR with it, its records complete
+        rack, failure = None, exc
+
+    def opener(name: str) -> Callable[[], Any]:
+        def open_channel() -> Any:
+            if rack is None:
+                raise failure  # type: ignore[misc]
+            return rack.stations[name]
+        return open_channel
+    outcomes: list[Outcome | None] = [None] * len(started)
+
+    def run(index: int) -> None:
+        try:
+            outcomes[index] = drive(started[index], opener(names[index]))
+        except BaseException as exc:  # noqa: BLE001 - drive ends every run with an outcome; the last guard
+            outcomes[index] = Outcome(Verdict.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+    threads = [threading.Thread(target=run, args=(i,), name=f"channel {name}", daemon=True)
+               for i, name in enumerate(names)]
+    try:
+        for thread in threads:
+            thread.start()
+        waiting = set(range(len(threads)))
+        while waiting:
+            threads[min(waiting)].join(JOIN)
+            for i in [i for i in waiting if not threads[i].is_alive()]:
+                waiting.discard(i)
+                why = _station_fault(started[i], outcomes[i], names)
+                if why is not None and not lost:
+                    lost.append(why)
+    finally:
+        if rack is not None:
+            rack.safe()  # every channel, once more, whatever its thread did
+            rack.close()
+    return [o or Outcome(Verdict.ERROR, "the channel's run did not end") for o in outcomes]
+
+
+def _station_fault(started: Started, outcome: Outcome | None, running: list[str | None]) -> str | None:
+    """Why every channel must end, if this one lost an instrument the others share (None if not)."""
+    if outcome is None or outcome.lost is None:
+        return None
+    station = started.station
+    binding = station.rack.channels[station.channel].bindings.get(outcome.lost)
+    if binding is None:
+        return None
+    sharing = [c.name for c in station.rack.users(binding.instrument) if c.name in running and c.name != station.channel]
+    if not sharing:
+        return None
+    return (f"station fault: instrument {binding.instrument!r} lost (channel {station.channel}: {outcome.reason}); "
+            f"every channel on it made safe")
+
+
+def read_lot(lot: Path) -> dict[str, Any]:
+    """A lot folder's rack.json, checked (InputError naming the file otherwise)."""
+    path = lot / RACK
+    try:
+        meta = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(lot), RACK, f"not a rack run's lot folder ({exc})") from None
+    channels = meta.get("channels") if isinstance(meta, dict) else None
+    if not isinstance(channels, list) or not channels or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("folder"), str)
+            and "/" not in c["folder"] and "\\" not in c["folder"] and c["folder"] not in (".", "..")
+            for c in channels):
+        raise InputError(str(path), "channels", "damaged: expected a list of {name, serial, folder}")
+    return meta
+
+
+def is_lot(folder: Path) -> bool:
+    return (folder / RACK).is_file()
+
+
+def _status(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / RUN).read_bytes().decode("utf-8")).get("status")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _write_lot(lot: Path, meta: dict[str, Any]) -> None:
+    write_atomic(lot / RACK, json.dumps(meta, indent=2) + "\n")
+
+
+def _record_ends(lot: Path, runs: list[ChannelRun]) -> None:
+    """rack.json with each channel's verdict and reason, as its run.json has them."""
+    meta = read_lot(lot)
+    by_name = {run.name: run for run in runs}
+    for entry in meta["channels"]:
+        run = by_name.get(entry["name"])
+        if run is not None and run.outcome is not None:
+            entry.update(verdict=str(run.outcome.verdict), reason=run.outcome.reason)
+    meta["ended"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    _write_lot(lot, meta)
