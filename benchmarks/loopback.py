@@ -191,3 +191,71 @@ def station_file(instruments: dict[str, Instrument], folder: Path, resources: di
     named = resources or {role: i.resource for role, i in instruments.items()}
     path.write_text(STATION.format(**named) + extra, encoding="utf-8")
     return path
+
+
+class TwinServer:
+    """A simulated instrument (a drivers.sim twin, wired to simulated DUTs) served on 127.0.0.1
+    and, on request, on a pseudo-terminal: the real transports (pyvisa-py TCPIP SOCKET, pyserial)
+    then carry the same command set the sim:// path speaks, byte for byte through the twin's own
+    framing. One lock: the twin answers one message at a time, as an instrument does."""
+
+    def __init__(self, twin: object) -> None:
+        self.twin = twin
+        self.lock = threading.Lock()
+        self._closed = threading.Event()
+        self._ptys: list[int] = []
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _TwinHandler)
+        server.daemon_threads = True
+        server.twin_server = self  # type: ignore[attr-defined]
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    @property
+    def resource(self) -> str:
+        return f"TCPIP0::127.0.0.1::{self._server.server_address[1]}::SOCKET"
+
+    def feed(self, data: bytes) -> bytes:
+        with self.lock:
+            return self.twin.feed(data)  # type: ignore[attr-defined]
+
+    def serve_pty(self) -> str:
+        """Serve the twin on a pseudo-terminal too; returns the device pyserial opens."""
+        master, slave = os.openpty()
+        self._ptys += [master, slave]
+
+        def serve() -> None:
+            while not self._closed.is_set():
+                if not select.select([master], [], [], 0.05)[0]:
+                    continue
+                try:
+                    data = os.read(master, 4096)
+                except OSError:
+                    return
+                out = self.feed(data)
+                if out:
+                    os.write(master, out)
+        threading.Thread(target=serve, daemon=True).start()
+        return os.ttyname(slave)
+
+    def close(self) -> None:
+        """The instrument is gone: its connections close and nothing answers any more."""
+        self._closed.set()
+        self._server.shutdown()
+        self._server.server_close()
+        for fd in self._ptys:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class _TwinHandler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        server: TwinServer = self.server.twin_server  # type: ignore[attr-defined]
+        while not server._closed.is_set():
+            data = self.request.recv(4096)
+            if not data:
+                return
+            out = server.feed(data)
+            if out:
+                self.request.sendall(out)

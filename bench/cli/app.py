@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import typer
 
@@ -14,7 +14,7 @@ from bench.cli.lot import lot
 from bench.cli.report import after_run, report as report_command
 from bench.cli.sim import sim_app
 from bench.cli import exits
-from bench.cli.console import Screen, console as _console, tabulate
+from bench.cli.console import VERDICT_STYLES, Screen, console as _console, tabulate
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
@@ -101,7 +101,9 @@ def run(
     station: Optional[Path] = StationOption,
     log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where run folders are created."),
     speed: Optional[float] = SpeedOption,
-    serial: Optional[str] = typer.Option(None, "--serial", help="DUT serial number (recorded, and part of the run id)."),
+    serial: list[str] = typer.Option(
+        [], "--serial", show_default=False,
+        help="DUT serial number (recorded, and part of the run id); on a rack, one per channel in channel order."),
     lot_id: Optional[str] = typer.Option(None, "--lot-id", metavar="LOT", show_default=False,
                                          help="The DUT's production lot (recorded and indexed: bench runs --lot)."),
     operator: Optional[str] = typer.Option(None, "--operator", help="Who runs the test (recorded)."),
@@ -143,16 +145,26 @@ def run(
     units' and, if they all pass, 1 when the lot has an outlier."""
     from bench.run.session import Request
 
+    index = _index_url(db, log_dir)
+    if _is_rack(station):
+        if lot is not None or run_dir or junit:
+            raise _invalid(f"{'--lot' if lot is not None else '--run-dir' if run_dir else '--junit'}: not with a rack "
+                           "station, whose channels each get a run folder (and junit.xml) in the lot folder")
+        request = Request(profile, station, log_dir, speed, None, operator, seed, dut, tuple(defect), product, strict,
+                          parquet=parquet, lot=lot_id, index=index)
+        _drive_rack(profile.name, request, serial, as_json=as_json, report=report)
+    if len(serial) > 1:
+        raise _invalid("--serial: one DUT, one serial (several are for a rack station's channels)")
+    dut_serial = serial[0] if serial else None
     if lot is not None and (run_dir or junit):
         raise _invalid(f"{'--run-dir' if run_dir else '--junit'}: not with --lot, which makes a run folder per unit "
                        "(use --log-dir: each unit's folder holds its junit.xml)")
-    index = _index_url(db, log_dir)
     if lot is None:
-        units = [Request(profile, station, log_dir, speed, serial, operator, seed, dut, tuple(defect), product, strict,
+        units = [Request(profile, station, log_dir, speed, dut_serial, operator, seed, dut, tuple(defect), product, strict,
                          run_dir=run_dir, junit=junit, parquet=parquet, lot=lot_id, index=index)]
     else:  # unit N is the one `--seed N` runs alone, and is named so
         seeds = range(1 if seed is None else seed, (1 if seed is None else seed) + lot)
-        units = [Request(profile, station, log_dir, speed, f"{serial or 'unit'}-{n}", operator, n, dut,
+        units = [Request(profile, station, log_dir, speed, f"{dut_serial or 'unit'}-{n}", operator, n, dut,
                          tuple(defect), product, strict, parquet=parquet, lot=lot_id, index=index) for n in seeds]
 
     def starting(request: Request) -> Start:
@@ -176,8 +188,16 @@ def resume(
     db: Optional[str] = DbOption,
     log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where the default run index is (bench.db)."),
 ) -> None:
-    """Take up an interrupted run (crash, kill -9, power cut, bench stop) from its last checkpoint."""
+    """Take up an interrupted run (crash, kill -9, power cut, bench stop) from its last checkpoint; a rack
+    run's lot folder: every channel that did not end."""
     index = _index_url(db, log_dir)
+    from bench.record.rackfile import is_lot
+
+    if is_lot(run_dir):
+        if station is not None or junit is not None:
+            raise _invalid(f"{'--station' if station else '--junit'}: not with a rack run, which goes on on its own "
+                           "rack (each channel's junit.xml is in its run folder)")
+        _drive_rack(run_dir.name, None, (), as_json=as_json, lot=run_dir, speed=speed, index=index)
 
     def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
         from bench.run.session import resume as resume_run
@@ -185,6 +205,78 @@ def resume(
         announce(run_dir)
         return resume_run(run_dir, speed, [view], station=station, junit=junit, index=index, warn=_warning)
     _drive(run_dir.name, start, as_json=as_json)
+
+
+def _is_rack(station: Optional[Path]) -> bool:
+    """Whether the station file is a rack's (bench.station.rack); a bad file is exit 2 here."""
+    if station is None:
+        return False
+    from bench.errors import InputError
+    from bench.station.config import load_station
+
+    try:
+        return load_station(station).rack is not None
+    except InputError as exc:
+        raise _invalid(exc) from None
+
+
+def _drive_rack(title: str, request: Any, serials: Sequence[str], as_json: bool = False, report: bool = False,
+                lot: Optional[Path] = None, speed: Optional[float] = None, index: Optional[str] = None) -> None:
+    """A rack run (`request`) or the resume of one (`lot`): every channel under one view, then each
+    channel's verdict, the lot compared (bench lot, its table also as lot.csv in the lot folder)
+    and the exit code: the worst channel's, and 1 for an outlier if they all passed."""
+    import sys
+
+    from bench.cli.rack_view import PlainRackView, RackView, show_rack_verdicts
+    from bench.errors import InputError
+    from bench.record.rackfile import read_lot
+    from bench.run import rack as racks
+    from bench.run import signals
+
+    screen = Screen()
+    console = screen.console(stderr=as_json)
+    try:
+        channels = read_lot(lot)["channels"] if lot is not None else None
+        units = ([(c["name"], c.get("serial")) for c in channels] if channels is not None
+                 else racks.units(request.station, serials, request.seed))
+    except InputError as exc:
+        raise _invalid(exc) from None
+    with signals.handled(on_hangup=screen.hang_up):
+        try:
+            if (sys.stderr if as_json else sys.stdout).isatty():
+                view: Any = RackView(console, title, units, screen)
+            else:
+                view = PlainRackView(lambda line: console.print(line, markup=False), title, units, screen)
+
+            def sinks_for(name: str, serial: Optional[str]) -> list[Any]:
+                return [view.sink(name)]
+            try:
+                with view if isinstance(view, RackView) else contextlib.nullcontext():
+                    if lot is None:
+                        lot, runs = racks.execute(request, serials, sinks_for,
+                                                  on_lot=lambda f: console.print(f"lot folder: {f}", markup=False),
+                                                  warn=_warning)
+                    else:
+                        runs = racks.resume(lot, speed, sinks_for, index=index, warn=_warning)
+            except InputError as exc:
+                raise _invalid(exc, screen.console(stderr=True)) from None
+            show_rack_verdicts(console, [(r.name, r.serial, str(r.outcome.verdict) if r.outcome else "-",
+                                          r.outcome.reason if r.outcome else "ended before", r.folder) for r in runs])
+            ended = [(exits.VERDICT[r.outcome.verdict], r.outcome, r.folder) for r in runs if r.outcome is not None]
+            folders = [r.folder for r in runs]
+            code, compared = _compare_lot(folders, console, lot / "lot.csv")
+            codes = [c for c, _, _ in ended] + [code]
+            if report:
+                for _, _, folder in ended:
+                    after_run([folder], console)
+                after_run(folders, console)
+            if as_json:
+                screen.console().out(_result(ended, dict(compared, lot_folder=str(lot.absolute())), max(codes)),
+                                     highlight=False)
+        finally:
+            if _ends_process:
+                _hold_signals()
+    raise typer.Exit(max(codes))
 
 
 def _index_url(db: Optional[str], log_dir: Path) -> Optional[str]:
@@ -199,19 +291,22 @@ def _index_url(db: Optional[str], log_dir: Path) -> Optional[str]:
 
 
 @app.command("pause")
-def pause_run(run_dir: Path = typer.Argument(..., help="The run folder.", show_default=False)) -> None:
+def pause_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).",
+                                             show_default=False)) -> None:
     """Pause a running test from another terminal: the DUT is made safe, monitoring goes on."""
     _control(run_dir, "pause")
 
 
 @app.command("continue")
-def continue_run(run_dir: Path = typer.Argument(..., help="The run folder.", show_default=False)) -> None:
+def continue_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).",
+                                                show_default=False)) -> None:
     """Continue a paused test: its step is set up again and carries on."""
     _control(run_dir, "continue")
 
 
 @app.command("stop")
-def stop_run(run_dir: Path = typer.Argument(..., help="The run folder.", show_default=False)) -> None:
+def stop_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).",
+                                           show_default=False)) -> None:
     """Stop a running test from another terminal, as Ctrl-C in its own would.
 
     The run ends ABORTED with its records complete and the bench safe; bench resume RUN_DIR
@@ -224,20 +319,34 @@ ALREADY = {"pause": "already paused (bench continue carries on)", "continue": "n
 
 
 def _control(run_dir: Path, command: str) -> None:
-    """Ask the process running `run_dir`; what it was last asked is not asked again."""
+    """Ask the process running `run_dir` (a rack's lot folder: every channel it still runs); what
+    it was last asked is not asked again."""
+    from bench.errors import InputError
     from bench.record.schema import RUN
     from bench.run import control
+    from bench.record.rackfile import is_lot, read_lot
 
-    if not (run_dir / RUN).exists():
+    if is_lot(run_dir):
+        try:
+            folders = [run_dir / c["folder"] for c in read_lot(run_dir)["channels"]]
+        except InputError as exc:
+            raise _invalid(exc) from None
+        running = [folder for folder in folders if control.is_running(folder)]
+        if not running:
+            raise _invalid(f"{run_dir}: no process is running this rack run (bench resume takes up an interrupted one)")
+    elif not (run_dir / RUN).exists():
         raise _invalid(f"{run_dir}: not a run folder (no {RUN})")
-    if not control.is_running(run_dir):
+    elif not control.is_running(run_dir):
         raise _invalid(f"{run_dir}: no process is running this run (bench resume takes up an interrupted one)")
-    asked = control.asked(run_dir)
-    if asked == command or command == "continue" and asked is None:
-        _console().print(f"{run_dir}: {ALREADY[command]}", markup=False)
-        return
-    control.request(run_dir, command)
-    _console().print(f"{command} requested for {run_dir}", markup=False)
+    else:
+        running = [run_dir]
+    for folder in running:
+        asked = control.asked(folder)
+        if asked == command or command == "continue" and asked is None:
+            _console().print(f"{folder}: {ALREADY[command]}", markup=False)
+            continue
+        control.request(folder, command)
+        _console().print(f"{command} requested for {folder}", markup=False)
 
 
 Start = Callable[[Any, Callable[[Path], None]], tuple[Any, Path]]  # (view, announce) -> (outcome, run folder)
@@ -281,15 +390,18 @@ def _drive(title: str, *starts: Start, as_json: bool = False, report: bool = Fal
     raise typer.Exit(max(codes))
 
 
-def _compare_lot(folders: list[Path], console: Any) -> tuple[int, dict[str, Any]]:
-    """The units of a lot run by `bench run --lot`, compared as `bench lot` does: exit code 1 for
-    an outlier (or too few units that finished to judge), else 0; and the comparison for --json."""
-    from bench.analysis.lot import collect, screen
+def _compare_lot(folders: list[Path], console: Any, csv: Optional[Path] = None) -> tuple[int, dict[str, Any]]:
+    """The units of a lot run by `bench run --lot` (or a rack), compared as `bench lot` does: exit
+    code 1 for an outlier (or too few units that finished to judge), else 0; and the comparison
+    for --json. `csv`: the table written there too (bench lot --out)."""
+    from bench.analysis.lot import collect, screen, write_csv
     from bench.cli.lot import show
     from bench.errors import InputError
 
     try:
         result = screen(collect(folders))
+        if csv is not None:
+            write_csv(result, csv)
     except InputError as exc:
         console.print(f"lot not compared: {exc}", soft_wrap=True, markup=False)
         return exits.OUTLIER, {"compared": False, "reason": str(exc), "outliers": []}
@@ -385,9 +497,7 @@ def _show_verdict(console: Any, verdict: str, reason: str, criteria: list[dict[s
                       f"[{colours.get(data['outcome'], 'default')}]{escape(str(data['outcome']))}[/]")
     if criteria:
         console.print(table)
-    style = {"PASS": "bold white on green", "FAIL": "bold white on red", "ABORTED": "bold black on yellow",
-             "ERROR": "bold white on magenta"}[str(verdict)]
-    console.print(Panel(Align.center(Text(f"\n{verdict}\n")), style=style))
+    console.print(Panel(Align.center(Text(f"\n{verdict}\n")), style=VERDICT_STYLES[str(verdict)]))
     console.print(reason, markup=False)
     console.print(f"data: {folder}", markup=False)
 
@@ -505,6 +615,9 @@ def validate(
     console.print(f"safety: station {sta.name!r} hard limits: {sta.limits.max_voltage:g} V, "
                   f"{sta.limits.max_current:g} A, {sta.limits.max_power:g} W, {sta.limits.max_temperature:g} degC",
                   markup=False)
+    if sta.rack is not None:
+        console.print(f"rack: {len(sta.rack.channels)} DUT channels ({', '.join(sta.rack.channels)}) on "
+                      f"{len(sta.rack.instruments)} shared instruments, each channel with these limits", markup=False)
     for condition in prof.safety:
         console.print(f"  abort if {condition.text}", markup=False)
     console.print("criteria:")

@@ -8,6 +8,9 @@ import sys
 from typing import Any, TextIO
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# how a verdict is shown wherever it is the news: `bench run`'s banner, a rack's status column and counts
+VERDICT_STYLES = {"PASS": "bold white on green", "FAIL": "bold white on red", "ABORTED": "bold black on yellow",
+                  "ERROR": "bold white on magenta"}
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]

@@ -190,6 +190,20 @@ class View(Sink):
         cycles = f", cycle {self.cycle} of {most}{self.progress.cycles}" if self.progress.cycles > 1 else ""
         return f"step {self.position} of {most}{self.progress.steps}{cycles}"
 
+    def plan(self) -> str:
+        """'at most 300 steps, at most 50 cycles, at most ~24.2 days to go': the plan from where
+        the run starts (or is resumed), once its `run_info` is in."""
+        most = "at most " if self.progress.bounded else ""
+        cycles = f", {most}{self.progress.cycles} cycles" if self.progress.cycles > 1 else ""
+        seconds, unknown = self.progress.left(0.0)
+        unknown_text = f" + {unknown} step(s) with no estimate" if unknown else ""
+        return f"{most}{self.progress.steps} steps{cycles}, {most}~{span(seconds)}{unknown_text} to go"
+
+    def step_started(self, record: StepStart) -> str:
+        """'step 14 (cycle 3): Hold at 4.2 V for 2 h | step 14 of 300, cycle 3 of 50, ~21.2 days left'."""
+        progress = f" | {self.where()}, {self.eta(record.test_time)}" if self.progress is not None else ""
+        return f"step {record.count} (cycle {record.cycle}): {record.step.text}{progress}"
+
     def until(self, r: Readings) -> str:
         """How the step ends: its duration and how much of it is done, its conditions with the
         readings they watch."""
@@ -272,20 +286,14 @@ class PlainView(View):
     def run_info(self, record: RunInfo) -> None:
         super().run_info(record)
         dut, station = self.header()
-        most = "at most " if self.progress.bounded else ""
-        cycles = f", {most}{self.progress.cycles} cycles" if self.progress.cycles > 1 else ""
-        seconds, unknown = self.progress.left(0.0)
-        unknown_text = f" + {unknown} step(s) with no estimate" if unknown else ""
-        self._say(f"DUT: {dut}; station: {station}; {most}{self.progress.steps} steps{cycles}, "
-                  f"{most}~{span(seconds)}{unknown_text} to go")
+        self._say(f"DUT: {dut}; station: {station}; {self.plan()}")
 
     def run_start(self, record: RunStart) -> None:
         self._say(f"{record.profile}, judged against {record.product}")
 
     def step_start(self, record: StepStart) -> None:
         super().step_start(record)
-        progress = f" | {self.where()}, {self.eta(record.test_time)}" if self.progress is not None else ""
-        self._say(f"step {record.count} (cycle {record.cycle}): {record.step.text}{progress}")
+        self._say(self.step_started(record))
 
     def sample(self, record: Sample) -> None:
         super().sample(record)

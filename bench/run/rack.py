@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from bench.analysis.verdict import Verdict
 from bench.errors import InputError
-from bench.record.logbook import write_atomic
+from bench.record.rackfile import read_lot, write_lot
 from bench.record.records import Sink
 from bench.record.schema import RACK, RUN, new_run_folder
 from bench.run.engine import Outcome
@@ -107,15 +106,16 @@ def execute(request: Request, serials: Sequence[str] = (), sinks_for: SinksFor |
         unit = replace(request, serial=serial, seed=seed, defects=defects[name], log_dir=lot, run_dir=None,
                        junit=None)
         world = make_world(config, seed, request.dut, defects[name], spread)
-        folder = lot / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{name}-{serial}")
-        folder.mkdir()
+        folder = new_run_folder(lot, f"{request.profile.stem}-ch{name}", serial, started_at)  # a unique run id
         started.append(begin(unit, profile, config, world, sinks_for(name, serial) if sinks_for else (), None, warn,
                              folder=folder))
         runs.append(ChannelRun(name, serial, folder))
-    _write_lot(lot, {"kind": "rack", "started": started_at.isoformat(timespec="seconds"),
+    write_lot(lot, {"kind": "rack", "started": started_at.isoformat(timespec="seconds"),
                      "profile": {"path": str(request.profile), "name": profile.name},
                      "station": {"path": station.source, "name": station.name}, "lot": request.lot,
                      "channels": [{"name": r.name, "serial": r.serial, "folder": r.folder.name} for r in runs]})
+    for each in started:  # every channel resumable from here, whichever thread a kill finds first
+        each.record()
     for run, outcome in zip(runs, drive_channels(started)):
         run.outcome = outcome
     _record_ends(lot, runs)
@@ -220,35 +220,11 @@ def _station_fault(started: Started, outcome: Outcome | None, running: list[str 
             f"every channel on it made safe")
 
 
-def read_lot(lot: Path) -> dict[str, Any]:
-    """A lot folder's rack.json, checked (InputError naming the file otherwise)."""
-    path = lot / RACK
-    try:
-        meta = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(lot), RACK, f"not a rack run's lot folder ({exc})") from None
-    channels = meta.get("channels") if isinstance(meta, dict) else None
-    if not isinstance(channels, list) or not channels or not all(
-            isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("folder"), str)
-            and "/" not in c["folder"] and "\\" not in c["folder"] and c["folder"] not in (".", "..")
-            for c in channels):
-        raise InputError(str(path), "channels", "damaged: expected a list of {name, serial, folder}")
-    return meta
-
-
-def is_lot(folder: Path) -> bool:
-    return (folder / RACK).is_file()
-
-
 def _status(folder: Path) -> str | None:
     try:
         return json.loads((folder / RUN).read_bytes().decode("utf-8")).get("status")
     except (OSError, ValueError, AttributeError):
         return None
-
-
-def _write_lot(lot: Path, meta: dict[str, Any]) -> None:
-    write_atomic(lot / RACK, json.dumps(meta, indent=2) + "\n")
 
 
 def _record_ends(lot: Path, runs: list[ChannelRun]) -> None:
@@ -260,4 +236,4 @@ def _record_ends(lot: Path, runs: list[ChannelRun]) -> None:
         if run is not None and run.outcome is not None:
             entry.update(verdict=str(run.outcome.verdict), reason=run.outcome.reason)
     meta["ended"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    _write_lot(lot, meta)
+    write_lot(lot, meta)

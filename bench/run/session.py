@@ -169,6 +169,12 @@ class Started:
     meta: dict[str, Any]
     resumed: Event | None = None
 
+    def record(self) -> None:
+        """run.json as the run starts (status running): a folder that a kill leaves behind from
+        here on is one `bench resume` takes up."""
+        self.meta["status"] = "running"
+        next(s for s in self.runner.sinks.sinks if isinstance(s, RunFile)).write()
+
 
 def begin(request: Request, profile: Profile, station_cfg: StationConfig, world: Any, sinks: Sequence[Sink] = (),
           on_folder: Any = None, warn: Callable[[Any], None] | None = None, folder: Path | None = None) -> Started:
@@ -495,8 +501,7 @@ def drive(started: Started, opener: Callable[[], Station] | None = None) -> Outc
         raise InputError(str(folder), "", "a process is running this run right now (see run.lock)")
     station = None
     try:  # a stop asked for on the way in is taken at each stage, nothing switched on yet
-        meta["status"] = "running"
-        runfile.write()
+        started.record()
         sinks.emit("run_info", RunInfo(runner.clock.now(), meta, runner.profile,
                                        hard_limit_conditions(station_cfg.limits), runner.state))
         if resumed is not None:

@@ -161,6 +161,8 @@ def parse_station(text: str, source: str) -> StationConfig:
     racked = "instruments" in data or "channels" in data
     layout = {"instruments", "channels"} if racked else set(ROLES)
     reject_unknown(data, {"name", "description", *layout, "limits", "world", "faults", "notify"}, source, "")
+    roles: dict[str, RoleConfig] = {} if racked else {role: _role(data.get(role), role, source) for role in ROLES}
+    channels, critical = ({}, []) if racked else _temperatures(roles, source)
     limits_raw = data.get("limits")
     if not isinstance(limits_raw, dict):
         raise InputError(source, "limits", f"expected a [limits] table with {', '.join(LIMIT_KINDS)}")
@@ -182,28 +184,32 @@ def parse_station(text: str, source: str) -> StationConfig:
         configs = [channel.station for channel in rack.channels.values()]
         config = replace(configs[0], rack=rack, channel=None)
     else:
-        roles = {role: _role(data.get(role), role, source) for role in ROLES}
-        thermo = roles["thermo"].options
-        channels = thermo.pop("channels", None)
-        if not isinstance(channels, dict) or not channels or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in channels.values()):
-            raise InputError(source, "thermo.channels", "expected a table of channel names to channel numbers, "
-                             "e.g. { cell = 101, surface = 102, ambient = 103 }")
-        numbers = list(channels.values())
-        for channel, number in channels.items():
-            if numbers.count(number) > 1:
-                raise InputError(source, f"thermo.channels.{channel}", f"channel {number} is given to more than one "
-                                 "name")
-        critical = thermo.pop("critical", list(channels))
-        if not isinstance(critical, list) or any(not isinstance(c, str) or c not in channels for c in critical):
-            raise InputError(source, "thermo.critical", f"expected a list of channel names among {sorted(channels)}")
-        config = replace(base, roles=roles, channels=dict(channels), critical=frozenset(critical))
+        config = replace(base, roles=roles, channels=channels, critical=frozenset(critical))
         configs = [config]
     if config.simulated and config.world is None:
         raise InputError(source, "world", "sim:// resources need a [world] table (dut, seed, ambient)")
     for each in configs:
         _check_drivers(each)
     return config
+
+
+def _temperatures(roles: dict[str, RoleConfig], source: str) -> tuple[dict[str, int], list[str]]:
+    """A single station's [thermo.channels] and critical ones, taken out of the reader's options."""
+    thermo = roles["thermo"].options
+    channels = thermo.pop("channels", None)
+    if not isinstance(channels, dict) or not channels or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in channels.values()):
+        raise InputError(source, "thermo.channels", "expected a table of channel names to channel numbers, "
+                         "e.g. { cell = 101, surface = 102, ambient = 103 }")
+    numbers = list(channels.values())
+    for channel, number in channels.items():
+        if numbers.count(number) > 1:
+            raise InputError(source, f"thermo.channels.{channel}", f"channel {number} is given to more than one "
+                             "name")
+    critical = thermo.pop("critical", list(channels))
+    if not isinstance(critical, list) or any(not isinstance(c, str) or c not in channels for c in critical):
+        raise InputError(source, "thermo.critical", f"expected a list of channel names among {sorted(channels)}")
+    return dict(channels), critical
 
 
 def _check_drivers(station: StationConfig) -> None:

@@ -78,9 +78,10 @@ class Station:
     def reopen(self, role: str) -> str:
         """Close and open one instrument again (a lost connection); returns its identity.
 
-        The instrument may have been power-cycled meanwhile: the caller sets it up again.
+        The instrument may have been power-cycled meanwhile: the caller sets it up again. A
+        connection that cannot be made (a port gone) is that role's fault too: retried.
         """
-        self._replace(role)
+        _tagged(role, self._replace, role)
         return _tagged(role, getattr(self, role).identify)
 
     def _replace(self, role: str) -> None:

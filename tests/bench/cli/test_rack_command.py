@@ -1,0 +1,53 @@
+"""`bench run PROFILE --station RACK` runs every channel and ends with each channel's verdict, the
+lot compared and the worst exit code; `bench resume LOT_DIR` and `bench stop LOT_DIR` act on the
+rack run's channels; what a rack refuses is one line and exit 2."""
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from bench.cli.app import app
+from bench.record import schema
+from tests.bench.run.racks import SHORT, SMALL_RACK
+
+runner = CliRunner()
+
+
+def test_a_rack_run_prints_each_channel_and_exits_with_the_worst_verdict(write, tmp_path):
+    profile, station = write("short.toml", SHORT), write("rack.toml", SMALL_RACK)
+    result = runner.invoke(app, ["run", str(profile), "--station", str(station), "--log-dir", str(tmp_path / "logs"),
+                                 "--serial", "SN1", "--serial", "SN2", "--serial", "SN3",
+                                 "--defect", "B=open-thermocouple:placement=cell,at=300 s", "--json"])
+    assert result.exit_code == 4, result.output  # channel B ended ERROR
+    out = json.loads(result.stdout)
+    assert [u["verdict"] for u in out["units"]] == ["PASS", "ERROR", "PASS"]
+    lot = tmp_path / "logs" / next(p.name for p in (tmp_path / "logs").iterdir() if p.is_dir())
+    assert out["lot"]["lot_folder"] == str(lot.absolute()) and (lot / "lot.csv").exists() is False  # too few to judge
+    assert "3 channels: 2 PASS, 1 ERROR" in result.stderr
+    serials = [json.loads((lot / c["folder"] / schema.RUN).read_text())["dut"]["serial"]
+               for c in json.loads((lot / schema.RACK).read_text())["channels"]]
+    assert serials == ["SN1", "SN2", "SN3"]
+
+
+def test_a_finished_rack_run_has_nothing_to_resume_or_stop(write, tmp_path):
+    profile, station = write("short.toml", SHORT), write("rack.toml", SMALL_RACK)
+    logs = tmp_path / "logs"
+    first = runner.invoke(app, ["run", str(profile), "--station", str(station), "--log-dir", str(logs)])
+    assert first.exit_code == 0, first.output  # all pass, and none an outlier of the three
+    (lot,) = [p for p in logs.iterdir() if p.is_dir()]
+    assert (lot / "lot.csv").exists()
+    assert runner.invoke(app, ["resume", str(lot)]).output.strip().endswith("nothing to resume")
+    refused = runner.invoke(app, ["stop", str(lot)])
+    assert refused.exit_code == 2 and "no process is running this rack run" in refused.output
+
+
+def test_what_a_rack_refuses_is_one_line_and_exit_2(write, tmp_path):
+    profile, station = write("short.toml", SHORT), write("rack.toml", SMALL_RACK)
+    for extra, expected in ((["--serial", "one"], "1 serial(s) for 3 channels"),
+                            (["--defect", "counterfeit"], "on a rack, name the channel"),
+                            (["--lot", "3"], "--lot: not with a rack station")):
+        result = runner.invoke(app, ["run", str(profile), "--station", str(station), "--log-dir",
+                                     str(tmp_path / "logs"), *extra])
+        assert result.exit_code == 2 and expected in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "logs").exists()
