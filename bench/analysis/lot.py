@@ -100,6 +100,7 @@ class Unit:
     verdict: str | None
     reason: str | None
     values: dict[Metric, float | None] = field(default_factory=dict)
+    channel: str | None = None  # a rack's DUT channel
 
     @property
     def left_out(self) -> str | None:
@@ -115,6 +116,9 @@ class Unit:
 
     @property
     def label(self) -> str:
+        """How the table names the unit: a rack's by channel and serial (its lot folder says the rest)."""
+        if self.channel is not None:
+            return f"ch{self.channel} {self.serial or ''}".rstrip()
         return self.run_id if not self.serial or self.serial in self.run_id else f"{self.run_id} ({self.serial})"
 
 
@@ -247,13 +251,20 @@ def read_run_json(folder: Path) -> dict[str, Any]:
     return meta
 
 
+def _channel(meta: dict) -> str | None:
+    station = meta.get("station")
+    channel = station.get("channel") if isinstance(station, dict) else None
+    return channel if isinstance(channel, str) else None
+
+
 def load_unit(folder: Path) -> Unit:
     """A run folder as a unit of the lot; anything wrong is an InputError naming the folder."""
     meta = read_run_json(folder)
     dut = meta.get("dut") if isinstance(meta.get("dut"), dict) else {}
     unit = Unit(folder=folder, run_id=str(meta.get("id") or folder.name), serial=dut.get("serial"),
                 profile=meta["profile"].get("name"), sha256=meta["profile"].get("sha256"),
-                status=meta.get("status"), verdict=meta.get("verdict"), reason=meta.get("reason"))
+                status=meta.get("status"), verdict=meta.get("verdict"), reason=meta.get("reason"),
+                channel=_channel(meta))
     values: dict[Metric, float | None] = {}
 
     def put(metric: Metric, value: float | None, source: str) -> None:

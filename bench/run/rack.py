@@ -168,7 +168,9 @@ def drive_channels(started: list[Started]) -> list[Outcome]:
     for s in started:
         s.runner.halt = halt
     try:
-        rack, failure = open_rack(config, worlds, names), None
+        profile = started[0].runner.profile
+        period = min([profile.period] + [step.period for step in profile.steps() if step.period])
+        rack, failure = open_rack(config, worlds, names, period), None
     except Exception as exc:  # each channel's run ends ERROR with it, its records complete
         rack, failure = None, exc
 

@@ -236,6 +236,33 @@ class Locked:
         return locked
 
 
+class Rounds:
+    """A real rack's shared thermometer read in polling rounds: one scan of every channel of the
+    rack serves each DUT channel that asks within `fresh` seconds (wall time) of it, so that N
+    channels sampling once a period cost the reader one scan a period, not N. Readings are then
+    at most `fresh` old (half the shortest sample period)."""
+
+    def __init__(self, driver: Locked, numbers: tuple[int, ...], fresh: float) -> None:
+        self._driver = driver
+        self._numbers = numbers
+        self._fresh = fresh
+        self._lock = threading.Lock()
+        self._values: dict[int, Any] = {}
+        self._at = -float("inf")
+        self.transport = driver.transport
+
+    def read(self, channels: tuple[int, ...]) -> dict[int, Any]:
+        with self._lock:
+            if time.monotonic() - self._at > self._fresh or not self._values.keys() >= set(channels):
+                self._values = {}  # a round that fails leaves nothing to take
+                self._values = self._driver.read(self._numbers)
+                self._at = time.monotonic()
+            return {c: self._values[c] for c in channels}
+
+    def __getattr__(self, name: str) -> Any:  # identify, close: the driver's own
+        return getattr(self._driver, name)
+
+
 class SharedLink:
     """One instrument of a rack: one connection, the lock every driver call on it takes, and a
     generation that a reconnect moves on (so that the channels that see the same broken
@@ -273,11 +300,13 @@ class SharedLink:
             instrument.open()
         return Locked(instrument, self.lock)
 
-    def reader(self, channels: dict[str, int]) -> Locked:
-        """The thermometer's one driver, configured for every channel any DUT channel reads."""
+    def reader(self, channels: dict[str, int], fresh: float = 0.0) -> Any:
+        """The thermometer's one driver, configured for every channel any DUT channel reads; with
+        `fresh` > 0, read in rounds (Rounds) that the channels share."""
         with self.lock:
             if self._reader_generation != self.generation:
-                self._reader = self.driver(dict(self.config.options, channels=channels))
+                driver = self.driver(dict(self.config.options, channels=channels))
+                self._reader = Rounds(driver, tuple(sorted(set(channels.values()))), fresh) if fresh else driver
                 self._reader_generation = self.generation
             return self._reader
 
@@ -311,10 +340,11 @@ class ChannelStation(Station):
     on connections it shares with the others. safe() switches this channel's off only."""
 
     def __init__(self, config: StationConfig, links: dict[str, SharedLink], readings: dict[str, int],
-                 world: Any = None) -> None:
+                 world: Any = None, fresh: float = 0.0) -> None:
         self.config = config
         self.links = links
         self._readings = readings  # every temperature channel of the reader, for its one driver
+        self._fresh = fresh  # s a polling round of a shared thermometer serves (Rounds)
         self._generation = {role: link.generation for role, link in links.items()}
         super().__init__(config, {role: self._driver(role) for role in ROLES}, world)
 
@@ -322,7 +352,7 @@ class ChannelStation(Station):
         link = self.links[role]
         self._generation[role] = link.generation
         if role == "thermo":
-            return link.reader(self._readings)
+            return link.reader(self._readings, self._fresh)
         return link.driver(dict(self.config.roles[role].options))
 
     def _replace(self, role: str) -> None:
@@ -355,10 +385,13 @@ class RackBench:
 
 
 def open_rack(config: StationConfig, worlds: dict[str, Any] | None = None,
-              names: Any = None) -> RackBench:
+              names: Any = None, period: float | None = None) -> RackBench:
     """Connect every instrument of a rack once and open each DUT channel on them (`names`: those
     channels only, default all); a simulated rack's twins are wired to each channel's world
-    (`worlds`, by channel). On failure, whatever was opened is closed."""
+    (`worlds`, by channel). A real rack's shared thermometers are read in rounds that serve the
+    channels for half the shortest sample `period` (Rounds); a simulated one's channels each read
+    their own, every world at its own time. On failure, whatever was opened is closed."""
+    fresh = period / 2 if period and not config.simulated else 0.0
     rack = config.rack
     chosen = [rack.channels[name] for name in (names or rack.channels)]
     links: dict[str, SharedLink] = {}
@@ -377,7 +410,7 @@ def open_rack(config: StationConfig, worlds: dict[str, Any] | None = None,
                         if c.bindings["thermo"].instrument == channel.bindings["thermo"].instrument
                         for placement, number in c.station.channels.items()}
             stations[channel.name] = ChannelStation(channel.station, bound, readings,
-                                                    None if worlds is None else worlds[channel.name])
+                                                    None if worlds is None else worlds[channel.name], fresh)
     except Exception:
         RackBench(links, stations).close()
         raise

@@ -100,10 +100,15 @@ def _confirmed(folder) -> bool:
 
 
 def test_a_rack_on_sockets_and_a_serial_line_ends_with_every_channel_off(loopback_rack, write, tmp_path):
-    worlds, _, station = loopback_rack
+    worlds, servers, station = loopback_rack
+    scans = []
+    feed = servers["tc"].twin.feed
+    servers["tc"].twin.feed = lambda data: (scans.append(data.count(b"READ?")), feed(data))[1]
     _, runs = _run(station, write, tmp_path)
     assert [str(r.outcome.verdict) for r in runs] == ["PASS", "PASS"]
     assert all(_confirmed(r.folder) for r in runs) and _all_off(worlds)
+    rows = sum(len((r.folder / schema.SAMPLES).read_text().splitlines()) - 1 for r in runs)
+    assert sum(scans) < 0.75 * rows  # the channels share the reader's polling rounds: ~one scan a tick, not two
 
 
 class _At(Sink):
