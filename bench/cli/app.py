@@ -104,6 +104,10 @@ def run(
     serial: list[str] = typer.Option(
         [], "--serial", show_default=False,
         help="DUT serial number (recorded, and part of the run id); on a rack, one per channel in channel order."),
+    serials: Optional[Path] = typer.Option(
+        None, "--serials", metavar="FILE", show_default=False,
+        help="A rack's serials, one per line in channel order ('-': no DUT on that channel; '#' comments). Without "
+             "it or --serial, a real rack asks for each channel's on a terminal."),
     lot_id: Optional[str] = typer.Option(None, "--lot-id", metavar="LOT", show_default=False,
                                          help="The DUT's production lot (recorded and indexed: bench runs --lot)."),
     operator: Optional[str] = typer.Option(None, "--operator", help="Who runs the test (recorded)."),
@@ -146,13 +150,16 @@ def run(
     from bench.run.session import Request
 
     index = _index_url(db, log_dir)
-    if _is_rack(station):
+    racked = _rack_station(station)
+    if racked is not None:
         if lot is not None or run_dir or junit:
             raise _invalid(f"{'--lot' if lot is not None else '--run-dir' if run_dir else '--junit'}: not with a rack "
                            "station, whose channels each get a run folder (and junit.xml) in the lot folder")
         request = Request(profile, station, log_dir, speed, None, operator, seed, dut, tuple(defect), product, strict,
                           parquet=parquet, lot=lot_id, index=index)
-        _drive_rack(profile.name, request, serial, as_json=as_json, report=report)
+        _drive_rack(profile.name, request, _rack_serials(racked, serial, serials), as_json=as_json, report=report)
+    if serials is not None:
+        raise _invalid("--serials: a rack station's serials (one DUT, one --serial)")
     if len(serial) > 1:
         raise _invalid("--serial: one DUT, one serial (several are for a rack station's channels)")
     dut_serial = serial[0] if serial else None
@@ -207,17 +214,41 @@ def resume(
     _drive(run_dir.name, start, as_json=as_json)
 
 
-def _is_rack(station: Optional[Path]) -> bool:
-    """Whether the station file is a rack's (bench.station.rack); a bad file is exit 2 here."""
+def _rack_station(station: Optional[Path]) -> Any:
+    """The station file's config if it is a rack's (bench.station.rack), else None; a bad file is exit 2 here."""
     if station is None:
-        return False
+        return None
     from bench.errors import InputError
     from bench.station.config import load_station
 
     try:
-        return load_station(station).rack is not None
+        config = load_station(station)
     except InputError as exc:
         raise _invalid(exc) from None
+    return config if config.rack is not None else None
+
+
+def _rack_serials(station: Any, given: list[str], path: Optional[Path]) -> list[str]:
+    """A rack's serials: --serial repeated, or the --serials file, or on a real rack at a terminal
+    asked channel by channel ('-' or nothing: no DUT there); a simulated rack's default to its units."""
+    import sys
+
+    from bench.run.rack import EMPTY
+
+    if path is not None:
+        if given:
+            raise _invalid("--serials: not with --serial (one or the other)")
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _invalid(f"--serials: {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+        return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if given or station.simulated or not sys.stdin.isatty():
+        return given
+    _console().print(f"{station.name}: the serial of each channel's DUT ('{EMPTY}' or Enter: no DUT there)",
+                     markup=False)
+    return [typer.prompt(f"  channel {name}", default=EMPTY, show_default=False).strip() or EMPTY
+            for name in station.rack.channels]
 
 
 def _drive_rack(title: str, request: Any, serials: Sequence[str], as_json: bool = False, report: bool = False,

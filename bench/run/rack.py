@@ -41,11 +41,15 @@ class ChannelRun:
     outcome: Outcome | None = None
 
 
+EMPTY = "-"  # the serial of a channel with no DUT today: it is left out of the run
+
+
 def units(station: StationConfig | Path | None, given: Sequence[str], seed: int | None = None
           ) -> list[tuple[str, str | None]]:
-    """(channel, serial) in the rack's channel order: the serials given (`--serial` repeated, one
-    per channel), else on a simulated rack each channel's unit of the lot ("unit-<seed>": channel
-    n holds unit `seed` + n - 1, default the rack's [world] seed), else InputError."""
+    """(channel, serial) of the channels that hold a DUT, in the rack's channel order: the serials
+    given (`--serial` repeated or a serial file, one per channel, "-" for a channel left empty),
+    else on a simulated rack each channel's unit of the lot ("unit-<seed>": channel n holds unit
+    `seed` + n - 1, default the rack's [world] seed), else InputError."""
     if not isinstance(station, StationConfig):
         from bench.station.config import load_station
 
@@ -53,12 +57,15 @@ def units(station: StationConfig | Path | None, given: Sequence[str], seed: int 
     names = list(station.rack.channels)
     if given and len(given) != len(names):
         raise InputError("--serial", " ".join(given), f"{len(given)} serial(s) for {len(names)} channels: give one "
-                         f"--serial per channel, in channel order ({', '.join(names)})")
+                         f"--serial per channel, in channel order ({', '.join(names)}), '{EMPTY}' for an empty one")
     if given:
-        return list(zip(names, given))
+        chosen = [(name, serial) for name, serial in zip(names, given) if serial != EMPTY]
+        if not chosen:
+            raise InputError("--serial", " ".join(given), "every channel is empty: nothing to run")
+        return chosen
     if station.world is None:
         raise InputError("--serial", "", f"a rack needs each DUT's serial: one --serial per channel, in channel "
-                         f"order ({', '.join(names)})")
+                         f"order ({', '.join(names)}), or --serials FILE")
     first = station.world.seed if seed is None else seed
     return [(name, f"unit-{first + n}") for n, name in enumerate(names)]
 
@@ -99,9 +106,10 @@ def execute(request: Request, serials: Sequence[str] = (), sinks_for: SinksFor |
     if on_lot is not None:
         on_lot(lot)
     runs, started = [], []
-    for index, (name, channel) in enumerate(rack.channels.items()):
-        seed = None if first_seed is None else first_seed + index
-        serial = named[index][1]
+    order = list(rack.channels)
+    for name, serial in named:
+        channel = rack.channels[name]
+        seed = None if first_seed is None else first_seed + order.index(name)
         config = replace(channel.station, world=station.world)  # the preset the pre-flight chose
         unit = replace(request, serial=serial, seed=seed, defects=defects[name], log_dir=lot, run_dir=None,
                        junit=None)

@@ -51,3 +51,18 @@ def test_what_a_rack_refuses_is_one_line_and_exit_2(write, tmp_path):
                                      str(tmp_path / "logs"), *extra])
         assert result.exit_code == 2 and expected in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "logs").exists()
+
+
+def test_a_serial_file_names_each_channel_and_a_dash_leaves_one_empty(write, tmp_path):
+    profile, station = write("short.toml", SHORT), write("rack.toml", SMALL_RACK)
+    serials = write("serials.txt", "# lot 2026-48, rack 2\nPB-0001\n-\nPB-0003\n")
+    result = runner.invoke(app, ["run", str(profile), "--station", str(station), "--log-dir", str(tmp_path / "logs"),
+                                 "--serials", str(serials), "--json"])
+    out = json.loads(result.stdout)
+    assert [u["verdict"] for u in out["units"]] == ["PASS", "PASS"]
+    (lot,) = [p for p in (tmp_path / "logs").iterdir() if p.is_dir()]
+    channels = json.loads((lot / schema.RACK).read_text())["channels"]
+    assert [(c["name"], c["serial"]) for c in channels] == [("A", "PB-0001"), ("C", "PB-0003")]
+    assert result.exit_code == 1  # two units are too few to compare: the lot is not judged
+    refused = runner.invoke(app, ["run", str(profile), "--station", str(station), "--serials", str(tmp_path / "no")])
+    assert refused.exit_code == 2 and "--serials" in refused.output and "cannot read it" in refused.output
