@@ -228,12 +228,10 @@ def _rack_station(station: Optional[Path]) -> Any:
     return config if config.rack is not None else None
 
 
-def _rack_serials(station: Any, given: list[str], path: Optional[Path]) -> list[str]:
-    """A rack's serials: --serial repeated, or the --serials file, or on a real rack at a terminal
-    asked channel by channel ('-' or nothing: no DUT there); a simulated rack's default to its units."""
+def _rack_serials(station: Any, given: list[str], path: Optional[Path]) -> Optional[list[str]]:
+    """A rack's serials: --serial repeated, or the --serials file; on a simulated rack none (its
+    units); None on a real rack at a terminal without either: each channel's is asked for in turn."""
     import sys
-
-    from bench.run.rack import EMPTY
 
     if path is not None:
         if given:
@@ -245,13 +243,24 @@ def _rack_serials(station: Any, given: list[str], path: Optional[Path]) -> list[
         return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if given or station.simulated or not sys.stdin.isatty():
         return given
-    _console().print(f"{station.name}: the serial of each channel's DUT ('{EMPTY}' or Enter: no DUT there)",
-                     markup=False)
-    return [typer.prompt(f"  channel {name}", default=EMPTY, show_default=False).strip() or EMPTY
-            for name in station.rack.channels]
+    return None
 
 
-def _drive_rack(title: str, request: Any, serials: Sequence[str], as_json: bool = False, report: bool = False,
+def _ask_serial(console: Any) -> Callable[[str], Optional[str]]:
+    """Each channel's serial asked in turn, the channel started as soon as it is given ('-' or
+    Enter: no DUT there)."""
+    from bench.run.rack import EMPTY
+
+    console.print(f"the serial of each channel's DUT as it is plugged in ('{EMPTY}' or Enter: none there); each "
+                  "channel starts at once", markup=False)
+
+    def ask(name: str) -> Optional[str]:
+        answer = typer.prompt(f"channel {name}", default=EMPTY, show_default=False).strip()
+        return None if answer in ("", EMPTY) else answer
+    return ask
+
+
+def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_json: bool = False, report: bool = False,
                 lot: Optional[Path] = None, speed: Optional[float] = None, index: Optional[str] = None) -> None:
     """A rack run (`request`) or the resume of one (`lot`): every channel under one view, then each
     channel's verdict, the lot compared (bench lot, its table also as lot.csv in the lot folder)
@@ -262,19 +271,24 @@ def _drive_rack(title: str, request: Any, serials: Sequence[str], as_json: bool 
     from bench.errors import InputError
     from bench.record.rackfile import read_lot
     from bench.run import rack as racks
+    from bench.station.config import load_station
     from bench.run import signals
 
     screen = Screen()
     console = screen.console(stderr=as_json)
     try:
         channels = read_lot(lot)["channels"] if lot is not None else None
-        units = ([(c["name"], c.get("serial")) for c in channels] if channels is not None
-                 else racks.units(request.station, serials, request.seed))
+        if channels is not None:
+            units = [(c["name"], c.get("serial")) for c in channels]
+        elif serials is None:  # asked for as each DUT is plugged in
+            units = [(name, None) for name in load_station(request.station).rack.channels]
+        else:
+            units = racks.units(request.station, serials, request.seed)
     except InputError as exc:
         raise _invalid(exc) from None
     with signals.handled(on_hangup=screen.hang_up):
         try:
-            if (sys.stderr if as_json else sys.stdout).isatty():
+            if (sys.stderr if as_json else sys.stdout).isatty() and serials is not None:  # no table under prompts
                 view: Any = RackView(console, title, units, screen)
             else:
                 view = PlainRackView(lambda line: console.print(line, markup=False), title, units, screen)
@@ -284,9 +298,10 @@ def _drive_rack(title: str, request: Any, serials: Sequence[str], as_json: bool 
             try:
                 with view if isinstance(view, RackView) else contextlib.nullcontext():
                     if lot is None:
-                        lot, runs = racks.execute(request, serials, sinks_for,
+                        lot, runs = racks.execute(request, serials or (), sinks_for,
                                                   on_lot=lambda f: console.print(f"lot folder: {f}", markup=False),
-                                                  warn=_warning)
+                                                  warn=_warning, ask=None if serials is not None else
+                                                  _ask_serial(console))
                     else:
                         runs = racks.resume(lot, speed, sinks_for, index=index, warn=_warning)
             except InputError as exc:

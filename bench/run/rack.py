@@ -22,6 +22,7 @@ from bench.record.rackfile import read_lot, write_lot
 from bench.record.records import Sink
 from bench.record.schema import RACK, RUN, new_run_folder
 from bench.run.engine import Outcome
+from bench.run import signals
 from bench.run.session import Request, Started, begin, drive, make_world, prepare, take_up
 from bench.run.stops import Fault, RunEnded
 from bench.station.config import StationConfig
@@ -84,16 +85,22 @@ def channel_defects(station: StationConfig, specs: Sequence[str]) -> dict[str, t
 
 
 def execute(request: Request, serials: Sequence[str] = (), sinks_for: SinksFor | None = None,
-            on_lot: Callable[[Path], None] | None = None,
-            warn: Callable[[Any], None] | None = None) -> tuple[Path, list[ChannelRun]]:
+            on_lot: Callable[[Path], None] | None = None, warn: Callable[[Any], None] | None = None,
+            ask: Callable[[str], str | None] | None = None) -> tuple[Path, list[ChannelRun]]:
     """Run the profile on every channel of the rack `request.station` names, together, in a new
     lot folder under `request.log_dir`; returns it and each channel's run. On a simulated rack,
-    channel n holds unit seed + n - 1 of the lot (`--seed`, else the rack's [world] seed)."""
+    channel n holds unit seed + n - 1 of the lot (`--seed`, else the rack's [world] seed).
+
+    `ask` (a real rack): the instruments are opened first, then each channel's serial is asked
+    for in turn (None: no DUT there) and that channel starts at once, as each DUT is plugged in."""
     profile, station = prepare(request, warn)
     rack = station.rack
     if rack is None:
         raise InputError(station.source, "channels", "not a rack: a station with [[channels]] runs a lot at once")
-    named = units(station, serials, request.seed)
+    if ask is not None and station.simulated:
+        raise InputError(station.source, "world", "a simulated rack's channels start together (its serials are its "
+                         "units)")
+    named = units(station, serials, request.seed) if ask is None else []
     defects = channel_defects(station, request.defects)
     spread = _spread(station)
     first_seed = request.seed if request.seed is not None else station.world.seed if station.world else None
@@ -105,26 +112,39 @@ def execute(request: Request, serials: Sequence[str] = (), sinks_for: SinksFor |
             from None
     if on_lot is not None:
         on_lot(lot)
-    runs, started = [], []
+    meta = {"kind": "rack", "started": started_at.isoformat(timespec="seconds"),
+            "profile": {"path": str(request.profile), "name": profile.name},
+            "station": {"path": station.source, "name": station.name}, "lot": request.lot, "channels": []}
     order = list(rack.channels)
-    for name, serial in named:
-        channel = rack.channels[name]
+    runs: list[ChannelRun] = []
+
+    def ready(name: str, serial: str | None) -> Started:
+        """A channel's run made (folder, records, world) and named in rack.json, resumable from here."""
         seed = None if first_seed is None else first_seed + order.index(name)
-        config = replace(channel.station, world=station.world)  # the preset the pre-flight chose
+        config = replace(rack.channels[name].station, world=station.world)  # the preset the pre-flight chose
         unit = replace(request, serial=serial, seed=seed, defects=defects[name], log_dir=lot, run_dir=None,
                        junit=None)
         world = make_world(config, seed, request.dut, defects[name], spread)
         folder = new_run_folder(lot, f"{request.profile.stem}-ch{name}", serial, started_at)  # a unique run id
-        started.append(begin(unit, profile, config, world, sinks_for(name, serial) if sinks_for else (), None, warn,
-                             folder=folder))
+        started = begin(unit, profile, config, world, sinks_for(name, serial) if sinks_for else (), None, warn,
+                        folder=folder)
         runs.append(ChannelRun(name, serial, folder))
-    write_lot(lot, {"kind": "rack", "started": started_at.isoformat(timespec="seconds"),
-                     "profile": {"path": str(request.profile), "name": profile.name},
-                     "station": {"path": station.source, "name": station.name}, "lot": request.lot,
-                     "channels": [{"name": r.name, "serial": r.serial, "folder": r.folder.name} for r in runs]})
-    for each in started:  # every channel resumable from here, whichever thread a kill finds first
-        each.record()
-    for run, outcome in zip(runs, drive_channels(started)):
+        meta["channels"].append({"name": name, "serial": serial, "folder": folder.name})
+        write_lot(lot, meta)
+        started.record()
+        return started
+    if ask is None:
+        outcomes = drive_channels([ready(name, serial) for name, serial in named])
+    else:
+        channels = Channels(station, order, None, profile)
+        for name in order:
+            serial = None if signals.requested() else ask(name)
+            if serial is not None and not signals.requested():
+                channels.start(ready(name, serial))
+        outcomes = channels.wait()
+        if not runs:
+            raise InputError("--serial", "", "no channel was given a DUT: nothing ran")
+    for run, outcome in zip(runs, outcomes):
         run.outcome = outcome
     _record_ends(lot, runs)
     return lot, runs
@@ -164,55 +184,84 @@ def resume(lot: Path, speed: float | None = None, sinks_for: SinksFor | None = N
 
 def drive_channels(started: list[Started]) -> list[Outcome]:
     """Open the rack's instruments once for these channels, then run each channel in its own
-    thread (bench.run.session.drive: it ends in safe state whatever happens) and wait for all.
-    When one ends because it lost an instrument that other channels share, they all end there."""
-    config = started[0].station
-    names = [s.station.channel for s in started]
-    worlds = {s.station.channel: s.world for s in started} if config.simulated else None
-    lost: list[str] = []  # why the station failed, once it has
+    thread (bench.run.session.drive: it ends in safe state whatever happens) and wait for all."""
+    first = started[0]
+    channels = Channels(first.station, [s.station.channel for s in started],
+                        {s.station.channel: s.world for s in started} if first.station.simulated else None,
+                        first.runner.profile)
+    for each in started:
+        channels.start(each)
+    return channels.wait()
 
-    def halt() -> RunEnded | None:
-        return Fault(lost[0]) if lost else None
-    for s in started:
-        s.runner.halt = halt
-    try:
-        profile = started[0].runner.profile
+
+class Channels:
+    """A rack's channels running: its instruments opened once for them (a failure to open ends
+    each channel's run ERROR, its records complete), a thread per channel started as its run is
+    ready, and, when one ends because it lost an instrument that others share, the end of all."""
+
+    def __init__(self, config: StationConfig, names: list[str | None], worlds: dict[str, Any] | None,
+                 profile: Any) -> None:
+        self.names = names
+        self.lost: list[str] = []  # why the station failed, once it has
+        self.started: list[Started] = []
+        self.outcomes: list[Outcome | None] = []
+        self.threads: list[threading.Thread] = []
         period = min([profile.period] + [step.period for step in profile.steps() if step.period])
-        rack, failure = open_rack(config, worlds, names, period), None
-    except Exception as exc:  # each channel's run ends ERROR with it, its records complete
-        rack, failure = None, exc
-
-    def opener(name: str) -> Callable[[], Any]:
-        def open_channel() -> Any:
-            if rack is None:
-                raise failure  # type: ignore[misc]
-            return rack.stations[name]
-        return open_channel
-    outcomes: list[Outcome | None] = [None] * len(started)
-
-    def run(index: int) -> None:
         try:
-            outcomes[index] = drive(started[index], opener(names[index]))
+            self.rack, self.failure = open_rack(config, worlds, names, period), None
+        except Exception as exc:  # noqa: BLE001 - told to each channel's run, which ends ERROR with it
+            self.rack, self.failure = None, exc
+
+    def halt(self) -> RunEnded | None:
+        return Fault(self.lost[0]) if self.lost else None
+
+    def start(self, started: Started) -> None:
+        """Run one channel in a thread of its own, from now on."""
+        started.runner.halt = self.halt
+        index = len(self.started)
+        self.started.append(started)
+        self.outcomes.append(None)
+        thread = threading.Thread(target=self._run, args=(index,), name=f"channel {started.station.channel}",
+                                  daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _open(self, name: str) -> Any:
+        if self.rack is None:
+            raise self.failure  # type: ignore[misc]
+        return self.rack.stations[name]
+
+    def _run(self, index: int) -> None:
+        started = self.started[index]
+        try:
+            self.outcomes[index] = drive(started, lambda: self._open(started.station.channel))
         except BaseException as exc:  # noqa: BLE001 - drive ends every run with an outcome; the last guard
-            outcomes[index] = Outcome(Verdict.ERROR, f"internal error: {type(exc).__name__}: {exc}")
-    threads = [threading.Thread(target=run, args=(i,), name=f"channel {name}", daemon=True)
-               for i, name in enumerate(names)]
-    try:
-        for thread in threads:
-            thread.start()
-        waiting = set(range(len(threads)))
-        while waiting:
-            threads[min(waiting)].join(JOIN)
-            for i in [i for i in waiting if not threads[i].is_alive()]:
-                waiting.discard(i)
-                why = _station_fault(started[i], outcomes[i], names)
-                if why is not None and not lost:
-                    lost.append(why)
-    finally:
-        if rack is not None:
-            rack.safe()  # every channel, once more, whatever its thread did
-            rack.close()
-    return [o or Outcome(Verdict.ERROR, "the channel's run did not end") for o in outcomes]
+            self.outcomes[index] = Outcome(Verdict.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+
+    def wait(self) -> list[Outcome]:
+        """Every channel's outcome once all have ended; then every channel off once more, and the
+        connections closed."""
+        try:
+            waiting = set(range(len(self.threads)))
+            while waiting:
+                self.threads[min(waiting)].join(JOIN)
+                for i in [i for i in waiting if not self.threads[i].is_alive()]:
+                    waiting.discard(i)
+                    why = _station_fault(self.started[i], self.outcomes[i], self.names)
+                    if why is not None and not self.lost:
+                        self.lost.append(why)
+        finally:
+            problems = self.rack.safe() if self.rack is not None else {}  # every channel once more, whatever its thread did
+            if self.rack is not None:
+                self.rack.close()
+        outcomes = [o or Outcome(Verdict.ERROR, "the channel's run did not end") for o in self.outcomes]
+        for started, outcome in zip(self.started, outcomes):
+            left_on = problems.get(started.station.channel)
+            if left_on:  # what the channel's own run could not switch off stays unconfirmed
+                outcome.safe_problems = outcome.safe_problems + left_on
+                outcome.verdict = Verdict.ERROR
+                outcome.reason = f"{outcome.reason}; SAFE STATE NOT CONFIRMED: {left_on}"
+        return outcomes
 
 
 def _station_fault(started: Started, outcome: Outcome | None, running: list[str | None]) -> str | None:
@@ -244,6 +293,7 @@ def _record_ends(lot: Path, runs: list[ChannelRun]) -> None:
     for entry in meta["channels"]:
         run = by_name.get(entry["name"])
         if run is not None and run.outcome is not None:
-            entry.update(verdict=str(run.outcome.verdict), reason=run.outcome.reason)
+            entry.update(verdict=str(run.outcome.verdict), reason=run.outcome.reason,
+                         safe_confirmed=not run.outcome.safe_problems)  # off, read back, at the rack's end
     meta["ended"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     write_lot(lot, meta)

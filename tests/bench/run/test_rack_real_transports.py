@@ -136,3 +136,22 @@ def test_the_shared_reader_lost_on_its_serial_line_ends_every_channel_off(loopba
         assert "thermo: not recovered within 1 s" in run.outcome.reason or \
             "station fault: instrument 'tc' lost" in run.outcome.reason
     assert all(_confirmed(r.folder) for r in runs) and _all_off(worlds)
+
+
+def test_channels_start_one_by_one_as_each_serial_is_given(loopback_rack, write, tmp_path):
+    import time
+
+    worlds, _, station = loopback_rack
+    asked_at = {}
+
+    def ask(name: str) -> str:  # the technician plugs channel B's DUT in half a second after A's
+        if name == "B":
+            time.sleep(0.5)
+        asked_at[name] = time.time()
+        return f"SN-{name}"
+    with signals.handled():
+        lot, runs = rack.execute(Request(write("pulse.toml", PROFILE), station, tmp_path / "logs"), ask=ask)
+    assert [(r.name, r.serial, str(r.outcome.verdict)) for r in runs] == [("A", "SN-A", "PASS"), ("B", "SN-B", "PASS")]
+    first_rows = [float((r.folder / schema.SAMPLES).read_text().splitlines()[1].split(",")[1]) for r in runs]
+    assert first_rows[1] - first_rows[0] >= 0.4  # B's first sample half a second after A's
+    assert all(_confirmed(r.folder) for r in runs) and _all_off(worlds)

@@ -32,8 +32,15 @@ def _criteria(folder: Path) -> dict[str, float | None]:
 
 
 def _safe_confirmed(folder: Path) -> bool:
-    last = [e for e in _events(folder) if e["event"] == "safe_state"][-1]
-    return last["confirmed"] is True
+    """The channel's run confirmed its load and supply off, or never switched anything on (a stop
+    that came before it started); rack.json says the rack confirmed it at the end."""
+    events = _events(folder)
+    said = [e for e in events if e["event"] == "safe_state"]
+    rack_json = json.loads((folder.parent / schema.RACK).read_text(encoding="utf-8"))
+    entry = next(c for c in rack_json["channels"] if c["folder"] == folder.name)
+    if not said:
+        return entry["safe_confirmed"] and not any(e["event"] == "run_start" for e in events)
+    return said[-1]["confirmed"] is True and entry["safe_confirmed"]
 
 
 @pytest.fixture(scope="module")
