@@ -192,3 +192,53 @@ def test_a_finished_lot_has_nothing_to_resume(eight):
 
     with pytest.raises(InputError, match="every channel's run has ended"):
         rack.resume(eight[0])
+
+
+class _Stalls(Sink):
+    """Channel B's loop stuck for 3 s of wall time (a sink that blocks), once."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def sample(self, record) -> None:
+        if not self.done and record.readings.test_time >= 300.0:
+            import time
+
+            self.done = True
+            time.sleep(3.0)
+
+
+def _broken_on_b(monkeypatch) -> None:
+    """A bug in the engine that only channel B's run meets, 300 s in."""
+    from bench.run.engine import Runner
+
+    real = Runner._regulate
+
+    def regulate(self, step, ss, now):
+        if self.station.config.channel == "B" and now >= 300.0:
+            raise ZeroDivisionError("a bug met by one channel")
+        return real(self, step, ss, now)
+    monkeypatch.setattr(Runner, "_regulate", regulate)
+
+
+@pytest.mark.parametrize("stuck, expected", [(True, "sample loop stalled"), (False, "internal error: ZeroDivisionError")])
+def test_a_stalled_or_broken_channel_ends_alone_switched_off(tmp_path, write, reference, monkeypatch, stuck, expected):
+    station = write("rack.toml", SMALL_RACK.replace('grace = "5 s"', 'grace = "5 s"\nwatchdog = "1 s"'))
+    stall = _Stalls()
+    if not stuck:
+        _broken_on_b(monkeypatch)
+    _, runs = rack.execute(Request(write("short.toml", SHORT), station, tmp_path / "logs"),
+                           sinks_for=lambda name, serial: [stall] if name == "B" and stuck else [])
+    by_name = {run.name: run for run in runs}
+    assert str(by_name["B"].outcome.verdict) == "ERROR" and expected in by_name["B"].outcome.reason
+    for name in "AC":
+        assert str(by_name[name].outcome.verdict) == "PASS" and _criteria(by_name[name].folder) == reference[name]
+    assert all(_safe_confirmed(run.folder) for run in runs)
+
+
+def test_a_load_that_draws_nothing_ends_its_channel_only(tmp_path, write, reference):
+    _, runs = _small(tmp_path, write, "C=dead-load")
+    by_name = {run.name: run for run in runs}
+    assert str(by_name["C"].outcome.verdict) == "ERROR" and "load drew 0.000 A" in by_name["C"].outcome.reason
+    assert [str(by_name[n].outcome.verdict) for n in "AB"] == ["PASS", "PASS"]
+    assert all(_safe_confirmed(run.folder) for run in runs)
