@@ -102,7 +102,7 @@ def _walk(items: tuple[Item, ...]) -> Iterator[Step]:
 
 
 # The tables a station file has and a profile never does: a station given as a profile is told so.
-STATION_TABLES = ("load", "supply", "thermo")
+STATION_TABLES = ("load", "supply", "thermo", "instruments", "channels")  # a single station's or a rack's
 
 
 def shipped_profiles() -> dict[str, str]:

@@ -34,7 +34,9 @@ def test_a_profile_starting_with_a_utf8_bom_loads(tmp_path):
 def test_a_station_file_given_as_a_profile_says_so(station):
     with pytest.raises(InputError) as info:
         load_profile(station)
-    assert (info.value.key, info.value.message) == ("load", "this looks like a station file (use --station)")
+    rack = station.name == "sim-rack.toml"
+    assert (info.value.key, info.value.message) == ("instruments" if rack else "load",
+                                                    "this looks like a station file (use --station)")
 
 
 @pytest.mark.parametrize("text, kind, expected", [
