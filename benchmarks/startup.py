@@ -1,9 +1,12 @@
 """Start-up: wall time of `bench --help` and `bench validate profiles/quick-check.toml` against
 `python -c pass`, each run in a fresh subprocess (hyperfine style: one warm-up run of each,
-then the three commands in turn, round after round). Target: under 0.3 s above the interpreter.
+then the three commands in turn, round after round). A command's time above the interpreter is
+the median over the rounds of its time minus the interpreter's in the same round. Targets:
+`bench --help` within 120 ms of the interpreter, `bench validate` within 250 ms.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -14,9 +17,11 @@ from pathlib import Path
 import benchmarks
 from benchmarks.harness import interleave, rows
 
-TARGET_S = 0.3
 REPO = Path(__file__).resolve().parent.parent
 FLOOR = "python -c pass"
+HELP = "bench --help"
+VALIDATE = "bench validate profiles/quick-check.toml"
+TARGETS_S = {HELP: 0.120, VALIDATE: 0.250}  # above the interpreter
 
 
 def _bench() -> str:
@@ -32,23 +37,25 @@ def run(repeat: int = 5) -> list[dict]:
     bench = _bench()
     commands = {
         FLOOR: [sys.executable, "-c", "pass"],
-        "bench --help": [bench, "--help"],
-        "bench validate profiles/quick-check.toml": [bench, "validate", "profiles/quick-check.toml"],
+        HELP: [bench, "--help"],
+        VALIDATE: [bench, "validate", "profiles/quick-check.toml"],
     }
 
-    def start(argv: list[str]) -> None:
-        subprocess.run(argv, cwd=REPO, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def start(argv: list[str], env: dict[str, str] | None = None) -> None:
+        subprocess.run(argv, cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    # warm-up: the file system cache, and the .pyc files an installed package has (written even
+    # where PYTHONDONTWRITEBYTECODE is set, else every timed run would compile the sources again)
+    writing = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     for argv in commands.values():
-        start(argv)  # warm-up: file system cache, .pyc files
+        start(argv, writing)
     rounds = repeat if benchmarks.QUICK else 4 * repeat
     timings = interleave({name: lambda argv=argv: nullcontext(lambda: start(argv))
                           for name, argv in commands.items()}, rounds)
-    floor = statistics.median(timings.seconds[FLOOR])
+    floor = timings.seconds[FLOOR]
     notes = {FLOOR: f"{rounds} runs each"}
-    for name in commands:
-        if name != FLOOR:
-            above = statistics.median(timings.seconds[name]) - floor
-            verdict = "met" if above < TARGET_S else "MISSED"
-            notes[name] = f"{above * 1e3:.0f} ms above the interpreter: target < {TARGET_S * 1e3:.0f} ms {verdict}"
+    for name, target in TARGETS_S.items():
+        above = statistics.median(s - f for s, f in zip(timings.seconds[name], floor))
+        verdict = "met" if above <= target else f"MISSED by {(above - target) * 1e3:.0f} ms"
+        notes[name] = f"{above * 1e3:.0f} ms above the interpreter: target <= {target * 1e3:.0f} ms {verdict}"
     return rows("startup", timings, FLOOR, notes)

@@ -28,6 +28,9 @@ class DriverInfo:
     source: str  # the manual the command strings come from
     twin: str  # "module:Class" of the simulated twin: a real bench never imports the simulator
     twin_options: frozenset[str]  # the options the twin also takes (same meaning as the driver's)
+    # the model the twin simulates when the station names none (its `model` default): what a sim://
+    # role's set-points are checked against before a run, without importing the simulator
+    twin_model: str | None = None
 
     @property
     def options(self) -> tuple[str, ...]:

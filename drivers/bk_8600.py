@@ -119,4 +119,4 @@ DRIVER = DriverInfo(
            "RESistance|POWer levels, CURRent:RANGe, INPut), REMote:SENSe, MEASure, "
            "SYSTem:ERRor?, SYSTem:REMote/LOCal; checked against py-bkprecision8600, PyICe "
            "bk8600 and B&K's 8600 examples",
-    twin="drivers.sim.twins.bk_8600:BK8600Twin", twin_options=frozenset({"model"}))
+    twin="drivers.sim.twins.bk_8600:BK8600Twin", twin_options=frozenset({"model"}), twin_model="8600")

@@ -168,4 +168,4 @@ DRIVER = DriverInfo(
            "ch. 5 Remote Interface Reference (CONFigure:TEMPerature, "
            "TEMPerature:TRANsducer:TCouple, ROUTe:SCAN, READ?, RS-232 interface commands)",
     twin="drivers.sim.twins.keysight_34970a:Keysight34970ATwin",
-    twin_options=frozenset({"model", "channels"}))
+    twin_options=frozenset({"model", "channels"}), twin_model="34970A")

@@ -73,4 +73,4 @@ DRIVER = DriverInfo(
            'Guide", ch. 1 Programming Ranges, ch. 2 SCPI Programming (APPLy, OUTPut, '
            "MEASure, VOLTage:SENSe:SOURce)",
     twin="drivers.sim.twins.keysight_e36100:KeysightE36100Twin",
-    twin_options=frozenset({"model"}))
+    twin_options=frozenset({"model"}), twin_model="E36102A")

@@ -112,4 +112,4 @@ DRIVER = DriverInfo(
            "(E36311-90008), ch. 2 APPLy, OUTPut (incl. PAIR), MEASure, SOURce (CURRent:PROTection, "
            "VOLTage:SENSe) subsystems; current minima from libsigrok scpi-pps",
     twin="drivers.sim.twins.keysight_e36300:KeysightE36300Twin",
-    twin_options=frozenset({"model", "channel"}))
+    twin_options=frozenset({"model", "channel"}), twin_model="E36312A")

@@ -112,4 +112,4 @@ DRIVER = DriverInfo(
            "RESistance|POWer levels and :MODE, CURRent:RANGe, VOLTage:SENSe, INPut, MEASure "
            "with (@<chanlist>), SYSTem:ERRor?); checked against PyICe EL34143A",
     twin="drivers.sim.twins.keysight_el30000:KeysightEL30000Twin",
-    twin_options=frozenset({"model", "channel"}))
+    twin_options=frozenset({"model", "channel"}), twin_model="EL34243A")

@@ -178,4 +178,4 @@ DRIVER = DriverInfo(
            "CURRent:RANGe, TRANsient, INPut, MEASure, *RDT?, SYSTem:ERRor?); checked against "
            "PyICe agilent_n3301",
     twin="drivers.sim.twins.keysight_n3300a:KeysightN3300ATwin",
-    twin_options=frozenset({"model", "channel", "module"}))
+    twin_options=frozenset({"model", "channel", "module"}), twin_model="N3300A")

@@ -193,4 +193,5 @@ DRIVER = DriverInfo(
            "driver (protocol.c: VSET1:/ISET1:/OUT1/OCP1/OVP1/VOUT1?/IOUT1?/STATUS?, reply sizes, "
            "80 ms processing time and the PS3005D V1.3's 450 ms more; api.c: identities, ranges "
            "and resolutions) and the sigrok wiki's protocol table",
-    twin="drivers.sim.twins.korad_ka3005p:KoradKA3005PTwin", twin_options=frozenset({"model"}))
+    twin="drivers.sim.twins.korad_ka3005p:KoradKA3005PTwin", twin_options=frozenset({"model"}),
+    twin_model="KA3005P")

@@ -142,4 +142,4 @@ DRIVER = DriverInfo(
            "note as checked by the open driver kelctl (vorbeiei/kelctl: KELSerial and "
            "KEL103-protocol.md) and LB5JJ KEL100-Series-Load-Tool (:FUNC, :FUNC?, :CURR <v>A, "
            ":SYST:COMP, :INP, :MEAS:VOLT?)",
-    twin="drivers.sim.twins.korad_kel103:KoradKEL103Twin", twin_options=frozenset({"model"}))
+    twin="drivers.sim.twins.korad_kel103:KoradKEL103Twin", twin_options=frozenset({"model"}), twin_model="KEL103")

@@ -142,4 +142,4 @@ DRIVER = DriverInfo(
            'D0 OC) and "MAX6675" datasheet (D2 open); Arduino Print::printFloat (nan, inf, '
            "ovf); line protocol defined by this bench",
     twin="drivers.sim.twins.max31855_logger:Max31855LoggerTwin",
-    twin_options=frozenset({"channels", "model", "line_format", "request"}))
+    twin_options=frozenset({"channels", "model", "line_format", "request"}), twin_model="MAX31855")

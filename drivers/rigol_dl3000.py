@@ -80,4 +80,4 @@ DRIVER = DriverInfo(
     source='RIGOL "DL3000 Series Programmable DC Electronic Load Programming Guide", '
            "ch. 2 :SOURce (FUNCtion, FUNCtion:MODE, levels, CURRent:RANGe, INPut) and "
            ":MEASure commands",
-    twin="drivers.sim.twins.rigol_dl3000:RigolDL3000Twin", twin_options=frozenset({"model"}))
+    twin="drivers.sim.twins.rigol_dl3000:RigolDL3000Twin", twin_options=frozenset({"model"}), twin_model="DL3021")

@@ -63,4 +63,4 @@ DRIVER = DriverInfo(
     source='RIGOL "DP700 Series Programmable Linear DC Power Supply Programming Guide", '
            "ch. 2 Command System (:APPLy, :OUTPut[:STATe], :TIMEr, :MEASure); :OUTPut:OCP/:OVP "
            "as libsigrok scpi-pps and the open RigolDp700 driver send them",
-    twin="drivers.sim.twins.rigol_dp700:RigolDP700Twin", twin_options=frozenset({"model"}))
+    twin="drivers.sim.twins.rigol_dp700:RigolDP700Twin", twin_options=frozenset({"model"}), twin_model="DP711")

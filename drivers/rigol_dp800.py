@@ -127,4 +127,4 @@ DRIVER = DriverInfo(
            ":OUTPut:OCP/:OVP, :OUTPut:SENSe, :TIMEr, :DELAY, :MEASure); channel ratings checked "
            "against QCoDeS Rigol DP821/DP831/DP832",
     twin="drivers.sim.twins.rigol_dp800:RigolDP800Twin",
-    twin_options=frozenset({"model", "channel"}))
+    twin_options=frozenset({"model", "channel"}), twin_model="DP832")

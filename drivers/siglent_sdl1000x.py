@@ -143,4 +143,4 @@ DRIVER = DriverInfo(
            ":IRANGe, :VRANGe, INPut[:STATe]), SYSTem:SENSe and MEASure:VOLTage|CURRent[:DC]?; "
            "checked against libsigrok siglent-sdl10x0 and astrocfi/siglent_ctl",
     twin="drivers.sim.twins.siglent_sdl1000x:SiglentSDL1000XTwin",
-    twin_options=frozenset({"model"}))
+    twin_options=frozenset({"model"}), twin_model="SDL1020X-E")

@@ -293,4 +293,4 @@ DRIVER = DriverInfo(
            "MEASure, SYSTem:STATus? with its bit table); resolutions and quirks as handled by "
            "libsigrok scpi-pps (PR #77), labgrid, Fixate",
     twin="drivers.sim.twins.siglent_spd3303x:SiglentSPD3303XTwin",
-    twin_options=frozenset({"model", "channel"}))
+    twin_options=frozenset({"model", "channel"}), twin_model="SPD3303X")

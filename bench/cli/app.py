@@ -1,6 +1,6 @@
 """The `bench` command. Heavy modules (pint, pyvisa, the simulator) are imported inside the
 commands so that `bench --help` answers at once."""
-from __future__ import annotations
+# annotations evaluated as the module loads, not from strings: see bench.cli.group
 
 import contextlib
 from pathlib import Path
@@ -8,15 +8,16 @@ from typing import Any, Callable, Optional, Sequence
 
 import typer
 
+from bench.cli.group import BenchGroup
 from bench.cli.index import DbOption, index_command, runs, status
 from bench.cli.instruments import instruments_app
 from bench.cli.lot import lot
 from bench.cli.report import after_run, report as report_command
 from bench.cli.sim import sim_app
 from bench.cli import exits
-from bench.cli.console import VERDICT_STYLES, Screen, console as _console, tabulate
+from bench.cli.console import VERDICT_STYLES, Lines, Screen, console as _console, hms, tabulate
 
-app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
+app = typer.Typer(cls=BenchGroup, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(sim_app, name="sim")
@@ -54,7 +55,7 @@ def options(
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if log_level is not None and log_level.upper() not in LOG_LEVELS:
         raise _invalid(f"--log-level: expected one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
-    from bench.cli.console import log_to_stderr
+    from bench.cli.logs import log_to_stderr
 
     log_to_stderr(log_level.upper() if log_level else LOG_LEVELS[max(0, 2 - verbose)])
 
@@ -66,7 +67,7 @@ StationOption = typer.Option(None, "--station", "-s", help="Station file (defaul
 ProductOption = typer.Option(
     None, "--product", "-p", show_default=False,
     help="Product file (its label), or a shipped one by name (bench products), to judge the DUT against; "
-         "default: the simulated DUT preset's label, else the profile's \\[dut].")
+         "default: the simulated DUT preset's label, else the profile's [dut].")
 StrictOption = typer.Option(False, "--strict", help="A plausibility warning is an error (exit 2, nothing switched "
                             "on): for CI.")
 JUnitOption = typer.Option(None, "--junit", metavar="PATH", show_default=False,
@@ -77,9 +78,7 @@ JsonOption = typer.Option(False, "--json", help="Print one JSON object on stdout
 
 def _error(exc: object, out: Any = None, what: str = "error") -> None:
     """`error: <message>` on stderr (or `out`), the message never read as markup."""
-    from rich.markup import escape
-
-    (out or _console(stderr=True)).print(f"[bold red]{what}:[/] {escape(str(exc))}", soft_wrap=True)
+    _say(out, (f"{what}:", "bold red"), f" {exc}")
 
 
 def _invalid(exc: object, out: Any = None) -> typer.Exit:
@@ -89,9 +88,20 @@ def _invalid(exc: object, out: Any = None) -> typer.Exit:
 
 def _warning(finding: object, out: Any = None) -> None:
     """One line per plausibility warning of the pre-flight (bench.run.plausibility)."""
-    from rich.markup import escape
+    _say(out, ("warning:", "bold yellow"), f" {finding}")
 
-    (out or _console(stderr=True)).print(f"[bold yellow]warning:[/] {escape(str(finding))}", soft_wrap=True)
+
+def _say(out: Any, *parts: str | tuple[str, str]) -> None:
+    """One line of `parts` (text, or (text, style)) on `out`: a Lines, a Rich console (a run's
+    screen), or when None stderr through Lines, so that an error before a run loads no Rich."""
+    if out is None:
+        out = Lines(stderr=True)
+    if isinstance(out, Lines):
+        out.line(*parts)
+        return
+    from rich.text import Text
+
+    out.print(Text.assemble(*parts), soft_wrap=True)
 
 
 @app.command()
@@ -626,47 +636,43 @@ def validate(
         for finding in warned:  # --strict refused them
             _warning(finding)
         raise _invalid(exc) from None
-    from bench.cli.live import hms
     from bench.analysis.metrics import DISPLAY
 
     prof, sta, preset = checked.profile, checked.station, checked.preset
-    console = _console()
-    from rich.markup import escape  # every text below comes from a file: never read as markup
-
-    console.print(f"[bold]{escape(prof.name)}[/] {escape(f'({profile})')}  sample period {prof.period:g} s")
+    out = Lines()  # every text below comes from a file: never read as markup
+    out.line((prof.name, "bold"), f" ({profile})  sample period {prof.period:g} s")
     if prof.reference:
-        console.print(f"source: {prof.reference}", markup=False)
+        out.line(f"source: {prof.reference}")
 
     r, label = prof.ratings, prof.product
     figures = ", ".join(f"{key.replace('_', ' ')} {text}" for key, text in label.written)
     where = f" ({label.source})" if label.text is not None else ""
-    console.print(escape(f"product: {label.name}{where}, a {r.kind}; {figures or 'no ratings'}"))
+    out.line(f"product: {label.name}{where}, a {r.kind}; {figures or 'no ratings'}")
     if preset:
-        console.print(f"simulated DUT: {preset}", markup=False)
+        out.line(f"simulated DUT: {preset}")
 
     def show(items: tuple, indent: str) -> None:
         for item in items:
             if isinstance(item, Loop):
                 stop = f", stopping when {item.stop_if.text}" if item.stop_if else ""
-                console.print(f"{indent}repeat {item.repeat} times{stop}:", markup=False)
+                out.line(f"{indent}repeat {item.repeat} times{stop}:")
                 show(item.body, indent + "    ")
             else:
                 guess = item.estimate(r)
                 when = f"~{hms(guess)}" if guess is not None else "?"
                 name = f" [{item.name}]" if item.name else ""
                 unjudged = "" if item.regulation else " regulation off"
-                console.print(f"{indent}{item.index:>2}. {escape(item.text + name)}  [dim]{when}{unjudged}[/]")
-    console.print("steps:")
+                out.line(f"{indent}{item.index:>2}. {item.text}{name}  ", (f"{when}{unjudged}", "dim"))
+    out.line("steps:")
     show(prof.items, "  ")
-    console.print(f"safety: station {sta.name!r} hard limits: {sta.limits.max_voltage:g} V, "
-                  f"{sta.limits.max_current:g} A, {sta.limits.max_power:g} W, {sta.limits.max_temperature:g} degC",
-                  markup=False)
+    out.line(f"safety: station {sta.name!r} hard limits: {sta.limits.max_voltage:g} V, {sta.limits.max_current:g} A, "
+             f"{sta.limits.max_power:g} W, {sta.limits.max_temperature:g} degC")
     if sta.rack is not None:
-        console.print(f"rack: {len(sta.rack.channels)} DUT channels ({', '.join(sta.rack.channels)}) on "
-                      f"{len(sta.rack.instruments)} shared instruments, each channel with these limits", markup=False)
+        out.line(f"rack: {len(sta.rack.channels)} DUT channels ({', '.join(sta.rack.channels)}) on "
+                 f"{len(sta.rack.instruments)} shared instruments, each channel with these limits")
     for condition in prof.safety:
-        console.print(f"  abort if {condition.text}", markup=False)
-    console.print("criteria:")
+        out.line(f"  abort if {condition.text}")
+    out.line("criteria:")
     for c in prof.criteria:
         unit, scale = DISPLAY[c.kind]
         written = dict(c.label)
@@ -677,16 +683,16 @@ def validate(
             where += {"each": " in every cycle", "first": " in the first cycle", "last": " in the last cycle",
                       "trend": ": its slope per cycle"}[c.cycle]
         metric = f"{c.channel} {c.metric}" if c.channel else c.metric
-        console.print(f"  {c.name}: {metric}{where}, {bounds}", markup=False)
+        out.line(f"  {c.name}: {metric}{where}, {bounds}")
     total, unknown = prof.estimate()
     note = f" (not counted: {len(unknown)} step(s) ending on conditions only)" if unknown else ""
-    console.print(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
+    out.line(f"estimated duration: ~{hms(total)} from the DUT ratings{note}")
     found = checked.warnings
     for finding in found:
-        _warning(finding, console)
+        _warning(finding, out)
     many = len(found) > 1
     warned_of = f", with {len(found)} warning{'s' if many else ''} (--strict makes {'them' if many else 'it'} an error)"
-    console.print(f"[green]valid[/]{warned_of if found else ''}")
+    out.line(("valid", "green"), warned_of if found else "")
 
 
 METHOD_WIDTH = 60  # characters of a profile's method shown by `bench profiles`

@@ -1,43 +1,53 @@
-"""One way to make a Rich console: rich is imported only when something is printed. The screen a
-run is watched on, which may go away while the run goes on. And where log records go."""
+"""One way to make a Rich console: rich is imported only when something is printed; and lines
+printed without Rich, for the commands that must answer at once. The screen a run is watched on,
+which may go away while the run goes on."""
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import Any, TextIO
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # how a verdict is shown wherever it is the news: `bench run`'s banner, a rack's status column and counts
 VERDICT_STYLES = {"PASS": "bold white on green", "FAIL": "bold white on red", "ABORTED": "bold black on yellow",
                   "ERROR": "bold white on magenta"}
+SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}  # the styles Lines writes
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Log records to the standard error of the moment: the live view's (which prints them above
-    its panel), or /dev/null once the screen has gone."""
+class Lines:
+    """Output without Rich, for what must answer at once (`bench validate`, the one line of an
+    error or a warning before a run starts): Rich's import costs more than such a command. Text
+    is written as it is, never read as markup; styles are SGR codes where Rich would colour (a
+    terminal, or FORCE_COLOR; not under NO_COLOR or TERM=dumb). Each line goes to the stream of
+    the moment, as Rich's consoles do (the live view's, once a run has one), flushed at once as
+    Rich does, so that stdout and stderr keep their order in a log."""
 
-    @property  # type: ignore[override]
-    def stream(self) -> TextIO:
-        return sys.stderr
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
 
-    @stream.setter
-    def stream(self, value: TextIO) -> None:
-        pass
+    def line(self, *parts: str | tuple[str, str]) -> None:
+        """One line of `parts`: text, or (text, style) with a style of SGR's words ('bold red')."""
+        stream = sys.stderr if self.stderr else sys.stdout
+        styled = _colours(stream)
+        stream.write("".join(part if isinstance(part, str) else _sgr(*part) if styled else part[0]
+                             for part in parts) + "\n")
+        stream.flush()
 
 
-_handler = _Stderr()
-_handler.setFormatter(logging.Formatter(LOG_FORMAT, "%H:%M:%S"))
+def _colours(stream: TextIO) -> bool:
+    """Whether styles go to `stream`, as Rich decides it."""
+    env = os.environ
+    wanted = env.get("FORCE_COLOR") or getattr(stream, "isatty", lambda: False)()
+    return bool(wanted) and not env.get("NO_COLOR") and env.get("TERM") not in ("dumb", "unknown")
 
 
-def log_to_stderr(level: str) -> None:
-    """The bench's log records (and PyVISA's, under the 'pyvisa' logger) at `level` and above on
-    stderr, one line each: `-v` / `--log-level`."""
-    root = logging.getLogger()
-    if _handler not in root.handlers:
-        root.addHandler(_handler)
-    root.setLevel(level)
-    logging.getLogger("pyvisa").setLevel(level)
+def _sgr(text: str, style: str) -> str:
+    return f"\x1b[{';'.join(SGR[word] for word in style.split())}m{text}\x1b[0m"
+
+
+def hms(seconds: float) -> str:
+    """A duration as h:mm:ss (the hours as many as it takes)."""
+    seconds = int(seconds)
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def console(stderr: bool = False, file: TextIO | None = None) -> Any:

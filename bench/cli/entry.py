@@ -2,7 +2,8 @@
 (`bench run` and `bench resume`: stop requests, bench.run.signals; the other commands: Python's
 defaults, see `bench.cli.app.options`), a Ctrl-C or SIGTERM ends it at once with one
 line and exit 3 (stopped), never a traceback or a death by the signal: nothing has been opened
-or switched on yet. Loading the command (typer, rich) takes a few hundred milliseconds."""
+or switched on yet. Loading the command (Typer, and what the command needs) takes a tenth of a
+second or more."""
 from __future__ import annotations
 
 import signal

@@ -1,7 +1,7 @@
 """`bench runs`, `bench status` and `bench index`: the lab's run index (bench.record.index) queried,
 watched and caught up; and where the index is (`--db`, BENCH_DB, the lab file, or bench.db in the
 log folder). SQLAlchemy is imported by the commands, never with this module."""
-from __future__ import annotations
+# annotations evaluated as the module loads, not from strings: see bench.cli.group
 
 import datetime as dt
 import os
@@ -24,7 +24,7 @@ STALLED_AFTER = 60.0  # s without a heartbeat (beyond one sample period) before 
 DbOption = typer.Option(
     None, "--db", metavar="URL", show_default=False,
     help=f"The run index: sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE, or {OFF} (default: "
-         f"${ENV}, else the lab file's \\[index] database, else sqlite:///LOG_DIR/{DEFAULT_FILE}).")
+         f"${ENV}, else the lab file's [index] database, else sqlite:///LOG_DIR/{DEFAULT_FILE}).")
 LogDirOption = typer.Option(Path("logs"), "--log-dir", help=f"Where run folders are (and {DEFAULT_FILE}, the "
                             "default index).")
 
@@ -340,7 +340,7 @@ def status(
                         else "paused" if run["paused"] else "running")
     if as_json:
         return typer.echo(_json([{k: v for k, v in r.items() if k != "criteria"} for r in found]))
-    from bench.cli.live import hms
+    from bench.cli.console import hms
 
     rows = [(f"{r['station'] or '?'} @ {r['host'] or '?'}", r["run_id"], r["serial"] or "",
              f"{r['step_count']}. {r['step']}" if r["step"] else "", "" if r["cycle"] is None else str(r["cycle"]),

@@ -1,8 +1,7 @@
 """`bench instruments ...`: the drivers the bench knows, what is attached, and whether a
 station's instruments answer. pyvisa and pyserial are imported inside the commands."""
-from __future__ import annotations
+# annotations evaluated as the module loads, not from strings: see bench.cli.group
 
-import logging
 import re
 import warnings
 from collections.abc import Iterator
@@ -15,9 +14,10 @@ import typer
 
 from bench.cli import exits
 from bench.cli.console import console as _console
+from bench.cli.group import BenchGroup
 from drivers.roles import InstrumentError
 
-instruments_app = typer.Typer(no_args_is_help=True, help="Instrument drivers.")
+instruments_app = typer.Typer(cls=BenchGroup, no_args_is_help=True, help="Instrument drivers.")
 
 LOCAL_VISA = ("usb", "gpib")  # interfaces listed without touching the network
 SERIAL_WORDS = ("rs-232", "rs-485", "serial")
@@ -94,6 +94,8 @@ def _first_line(text: object) -> str:
 def _heard() -> Iterator[list[str]]:
     """What PyVISA and pyvisa-py say meanwhile (warnings, and log records of WARNING and above),
     kept as first lines instead of reaching stderr raw."""
+    import logging
+
     heard: list[str] = []
 
     class Keep(logging.Handler):

@@ -12,7 +12,7 @@ import time
 from typing import Any, Callable
 
 from bench.analysis.integrator import Totals
-from bench.cli.console import Screen
+from bench.cli.console import Screen, hms
 from bench.record.records import CycleEnd, Event, RunEnd, RunInfo, RunStart, Sample, Sink, StepEnd, StepStart
 from bench.run.readings import Readings
 from bench.run.stops import OperatorStop, RunEnded, SafetyTrip
@@ -26,11 +26,6 @@ BAR = 24  # characters of a progress bar
 LONGEST_ETA = 366 * 86400.0  # s of wall time beyond which no end time is given
 LONG_SPAN = 72 * 3600.0  # s from which a time left is said in days
 ENDING = {RunEnded.event, SafetyTrip.event, OperatorStop.event}  # events of a run on its way out
-
-
-def hms(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def span(seconds: float) -> str:

@@ -1,5 +1,5 @@
 """`bench lot RUN_DIR...`: the units of one lot compared, outliers flagged (see bench.analysis.lot)."""
-from __future__ import annotations
+# annotations evaluated as the module loads, not from strings: see bench.cli.group
 
 from pathlib import Path
 from typing import Any, Optional

@@ -20,8 +20,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Container, Sequence
 
-from bench.cli.console import VERDICT_STYLES, Screen
-from bench.cli.live import REFRESH, View, hms, span, step_results
+from bench.cli.console import VERDICT_STYLES, Screen, hms
+from bench.cli.live import REFRESH, View, span, step_results
 from bench.record.records import CycleEnd, Event, RunEnd, RunInfo, Sample, Sink, StepEnd, StepStart
 
 PLAIN_TABLE = 60.0  # s of wall time between two status tables in a log

@@ -1,5 +1,5 @@
 """`bench report RUN_DIR...`: the HTML report of a run, or of a lot (see bench.analysis.report)."""
-from __future__ import annotations
+# annotations evaluated as the module loads, not from strings: see bench.cli.group
 
 from pathlib import Path
 from typing import Any, Optional

@@ -1,11 +1,12 @@
 """`bench sim ...`: the simulated bench."""
-from __future__ import annotations
+# annotations evaluated as the module loads, not from strings: see bench.cli.group
 
 import typer
 
 from bench.cli.console import console as _console
+from bench.cli.group import BenchGroup
 
-sim_app = typer.Typer(no_args_is_help=True, help="The simulated bench.")
+sim_app = typer.Typer(cls=BenchGroup, no_args_is_help=True, help="The simulated bench.")
 
 
 def _shown(name: str, value: object, unit: str) -> tuple[str, str]:
@@ -26,7 +27,7 @@ def _shown(name: str, value: object, unit: str) -> tuple[str, str]:
 def sim_list() -> None:
     """Simulated DUT presets and defects with their parameters, units and defaults.
 
-    Override a preset's parameters in a station's \\[world.overrides]; give a defect with
+    Override a preset's parameters in a station's [world.overrides]; give a defect with
     `bench run --defect NAME[:param=value,...]` (values with their units, e.g. 'at=2 h').
     A cell simulated by PyBaMM is named pybamm:<parameter set>[:<model>] (the pybamm extra).
     """

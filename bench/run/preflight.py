@@ -3,7 +3,6 @@ switched on. `bench validate` and `bench run` share it, so what a run would refu
 at validate."""
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -262,9 +261,9 @@ def instrument_model(role: RoleConfig, table: str, family: type) -> tuple[str, A
     """The model of a role's instrument and its entry in the driver's `table` (ranges, ratings).
 
     The model is the station's `model` option, else the driver's only one, else on a sim://
-    resource the one its twin simulates by default. None for a driver outside `family` (no such
-    table) or a real instrument of unknown model: its driver checks the set-points once it has
-    said which it is."""
+    resource the one its twin simulates by default (the registry entry's `twin_model`: the twin
+    is not imported). None for a driver outside `family` (no such table) or a real instrument of
+    unknown model: its driver checks the set-points once it has said which it is."""
     from drivers.registry import driver_info
 
     info = driver_info(role.driver)
@@ -273,8 +272,7 @@ def instrument_model(role: RoleConfig, table: str, family: type) -> tuple[str, A
     if model is None and len(entries) == 1:
         model = next(iter(entries))
     if model is None and role.resource.startswith("sim://"):
-        simulated = inspect.signature(info.twin_class()).parameters.get("model")
-        model = None if simulated is None else simulated.default
+        model = info.twin_model
     return (model, entries[model]) if model in entries else None
 
 

@@ -11,6 +11,7 @@ other twin the driver's transport is wrapped and its text or byte replies are co
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import pkgutil
 import re
 import sys
@@ -72,6 +73,14 @@ def test_the_registry_entry_names_its_source_and_a_twin_taking_driver_options(na
     assert info.source.strip(), f"{name}: DriverInfo.source is empty"
     assert callable(info.twin_class()), f"{name}: no simulated twin"
     assert info.twin_options <= set(info.options), f"{name}: the twin takes options the driver does not"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_registry_entry_declares_the_model_its_twin_simulates_by_default(name: str) -> None:
+    # what validate checks a sim:// role's set-points against without importing the twin
+    info = REGISTRY[name]
+    default = inspect.signature(info.twin_class()).parameters.get("model")
+    assert info.twin_model == (None if default is None else default.default), name
 
 
 @pytest.mark.parametrize("name", NAMES)

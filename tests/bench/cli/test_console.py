@@ -1,7 +1,9 @@
 """The console of every command: in a log (not a terminal) a long line stays one line; on a
-terminal Rich wraps it to the width. The screen of a run: when it goes away, it detaches."""
+terminal Rich wraps it to the width. Lines without Rich: plain in a log, styled on a terminal.
+The screen of a run: when it goes away, it detaches."""
 from __future__ import annotations
 
+import io
 import os
 import sys
 from types import SimpleNamespace
@@ -9,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench.cli import console as console_module
-from bench.cli.console import Screen, ScreenGone, console
+from bench.cli.console import Lines, Screen, ScreenGone, console
 
 LONG = " ".join(f"word{i}" for i in range(40))  # ~280 characters
 
@@ -83,3 +85,25 @@ def test_a_hangup_detaches_the_screen(dup2):
     screen.hang_up()
     screen.detach("[Errno 5] Input/output error")  # the writes that fail after it change nothing
     assert dup2 == [1, 2] and screen.gone == "SIGHUP: the terminal hung up"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("stream", "env", "written"), [
+    (io.StringIO(), {}, "valid [discharge]\n"),
+    (Terminal(), {}, "\x1b[1;32mvalid\x1b[0m [discharge]\n"),
+    (Terminal(), {"NO_COLOR": "1"}, "valid [discharge]\n"),
+    (Terminal(), {"TERM": "dumb"}, "valid [discharge]\n"),
+    (io.StringIO(), {"FORCE_COLOR": "1"}, "\x1b[1;32mvalid\x1b[0m [discharge]\n"),
+], ids=["log", "terminal", "NO_COLOR", "dumb terminal", "FORCE_COLOR"])
+def test_lines_are_styled_where_rich_would_colour_and_never_read_as_markup(monkeypatch, stream, env, written):
+    for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdout", stream)
+    Lines().line(("valid", "bold green"), " [discharge]")
+    assert stream.getvalue() == written
