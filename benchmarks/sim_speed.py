@@ -8,9 +8,18 @@ Cases (with their targets, on one core):
   conditions and readings (load, supply, three thermocouples) every second: the floor;
 - a 300-cycle life test of the 10 000 mAh bank sampled every 10 s, whole stack; target under
   3 minutes; and the same on the physics alone.
-`ratio` is whole stack / physics alone for the same test (paired rounds). `python -m
-benchmarks.sim_speed` prints the rows; `--quick` (benchmarks.QUICK) shortens the life test
-to 10 cycles and scales its times by 30.
+`ratio` is whole stack / physics alone for the same test (paired rounds).
+
+"sim_speed cycle rate": whether a long run slows down as it goes (checkpoints that grow with
+its history would). From the life test's whole-stack run: the wall time of its first 30 and its
+last 30 cycles, `ratio` last / first. Target: cycles/s of the last 30 within 10 % of the first
+30; judged too on simulated time per wall second, since the aged bank's last cycles are shorter
+(they flatter cycles/s), and the note adds cycles/s in CPU time (less moved by a busy machine).
+It gives checkpoint.json's size in cycle 30 and in cycle 300 (the largest written in that
+cycle) and how much checkpoint-cycles.jsonl (closed cycles, each written once) holds then.
+
+`python -m benchmarks.sim_speed` prints the rows; `--quick` (benchmarks.QUICK) shortens the
+life test to 10 cycles, scales its times by 30, and compares its first and last cycle.
 """
 from __future__ import annotations
 
@@ -22,6 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import benchmarks
+from bench.record import schema
+from bench.record.records import Checkpoint, CycleEnd, RunStart, Sink
 from benchmarks.harness import row
 
 CAPACITY_TEST = """
@@ -113,14 +124,69 @@ def physics_alone(steps: list[Step], period: float) -> float:
     return now
 
 
-def whole_stack(profile_text: str) -> float:
-    """The profile through bench.run.session.execute on the default simulated station; simulated seconds."""
+class CycleWatch(Sink):
+    """Wall time, CPU time and test time at the start of a run and at the end of each of its
+    cycles, and the size of checkpoint.json and checkpoint-cycles.jsonl at its checkpoints, the
+    largest in each cycle (an observer: it reads them after the checkpointer wrote them)."""
+
+    def __init__(self) -> None:
+        self.folder = Path()
+        self.marks: list[tuple[float, float, float]] = []  # (wall s, CPU s, test time s): run start, cycle ends
+        self.sizes: dict[int, tuple[int, int]] = {}  # cycle -> (checkpoint.json, checkpoint-cycles.jsonl) bytes
+
+    def follow(self, folder: Path) -> None:
+        self.folder, self.marks, self.sizes = folder, [], {}
+
+    def run_start(self, record: RunStart) -> None:
+        self.marks.append((time.perf_counter(), time.process_time(), record.test_time))
+
+    def cycle_end(self, record: CycleEnd) -> None:
+        self.marks.append((time.perf_counter(), time.process_time(), record.test_time))
+
+    def checkpoint(self, record: Checkpoint) -> None:
+        closed = self.folder / schema.CHECKPOINT_CYCLES
+        now = ((self.folder / schema.CHECKPOINT).stat().st_size, closed.stat().st_size if closed.exists() else 0)
+        cycle = record.state.book.cycle
+        self.sizes[cycle] = max(self.sizes.get(cycle, now), now)
+
+    def rows(self, name: str, window: int) -> list[dict]:
+        """The first and the last `window` cycles: wall time (ratio last / first), and their
+        cycles/s and simulated time per wall second compared (an ageing bank's cycles get shorter:
+        the second cancels that)."""
+        cycles, case = len(self.marks) - 1, "sim_speed cycle rate"
+        first = [b - a for a, b in zip(self.marks[0], self.marks[window])]  # wall, CPU, simulated
+        last = [b - a for a, b in zip(self.marks[cycles - window], self.marks[cycles])]
+        rate, cpu_rate = first[0] / last[0] - 1, first[1] / last[1] - 1
+        pace, length = (last[2] / last[0]) / (first[2] / first[0]) - 1, last[2] / first[2] - 1
+        compared = (f"against cycles 1-{window}: cycles/s {rate:+.1%} (CPU {cpu_rate:+.1%}), x real time "
+                    f"{pace:+.1%} (simulated cycle length {length:+.1%}): target within 10 %: cycles/s "
+                    f"{_within(rate)}, x real time {_within(pace)}; ratio = wall time of the last {window} / the first")
+        return [row(case, f"{name}: cycles 1-{window}", first[0], 1.0, self._note(window, first, window)),
+                row(case, f"{name}: cycles {cycles - window + 1}-{cycles}", last[0], last[0] / first[0],
+                    f"{self._note(window, last, cycles)}; {compared}")]
+
+    def _note(self, window: int, span: list[float], cycle: int) -> str:
+        wall, cpu, simulated = span
+        ckpt, closed = self.sizes.get(cycle, (0, 0))
+        return (f"{window / wall:.3f} cycles/s (CPU {window / cpu:.3f}), {simulated / wall:,.0f} x real time; in cycle "
+                f"{cycle}: checkpoint.json {ckpt / 1024:.1f} KiB, checkpoint-cycles.jsonl {closed / 1024:.1f} KiB")
+
+
+def _within(change: float) -> str:
+    """Whether a change is within the target's 10 %, or which way it misses."""
+    return "met" if abs(change) <= 0.10 else f"NOT met ({'faster' if change > 0 else 'slower'})"
+
+
+def whole_stack(profile_text: str, watch: CycleWatch | None = None) -> float:
+    """The profile through bench.run.session.execute on the default simulated station (`watch`
+    following it); simulated seconds."""
     from bench.run.session import Request, execute
 
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile.toml"
         profile.write_text(profile_text, encoding="utf-8")
-        outcome, _ = execute(Request(profile, log_dir=Path(tmp) / "logs"))
+        outcome, _ = execute(Request(profile, log_dir=Path(tmp) / "logs"), sinks=[watch] if watch else [],
+                             on_folder=watch.follow if watch else None)
         if outcome.verdict != "PASS":
             raise RuntimeError(f"the benchmark profile ended {outcome.verdict}: {outcome.reason}")
         assert outcome.run_totals is not None
@@ -137,12 +203,14 @@ def _timed(work: Callable[[], float]) -> tuple[float, float, float]:
 def run(repeat: int = 3) -> list[dict]:
     cycles = 10 if benchmarks.QUICK else 300
     life_scale = 300 / cycles
+    life = f"{cycles}-cycle life test of a 10 000 mAh bank, 10 s samples"
+    watch = CycleWatch()
     cases = {  # name: (physics alone, whole stack, target s for the full case, scale to it, rounds)
         "12 h capacity test, 1 s samples": (
             lambda: physics_alone(CAPACITY_STEPS, 1.0), lambda: whole_stack(CAPACITY_TEST), 4.3, 1.0, repeat),
-        f"{cycles}-cycle life test of a 10 000 mAh bank, 10 s samples": (
-            lambda: physics_alone(LIFE_CYCLE * cycles, 10.0), lambda: whole_stack(LIFE_TEST.format(cycles=cycles)),
-            180.0, life_scale, 1),  # minutes per round: one round
+        life: (
+            lambda: physics_alone(LIFE_CYCLE * cycles, 10.0),
+            lambda: whole_stack(LIFE_TEST.format(cycles=cycles), watch), 180.0, life_scale, 1),  # minutes: one round
     }
     out = []
     for name, (physics, stack, target, scale, rounds) in cases.items():
@@ -166,7 +234,7 @@ def run(repeat: int = 3) -> list[dict]:
                        f"{sim_h:.1f} h simulated, {sim_h * 3600 / s_med:,.0f} x real time; CPU "
                        f"{statistics.median(stack_cpu):.2f} s; target < {target:g} s {verdict}{extra}; "
                        "ratio = whole stack / physics alone"))
-    return out
+    return out + watch.rows(f"{cycles}-cycle life test", max(1, cycles // 10))
 
 
 if __name__ == "__main__":

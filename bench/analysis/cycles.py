@@ -25,7 +25,10 @@ class CycleCondition:
 
 
 class CycleBook:
-    """The cycle being run (live Totals) and the closed ones (as plain states, for checkpoints)."""
+    """The cycle being run (live Totals) and the closed ones (as plain states, in the order they
+    closed). A closed cycle never changes: a checkpoint saves it once (bench.record.checkpoint),
+    and the book's own state is the live cycle alone, the same size in the first cycle as in
+    the thousandth."""
 
     def __init__(self) -> None:
         self.records: dict[int, dict[str, Any]] = {}
@@ -49,14 +52,19 @@ class CycleBook:
         return {"totals": self.totals.state(), "named": {n: t.state() for n, t in self.named.items()}}
 
     def state(self) -> dict[str, Any]:
-        return {"records": {str(k): v for k, v in self.records.items()}, "cycle": self.cycle, "live": self.live()}
+        """The live part; `closed` counts the records kept apart, so a resume can tell they all came back."""
+        return {"cycle": self.cycle, "closed": len(self.records), "live": self.live()}
 
     @classmethod
-    def from_state(cls, state: dict[str, Any] | None) -> "CycleBook":
+    def from_state(cls, state: dict[str, Any] | None, records: dict[int, dict[str, Any]]) -> "CycleBook":
+        """The book `state()` described, with its closed cycles' `records` (ValueError if they are
+        not as many as it counted)."""
         book = cls()
         if not state:
             return book
-        book.records = {int(k): v for k, v in state["records"].items()}
+        if len(records) != state["closed"]:
+            raise ValueError(f"{len(records)} closed cycles saved where the state counts {state['closed']}")
+        book.records = records
         book.cycle = state["cycle"]
         if state["live"]:
             book.totals = Totals.from_state(state["live"]["totals"])

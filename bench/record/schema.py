@@ -42,6 +42,7 @@ CYCLES = "cycles.csv"
 RUN = "run.json"
 JUNIT = "junit.xml"
 CHECKPOINT = "checkpoint.json"
+CHECKPOINT_CYCLES = "checkpoint-cycles.jsonl"  # the closed cycles' records, each saved once beside the checkpoint
 CONTROL = "control"
 LOCK = "run.lock"
 RACK = "rack.json"  # a rack run's lot folder: its channels' run folders and how they ended

@@ -1,14 +1,16 @@
 """Taking an interrupted run's folder back to its last checkpoint, and reading its rows again.
 
-A resume starts from the checkpoint's run state. Events and cycles.csv rows written after it
-are derived from the samples and are written again as the run goes on, so they are cut. Sample
-rows after it are cut on the simulated bench (it runs again from the checkpoint's world, to the
-same rows) and replayed on a real bench (measurements that cannot be taken again), through
-the engine's own accounting (bench.run.engine.Runner.replay).
+A resume starts from the checkpoint's run state, its closed cycles read back from the bytes of
+checkpoint-cycles.jsonl it counts. Events, cycles.csv rows and closed cycles' records written
+after it are derived from the samples and are written again as the run goes on, so they are
+cut. Sample rows after it are cut on the simulated bench (it runs again from the checkpoint's
+world, to the same rows) and replayed on a real bench (measurements that cannot be taken
+again), through the engine's own accounting (bench.run.engine.Runner.replay).
 
 Everything here is data: a damaged or foreign folder is an InputError naming the file, never
 code run, never a silent difference. Files shorter than the checkpoint says (a power cut took
-what the disk had not kept) are a gap the resume records, never a hole nobody mentions.
+what the disk had not kept) are a gap the resume records, never a hole nobody mentions; closed
+cycles' records are synced before a checkpoint counts them, so fewer of them is a refusal.
 """
 from __future__ import annotations
 
@@ -78,9 +80,11 @@ def load(folder: Path, profile: Profile, layout: Layout) -> Saved:
             raise InputError(path, "", f"missing, but {schema.SAMPLES} holds {rows} rows: the run's state is "
                              "lost and it cannot be continued exactly; start a new run")
         # killed (or out of space) before the first checkpoint: nothing ran yet, start again
-        return Saved(state, None, 0.0, {"rows": 0, "samples": len(header.encode()), "events": 0, "cycles": 0}, False)
+        return Saved(state, None, 0.0, {"rows": 0, "samples": len(header.encode()), "events": 0, "cycles": 0,
+                                         "closed_cycles": 0}, False)
+    records = checkpoint.closed_cycles(folder, found["files"]["closed_cycles"])
     try:
-        state = RunState.from_plain(found["state"], state.readings)
+        state = RunState.from_plain(found["state"], state.readings, records)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise InputError(path, "state", f"not the state of this run's profile and station ({type(exc).__name__}: "
                          f"{exc})") from None
@@ -132,8 +136,8 @@ def run_end_unrecorded(events: list[dict[str, Any]]) -> str | None:
 
 
 def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, Any]]:
-    """Cut events.jsonl and cycles.csv (and the samples if `samples`) back to the checkpoint;
-    returns the events that were cut, so that what they said is kept."""
+    """Cut events.jsonl, cycles.csv and the closed cycles' records (and the samples if `samples`)
+    back to the checkpoint; returns the events that were cut, so that what they said is kept."""
     events = folder / schema.EVENTS
     cut_events: list[dict[str, Any]] = []
     if events.exists():
@@ -144,7 +148,8 @@ def cut(folder: Path, files: dict[str, int], samples: bool) -> list[dict[str, An
                     cut_events.append(json.loads(line))
                 except ValueError:  # a line the crash damaged: kept as it reads
                     cut_events.append({"event": "unreadable", "text": line[:200]})
-    targets = [(schema.EVENTS, files["events"]), (schema.CYCLES, files["cycles"])]
+    targets = [(schema.EVENTS, files["events"]), (schema.CYCLES, files["cycles"]),
+               (schema.CHECKPOINT_CYCLES, files["closed_cycles"])]
     if samples:
         targets.append((schema.SAMPLES, files["samples"]))
     for name, size in targets:

@@ -5,7 +5,8 @@ It holds where the run is (the step, its samples and hold timers, the cycle), ev
 a criterion or a loop's stop_if reads (run, step, named-step and cycle totals, the value before
 a step for DCIR), the integrator's last point, the dT/dt and dV/dt windows, the safety hold
 timers and the monitoring state of the temperature channels (the checkpoint adds how far each
-file went).
+file went). Closed cycles are the one part that grows with the run: their records are saved
+apart, once each (bench.record.checkpoint), and handed back to `from_plain`.
 """
 from __future__ import annotations
 
@@ -56,12 +57,13 @@ class RunState:
     started: bool = False  # run_start recorded
 
     def to_plain(self) -> dict[str, Any]:
-        """Plain JSON-able data (lists, dicts, numbers, text)."""
+        """Plain JSON-able data (lists, dicts, numbers, text), closed cycles' records left out."""
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
-    def from_plain(cls, data: dict[str, Any], readings: Readings) -> "RunState":
-        """The state `to_plain` wrote; `readings` is a fresh Readings for the station's channels."""
+    def from_plain(cls, data: dict[str, Any], readings: Readings, records: dict[int, dict[str, Any]]) -> "RunState":
+        """The state `to_plain` wrote; `readings` is a fresh Readings for the station's channels,
+        `records` the closed cycles' records (cycle number -> record) as the book closed them."""
         readings.restore(data["readings"])
         step = data["step"]
         if step is not None:
@@ -69,7 +71,7 @@ class RunState:
         plain = {k: v for k, v in data.items() if k not in ("readings", "step", "run", "named", "book", "integrator")}
         return cls(readings=readings, step=step, run=_totals(data["run"]),
                    named={name: Totals.from_state(s) for name, s in data["named"].items()},
-                   book=CycleBook.from_state(data["book"]), integrator=Integrator(data["integrator"]), **plain)
+                   book=CycleBook.from_state(data["book"], records), integrator=Integrator(data["integrator"]), **plain)
 
 
 def _totals(state: dict[str, Any] | None) -> Totals | None:

@@ -154,12 +154,15 @@ def test_write_atomic_that_fails_is_a_record_error_and_leaves_no_temporary_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]
 
 
-def test_a_checkpoint_on_a_full_disk_is_a_record_error(tmp_path, monkeypatch):
+@pytest.mark.parametrize("closed, failing", [({}, "checkpoint.json"), ({1: {"totals": {}, "named": {}}},
+                                                                          "checkpoint-cycles.jsonl")])
+def test_a_checkpoint_on_a_full_disk_is_a_record_error(tmp_path, monkeypatch, closed, failing):
+    """A closed cycle's record that the disk does not take is never counted by a checkpoint."""
     monkeypatch.setattr(logbook.os, "fsync", lambda fd: (_ for _ in ()).throw(ENOSPC))
-    state = SimpleNamespace(to_plain=dict)
-    with pytest.raises(RecordError, match="^checkpoint.json: disk full"):
+    state = SimpleNamespace(to_plain=dict, book=SimpleNamespace(records=closed))
+    with pytest.raises(RecordError, match=f"^{failing}: disk full"):
         Checkpointer(tmp_path).checkpoint(Checkpoint(1.0, state, None, {"rows": 0}))
-    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path / "checkpoint.json").exists() and not list(tmp_path.glob("*.tmp"))
 
 
 def test_a_cycle_row_on_a_full_disk_is_a_record_error(tmp_path, wall, log, monkeypatch):

@@ -122,6 +122,22 @@ def test_a_damaged_checkpoint_is_refused_in_one_line(folder, damage, says):
     assert says in refused(folder)
 
 
+RECORD = '{"cycle": 1, "totals": {}, "named": {}}\n'
+
+
+@pytest.mark.parametrize("kept, counted, says", [
+    ("", 40, "checkpoint-cycles.jsonl: holds 0 bytes where checkpoint.json counts 40: closed cycles are lost"),
+    ("not a record\n", 13, "checkpoint-cycles.jsonl: line 1: not the record of a closed cycle"),
+    (RECORD, len(RECORD) - 3, f"checkpoint.json: files.closed_cycles: {len(RECORD) - 3} is not the end of a line"),
+    (RECORD, len(RECORD), "checkpoint.json: state: not the state of this run's profile and station (ValueError: "
+     "1 closed cycles saved where the state counts 0)"),
+], ids=["lost", "not a record", "offset inside a line", "more than the state counts"])
+def test_closed_cycles_that_are_not_all_there_are_refused_in_one_line(folder, kept, counted, says):
+    (folder / schema.CHECKPOINT_CYCLES).write_text(kept)
+    edit_json(folder / "checkpoint.json", lambda data: {**data, "files": {**data["files"], "closed_cycles": counted}})
+    assert says in refused(folder)
+
+
 def test_a_missing_checkpoint_after_rows_were_taken_is_refused_not_restarted_from_zero(folder):
     (folder / "checkpoint.json").unlink()
     line = refused(folder)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.record import schema
+from bench.record import checkpoint, schema
 from bench.record.checkpoint import Checkpointer
 from bench.record.logbook import Logbook
-from bench.run.session import Request, execute, resume
+from bench.run.session import Request, drive, execute, resume, take_up
 
 pytestmark = pytest.mark.slow  # whole runs on the simulated bench
 
@@ -172,3 +172,35 @@ def test_a_resume_killed_in_turn_is_resumed_again_to_the_same_end(tmp_path, prof
     assert snapshot(folder) == uninterrupted
     events = [json.loads(line)["event"] for line in (folder / "events.jsonl").read_text().splitlines()]
     assert events.count("resumed") == 3
+
+
+def _killed_as_cycle_begins(logs: Path, profile: Path, cycle: int) -> None:
+    """Killed in the first checkpoint of `cycle`: after the cycle before it was saved to
+    checkpoint-cycles.jsonl, before the checkpoint.json that counts it was written."""
+    real = checkpoint.write_atomic
+
+    def write(path: Path, text: str) -> None:
+        if json.loads(text)["state"]["book"]["cycle"] == cycle:
+            os._exit(9)
+        real(path, text)
+    checkpoint.write_atomic = write
+    execute(Request(profile, None, logs, seed=SEED))
+    os._exit(0)
+
+
+@pytest.mark.parametrize("torn", [False, True], ids=["its record whole", "its record torn"])
+def test_a_run_killed_as_a_closed_cycle_is_saved_resumes_to_the_same_end(tmp_path, profile, uninterrupted, torn):
+    """The resume rebuilds cycle 1 from the saved records and cuts the record of cycle 2 that no
+    checkpoint counts (whole, or torn by the crash): the cycle criteria see every cycle once."""
+    assert in_child(_killed_as_cycle_begins, tmp_path, profile, 3) == 9
+    (folder,) = tmp_path.iterdir()
+    closed = folder / schema.CHECKPOINT_CYCLES
+    lines = closed.read_bytes().splitlines(keepends=True)
+    assert [json.loads(line)["cycle"] for line in lines] == [1, 2]
+    if torn:
+        closed.write_bytes(lines[0] + lines[1][: len(lines[1]) // 2])
+    started = take_up(folder)
+    assert closed.read_bytes() == lines[0]
+    outcome = drive(started)
+    assert snapshot(folder) == uninterrupted
+    assert outcome.verdict == "PASS"
