@@ -89,14 +89,7 @@ class Station:
         hung on it is woken; some ports take one opener at a time)."""
         with self._replacing:
             old = getattr(self, role)
-            transport = innermost(old.transport)
-            try:
-                if hasattr(transport, "sever"):
-                    transport.sever()
-                else:
-                    old.close()
-            except Exception:  # the connection is already broken; that is why it is replaced
-                pass
+            _cut(innermost(old.transport), old.close)
             setattr(self, role, _open_role(self.config, role, self.world))
 
     def hung(self) -> list[str]:
@@ -161,6 +154,18 @@ class Station:
                 getattr(self, role).close()
             except Exception:  # closing a connection that already failed is not news
                 pass
+
+
+def _cut(transport: Any, close: Any) -> None:
+    """Retire a connection that is being replaced: a call hung on it is woken (sever), else it is
+    closed (`close`); it is broken either way, which is why it is replaced."""
+    try:
+        if hasattr(transport, "sever"):
+            transport.sever()
+        else:
+            close()
+    except Exception:
+        pass
 
 
 def _pool(workers: int) -> Any:
@@ -316,13 +321,7 @@ class SharedLink:
         if self.generation != seen:
             return
         old = innermost(self.transport)
-        try:
-            if hasattr(old, "sever"):
-                old.sever()
-            else:
-                old.close()
-        except Exception:  # the connection is already broken; that is why it is replaced
-            pass
+        _cut(old, old.close)
         with self.lock:
             if self.generation == seen:
                 self.transport = self._connect()
