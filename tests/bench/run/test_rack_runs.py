@@ -242,3 +242,21 @@ def test_a_load_that_draws_nothing_ends_its_channel_only(tmp_path, write, refere
     assert str(by_name["C"].outcome.verdict) == "ERROR" and "load drew 0.000 A" in by_name["C"].outcome.reason
     assert [str(by_name[n].outcome.verdict) for n in "AB"] == ["PASS", "PASS"]
     assert all(_safe_confirmed(run.folder) for run in runs)
+
+
+TRIP = '''name = "Trip check"
+period = "10 s"
+steps = [{ step = "Discharge at 1 A for 20 min", name = "discharge" }]
+[dut]
+kind = "power bank"
+[safety]
+abort_if = ["cell temperature > 27 degC"]
+'''
+
+
+def test_a_safety_trip_ends_its_channel_only(tmp_path, write):
+    _, runs = rack.execute(Request(write("trip.toml", TRIP), write("rack.toml", SMALL_RACK), tmp_path / "logs",
+                                   defects=("B=high-resistance:factor=8",)))  # B's cells heat more than the others'
+    assert [str(r.outcome.verdict) for r in runs] == ["PASS", "ABORTED", "PASS"]
+    assert runs[1].outcome.reason.startswith("safety limit: cell temperature > 27 degC")
+    assert all(_safe_confirmed(run.folder) for run in runs)
