@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 from drivers.roles import RangeError
@@ -121,9 +122,14 @@ class DcSupply(ScpiInstrument):
         return self._query_bool(self._output_query)
 
     def measure(self) -> tuple[float, float]:
-        _, span = self._span()
-        volts = parse_float(self._ask(self._measure_volts), self._measure_volts,
-                            *span.plausible_volts())
-        amps = parse_float(self._ask(self._measure_amps), self._measure_amps,
-                           *span.plausible_amps())
+        (v_low, v_high), (a_low, a_high) = self._plausible
+        volts = parse_float(self._ask(self._measure_volts), self._measure_volts, v_low, v_high)
+        amps = parse_float(self._ask(self._measure_amps), self._measure_amps, a_low, a_high)
         return volts, max(amps, 0.0)  # offset noise around zero is not a sourced current
+
+    @cached_property
+    def _plausible(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The plausible volts and amps of the output's span (`_span()`: RangeError if the model
+        lacks the channel), worked out once: the model, once known, stays, and so does the span."""
+        _, span = self._span()
+        return span.plausible_volts(), span.plausible_amps()

@@ -94,7 +94,7 @@ class Keysight34970A(ScpiInstrument):
         except InstrumentError:
             self._scan = None  # the scan list may not be what was selected: select it again
             raise
-        return {c: readings[c] for c in channels}
+        return readings if channels == scan else {c: readings[c] for c in channels}
 
     def _select(self, scan: tuple[int, ...]) -> None:
         """Make `scan` the instrument's scan list: configure first if a channel of it is not

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 from drivers.roles import InstrumentError, LoadMode, RangeError
@@ -233,9 +234,16 @@ class ScpiLoad(ScpiInstrument):
         return self._query_bool(self._format(self.INPUT_QUERY))
 
     def measure(self) -> tuple[float, float]:
-        ratings, _ = self._ratings()
-        volts = self._query_float(self._format(self.MEASURE_VOLTAGE), -ratings.volts,
-                                  1.1 * ratings.volts)
-        amps = self._query_float(self._format(self.MEASURE_CURRENT), -0.01 * ratings.amps,
-                                 1.1 * ratings.amps)
+        (volts_query, v_low, v_high), (amps_query, a_low, a_high) = self._measurements
+        volts = self._query_float(volts_query, v_low, v_high)
+        amps = self._query_float(amps_query, a_low, a_high)
         return volts, max(amps, 0.0)  # offset noise around zero is not a sunk current
+
+    @cached_property
+    def _measurements(self) -> tuple[tuple[str, float, float], tuple[str, float, float]]:
+        """The voltage and current queries of this input, each with the readings it may plausibly
+        answer (`_ratings()`), worked out once: sent at every sample, they never change, and the
+        ratings, once known, stay (as the model does)."""
+        ratings, _ = self._ratings()
+        return ((self._format(self.MEASURE_VOLTAGE), -ratings.volts, 1.1 * ratings.volts),
+                (self._format(self.MEASURE_CURRENT), -0.01 * ratings.amps, 1.1 * ratings.amps))

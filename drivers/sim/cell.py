@@ -72,6 +72,7 @@ CAL_REST_C_RATE = 0.01
 # an Arrhenius factor of CAL_ACTIVATION_ENERGY (calendar fade roughly doubles every 10-15 K).
 CAL_SOC_SLOPE = 1.5
 CAL_ACTIVATION_ENERGY = 50_000.0  # J/mol
+CAL_EA_R = CAL_ACTIVATION_ENERGY / GAS_CONSTANT
 # Self-heating past the onset: rate k = P_onset / E * exp((T - T_onset) / RUNAWAY_THETA) on the
 # remaining reactants; E, the heat a runaway leaves in the cell, is taken as its electrical
 # energy at full charge (calorimetry of NMC cells releases ~2x that, part of it vented:
@@ -79,6 +80,7 @@ CAL_ACTIVATION_ENERGY = 50_000.0  # J/mol
 RUNAWAY_THETA = 10.0  # K
 RUNAWAY_HEAT_PER_COULOMB = 3.7  # J per coulomb of capacity (at 3.7 V)
 T_REF_K = T_REF + KELVIN
+INV_T_REF = 1.0 / T_REF_K  # 1/K, the Arrhenius factors' reference
 # V per unit of SOC beyond an OCV table's ends: 2.5 V at empty falls to 0 V 2.5 % below it;
 # above full, past OVERFILL of SOC on the end segment.
 BEYOND_SLOPE = 100.0
@@ -324,12 +326,12 @@ class Cell:
 
     def voltage(self, current: float) -> float:
         """Terminal voltage (V) now at `current` (sets `r0` to the chord there)."""
-        return self.emf() - self.resistance(current) * current
+        return self._emf - self.resistance(current) * current
 
     def current_at(self, voltage: float, series: float = 0.0) -> float:
         """The current (A, + = discharge) that puts the terminals, seen through `series` ohm more
         (a charger's path to the cells), at `voltage` now (sets `r0`)."""
-        e, r = self.emf(), self.r0
+        e, r = self._emf, self.r0
         i = (e - voltage) / (r + series)
         for _ in range(CHORD_ITERATIONS):
             r_new = self.resistance(i)
@@ -344,7 +346,7 @@ class Cell:
         """The current (A, + = discharge) at which the terminals, seen through `series` ohm more,
         deliver `power` (W; < 0: the cell takes it), V I = power with V = emf - (r0 + series) I on
         the upper branch; NaN beyond the most the cell can deliver. Sets `r0` to the chord there."""
-        e, r = self.emf(), self.r0
+        e, r = self._emf, self.r0
         i = math.nan
         for _ in range(CHORD_ITERATIONS):
             disc = e * e - 4.0 * (r + series) * power
@@ -397,7 +399,7 @@ class Cell:
 
     def _age(self, d_efc: float, temp: float, dt: float = 0.0) -> None:
         """Count cycles (d_efc < 0: charging), age the cell and set its capacity and resistances."""
-        inv_t = 1.0 / (temp + KELVIN) - 1.0 / (T_REF + KELVIN)
+        inv_t = 1.0 / (temp + KELVIN) - INV_T_REF
         if d_efc:
             if d_efc < 0.0:  # charge: plating, faster when the cell is cold while charging
                 d_efc = -d_efc
@@ -409,7 +411,7 @@ class Cell:
                 self.shunt = 1.0 / max(self.short_minimum, self.short_resistance
                                        * 0.5 ** ((self.efc - self.short_onset) / self.short_halving))
         if dt and abs(d_efc) * 2.0 * AH <= CAL_REST_C_RATE * dt:  # at rest: shelf ageing
-            stress = math.exp(CAL_SOC_SLOPE * (self.soc - 1.0) - CAL_ACTIVATION_ENERGY / GAS_CONSTANT * inv_t)
+            stress = math.exp(CAL_SOC_SLOPE * (self.soc - 1.0) - CAL_EA_R * inv_t)
             self._cal_time += dt * stress * stress  # sqrt law: equivalent time grows with stress^2
         fade = self._cycle_fade + self._cal_rate * math.sqrt(self._cal_time / YEAR)
         self.fade = fade = min(fade, 0.99)

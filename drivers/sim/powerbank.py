@@ -59,6 +59,12 @@ class Output(enum.Enum):
     INPUT = "off while the input is powered (no pass-through)"
 
 
+# The states by name: the model looks at its output state at every step and every solve, and in
+# CPython 3.11 looking a member up on its Enum class costs several times the comparison.
+ON, OCP, SHORT, OTP, UVP, STANDBY, INPUT = (Output.ON, Output.OCP, Output.SHORT, Output.OTP, Output.UVP,
+                                           Output.STANDBY, Output.INPUT)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PowerBankParams(CellModel):
     """A power bank: pack (as one equivalent cell: the CellModel fields are the pack's),
@@ -173,7 +179,7 @@ class PowerBank:
         self.ambient = ambient
         self.t_cells = ambient
         self.t_case = ambient
-        self.output = Output.STANDBY  # off, as from the box: a load plugged or the input powered wakes it
+        self.output = STANDBY  # off, as from the box: a load plugged or the input powered wakes it
         self.charge_done = False
         self.charge_hot = False  # charging paused by the charger's over-temperature protection
         self._light_time = 0.0  # s the output has been on below the light-load current
@@ -195,18 +201,18 @@ class PowerBank:
         if p.pass_through:
             if input_dropped:
                 self.charge_done = False
-            if input_powered and self.output is not Output.ON and self.output is not Output.OTP:
+            if input_powered and self.output is not ON and self.output is not OTP:
                 self._switch_output_on()  # powering the input clears the output latches; an on output stays as it is
         elif input_valid:
-            self.output = Output.INPUT  # powering the input clears every output latch
-        elif self.output is Output.INPUT:
+            self.output = INPUT  # powering the input clears every output latch
+        elif self.output is INPUT:
             self.charge_done = False
             self._switch_output_on()
         plugged = load.on and not self._load_was_on
         self._load_was_on = load.on
-        if plugged and (self.output is Output.STANDBY or self.output is Output.SHORT
-                        or (self.output is Output.OCP and p.ocp_latch)
-                        or (self.output is Output.UVP and not p.uvp_latch)):
+        if plugged and (self.output is STANDBY or self.output is SHORT
+                        or (self.output is OCP and p.ocp_latch)
+                        or (self.output is UVP and not p.uvp_latch)):
             self._switch_output_on()
 
         self.load_v = self.load_i = self.current = self._case_heat = 0.0
@@ -216,13 +222,13 @@ class PowerBank:
             self._solve_pass_through(load, supply)
         elif input_valid:
             self._solve_charger(supply)
-        elif self.output is Output.ON:
+        elif self.output is ON:
             self._solve_boost(load)
         else:  # output off, no input: the chips' quiescent draw
             self.current = p.standby_current
 
     def _switch_output_on(self) -> None:
-        self.output = Output.ON
+        self.output = ON
         self._light_time = 0.0
 
     def _solve_boost(self, load: LoadSettings) -> None:
@@ -230,21 +236,22 @@ class PowerBank:
         v0, r = p.output_voltage, p.output_resistance
         i_out = load_current(load, v0, r)
         if i_out > 0.0 and v0 - r * i_out < p.short_circuit_resistance * i_out:
-            self.output = Output.SHORT
+            self.output = SHORT
             return
         if i_out > p.ocp_current:
-            self.output = Output.OCP
+            self.output = OCP
             self._retry_time = 0.0
             return
         p_out = v0 * i_out  # at the converter, i.e. including the droop in the output resistance
         # the conduction loss is in the pack-side current (to first order the output current times the
         # step-up ratio): a 9 V output, which draws more current from the pack per output ampere, loses more
-        i_in = i_out * v0 / self.cell.emf()
+        cell, e = self.cell, self.cell.emf()
+        i_in = i_out * v0 / e
         loss = p.boost_fixed_loss + p.boost_proportional_loss * p_out + p.boost_resistance * i_in * i_in
-        i_cells = self.cell.current_for_power(p_out + loss)  # V * I = p_out + loss with V = e - r0(I) * I
-        v_cells = 0.0 if math.isnan(i_cells) else self.cell.emf() - self.cell.r0 * i_cells  # NaN: beyond its power
+        i_cells = cell.current_for_power(p_out + loss)  # V * I = p_out + loss with V = e - r0(I) * I
+        v_cells = 0.0 if math.isnan(i_cells) else e - cell.r0 * i_cells  # NaN: beyond its power
         if v_cells < p.uvp_voltage:
-            self.output = Output.UVP
+            self.output = UVP
             return
         self.current = i_cells
         self.load_i = i_out
@@ -281,13 +288,13 @@ class PowerBank:
         iq, eff, eff_pt = p.charger_quiescent_current, p.charger_efficiency, p.pass_through_efficiency
         v0, r = p.output_voltage, p.output_resistance
         i_out = 0.0
-        if self.output is Output.ON:
+        if self.output is ON:
             i_out = load_current(load, v0, r)
             if i_out > 0.0 and v0 - r * i_out < p.short_circuit_resistance * i_out:
-                self.output = Output.SHORT
+                self.output = SHORT
                 i_out = 0.0
             elif i_out > p.ocp_current:
-                self.output = Output.OCP
+                self.output = OCP
                 self._retry_time = 0.0
                 i_out = 0.0
         v_out = v0  # converter output, before the droop resistance
@@ -313,7 +320,7 @@ class PowerBank:
             self.supply_i = limit
         self.current = -i_ch
         self.load_i = i_out
-        self.load_v = max(0.0, v_out - r * i_out) if self.output is Output.ON else 0.0
+        self.load_v = max(0.0, v_out - r * i_out) if self.output is ON else 0.0
         self._case_heat = self.supply_v * self.supply_i - self.cell.voltage(-i_ch) * i_ch - self.load_v * self.load_i
 
     def _droop(self, load: LoadSettings, power: float) -> tuple[float, float]:
@@ -369,22 +376,22 @@ class PowerBank:
             self.charge_hot = hot > p.charge_otp_temperature
 
         out = self.output
-        if out is Output.ON:
+        if out is ON:
             if hot > p.otp_temperature:
-                self.output = Output.OTP
+                self.output = OTP
             elif self.load_i >= p.light_load_current:
                 self._light_time = 0.0
             else:
                 self._light_time += dt
                 if self._light_time >= p.light_load_time:
-                    self.output = Output.STANDBY
-        elif out is Output.OTP:
+                    self.output = STANDBY
+        elif out is OTP:
             if hot < p.otp_temperature - p.otp_hysteresis:
                 self._switch_output_on()
-        elif out is Output.OCP:
+        elif out is OCP:
             self._retry_time += dt
             if self._retry_time >= p.ocp_retry_time and not p.ocp_latch:
-                self.output = Output.ON
+                self.output = ON
         if self._input_valid:  # charging (without pass-through the output is then INPUT)
             if self.charge_done:
                 self.charge_done = cell.ocv(cell.soc) >= p.recharge_voltage

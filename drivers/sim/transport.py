@@ -33,7 +33,7 @@ class SimTransport:
         self.twin = on_the_line(twin)
         self.serial_line = twin.serial_line
         self._timeout = timeout
-        self._rterm = read_termination
+        self._rterm_bytes = read_termination.encode("latin-1")
         self._received = bytearray()  # bytes the twin sent on the byte path, not yet read
 
     def __repr__(self) -> str:
@@ -58,11 +58,12 @@ class SimTransport:
 
     def read(self) -> str:
         if self._received:
-            line, found, rest = bytes(self._received).partition(self._rterm.encode("latin-1"))
-            if not found:
+            end = self._received.find(self._rterm_bytes) if self._rterm_bytes else -1
+            if end < 0:
                 raise self._no_reply(None)
-            self._received[:] = rest
-            return line.decode("latin-1").rstrip("\r\n")
+            line = self._received[:end].decode("latin-1")
+            del self._received[:end + len(self._rterm_bytes)]
+            return line.rstrip("\r\n")
         reply = self.twin.read()
         if reply is None:
             raise self._no_reply(None)

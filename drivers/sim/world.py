@@ -133,7 +133,7 @@ class World:
         """Integrate the physics up to simulated time t (s)."""
         dut, (load, supply) = self.model, self._wired()
         chamber = None if self.ambient.constant else self.ambient
-        h = dut.max_step
+        step, solve, h = dut.step, dut.solve, dut.max_step
         now = self.t
         while now < t:
             nxt = now + h
@@ -141,9 +141,9 @@ class World:
                 nxt = t
             if chamber is not None:
                 dut.ambient = chamber(now)
-            dut.step(nxt - now)
+            step(nxt - now)
             now = nxt
-            dut.solve(load, supply)
+            solve(load, supply)
         self.t = now
 
     def set_load(self, mode: str, level: float) -> None:

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drivers.sim.twins.scpi import (ScpiError, ScpiTwin, channel_list, expand, expect_args, number,
-                                    scpi, split_args)
+from drivers.sim.twins.scpi import (KNOWN_MESSAGES, ScpiError, ScpiTwin, channel_list, expand, expect_args,
+                                    nr3, number, scpi, split_args)
 
 
 class Dial(ScpiTwin):
@@ -77,6 +77,31 @@ def test_the_queue_holds_twenty_errors_and_marks_the_overflow() -> None:
         dial.write("NOPE")
     assert len(dial.errors()) == 20
     assert dial.errors()[-1] == '-350,"Queue overflow"'
+
+
+def test_a_message_sent_again_is_judged_again() -> None:
+    dial = Dial()
+    for _ in range(2):
+        dial.write("LEV 11")
+        dial.write("NOPE")
+        dial.write(" LEV 4 ")
+        dial.write("LEV?")
+        assert dial.read() == "4"
+    assert dial.errors() == ('-222,"Data out of range"', '-113,"Undefined header"') * 2
+
+
+def test_a_twin_remembers_a_bounded_number_of_messages() -> None:
+    dial = Dial()
+    for n in range(KNOWN_MESSAGES + 10):
+        dial.write(f"LEV {n / 1000:g}")
+    dial.write("LEV?")
+    assert dial.read() == f"{(KNOWN_MESSAGES + 9) / 1000:g}" and dial.errors() == ()
+    assert len(dial._known) == KNOWN_MESSAGES
+
+
+@given(st.floats())
+def test_nr3_prints_as_format_does(value: float) -> None:
+    assert nr3(value) == format(value, "+.8E")
 
 
 def test_bytes_are_framed_by_the_line_terminator() -> None:

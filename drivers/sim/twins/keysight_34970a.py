@@ -179,8 +179,8 @@ class Keysight34970ATwin(ScpiTwin):
         if not self.scan:
             raise ScpiError(-221, "Settings conflict; empty scan list")
         if self.with_channel:
-            return ",".join(f"{nr3(self._reading(ch))},{ch}" for ch in self.scan)
-        return ",".join(nr3(self._reading(ch)) for ch in self.scan)
+            return ",".join([f"{nr3(self._reading(ch))},{ch}" for ch in self.scan])
+        return ",".join([nr3(self._reading(ch)) for ch in self.scan])
 
     @scpi("SYSTem:REMote", "SYSTem:RWLock")
     def _remote(self, args: str) -> None:

@@ -73,7 +73,7 @@ class KeysightE36300Twin(ScpiTwin):
         if not args:
             return (self.selected,)
         channels = channel_list(args[0])
-        if any(ch not in self.outputs.spans for ch in channels):
+        if not set(channels) <= self.outputs.spans.keys():
             raise ScpiError(-224, "Illegal parameter value")
         return channels
 
@@ -163,11 +163,11 @@ class KeysightE36300Twin(ScpiTwin):
 
     @scpi("MEASure[:SCALar]:VOLTage[:DC]?")
     def _measure_voltage(self, args: str) -> str:
-        return ",".join(nr3(self._reading(ch)[0]) for ch in self._channels(expect_args(args, 0, 1)))
+        return ",".join([nr3(self._reading(ch)[0]) for ch in self._channels(expect_args(args, 0, 1))])
 
     @scpi("MEASure[:SCALar]:CURRent[:DC]?")
     def _measure_current(self, args: str) -> str:
-        return ",".join(nr3(self._reading(ch)[1]) for ch in self._channels(expect_args(args, 0, 1)))
+        return ",".join([nr3(self._reading(ch)[1]) for ch in self._channels(expect_args(args, 0, 1))])
 
     @scpi("INSTrument:NSELect")
     def _select_number(self, args: str) -> None:

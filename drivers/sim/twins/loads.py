@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from drivers.loads import COUPLED, QUANTITIES, LoadRatings, RangeKey
@@ -171,6 +172,9 @@ class LoadTwin(ScpiTwin):
 
 
 def _channels(twin: LoadTwin, args: str, low: int) -> tuple[list[str], tuple[int, ...]]:
+    """A command's `low` leading parameters and the inputs its trailing ones name."""
+    if not args and not low:  # a query of the addressed input, as at every sample: nothing to split
+        return [], twin.targets([])
     parts = expect_args(args, low, low + twin.CHANNEL_ARGS)
     return parts[:low], twin.targets(parts[low:])
 
@@ -336,14 +340,14 @@ def input_state(pattern: str, replies: tuple[str, str] = ("0", "1")) -> tuple[Ha
     return set_state, get_state
 
 
-def measure(pattern: str, quantity: Callable[[float, float], float],
+def measure(pattern: str, quantity: Callable[[tuple[float, float]], float],
             fmt: Callable[[float], str]) -> Handler:
-    """A measurement query: `quantity` turns (volts, amps) into what it reports."""
+    """A measurement query: `quantity` turns a reading (volts, amps) into what it reports."""
 
     @scpi(pattern)
     def measure_query(self: LoadTwin, args: str) -> str:
         _, targets = _channels(self, args, 0)
-        return ",".join(fmt(quantity(*self.reading(ch))) for ch in targets)
+        return ",".join(map(fmt, map(quantity, map(self.reading, targets))))
 
     return measure_query
 
@@ -366,13 +370,10 @@ class ScpiLoadTwin(LoadTwin):
     _cp, _cp_query = level("CP", "[SOURce:]POWer[:LEVel][:IMMediate]")
 
 
-def volts(v: float, a: float) -> float:
-    return v
+volts = itemgetter(0)  # of a reading (volts, amps)
+amps = itemgetter(1)
 
 
-def amps(v: float, a: float) -> float:
-    return a
-
-
-def watts(v: float, a: float) -> float:
-    return v * a
+def watts(reading: tuple[float, float]) -> float:
+    volts, amps = reading
+    return volts * amps
