@@ -46,17 +46,20 @@ def interleave(cases: dict[str, Case], repeat: int) -> Timings:
     return out
 
 
+def ratio(timings: Timings, case: str, base: str) -> float:
+    """The median of `case`'s per-round ratios to `base` (paired rounds, so a slow moment of the
+    machine cancels out)."""
+    return statistics.median(s / b for s, b in zip(timings.seconds[case], timings.seconds[base]))
+
+
 def rows(benchmark: str, timings: Timings, floor: str, notes: dict[str, str]) -> list[dict]:
-    """One row per case: median seconds and the median of its per-round ratios to the floor
-    (paired rounds, so a slow moment of the machine cancels out)."""
-    base = timings.seconds[floor]
+    """One row per case: median seconds and its ratio to the floor."""
     out = []
     for name, seconds in timings.seconds.items():
         if name in timings.skipped:
             out.append(row(benchmark, name, None, None, timings.skipped[name]))
             continue
-        ratio = statistics.median(s / b for s, b in zip(seconds, base))
-        out.append(row(benchmark, name, statistics.median(seconds), ratio, notes.get(name, "")))
+        out.append(row(benchmark, name, statistics.median(seconds), ratio(timings, name, floor), notes.get(name, "")))
     return out
 
 

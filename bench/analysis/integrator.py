@@ -57,25 +57,27 @@ class Totals:
         self.i_out_max = self.i_out_end = r.i_out  # type: ignore[attr-defined]
 
     def add(self, now: float, dq_in: float, dq_out: float, de_in: float, de_out: float, r: object) -> None:
+        """One sample's increments and readings into the scope (three scopes every sample)."""
         self.end = now
         self.q_in += dq_in
         self.q_out += dq_out
         self.e_in += de_in
         self.e_out += de_out
         self.v_end = r.voltage  # type: ignore[attr-defined]
-        i_in, i_out = r.i_in, r.i_out  # type: ignore[attr-defined]
-        self.i_in_end, self.i_out_end = i_in, i_out
+        self.i_in_end = i_in = r.i_in  # type: ignore[attr-defined]
+        self.i_out_end = i_out = r.i_out  # type: ignore[attr-defined]
         if i_in > self.i_in_max:
             self.i_in_max = i_in
         if i_out > self.i_out_max:
             self.i_out_max = i_out
         t_max, t_min, t_start = self.t_max, self.t_min, self.t_start
         for name, value in r.temps.items():  # type: ignore[attr-defined]
-            if value > t_max[name] or t_max[name] != t_max[name]:  # NaN so far (a fault): take the reading
+            high, low, start = t_max[name], t_min[name], t_start[name]
+            if value > high or high != high:  # NaN so far (a fault): take the reading
                 t_max[name] = value
-            if value < t_min[name] or t_min[name] != t_min[name]:
+            if value < low or low != low:
                 t_min[name] = value
-            if t_start[name] != t_start[name]:
+            if start != start:
                 t_start[name] = value
 
     def state(self) -> dict[str, object]:

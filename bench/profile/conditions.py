@@ -71,9 +71,10 @@ class Condition:
         compare, value = OPERATORS[self.op], self.value
         if self.channel is None:
             read = operator.attrgetter(QUANTITIES[self.quantity][0])
+        elif self.quantity == "temperature":
+            read = lambda readings, key=self.channel: readings.temps[key]  # noqa: E731
         else:
-            table = operator.attrgetter("temps" if self.quantity == "temperature" else "temp_rates")
-            read = lambda readings, key=self.channel: table(readings)[key]  # noqa: E731
+            read = lambda readings, key=self.channel: readings.temp_rates[key]  # noqa: E731
         object.__setattr__(self, "read", read)
         object.__setattr__(self, "holds", lambda readings: compare(read(readings), value))
 
@@ -85,11 +86,12 @@ class Condition:
 class Watch:
     """Conditions combined with `or`, each with its own hold timer, for one execution."""
 
-    __slots__ = ("conditions", "_since")
+    __slots__ = ("_holds", "_since", "conditions")
 
     def __init__(self, conditions: tuple[Condition, ...], since: list[float | None] | None = None) -> None:
         """`since`: the hold timers to work on (a run state's list, so a resume keeps them)."""
         self.conditions = conditions
+        self._holds = tuple(enumerate(c.holds for c in conditions))  # what `check` calls, every sample
         if since is None:
             since = []
         if len(since) != len(conditions):
@@ -98,16 +100,16 @@ class Watch:
 
     def check(self, readings: object, now: float) -> Condition | None:
         """The first condition met (held for its duration) at time `now`, or None."""
-        met = None
-        for index, condition in enumerate(self.conditions):
-            if condition.holds(readings):
-                since = self._since[index]
+        met, timers = None, self._since
+        for index, holds in self._holds:
+            if holds(readings):
+                since = timers[index]
                 if since is None:
-                    since = self._since[index] = now
-                if met is None and now - since >= condition.hold:
-                    met = condition
+                    since = timers[index] = now
+                if met is None and now - since >= self.conditions[index].hold:
+                    met = self.conditions[index]
             else:
-                self._since[index] = None
+                timers[index] = None
         return met
 
 

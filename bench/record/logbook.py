@@ -114,7 +114,7 @@ class Logbook(Sink):
         self.folder = folder
         self.unix_start = unix_start
         self.columns = layout.names
-        self._format = layout.format
+        self._format = _bank_format(layout) if layout.bank else layout.format
         self._port = _bank_port if layout.bank else _cell_port
         self._ambient = ambient if layout.world_ambient else None
         self._lock = threading.Lock()  # the watchdog thread writes events too
@@ -274,11 +274,24 @@ def _cell_port(r: Any, run: Any, step: Any) -> tuple[float, float, float, tuple[
 
 
 def _bank_port(r: Any, run: Any, step: Any) -> tuple[float, float, float, tuple[float, ...], tuple[float, ...]]:
-    """The same at a power bank's output port, where nothing ever charges it (0.0 - x: a current
-    of 0 is written 0, not -0), then its input port's capacity and energy since the run started."""
+    """The same at a power bank's output port (0.0 - x: a current of 0 is written 0, not -0),
+    which nothing ever charges: only the discharging capacities and energies (the charging ones
+    are 0 in its row format, `_bank_format`); then its input port's capacity and energy since
+    the run started."""
     return (r.v_out, 0.0 - r.i_out, 0.0 - r.p_out,
-            (0.0, run.q_out / 3600, 0.0, run.e_out / 3600, 0.0, step.q_out / 3600, 0.0, step.e_out / 3600),
+            (run.q_out / 3600, run.e_out / 3600, step.q_out / 3600, step.e_out / 3600),
             (run.q_in / 3600, run.e_in / 3600))
+
+
+# A power bank's output port is never charged: these columns are 0 in every row of a bank.
+_NEVER_CHARGED = frozenset((schema.CHARGING_CAPACITY, schema.CHARGING_ENERGY, schema.STEP_CHARGING_CAPACITY,
+                            schema.STEP_CHARGING_ENERGY))
+
+
+def _bank_format(layout: schema.Layout) -> str:
+    """A bank's row format with its never-charged columns written out as their format writes
+    0.0: the same rows, four numbers fewer to format in each."""
+    return ",".join(c.format % 0.0 if c.name in _NEVER_CHARGED else c.format for c in layout.columns) + "\n"
 
 
 def mark_incomplete(outcome: Any, error: RecordError) -> None:

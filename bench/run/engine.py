@@ -71,6 +71,28 @@ def hard_limit_conditions(limits: HardLimits) -> tuple[Condition, ...]:
     return tuple(out)
 
 
+class StationLimits:
+    """The station hard limits, checked every sample ahead of the profile's conditions. They have
+    no hold to time, so a comparison per reading is all they take (the voltage, current and power
+    limits apply to the DUT's input and output alike); only a trip looks up the condition that
+    names the side, in the order `hard_limit_conditions` lists them."""
+
+    __slots__ = ("_amps", "_degc", "_volts", "_watts", "conditions")
+
+    def __init__(self, limits: HardLimits) -> None:
+        self.conditions = hard_limit_conditions(limits)
+        self._volts, self._amps = limits.max_voltage, limits.max_current
+        self._watts, self._degc = limits.max_power, limits.max_temperature
+
+    def check(self, r: Readings) -> Condition | None:
+        """The first limit passed by the readings `r`, or None."""
+        volts, amps, watts = self._volts, self._amps, self._watts
+        if (r.v_in > volts or r.v_out > volts or r.i_in > amps or r.i_out > amps or r.p_in > watts
+                or r.p_out > watts or r.t_max > self._degc):
+            return next(c for c in self.conditions if c.holds(r))
+        return None
+
+
 def new_state(profile: Profile, channels: tuple[str, ...]) -> RunState:
     """The state of a run that has not started; rate windows kept only when a condition needs them."""
     conditions = list(profile.safety) + [c for step in profile.steps() for c in step.until]
@@ -92,7 +114,11 @@ class Runner:
         self.sinks = sinks
         self.state = state
         self.r = state.readings
-        self.safety = Watch(hard_limit_conditions(config.limits) + profile.safety, state.safety)
+        self.limits = StationLimits(config.limits)
+        hard = len(self.limits.conditions)
+        if len(state.safety) == hard + len(profile.safety):  # a checkpoint that timed the station limits first
+            del state.safety[:hard]
+        self.safety = Watch(profile.safety, state.safety)
         self.critical = config.critical
         self.policy = config.faults
         self.regulation = Regulation(config, shared=profile.ratings.kind == "cell")
@@ -113,6 +139,8 @@ class Runner:
     def run(self, station: Station) -> Outcome:
         """Run the whole profile (or what is left of it); always ends in safe state."""
         self.station = station
+        self._channels = tuple((name, number, name in self.critical)  # what _measure reads, each sample
+                               for name, number in zip(station.names, station.numbers))
         outcome = Outcome(Verdict.ERROR, "did not start")
         try:
             with self._watchdog:
@@ -545,18 +573,18 @@ class Runner:
 
     def _measure(self, step: Step, now: float, step_time: float, raw: Reading) -> None:
         self._fill(step, now, step_time, raw.v_in, raw.i_in, raw.v_out, raw.i_out)
-        r, st = self.r, self.state
+        r, faulted = self.r, self.state.faulted
         temps, readings = r.temps, raw.temps
         hottest = NAN
-        for name, number in zip(self.station.names, self.station.numbers):
+        for name, number, critical in self._channels:
             value = readings[number]
             if isinstance(value, ChannelFault):
                 self._channel_fault(name, value)
                 value = NAN
-            elif name in st.faulted:
-                st.faulted.remove(name)
+            elif faulted and name in faulted:
+                faulted.remove(name)
                 self._event("channel_recovered", channel=name)
-            elif name in self.critical:
+            elif critical:
                 self._check_frozen(name, value, now)
             temps[name] = value
             if value > hottest or hottest != hottest:
@@ -573,16 +601,18 @@ class Runner:
 
     def _check_frozen(self, name: str, value: float, now: float) -> None:
         """A reading that repeats to the last digit for too long is a reader that stopped."""
-        frozen = self.state.frozen
-        last = frozen.get(name)
-        if last is None or last[0] != value:
-            frozen[name] = [value, now]
+        last = self.state.frozen.get(name)
+        if last is None:
+            self.state.frozen[name] = [value, now]
+        elif last[0] != value:
+            last[0], last[1] = value, now
         elif now - last[1] > self.policy.frozen:
             raise MonitoringLost(f"temperature channel {name!r} frozen at {value:g} degC for "
                                  f"{now - last[1]:.0f} s")
 
     def _check_safety(self, now: float, sample: Sample) -> None:
-        tripped = self.safety.check(self.r, now)
+        met = self.safety.check(self.r, now)  # every sample, so that the hold timers move on
+        tripped = self.limits.check(self.r) or met
         if tripped is not None:
             self.station.safe()  # at once, before anything else; the row that tripped is kept
             self.sinks.sample(sample)

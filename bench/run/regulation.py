@@ -44,6 +44,9 @@ class Tolerances:
 
     def __init__(self, config: StationConfig) -> None:
         self._accuracy = {role: config.roles[role].accuracy or DEFAULT_ACCURACY for role in WIRED}
+        # the tolerances around zero, which every sample asks (a reversed lead, an output off)
+        self.no_volts = {role: self.volts(role, 0.0) for role in WIRED}
+        self.no_amps = {role: self.amps(role, 0.0) for role in WIRED}
 
     def volts(self, role: str, value: float) -> float:
         return MARGIN * self._accuracy[role].voltage.of(value)
@@ -68,10 +71,10 @@ class Off(NamedTuple):
 
 def reversed_lead(role: str, volts: float, tol: Tolerances) -> Off | None:
     """A negative voltage (beyond reading noise) at a load or supply: its leads are reversed."""
-    if volts >= -tol.volts(role, 0.0):
+    if volts >= -tol.no_volts[role]:
         return None
     return Off(role, f"reads {volts:.3f} V", ": its leads are reversed (polarity)", "voltage", volts, 0.0,
-               tol.volts(role, 0.0), "V")
+               tol.no_volts[role], "V")
 
 
 class Regulation:
@@ -132,7 +135,7 @@ class Regulation:
     def _load(self, c: Command, v: float, i: float) -> Off | None:
         tol, mode, level = self.tol, c.mode, c.level
         if mode == "off":
-            return _off_current("load", "drew", "its input off", i, tol.amps("load", 0.0))
+            return _off_current("load", "drew", "its input off", i, tol.no_amps["load"])
         if mode == "CC":
             allowed = tol.amps("load", level)
             if abs(i - level) <= allowed:
@@ -144,9 +147,9 @@ class Regulation:
                 return None
             return Off("load", f"drew {power:.2f} W ({v:.3f} V, {i:.3f} A)", _commanded(c), "power", power, level,
                        allowed, "W")
-        if v <= tol.volts("load", 0.0):  # no voltage to regulate on: a dead output or an open lead
+        if v <= tol.no_volts["load"]:  # no voltage to regulate on: a dead output or an open lead
             return Off("load", f"read {v:.3f} V, {i:.3f} A", _commanded(c), "voltage", v, None,
-                       tol.volts("load", 0.0), "V")
+                       tol.no_volts["load"], "V")
         if mode == "CR":
             expected = v / level
             allowed = tol.amps("load", expected) + tol.volts("load", v) / level
@@ -154,13 +157,13 @@ class Regulation:
                 return None
             return Off("load", f"drew {i:.3f} A at {v:.3f} V", _commanded(c), "current", i, expected, allowed, "A")
         allowed = tol.volts("load", level)  # CV: the DUT below the level gives nothing (a load does not source)
-        if abs(v - level) <= allowed or (v < level and i <= tol.amps("load", 0.0)):
+        if abs(v - level) <= allowed or (v < level and i <= tol.no_amps["load"]):
             return None
         return Off("load", f"held {v:.3f} V at {i:.3f} A", _commanded(c), "voltage", v, level, allowed, "V")
 
     def _supply(self, c: Command, v: float, i: float, v_load: float, commands: tuple[Command, ...]) -> Off | None:
         tol = self.tol
-        no_current = tol.amps("supply", 0.0)
+        no_current = tol.no_amps["supply"]
         if c.mode == "off":
             return _off_current("supply", "delivered", "its output off", i, no_current)
         volts, limit = c.level, c.limit

@@ -91,6 +91,25 @@ def test_the_logbook_writes_the_cycles_header_into_an_empty_file(tmp_path):
     assert row["Cycle Count / 1"] == "1" and row["Coulombic Efficiency / %"] == "100.0000"
 
 
+def test_a_bank_row_is_the_layout_format_of_its_output_port_with_nothing_ever_charged(tmp_path):
+    from bench.analysis.integrator import Totals
+    from bench.run.readings import Readings
+
+    r = Readings(("cell", "ambient"), None)
+    r.test_time, r.step_time, r.v_in, r.i_in, r.p_in = 12.0, 2.0, 5.01, 1.2, 6.012
+    r.v_out, r.i_out, r.p_out, r.temps["cell"], r.temps["ambient"] = 4.98765, 1.5, 7.481475, 31.25, 25.0
+    run, step = Totals(0.0, r), Totals(10.0, r)
+    run.q_in, run.q_out, run.e_in, run.e_out, step.q_out, step.e_out = 36.0, 18.0, 180.0, 90.0, 3.0, 15.0
+    layout = schema.Layout(("cell", "ambient"), bank=True)
+    log = Logbook(tmp_path, layout, 1000.0)
+    log.sample(Sample(r, type("S", (), {"index": 2})(), 1, 3, step, "discharge", run))
+    log.close()
+    row = (tmp_path / schema.SAMPLES).read_text().splitlines(keepends=True)[1]
+    assert row == layout.format % (12.0, 1012.0, 4.98765, -1.5, -7.481475, 1, 3, 2, "discharge", 2.0,
+                                   0.0, 0.005, 0.0, 0.025, 0.0, 3.0 / 3600, 0.0, 15.0 / 3600,
+                                   5.01, 1.2, 4.98765, 1.5, 0.01, 0.05, 31.25, 25.0)
+
+
 def test_the_logbook_says_how_far_each_file_goes_at_a_checkpoint(tmp_path):
     from bench.record.records import Checkpoint
 

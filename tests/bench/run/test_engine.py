@@ -3,10 +3,17 @@ DCIR's value before a step, retries, records, verdicts. No simulated physics, no
 from __future__ import annotations
 
 import pytest
-from scripted import CHANNELS, battery, run_scripted
+from hypothesis import given
+from hypothesis import strategies as st
+from scripted import CHANNELS, JumpClock, battery, run_scripted
 
 from bench.analysis.verdict import Verdict
-from bench.record.records import Sink
+from bench.profile.conditions import Watch
+from bench.profile.reader import parse_profile
+from bench.record.records import Sink, Sinks
+from bench.run.engine import Runner, StationLimits, hard_limit_conditions, new_state
+from bench.run.readings import NAN, Readings
+from bench.station.config import HardLimits, load_station
 from bench.station.instruments import Reading
 
 HEAD = 'name = "scripted"\nperiod = "1 s"\n[dut]\nkind = "cell"\n'
@@ -61,6 +68,29 @@ def test_a_safety_limit_trips_at_once_keeps_the_row_that_tripped_and_aborts():
     assert kept.rows[-1]["t"] == 16.0 and not bench.bench.load_on and not bench.bench.supply_on
     trip = next(e for e in kept.kinds("event") if e.kind == "safety_trip")
     assert trip.message == outcome.reason
+
+
+LIMITS = HardLimits(max_voltage=21.0, max_current=8.0, max_power=60.0, max_temperature=70.0)
+
+
+def around(limit: float) -> st.SearchStrategy[float]:
+    return st.sampled_from([0.0, limit - 0.5, limit, limit + 1e-9, limit + 3.0, NAN])
+
+
+@given(st.tuples(*(around(limit) for limit in (21.0, 21.0, 8.0, 8.0, 60.0, 60.0, 70.0))))
+def test_station_limits_trip_on_the_readings_and_name_the_side_the_seven_hard_limit_conditions_do(values):
+    r = Readings(("cell",), None)
+    r.v_in, r.v_out, r.i_in, r.i_out, r.p_in, r.p_out, r.t_max = values
+    assert StationLimits(LIMITS).check(r) == Watch(hard_limit_conditions(LIMITS)).check(r, 0.0)
+
+
+def test_a_checkpoint_that_also_timed_the_station_limits_resumes_with_the_profiles_hold_timers():
+    text = profile('"Discharge at 1 A for 60 s"', '[safety]\nabort_if = ["cell temperature > 40 degC for 30 s"]\n')
+    config, parsed = load_station(None), parse_profile(text, "scripted.toml")
+    state = new_state(parsed, tuple(config.channels))
+    state.safety[:] = [None] * len(hard_limit_conditions(config.limits)) + [12.5]  # the older checkpoint's layout
+    runner = Runner(parsed, config, JumpClock(), Sinks([]), state)
+    assert state.safety == [12.5] and runner.safety._since is state.safety
 
 
 def test_a_failing_read_is_retried_and_the_run_rides_through_it():
