@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,8 @@ from typing import Any, Iterable
 from bench.analysis.cycles import slope
 from bench.errors import InputError
 from bench.record import schema
+from bench.record.cyclefile import read_cycles
+from bench.record.runfile import read_run_json
 
 Z_FACTOR = 0.6745  # Iglewicz-Hoaglin: the MAD of a standard normal
 DEFAULT_THRESHOLD = 3.5  # their recommended cut-off for |z|
@@ -68,11 +69,6 @@ EXCLUDED_VERDICTS = ("ERROR", "ABORTED")
 # run.json totals keys end in their unit: charge_capacity_Ah -> "run charge capacity / Ah"
 _TOTAL_UNITS = {"Ah": "Ah", "Wh": "Wh", "s": "s", "degC": "degC", "V": "V", "A": "A", "W": "W", "K": "K",
                 "ohm": "ohm", "pct": "%"}
-CYCLE_COLUMNS = {
-    "cycle": schema.CYCLE_COUNT, "time": schema.TEST_TIME, "q_in": schema.CHARGING_CAPACITY,
-    "q_out": schema.DISCHARGING_CAPACITY, "e_in": schema.CHARGING_ENERGY, "e_out": schema.DISCHARGING_ENERGY,
-    "ce": schema.COULOMBIC_EFFICIENCY, "ee": schema.ENERGY_EFFICIENCY, "t_max": schema.MAX_TEMPERATURE,
-}
 
 
 @dataclass(frozen=True)
@@ -185,30 +181,6 @@ def _totals(totals: Any) -> Iterable[tuple[Metric, float | None]]:
             yield Metric(f"run {name}", unit), _number(value)
 
 
-def read_cycles(path: Path) -> list[dict[str, float]]:
-    """The rows of a cycles.csv in cycle order, keyed as CYCLE_COLUMNS (a cell that is empty, NaN or
-    unreadable is left out of its row; a torn last line is skipped; no file: no rows)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    rows: list[dict[str, float]] = []
-    for raw in csv.DictReader(io.StringIO(text)):
-        if None in raw.values() or None in raw:  # a torn (short) or garbled (long) line
-            continue
-        row = {}
-        for key, column in CYCLE_COLUMNS.items():
-            try:
-                value = float(raw.get(column) or "nan")
-            except ValueError:
-                value = math.nan
-            if math.isfinite(value):
-                row[key] = value
-        if "cycle" in row:
-            rows.append(row)
-    return sorted(rows, key=lambda r: r["cycle"])
-
-
 def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
     """Figures derived from cycles.csv."""
     rows = read_cycles(path)
@@ -231,24 +203,6 @@ def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
     out.append((Metric("capacity fade", "mAh/cycle"), None if fade is None else -1000.0 * fade))
     return out
 
-
-
-def read_run_json(folder: Path) -> dict[str, Any]:
-    """A run folder's run.json; anything wrong is an InputError naming the folder."""
-    if not folder.exists():
-        raise InputError(str(folder), "", "no such folder")
-    if not folder.is_dir():
-        raise InputError(str(folder), "", "not a folder (give run folders)")
-    path = folder / schema.RUN
-    if not path.is_file():
-        raise InputError(str(folder), "", f"not a run folder (no {schema.RUN})")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(folder), schema.RUN, f"unreadable or torn ({exc})") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("profile"), dict):
-        raise InputError(str(folder), schema.RUN, "not the run.json of a bench run (no profile in it)")
-    return meta
 
 
 def _channel(meta: dict) -> str | None:

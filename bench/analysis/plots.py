@@ -152,7 +152,7 @@ def time_series(samples: Samples, power_bank: bool, title: str | None = None,
 
 def cycle_plots(rows: list[dict[str, float]]) -> bytes:
     """Per cycle: charge and discharge capacity, retention (discharge capacity as % of the first
-    cycle's) and coulombic and energy efficiency, from cycles.csv rows (bench.analysis.lot.read_cycles)."""
+    cycle's) and coulombic and energy efficiency, from cycles.csv rows (bench.record.cyclefile.read_cycles)."""
     figure = Figure(figsize=(WIDTH, 7.6), dpi=DPI, layout="constrained")
     capacity, retention, efficiency = figure.subplots(3, 1, sharex=True)
     marker = "o" if len(rows) <= 60 else None

@@ -80,7 +80,8 @@ def write_report(run_dirs: Iterable[Path], out: Path | None = None) -> Path:
 
 def run_report(folder: Path) -> str:
     """The HTML report of one run folder."""
-    from bench.analysis.lot import read_cycles, read_run_json
+    from bench.record.cyclefile import read_cycles
+    from bench.record.runfile import read_run_json
 
     meta = read_run_json(folder)
     cycles = read_cycles(folder / schema.CYCLES)
@@ -330,8 +331,10 @@ def lot_report(units: list[Any], where: Path) -> str:
     """The HTML report of several run folders (bench.analysis.lot.Unit each): the lot compared as
     `bench lot` does. Links to the units' own reports are relative to `where`, the report's folder."""
     from bench.analysis import plots
-    from bench.analysis.lot import read_cycles, read_run_json, screen
+    from bench.analysis.lot import screen
     from bench.analysis.samples import read_samples
+    from bench.record.cyclefile import read_cycles
+    from bench.record.runfile import read_run_json
 
     try:
         result = screen(units)

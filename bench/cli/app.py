@@ -502,7 +502,7 @@ def _watch(screen: Screen, title: str, start: Start, to_stderr: bool = False) ->
     except InputError as exc:
         raise _invalid(exc, screen.console(stderr=True)) from None
     except RecordError as exc:  # the run folder's files could not even be started: nothing switched on
-        from bench.analysis.verdict import Verdict
+        from bench.record.verdict import Verdict
         from bench.run.engine import Outcome
 
         reason = f"records: {exc}"

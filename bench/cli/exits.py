@@ -1,7 +1,7 @@
 """The one exit-code table of every `bench` command."""
 from __future__ import annotations
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 
 OK = 0
 INVALID = 2  # usage or invalid input (Typer's convention): nothing was switched on

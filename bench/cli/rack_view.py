@@ -22,7 +22,16 @@ from typing import Any, Callable, Container, Sequence
 
 from bench.cli.console import VERDICT_STYLES, Screen, hms
 from bench.cli.live import REFRESH, View, span, step_results
-from bench.record.records import CycleEnd, Event, RunEnd, RunInfo, Sample, Sink, StepEnd, StepStart
+from bench.record.records import (
+    CycleEnd,
+    Event,
+    RunEnd,
+    RunInfo,
+    Sample,
+    Sink,
+    StepEnd,
+    StepStart,
+)
 
 PLAIN_TABLE = 60.0  # s of wall time between two status tables in a log
 STEP_TEXT = 32  # characters of a step's text in a status row
@@ -361,8 +370,8 @@ def show_rack_verdicts(console: Any, rows: Sequence[tuple[str, str | None, str, 
     from rich.table import Table
     from rich.text import Text
 
-    from bench.analysis.verdict import Verdict
     from bench.cli import exits
+    from bench.record.verdict import Verdict
 
     headers = ("channel", "serial", "verdict", "reason", "run folder")
     cells = [(channel, serial or "—", verdict, reason, "—" if folder is None else str(folder))

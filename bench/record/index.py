@@ -38,7 +38,7 @@ SQLITE_BUSY = 10.0  # s a SQLite writer waits for another's lock
 FORMS = "sqlite:///PATH (e.g. sqlite:///logs/bench.db) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 _LOCK_KEY = 0x62656E6368  # PostgreSQL advisory lock held while the schema is built ("bench")
 
-# cycles.csv columns, as bench.analysis.lot.read_cycles keys them -> the cycles table's
+# cycles.csv columns, as bench.record.cyclefile.read_cycles keys them -> the cycles table's
 CYCLE_FIELDS = {"time": "test_time_s", "q_in": "charge_capacity_ah", "q_out": "discharge_capacity_ah",
                 "e_in": "charge_energy_wh", "e_out": "discharge_energy_wh", "ce": "coulombic_efficiency_pct",
                 "ee": "energy_efficiency_pct", "t_max": "max_temperature_degc"}
@@ -121,7 +121,8 @@ def _whole(value: Any) -> int | None:
 
 def read_folder(folder: Path) -> IndexedRun:
     """A run folder as the index holds it; a folder that is not a run's is an InputError naming it."""
-    from bench.analysis.lot import read_cycles, read_run_json
+    from bench.record.cyclefile import read_cycles
+    from bench.record.runfile import read_run_json
 
     meta = read_run_json(folder)
     for key, fits in (("id", isinstance(meta.get("id"), str)), ("status", isinstance(meta.get("status"), str)),

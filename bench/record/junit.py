@@ -25,10 +25,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from bench.analysis.verdict import Verdict
 from bench.record import schema
 from bench.record.logbook import write_atomic
 from bench.record.records import RecordError, RunEnd, Sink
+from bench.record.verdict import Verdict
 
 RUN_CASE = "run"  # the case that fails when the run was ABORTED or hit an ERROR
 

@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bench.analysis.verdict import Verdict
 from bench.record import schema
 from bench.record.records import (
     Checkpoint,
@@ -37,6 +36,7 @@ from bench.record.records import (
     StepEnd,
     StepStart,
 )
+from bench.record.verdict import Verdict
 
 FLUSH_INTERVAL = 1.0  # s of wall time: the longest a row waits in memory
 SLOW_SAMPLING = 0.2  # s of wall time between two rows from which each row is written as it comes

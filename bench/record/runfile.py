@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.errors import InputError
 from bench.record import checkpoint, schema
 from bench.record.logbook import mark_incomplete, write_atomic
 from bench.record.records import RecordError, RunEnd, Sink
@@ -23,6 +24,24 @@ def reopen(meta: dict[str, Any]) -> None:
     for key in END:
         meta.pop(key, None)
     meta.update(verdict=None, ended=None)
+
+
+def read_run_json(folder: Path) -> dict[str, Any]:
+    """A run folder's run.json; anything wrong is an InputError naming the folder."""
+    if not folder.exists():
+        raise InputError(str(folder), "", "no such folder")
+    if not folder.is_dir():
+        raise InputError(str(folder), "", "not a folder (give run folders)")
+    path = folder / schema.RUN
+    if not path.is_file():
+        raise InputError(str(folder), "", f"not a run folder (no {schema.RUN})")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(folder), schema.RUN, f"unreadable or torn ({exc})") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("profile"), dict):
+        raise InputError(str(folder), schema.RUN, "not the run.json of a bench run (no profile in it)")
+    return meta
 
 
 class RunFile(Sink):

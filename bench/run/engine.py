@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from bench.analysis.criteria import Result, evaluate
 from bench.analysis.cycles import CycleSummary, first_with, met
 from bench.analysis.integrator import Totals
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.profile.conditions import RATE_WINDOW, Condition, Watch
 from bench.profile.reader import Loop, Profile
 from bench.profile.steps import Step

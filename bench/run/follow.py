@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.analysis.cycles import CycleSummary
 from bench.analysis.integrator import Totals
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.errors import InputError
 from bench.profile.reader import parse_profile
 from bench.record import schema

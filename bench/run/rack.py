@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.errors import InputError
 from bench.record.rackfile import read_lot, write_lot
 from bench.record.records import Sink

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import bench
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.errors import InputError
 from bench.profile.reader import Profile, parse_profile
 from bench.record import notify, parquet, schema

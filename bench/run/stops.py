@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 
 
 class RunEnded(Exception):

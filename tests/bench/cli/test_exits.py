@@ -7,7 +7,7 @@ import pytest
 from runfolders import ROOT
 from typer.testing import CliRunner
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.cli import exits
 from bench.cli.app import app
 

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from bench.analysis.cycles import CycleSummary
 from bench.analysis.integrator import Totals
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.cli import live
 from bench.cli.console import Screen, ScreenGone
 from bench.cli.live import PLAIN_STATUS, PlainView, RichView

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from bench.analysis.cycles import CycleSummary
 from bench.analysis.integrator import Totals
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.cli import live, rack_view
 from bench.cli.console import Screen, ScreenGone
 from bench.cli.rack_view import PLAIN_TABLE, PlainRackView, RackView, fit, show_rack_verdicts

@@ -16,7 +16,7 @@ import pytest
 from runfolders import ROOT, read_run
 from typer.testing import CliRunner
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.cli import exits
 from bench.cli.app import app
 from bench.record import schema

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.record import schema
 from bench.record.records import Checkpoint, Sink
 from bench.run.session import Request, execute

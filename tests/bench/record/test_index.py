@@ -13,9 +13,9 @@ import pytest
 from indexdb import BACKENDS, FAILING, PASSING, Relay, Silent, database
 from typer.testing import CliRunner
 
-from bench.analysis.lot import read_cycles
 from bench.cli.app import app
 from bench.record import index_sink
+from bench.record.cyclefile import read_cycles
 from bench.record.index import CYCLE_FIELDS, Query, RunIndex
 from bench.record.index_schema import VERSION, migrate, runs, version_of
 from bench.record.records import Sink

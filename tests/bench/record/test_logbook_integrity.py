@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.record import logbook, schema
 from bench.record.checkpoint import Checkpointer
 from bench.record.logbook import Logbook, write_atomic

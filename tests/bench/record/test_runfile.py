@@ -7,7 +7,7 @@ import json
 
 from bench.analysis.criteria import Criterion, Result
 from bench.analysis.integrator import Totals
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.record.records import RunEnd
 from bench.record.runfile import RunFile
 from bench.run.engine import Outcome

@@ -14,7 +14,7 @@ import pytest
 from runfolders import read_run
 from typer.testing import CliRunner
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.cli.app import app
 from bench.record import schema
 from bench.record.records import Event, Sink

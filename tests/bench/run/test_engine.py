@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scripted import CHANNELS, JumpClock, battery, run_scripted
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.profile.conditions import Watch
 from bench.profile.reader import parse_profile
 from bench.record.records import Sink, Sinks

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from runfolders import read_run
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.record import schema
 from bench.record.logbook import Logbook
 from bench.record.records import Sink

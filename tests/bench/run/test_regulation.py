@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from scripted import CHANNELS, battery, run_scripted
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.profile.steps import parse_step
 from bench.run.readings import Readings
 from bench.run.regulation import Regulation

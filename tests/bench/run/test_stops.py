@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.run.stops import (
     Fault,
     MonitoringLost,

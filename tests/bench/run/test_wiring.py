@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from scripted import battery, run_scripted
 
-from bench.analysis.verdict import Verdict
+from bench.record.verdict import Verdict
 from bench.product.label import Product, Ratings
 from bench.run.regulation import Tolerances
 from bench.run.wiring import problems
