@@ -19,7 +19,58 @@ from pathlib import Path
 Reply = Callable[[], str]
 
 
-class Instrument:
+class _Served:
+    """One simulated instrument served on 127.0.0.1 (`handler` answers each connection, finding
+    this object as its server's `served`) and, on request, on pseudo-terminals; `close()` ends
+    every connection."""
+
+    def __init__(self, handler: type[socketserver.BaseRequestHandler]) -> None:
+        self._closed = threading.Event()
+        self._ptys: list[int] = []
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        server.served = self  # type: ignore[attr-defined]
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    @property
+    def resource(self) -> str:
+        return f"TCPIP0::127.0.0.1::{self._server.server_address[1]}::SOCKET"
+
+    def _on_pty(self, take: Callable[[bytes, Callable[[bytes], None]], None]) -> str:
+        """A new pseudo-terminal whose bytes a thread hands to `take`, chunk by chunk, with a
+        function that writes back to the line; returns the device pyserial opens."""
+        master, slave = os.openpty()
+        self._ptys += [master, slave]
+
+        def send(data: bytes) -> None:
+            os.write(master, data)
+
+        def serve() -> None:
+            while not self._closed.is_set():
+                if not select.select([master], [], [], 0.05)[0]:
+                    continue
+                try:
+                    data = os.read(master, 4096)
+                except OSError:
+                    return
+                take(data, send)
+        threading.Thread(target=serve, daemon=True).start()
+        return os.ttyname(slave)
+
+    def close(self) -> None:
+        """The instrument is gone: its connections close and nothing answers any more."""
+        self._closed.set()
+        self._server.shutdown()
+        self._server.server_close()
+        for fd in self._ptys:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class Instrument(_Served):
     """One instrument: `replies` maps each query to what it answers; `switch`, if any, is the
     command that turns its input or output on or off and the query that reads it back."""
 
@@ -32,17 +83,7 @@ class Instrument:
         self.hang: str | None = None  # queries starting with this get half a reply, then nothing...
         self.trickle = False  # ...or the rest one byte at a time, for ever, never the terminator
         self.hung_at: float | None = None  # monotonic time of the first hang
-        self._closed = threading.Event()
-        self._ptys: list[int] = []
-        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.instrument = self  # type: ignore[attr-defined]
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    @property
-    def resource(self) -> str:
-        return f"TCPIP0::127.0.0.1::{self._server.server_address[1]}::SOCKET"
+        super().__init__(_Handler)
 
     def answer(self, message: str) -> str | None:
         self.received.append((time.monotonic(), message))
@@ -96,46 +137,26 @@ class Instrument:
     def queries(self) -> int:
         return sum("?" in message for _, message in self.received)
 
-    def close(self) -> None:
-        self._closed.set()
-        self._server.shutdown()
-        self._server.server_close()
-        for fd in self._ptys:
-            os.close(fd)
-
     def serve_pty(self) -> str:
         """Serve this instrument on a pseudo-terminal too; returns the device pyserial opens.
         A hung reply there holds the line until the next command comes in."""
-        master, slave = os.openpty()
-        tty = os.ttyname(slave)
-        self._ptys += [master, slave]
+        pending = bytearray()
 
-        def send(data: bytes) -> None:
-            os.write(master, data)
-
-        def serve() -> None:
-            pending = b""
-            while not self._closed.is_set():
-                if not select.select([master], [], [], 0.05)[0]:
-                    continue
-                try:
-                    pending += os.read(master, 4096)
-                except OSError:
-                    return
-                while b"\n" in pending:
-                    line, pending = pending.split(b"\n", 1)
-                    message = line.decode("latin-1").strip()
-                    if self.hang is not None and message.startswith(self.hang):  # the line takes the next command
-                        threading.Thread(target=self.respond, args=(message, send), daemon=True).start()
-                    else:
-                        self.respond(message, send)
-        threading.Thread(target=serve, daemon=True).start()
-        return tty
+        def take(data: bytes, send: Callable[[bytes], None]) -> None:
+            pending.extend(data)
+            while (end := pending.find(b"\n")) >= 0:
+                message = pending[:end].decode("latin-1").strip()
+                del pending[:end + 1]
+                if self.hang is not None and message.startswith(self.hang):  # the line takes the next command
+                    threading.Thread(target=self.respond, args=(message, send), daemon=True).start()
+                else:
+                    self.respond(message, send)
+        return self._on_pty(take)
 
 
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
-        instrument: Instrument = self.server.instrument  # type: ignore[attr-defined]
+        instrument: Instrument = self.server.served  # type: ignore[attr-defined]
         for line in self.rfile:
             instrument.respond(line.decode("latin-1").strip(), self.wfile.write)
 
@@ -193,7 +214,7 @@ def station_file(instruments: dict[str, Instrument], folder: Path, resources: di
     return path
 
 
-class TwinServer:
+class TwinServer(_Served):
     """A simulated instrument (a drivers.sim twin, wired to simulated DUTs) served on 127.0.0.1
     and, on request, on a pseudo-terminal: the real transports (pyvisa-py TCPIP SOCKET, pyserial)
     then carry the same command set the sim:// path speaks, byte for byte through the twin's own
@@ -202,17 +223,7 @@ class TwinServer:
     def __init__(self, twin: object) -> None:
         self.twin = twin
         self.lock = threading.Lock()
-        self._closed = threading.Event()
-        self._ptys: list[int] = []
-        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _TwinHandler)
-        server.daemon_threads = True
-        server.twin_server = self  # type: ignore[attr-defined]
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    @property
-    def resource(self) -> str:
-        return f"TCPIP0::127.0.0.1::{self._server.server_address[1]}::SOCKET"
+        super().__init__(_TwinHandler)
 
     def feed(self, data: bytes) -> bytes:
         with self.lock:
@@ -220,38 +231,16 @@ class TwinServer:
 
     def serve_pty(self) -> str:
         """Serve the twin on a pseudo-terminal too; returns the device pyserial opens."""
-        master, slave = os.openpty()
-        self._ptys += [master, slave]
-
-        def serve() -> None:
-            while not self._closed.is_set():
-                if not select.select([master], [], [], 0.05)[0]:
-                    continue
-                try:
-                    data = os.read(master, 4096)
-                except OSError:
-                    return
-                out = self.feed(data)
-                if out:
-                    os.write(master, out)
-        threading.Thread(target=serve, daemon=True).start()
-        return os.ttyname(slave)
-
-    def close(self) -> None:
-        """The instrument is gone: its connections close and nothing answers any more."""
-        self._closed.set()
-        self._server.shutdown()
-        self._server.server_close()
-        for fd in self._ptys:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        def take(data: bytes, send: Callable[[bytes], None]) -> None:
+            out = self.feed(data)
+            if out:
+                send(out)
+        return self._on_pty(take)
 
 
 class _TwinHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
-        server: TwinServer = self.server.twin_server  # type: ignore[attr-defined]
+        server: TwinServer = self.server.served  # type: ignore[attr-defined]
         while not server._closed.is_set():
             data = self.request.recv(4096)
             if not data:
