@@ -48,6 +48,10 @@ class DriverInfo:
 class Driver:
     """A driver over one transport: built without I/O, connected by open()."""
 
+    # who the instrument said it is when open() identified it and set it up (drivers whose open()
+    # does; None otherwise): a station then records it without setting the instrument up again
+    identity: str | None = None
+
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
 

@@ -76,7 +76,7 @@ class DcSupply(ScpiInstrument):
 
     def open(self) -> None:
         super().open()
-        self.identify()  # who it is before anything changes its state; then the known state
+        self.identity = self.identify()  # who it is before anything changes its state; then the known state
 
     def identify(self) -> str:
         """*IDN?, then the known state (output off first), sent and confirmed, and checked."""

@@ -101,7 +101,7 @@ class ScpiLoad(ScpiInstrument):
     def open(self) -> None:
         super().open()
         self._remote()
-        self.identify()  # who it is before anything changes its state; then the known state
+        self.identity = self.identify()  # who it is before anything changes its state; then the known state
 
     def _remote(self) -> None:
         """What the line needs before *IDN? (e.g. remote mode over RS-232): nothing by default."""

@@ -33,6 +33,12 @@ class InstrumentFault(InstrumentError):
         self.role = role
 
 
+def _identity(driver: Any) -> str:
+    """Who the instrument is: what the driver's open() found when it set it up, else identify()."""
+    known: str | None = driver.identity
+    return known if known is not None else driver.identify()
+
+
 def _tagged(role: str, call: Any, *args: Any) -> Any:
     try:
         return call(*args)
@@ -57,7 +63,9 @@ class Station:
         self._replacing = threading.RLock()  # the watchdog's safe() and the run's reopen, one at a time
 
     def identify(self) -> dict[str, str]:
-        return {role: getattr(self, role).identify() for role in ROLES}
+        """Who answers in each role: the identity its driver's open() found (the instrument set up
+        then), else identify() now."""
+        return {role: _identity(getattr(self, role)) for role in ROLES}
 
     def read(self) -> Reading:
         """Every instrument read once.
@@ -82,7 +90,7 @@ class Station:
         connection that cannot be made (a port gone) is that role's fault too: retried.
         """
         _tagged(role, self._replace, role)
-        return _tagged(role, getattr(self, role).identify)
+        return _tagged(role, _identity, getattr(self, role))
 
     def _replace(self, role: str) -> None:
         """A new driver on a new connection in place of the old one, which is cut first (a call

@@ -227,3 +227,19 @@ def test_a_run_folder_is_never_reused(tmp_path, write):
     _, first, _ = run(tmp_path, profile)
     _, second, _ = run(tmp_path, profile)
     assert first != second and (first / schema.SAMPLES).exists() and (second / schema.SAMPLES).exists()
+
+
+def test_a_run_identifies_each_instrument_and_sends_its_known_state_once(tmp_path, write, monkeypatch):
+    from drivers.sim.twins.scpi import ScpiTwin
+
+    heard: list[tuple[str, str]] = []
+    take = ScpiTwin.write
+    monkeypatch.setattr(ScpiTwin, "write", lambda twin, message: (heard.append((type(twin).__name__, message)),
+                                                                 take(twin, message))[1])
+    outcome, folder = execute(Request(short_profile(write, minutes=5), log_dir=tmp_path))
+    assert outcome.verdict.value == "PASS"
+    asked = [twin for twin, message in heard if message == "*IDN?"]
+    assert sorted(asked) == ["Keysight34970ATwin", "KeysightE36300Twin", "RigolDL3000Twin"]
+    assert [m for t, m in heard if t == "RigolDL3000Twin"].count(":SOUR:FUNC:MODE FIX") == 1
+    assert [m for t, m in heard if t == "KeysightE36300Twin"].count("CURR:PROT:STAT OFF,(@1)") == 1
+    assert read_run(folder)[0]["instruments"]["load"]["identity"].startswith("RIGOL TECHNOLOGIES,DL3021")
