@@ -30,7 +30,7 @@ class Criterion:
 class Result:
     criterion: Criterion
     value: float | None
-    outcome: str  # PASS, MARGINAL or FAIL
+    outcome: str  # PASS, MARGINAL, FAIL, or NOT_MEASURED in a run that ended before it could be
     cycle: int | None = None  # the cycle the value is from (cycle criteria)
 
     def to_json(self) -> dict[str, object]:
@@ -66,6 +66,9 @@ def judge(criterion: Criterion, value: float | None) -> str:
 
 
 RANK = {"PASS": 0, "MARGINAL": 1, "FAIL": 2}
+# the outcome of a criterion that an aborted or failed run ended before measuring (a run that
+# completed without measuring it FAILs it)
+NOT_MEASURED = "NOT MEASURED"
 
 
 def evaluate(criteria: tuple[Criterion, ...], run: Totals | None, steps: dict[str, Totals], ratings: Ratings,

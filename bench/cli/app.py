@@ -542,10 +542,12 @@ def _show_verdict(console: Any, verdict: str, reason: str, criteria: list[dict[s
     from rich.table import Table
     from rich.text import Text
 
+    from bench.analysis.criteria import NOT_MEASURED
+
     table = Table(show_edge=False, box=None, padding=(0, 2))
     for column in ("criterion", "value", "bounds", "outcome"):
         table.add_column(column)
-    colours = {"PASS": "green", "MARGINAL": "yellow", "FAIL": "red"}
+    colours = {"PASS": "green", "MARGINAL": "yellow", "FAIL": "red", NOT_MEASURED: "dim"}
     for data in criteria:
         bounds = " ".join(f"{k} {data[k]:g}" for k in ("min", "max") if data.get(k) is not None)
         value = "not measured" if data.get("value") is None else f"{data['value']:.4g} {data['unit']}"

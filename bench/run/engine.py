@@ -18,7 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from bench.analysis.criteria import Result, evaluate
+from bench.analysis.criteria import NOT_MEASURED, Result, evaluate
 from bench.analysis.cycles import CycleSummary, first_with, met
 from bench.analysis.integrator import Totals
 from bench.record.verdict import Verdict
@@ -213,8 +213,8 @@ class Runner:
             reason=stop.reason, safe_problems=problems, **stop.fields, **extra), stop.reason))
         self._quietly(self._close_cycle)
         results = self._evaluate() if self.state.run is not None else []
-        if stop.voids:  # measured on a step the DUT did not get: not a figure to judge
-            results = [Result(r.criterion, None, "FAIL") for r in results]
+        # voids: measured on a step the DUT did not get, not a figure to judge
+        results = [Result(r.criterion, None, NOT_MEASURED) if stop.voids or r.value is None else r for r in results]
         return Outcome(stop.verdict, stop.reason, results, resumable=isinstance(stop, OperatorStop))
 
     @staticmethod

@@ -28,7 +28,7 @@ class CriterionResult:
     min: float | None
     max: float | None
     marginal: float | None  # the band inside the bounds that gives MARGINAL
-    outcome: str  # PASS, MARGINAL or FAIL
+    outcome: str  # PASS, MARGINAL, FAIL, or NOT MEASURED (a run that ended before measuring it)
     text: str  # 'DCIR: 35.09 mOhm (max 55 mOhm) PASS'
 
 

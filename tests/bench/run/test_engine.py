@@ -70,6 +70,20 @@ def test_a_safety_limit_trips_at_once_keeps_the_row_that_tripped_and_aborts():
     assert trip.message == outcome.reason
 
 
+def test_an_aborted_run_leaves_what_it_did_not_measure_not_measured_and_judges_what_it_did():
+    def heating(t, bench):
+        reading = battery(t, bench)
+        return reading._replace(temps={**reading.temps, CHANNELS["cell"]: 25.0 + t})
+    criteria = ('[[criteria]]\nname = "delivered"\nmetric = "discharge capacity"\nstep = "discharge"\nmin = "1 mAh"\n'
+                '[[criteria]]\nname = "hottest"\nmetric = "cell max temperature"\nmax = "60 degC"\n')
+    text = profile('{ step = "Discharge at 1 A for 60 s", name = "discharge" }',
+                   '[safety]\nabort_if = ["cell temperature > 40 degC"]\n' + criteria)
+    outcome, _, _ = run_scripted(text, heating)
+    assert outcome.verdict is Verdict.ABORTED
+    assert {r.criterion.name: (r.value, r.outcome) for r in outcome.results} == {
+        "delivered": (None, "NOT MEASURED"), "hottest": (41.0, "PASS")}
+
+
 LIMITS = HardLimits(max_voltage=21.0, max_current=8.0, max_power=60.0, max_temperature=70.0)
 
 
