@@ -258,14 +258,33 @@ def _rack_serials(station: Any, given: list[str], path: Optional[Path]) -> Optio
 
 def _ask_serial(console: Any) -> Callable[[str], Optional[str]]:
     """Each channel's serial asked in turn, the channel started as soon as it is given ('-' or
-    Enter: no DUT there)."""
-    from bench.run.rack import EMPTY
+    Enter: no DUT there). Ctrl-C at the prompt stops the rack (the channels running too); the end
+    of input (Ctrl-D) means no DUT on this channel or any after it, and the channels given run on."""
+    from click.exceptions import Abort
 
-    console.print(f"the serial of each channel's DUT as it is plugged in ('{EMPTY}' or Enter: none there); each "
-                  "channel starts at once", markup=False)
+    from bench.run import signals
+    from bench.run.rack import EMPTY
+    from bench.run.stops import OperatorStop
+
+    console.print(f"the serial of each channel's DUT as it is plugged in ('{EMPTY}' or Enter: none there; Ctrl-D: "
+                  "no more); each channel starts at once", markup=False)
+    ended = False
 
     def ask(name: str) -> Optional[str]:
-        answer = typer.prompt(f"channel {name}", default=EMPTY, show_default=False).strip()
+        nonlocal ended
+        if ended:
+            return None
+        try:
+            with signals.interruptible():
+                answer = typer.prompt(f"channel {name}", default=EMPTY, show_default=False).strip()
+        except OperatorStop:
+            console.print()  # off the prompt's line
+            return None
+        except Abort:
+            ended = True
+            console.print()
+            console.print(f"no more serials: channel {name} and the channels after it stay empty", markup=False)
+            return None
         return None if answer in ("", EMPTY) else answer
     return ask
 
@@ -280,9 +299,11 @@ def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_j
     from bench.cli.rack_view import PlainRackView, RackView, show_rack_verdicts
     from bench.errors import InputError
     from bench.record.rackfile import read_lot
+    from bench.record.verdict import Verdict
     from bench.run import rack as racks
-    from bench.station.config import load_station
     from bench.run import signals
+    from bench.run.stops import OperatorStop
+    from bench.station.config import load_station
 
     screen = Screen()
     console = screen.console(stderr=as_json)
@@ -316,6 +337,9 @@ def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_j
                         runs = racks.resume(lot, speed, sinks_for, index=index, warn=_warning)
             except InputError as exc:
                 raise _invalid(exc, screen.console(stderr=True)) from None
+            except OperatorStop as stop:
+                console.print(f"stopped ({stop}) before any channel started: nothing was switched on", markup=False)
+                raise typer.Exit(exits.VERDICT[Verdict.ABORTED]) from None
             show_rack_verdicts(console, [(r.name, r.serial, str(r.outcome.verdict) if r.outcome else "-",
                                           r.outcome.reason if r.outcome else "ended before", r.folder) for r in runs])
             ended = [(exits.VERDICT[r.outcome.verdict], r.outcome, r.folder) for r in runs if r.outcome is not None]

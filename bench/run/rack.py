@@ -143,6 +143,7 @@ def execute(request: Request, serials: Sequence[str] = (), sinks_for: SinksFor |
                 channels.start(ready(name, serial))
         outcomes = channels.wait()
         if not runs:
+            signals.check()  # stopped at the prompt before any channel started: OperatorStop
             raise InputError("--serial", "", "no channel was given a DUT: nothing ran")
     for run, outcome in zip(runs, outcomes):
         run.outcome = outcome

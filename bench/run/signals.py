@@ -8,8 +8,10 @@ signal can never cut a checkpoint, a stop handler or the verdict print short, a 
 never replaces the first reason, and none is lost. SIGHUP (a closed terminal, a dropped SSH
 session) is not a stop: the run goes on and its view detaches.
 
-The one exception is the watchdog's: a main thread stuck in Python code is interrupted with the
-exception the watchdog chose (bench.run.watchdog).
+Two exceptions: the watchdog's (a main thread stuck in Python code is interrupted with the
+exception the watchdog chose: bench.run.watchdog), and a prompt the main thread waits in
+(`interruptible`: a rack's serial prompt), which a stop ends with OperatorStop, since a terminal
+read would not return for a request alone.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ class _Requests:
         self.throw: RunEnded | None = None
         self.on_hangup: Callable[[], None] | None = None
         self.hangups = 0
+        self.prompting = False  # the main thread waits in a prompt that a stop ends (interruptible)
 
 
 _requests = _Requests()
@@ -55,6 +58,18 @@ def check() -> None:
     """Raise OperatorStop if a stop was asked for: the run's look at the requests."""
     if _requests.stop is not None:
         raise OperatorStop(_requests.stop)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """For a prompt the main thread waits in (a terminal read, which a request alone would not
+    end): a stop asked for before or during it raises OperatorStop there."""
+    check()
+    _requests.prompting = True
+    try:
+        yield
+    finally:
+        _requests.prompting = False
 
 
 def wait(seconds: float) -> None:
@@ -94,6 +109,9 @@ def _on_stop(signum: int, _frame: object) -> None:
     if throw is not None:
         raise throw
     request(STOPS.get(signum, signal.Signals(signum).name))
+    if _requests.prompting:
+        _requests.prompting = False  # raised once, in the prompt
+        raise OperatorStop(_requests.stop or "")
 
 
 def _on_hangup(_signum: int, _frame: object) -> None:

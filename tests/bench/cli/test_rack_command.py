@@ -66,3 +66,49 @@ def test_a_serial_file_names_each_channel_and_a_dash_leaves_one_empty(write, tmp
     assert result.exit_code == 1  # two units are too few to compare: the lot is not judged
     refused = runner.invoke(app, ["run", str(profile), "--station", str(station), "--serials", str(tmp_path / "no")])
     assert refused.exit_code == 2 and "--serials" in refused.output and "cannot read it" in refused.output
+
+
+def _asker(monkeypatch, answers):
+    """The serial prompt of a real rack (`bench run` with no --serial), fed `answers` in turn: a
+    string is typed, a callable is what happens while the prompt waits."""
+    import typer
+
+    from bench.cli.app import _ask_serial
+    from bench.cli.console import Screen
+
+    asked = []
+
+    def prompt(text, **_):
+        asked.append(text)
+        answer = answers.pop(0)
+        return answer() if callable(answer) else answer
+    monkeypatch.setattr(typer, "prompt", prompt)
+    return _ask_serial(Screen().console()), asked
+
+
+def test_ctrl_c_at_the_serial_prompt_ends_it_with_no_serial_and_a_stop_request(monkeypatch):
+    import os
+    import signal
+    import time
+
+    from bench.run import signals
+
+    def ctrl_c():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(30.0)  # the terminal read goes on waiting unless the stop ends it
+    ask, _ = _asker(monkeypatch, ["SN-1", ctrl_c])
+    with signals.handled():
+        began = time.monotonic()
+        assert [ask("A"), ask("B")] == ["SN-1", None]
+        assert time.monotonic() - began < 20.0 and signals.requested() == "Ctrl-C"
+
+
+def test_the_end_of_input_at_the_serial_prompt_leaves_that_channel_and_the_rest_empty(monkeypatch, capsys):
+    from click.exceptions import Abort
+
+    def ctrl_d():
+        raise Abort()
+    ask, asked = _asker(monkeypatch, ["SN-1", "-", ctrl_d])
+    assert [ask(name) for name in "ABCD"] == ["SN-1", None, None, None]
+    assert asked == ["channel A", "channel B", "channel C"]  # not asked again after the end of input
+    assert "no more serials: channel C and the channels after it stay empty" in capsys.readouterr().out

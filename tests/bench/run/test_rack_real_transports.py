@@ -14,6 +14,7 @@ from bench.record import schema
 from bench.record.records import Sink
 from bench.run import rack, signals
 from bench.run.session import Request
+from bench.run.stops import OperatorStop
 from drivers.sim.twins.keysight_34970a import Keysight34970ATwin
 from drivers.sim.twins.keysight_n3300a import KeysightN3300ATwin
 from drivers.sim.twins.rigol_dp800 import RigolDP800Twin
@@ -155,3 +156,13 @@ def test_channels_start_one_by_one_as_each_serial_is_given(loopback_rack, write,
     first_rows = [float((r.folder / schema.SAMPLES).read_text().splitlines()[1].split(",")[1]) for r in runs]
     assert first_rows[1] - first_rows[0] >= 0.4  # B's first sample half a second after A's
     assert all(_confirmed(r.folder) for r in runs) and _all_off(worlds)
+
+
+def test_a_stop_at_the_first_serial_prompt_starts_no_channel_and_switches_nothing_on(loopback_rack, write, tmp_path):
+    worlds, _, station = loopback_rack
+
+    def ask(name: str) -> None:  # Ctrl-C while the prompt waits: the prompt gives no serial
+        signals.request("Ctrl-C")
+    with signals.handled(), pytest.raises(OperatorStop):
+        rack.execute(Request(write("pulse.toml", PROFILE), station, tmp_path / "logs"), ask=ask)
+    assert _all_off(worlds)

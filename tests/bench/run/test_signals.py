@@ -65,3 +65,21 @@ def test_interrupt_raises_the_watchdogs_stop_in_the_main_thread():
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             time.sleep(0.01)
+
+
+def test_a_stop_signal_ends_a_prompt_the_main_thread_waits_in():
+    with handled():
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+        began = time.monotonic()
+        with pytest.raises(OperatorStop) as stop, signals.interruptible():
+            time.sleep(30.0)  # a terminal read: a request alone would not end it
+        assert time.monotonic() - began < 20.0 and stop.value.reason == "operator stop (Ctrl-C)"
+        os.kill(os.getpid(), signal.SIGTERM)  # after the prompt: a request again, nothing raised
+        assert signals.requested() == "Ctrl-C"
+
+
+def test_a_stop_asked_for_before_a_prompt_ends_it_before_it_waits():
+    with handled():
+        signals.request("bench stop")
+        with pytest.raises(OperatorStop), signals.interruptible():
+            pytest.fail("the prompt was shown after the stop")
