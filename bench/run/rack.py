@@ -137,10 +137,18 @@ def execute(request: Request, serials: Sequence[str] = (), sinks_for: SinksFor |
         outcomes = drive_channels([ready(name, serial) for name, serial in named])
     else:
         channels = Channels(station, order, None, profile)
-        for name in order:
-            serial = None if signals.requested() else ask(name)
-            if serial is not None and not signals.requested():
-                channels.start(ready(name, serial))
+        try:
+            for name in order:
+                serial = None if signals.requested() else ask(name)
+                if serial is not None and not signals.requested():
+                    channels.start(ready(name, serial))
+        except BaseException as exc:  # the channels already running end too, off and recorded, before it goes on
+            channels.lost.append(f"rack stopped: channel {name} could not start: {type(exc).__name__}: {exc}")
+            for run, outcome in zip(runs, channels.wait()):
+                run.outcome = outcome
+            if runs:
+                _record_ends(lot, runs)
+            raise
         outcomes = channels.wait()
         if not runs:
             signals.check()  # stopped at the prompt before any channel started: OperatorStop

@@ -166,3 +166,22 @@ def test_a_stop_at_the_first_serial_prompt_starts_no_channel_and_switches_nothin
     with signals.handled(), pytest.raises(OperatorStop):
         rack.execute(Request(write("pulse.toml", PROFILE), station, tmp_path / "logs"), ask=ask)
     assert _all_off(worlds)
+
+
+def test_a_channel_that_cannot_start_ends_the_rack_with_the_running_ones_off_and_recorded(loopback_rack, write,
+                                                                                         tmp_path):
+    import time
+
+    worlds, _, station = loopback_rack
+
+    def ask(name: str) -> str:
+        if name == "B":  # channel A runs meanwhile
+            time.sleep(0.3)
+            raise OSError("No space left on device")
+        return "SN-A"
+    with signals.handled(), pytest.raises(OSError, match="No space left"):
+        rack.execute(Request(write("pulse.toml", PROFILE), station, tmp_path / "logs"), ask=ask)
+    (lot,) = (tmp_path / "logs").iterdir()
+    (entry,) = json.loads((lot / "rack.json").read_text(encoding="utf-8"))["channels"]
+    assert entry["verdict"] == "ERROR" and "channel B could not start: OSError" in entry["reason"]
+    assert entry["safe_confirmed"] and _confirmed(lot / entry["folder"]) and _all_off(worlds)
