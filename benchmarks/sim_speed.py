@@ -21,7 +21,9 @@ is printed "met" or "MISSED by" the measured miss.
 its history would). From the life test's whole-stack run: the wall time of its first 30 and its
 last 30 cycles, `ratio` last / first. Target: cycles/s of the last 30 within 10 % of the first
 30; judged too on simulated time per wall second, since the aged bank's last cycles are shorter
-(they flatter cycles/s), and the note adds cycles/s in CPU time (less moved by a busy machine).
+(they flatter cycles/s), and on the stack's cost above the physics alone per sample over the same
+cycles (ageing changes the physics' cost too); the note adds cycles/s in CPU time (less moved by
+a busy machine).
 It gives checkpoint.json's size in cycle 30 and in cycle 300 (the largest written in that
 cycle) and how much checkpoint-cycles.jsonl (closed cycles, each written once) holds then.
 
@@ -101,12 +103,14 @@ LIFE_CYCLE: list[Step] = [
 ]
 
 
-def physics_alone(steps: list[Step], period: float) -> float:
-    """The profile on the World alone, read like the bench reads it; returns simulated seconds."""
+def physics_alone(steps: list[Step], period: float, ends: list[float] | None = None) -> float:
+    """The profile on the World alone, read like the bench reads it; returns simulated seconds.
+    `ends` gets the wall time at the start and at the end of each step."""
     from drivers.sim.world import World
 
     world = World(dut="powerbank-10000", seed=1)
-    return _drive(world, steps, period, lambda: [world.temperature(placement) for placement in world.placements])
+    return _drive(world, steps, period, lambda: [world.temperature(placement) for placement in world.placements],
+                  ends)
 
 
 def physics_and_exchanges(steps: list[Step], period: float) -> float:
@@ -134,10 +138,13 @@ def physics_and_exchanges(steps: list[Step], period: float) -> float:
         station.close()
 
 
-def _drive(world: Any, steps: list[Step], period: float, read: Callable[[], object]) -> float:
+def _drive(world: Any, steps: list[Step], period: float, read: Callable[[], object],
+           ends: list[float] | None = None) -> float:
     """The steps on `world`, set directly; at each sample the world advanced, its load and supply
     readings taken for the end conditions, and `read()` (the temperatures, or the exchanges that
-    read everything as the bench does); simulated seconds."""
+    read everything as the bench does); simulated seconds. `ends`: as physics_alone."""
+    marks = ends if ends is not None else []
+    marks.append(time.perf_counter())
     now = 0.0
     for side, level, limit, done in steps:
         world.set_load_input(False)
@@ -162,6 +169,7 @@ def _drive(world: Any, steps: list[Step], period: float, read: Callable[[], obje
             if done(v, i, now - start, 0.0 if quiet_since is None else now - quiet_since):
                 break
             now += period
+        marks.append(time.perf_counter())
     return now
 
 
@@ -194,19 +202,28 @@ class CycleWatch(Sink):
         cycle = record.state.book.cycle
         self.sizes[cycle] = max(self.sizes.get(cycle, now), now)
 
-    def rows(self, name: str, window: int) -> list[dict]:
+    def rows(self, name: str, window: int, physics: list[float], period: float) -> list[dict]:
         """The first and the last `window` cycles: wall time (ratio last / first), and their
         cycles/s and simulated time per wall second compared (an ageing bank's cycles get shorter:
-        the second cancels that)."""
+        the second cancels that); and what the stack costs above the physics alone per sample on
+        the same cycles (`physics`: the physics-alone run's wall time at its start and at each
+        cycle's end), which cancels what the ageing changes in the physics too."""
         cycles, case = len(self.marks) - 1, "sim_speed cycle rate"
         first = [b - a for a, b in zip(self.marks[0], self.marks[window])]  # wall, CPU, simulated
         last = [b - a for a, b in zip(self.marks[cycles - window], self.marks[cycles])]
         rate, cpu_rate = first[0] / last[0] - 1, first[1] / last[1] - 1
         pace, length = (last[2] / last[0]) / (first[2] / first[0]) - 1, last[2] / first[2] - 1
+        above_first = (first[0] - (physics[window] - physics[0])) / (first[2] / period) * 1e6  # us a sample
+        above_last = (last[0] - (physics[cycles] - physics[cycles - window])) / (last[2] / period) * 1e6
+        change = above_last / above_first - 1
         compared = (f"against cycles 1-{window}: cycles/s {rate:+.1%} (CPU {cpu_rate:+.1%}), x real time "
                     f"{pace:+.1%} (simulated cycle length {length:+.1%}): target within 10 %: cycles/s "
-                    f"{_within(rate)}, x real time {_within(pace)}; ratio = wall time of the last {window} / the first")
-        return [row(case, f"{name}: cycles 1-{window}", first[0], 1.0, self._note(window, first, window)),
+                    f"{_within(rate)}, x real time {_within(pace)}; the stack above the physics alone, a sample: "
+                    f"{above_first:.1f} -> {above_last:.1f} us ({change:+.1%}: {_within(-change)}); ratio = wall "
+                    f"time of the last {window} / the first")
+        return [row(case, f"{name}: cycles 1-{window}", first[0], 1.0,
+                    f"{self._note(window, first, window)}; the stack above the physics alone on the same cycles: "
+                    f"{above_first:.1f} us a sample"),
                 row(case, f"{name}: cycles {cycles - window + 1}-{cycles}", last[0], last[0] / first[0],
                     f"{self._note(window, last, cycles)}; {compared}")]
 
@@ -260,9 +277,10 @@ def run(repeat: int = 3) -> list[dict]:
         f"{cycles}-cycle life test of a 10 000 mAh bank, 10 s samples": (
             10.0, LIFE_CYCLE * cycles, LIFE_TEST.format(cycles=cycles), TARGETS["life"], 1, watch),  # minutes: one round
     }
-    out = []
+    out, physics_cycles = [], []
     for name, (period, steps, profile, (max_ratio, min_speed), rounds, watching) in cases.items():
-        cases_in_turn = {"physics": partial(physics_alone, steps, period),
+        step_ends: list[float] = []  # the physics alone's last round: wall time at its start and each step's end
+        cases_in_turn = {"physics": partial(physics_alone, steps, period, step_ends),
                          "floor": partial(physics_and_exchanges, steps, period),
                          "stack": partial(whole_stack, profile, watching)}
         wall: dict[str, list[float]] = {case: [] for case in cases_in_turn}
@@ -270,6 +288,7 @@ def run(repeat: int = 3) -> list[dict]:
         ratios: dict[str, list[float]] = {case: [] for case in cases_in_turn}
         sim_s = 0.0
         for _ in range(rounds):
+            step_ends.clear()
             for case, work in cases_in_turn.items():
                 w, c, simulated = _timed(work)
                 wall[case].append(w)
@@ -277,6 +296,8 @@ def run(repeat: int = 3) -> list[dict]:
                 sim_s = simulated if case == "stack" else sim_s
             for case in cases_in_turn:
                 ratios[case].append(wall[case][-1] / wall["physics"][-1])
+        if watching is not None:  # the physics alone's wall time at its start and at each cycle's end
+            physics_cycles = step_ends[::len(LIFE_CYCLE)]
         median = {case: statistics.median(times) for case, times in wall.items()}
         speed = {case: sim_s / median[case] for case in median}
         ratio = {case: statistics.median(ratios[case]) for case in ratios}
@@ -299,7 +320,7 @@ def run(repeat: int = 3) -> list[dict]:
                        f"stack / physics alone {ratio['stack']:.2f}: target <= {max_ratio:g} "
                        f"{verdict(ratio['stack'], max_ratio, at_most=True)}; {median['stack'] / median['floor']:.2f} x "
                        f"the floor; CPU {cpu_s['stack']:.2f} s"))
-    return out + watch.rows(f"{cycles}-cycle life test", max(1, cycles // 10))
+    return out + watch.rows(f"{cycles}-cycle life test", max(1, cycles // 10), physics_cycles, 10.0)
 
 if __name__ == "__main__":
     benchmarks.QUICK = "--quick" in sys.argv[1:]
