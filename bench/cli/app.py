@@ -260,8 +260,6 @@ def _ask_serial(console: Any) -> Callable[[str], Optional[str]]:
     """Each channel's serial asked in turn, the channel started as soon as it is given ('-' or
     Enter: no DUT there). Ctrl-C at the prompt stops the rack (the channels running too); the end
     of input (Ctrl-D) means no DUT on this channel or any after it, and the channels given run on."""
-    from click.exceptions import Abort
-
     from bench.run import signals
     from bench.run.rack import EMPTY
     from bench.run.stops import OperatorStop
@@ -280,7 +278,7 @@ def _ask_serial(console: Any) -> Callable[[str], Optional[str]]:
         except OperatorStop:
             console.print()  # off the prompt's line
             return None
-        except Abort:
+        except typer.Abort:  # the end of input: what typer.prompt raises for it
             ended = True
             console.print()
             console.print(f"no more serials: channel {name} and the channels after it stay empty", markup=False)
