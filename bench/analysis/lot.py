@@ -34,7 +34,8 @@ Which units count: a run that did not finish, or ended ERROR or ABORTED, is list
 out of the statistics (its figures are not a measurement of the DUT); PASS and FAIL runs count.
 A metric is judged only when at least three counted units have a value for it. Runs of
 different profiles (another profile SHA-256) are not comparable: an InputError unless `mixed`.
-Fewer than three counted units: an InputError.
+Fewer than three counted units: TooFewUnits, an InputError (for `bench lot`, exit 2; a lot or
+rack run reports the lot not compared and keeps its units' exit code).
 """
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ from bench.record.runfile import read_run_json
 Z_FACTOR = 0.6745  # Iglewicz-Hoaglin: the MAD of a standard normal
 DEFAULT_THRESHOLD = 3.5  # their recommended cut-off for |z|
 MIN_UNITS = 3
+
+
+class TooFewUnits(InputError):
+    """Fewer than MIN_UNITS units count: the lot cannot be judged (its units may all be fine)."""
 # unit -> (absolute floor, share of |median|): the smallest spread a metric is judged against
 MIN_SPREAD: dict[str, tuple[float, float]] = {
     "V": (1e-3, 0.0), "mV": (1.0, 0.0), "mV/h": (0.05, 0.0), "degC": (0.2, 0.0), "K": (0.2, 0.0),
@@ -296,7 +301,7 @@ def screen(units: list[Unit], threshold: float = DEFAULT_THRESHOLD, mixed: bool 
     counted = [u for u in units if u.left_out is None]
     if len(counted) < MIN_UNITS:
         left = "; ".join(f"{u.run_id}: {u.left_out}" for u in units if u.left_out is not None)
-        raise InputError("bench lot", "", f"{len(counted)} unit(s) can be compared, at least {MIN_UNITS} are needed"
+        raise TooFewUnits("bench lot", "", f"{len(counted)} unit(s) can be compared, at least {MIN_UNITS} are needed"
                          + (f" (left out: {left})" if left else ""))
     metrics: list[Metric] = []
     for unit in units:

@@ -470,9 +470,10 @@ def _drive(title: str, *starts: Start, as_json: bool = False, report: bool = Fal
 
 def _compare_lot(folders: list[Path], console: Any, csv: Optional[Path] = None) -> tuple[int, dict[str, Any]]:
     """The units of a lot run by `bench run --lot` (or a rack), compared as `bench lot` does: exit
-    code 1 for an outlier (or too few units that finished to judge), else 0; and the comparison
-    for --json. `csv`: the table written there too (bench lot --out)."""
-    from bench.analysis.lot import collect, screen, write_csv
+    code 1 for an outlier, or for a lot that cannot be compared for another reason than too few
+    units (those keep their own verdicts' exit code: a lot of two that passed is 0), else 0; and
+    the comparison for --json. `csv`: the table written there too (bench lot --out)."""
+    from bench.analysis.lot import TooFewUnits, collect, screen, write_csv
     from bench.cli.lot import show
     from bench.errors import InputError
 
@@ -482,7 +483,8 @@ def _compare_lot(folders: list[Path], console: Any, csv: Optional[Path] = None) 
             write_csv(result, csv)
     except InputError as exc:
         console.print(f"lot not compared: {exc}", soft_wrap=True, markup=False)
-        return exits.OUTLIER, {"compared": False, "reason": str(exc), "outliers": []}
+        code = exits.OK if isinstance(exc, TooFewUnits) else exits.OUTLIER
+        return code, {"compared": False, "reason": str(exc), "outliers": []}
     show(result, console)
     outliers = [{"run_folder": str(result.units[index].folder.absolute()), "metrics": [m.header for m in metrics]}
                 for index, metrics in result.outliers.items()]
