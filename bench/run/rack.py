@@ -27,6 +27,7 @@ from bench.run.session import Request, Started, begin, drive, make_world, prepar
 from bench.run.stops import Fault, RunEnded
 from bench.station.config import StationConfig
 from bench.station.instruments import open_rack
+from bench.station.rack import check_defect
 
 SinksFor = Callable[[str, "str | None"], Sequence[Sink]]  # (channel, serial) -> the sinks it also feeds
 JOIN = 0.1  # s between two looks at the channels' threads
@@ -80,6 +81,7 @@ def channel_defects(station: StationConfig, specs: Sequence[str]) -> dict[str, t
         if not sep or ":" in head or head not in rack.channels or not rest:
             raise InputError("--defect", spec, f"on a rack, name the channel: CHANNEL=NAME[:param=value,...], e.g. "
                              f"'{next(iter(rack.channels))}=counterfeit'; channels: {', '.join(rack.channels)}")
+        check_defect(rest, "--defect", spec)
         out[head] += (rest,)
     return out
 

@@ -80,6 +80,7 @@ def parse_rack(data: dict[str, Any], source: str, base: "StationConfig", role_co
         raise InputError(source, "channels", f"{len(listed)} channels: at most {MAX_CHANNELS}")
     channels: dict[str, Channel] = {}
     taken: dict[tuple[str, str], str] = {}  # (instrument, its channel) -> DUT channel
+    sensors: dict[tuple[str, int], str] = {}  # (reader, its channel) -> the placement that reads it
     for index, table in enumerate(listed, 1):
         key = f"channels[{index}]"
         reject_unknown(table, CHANNEL_KEYS, source, key)
@@ -104,6 +105,9 @@ def parse_rack(data: dict[str, Any], source: str, base: "StationConfig", role_co
             if thermo not in (None, instrument):
                 raise InputError(source, where, f"a channel's temperatures come from one reader; {thermo!r} and "
                                  f"{instrument!r} are two")
+            if (instrument, number) in sensors:  # one thermocouple on one DUT, in one place
+                raise InputError(source, where, f"{instrument}:{number} is already {sensors[instrument, number]}")
+            sensors[instrument, number] = f"channel {name!r}'s {placement}"
             thermo, numbers[placement] = instrument, number
         assert thermo is not None
         bindings["thermo"] = Binding(thermo, {})
@@ -125,6 +129,8 @@ def parse_rack(data: dict[str, Any], source: str, base: "StationConfig", role_co
                              "[\"micro-short:resistance=20 ohm\"] (bench sim list)")
         if defects and base.world is None:
             raise InputError(source, f"{key}.defects", "simulated defects need a simulated rack (sim:// and [world])")
+        for defect in defects:
+            check_defect(defect, source, f"{key}.defects")
         roles = {}
         for role, binding in bindings.items():
             shared = instruments[binding.instrument]
@@ -139,10 +145,41 @@ def parse_rack(data: dict[str, Any], source: str, base: "StationConfig", role_co
         if len(set(used)) > 1:
             raise InputError(source, f"instruments.{name}", f"one instrument in one role; it is used as "
                              f"{' and '.join(sorted(set(used)))}")
+        _channel_named(name, used[0], listed, channels)
     rack = Rack(instruments, channels)
     for name, channel in channels.items():  # each channel's station knows its rack (to open it, to resume)
         channels[name] = replace(channel, station=replace(channel.station, rack=rack))
     return rack
+
+
+def _channel_named(instrument: str, role: str, listed: list[dict[str, Any]], channels: dict[str, Channel]) -> None:
+    """An instrument several DUT channels share in the load or supply role: each names its own
+    channel of it (no driver's default channel taken for the one that forgot)."""
+    if role == "thermo":
+        return
+    users = [(index, channel) for index, channel in enumerate(channels.values(), 1)
+             if channel.bindings[role].instrument == instrument]
+    if len(users) < 2:
+        return
+    for index, channel in users:
+        if "channel" not in channel.bindings[role].options:
+            key = f"channels[{index}].{role}"
+            form = f"{{ instrument = \"{instrument}\", channel = ... }}" if isinstance(listed[index - 1].get(role), dict) \
+                else f"'{instrument}:<channel>'"
+            raise InputError(channel.station.source, key, f"{instrument} is shared by {len(users)} channels: name "
+                             f"this one's channel of it, {form}")
+
+
+def check_defect(spec: str, source: str, key: str) -> None:
+    """A simulated defect as `bench sim list` knows it (NAME[:param=value,...]), refused with where
+    it was written: checked when the rack file is read, before any channel's run is made."""
+    from bench.units import parse_as
+    from drivers.sim.defects import parse_defect
+
+    try:
+        parse_defect(spec, lambda text, unit, param: parse_as(text, unit, source, f"{key} ({param})"))
+    except ValueError as exc:
+        raise InputError(source, key, str(exc)) from None
 
 
 def _role(role: str, shared: Instrument, binding: Binding) -> Any:

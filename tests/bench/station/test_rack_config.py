@@ -85,6 +85,14 @@ def test_each_channel_is_a_station_of_its_own_with_its_options_over_the_instrume
     (('load = "loads:1"', 'load = "loads:9"'), "channels (name 'A').load", "is not a slot 1-6"),
     (('load = "loads:1"', 'load = "loads:1"\nvoltage = 3'), "channels[1].voltage", "unknown key"),
     (('[[channels]]\nname = "A"', '[[channel]]\nname = "A"'), "channel", "unknown key"),
+    (('cell = "tc:103"', 'cell = "tc:101"'), "channels[2].temperatures.cell", "tc:101 is already channel 'A''s cell"),
+    (('surface = "tc:104"', 'surface = "tc:103"'), "channels[2].temperatures.surface",
+     "tc:103 is already channel 'B''s cell"),
+    (('load = "loads:1"', 'load = "loads"'), "channels[1].load", "loads is shared by 2 channels: name this one's"),
+    (('supply = "psu:3"', 'supply = { instrument = "psu" }'), "channels[2].supply", "psu is shared by 2 channels"),
+    (('defects = ["micro-short"]', 'defects = ["micro-shrt"]'), "channels[2].defects", "unknown defect 'micro-shrt'"),
+    (('defects = ["micro-short"]', 'defects = ["micro-short:resistance=2 V"]'),
+     "channels[2].defects (micro-short:resistance)", "expected a value in ohm"),
 ])
 def test_a_malformed_rack_is_refused_naming_the_file_and_the_key(change, key, expected):
     with pytest.raises(InputError) as caught:
