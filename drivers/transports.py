@@ -108,24 +108,39 @@ def transport_for(
     """
     framing = dict(read_termination=read_termination, write_termination=write_termination,
                    timeout=timeout)
-    scheme = resource.split("://", 1)[0].lower() if "://" in resource else ""
-    if scheme == "sim":
+    kind = resource_kind(resource)
+    if kind == "sim":
         if twin is None:
             raise ResourceError(f"{resource!r}: a sim:// resource needs its simulated instrument;"
                                 " open it with drivers.registry.open_instrument(..., world=...)")
         from drivers.sim.transport import SimTransport
 
         return SimTransport(resource, twin, **framing)
-    if scheme == "serial":
+    if kind == "serial":
         port, settings = _parse_serial_url(resource)
         if baudrate is not None:
             settings["baudrate"] = baudrate
         return SerialTransport(resource, port, settings, **framing)
-    if scheme in _PYSERIAL_SCHEMES:
+    if kind == "pyserial":
         return SerialTransport(resource, resource, {} if baudrate is None else {"baudrate": baudrate},
                                **framing)
+    return VisaTransport(resource, visa_library=visa_library, baudrate=baudrate, **framing)
+
+
+def resource_kind(resource: str) -> str:
+    """Which transport a resource string names: 'sim', 'serial', 'pyserial' or 'visa'; a
+    ResourceError (its first line the reason) for a form none takes, or a serial:// URL whose
+    settings are wrong, so a station file is checked before anything is opened."""
+    scheme = resource.split("://", 1)[0].lower() if "://" in resource else ""
+    if scheme == "sim":
+        return "sim"
+    if scheme == "serial":
+        _parse_serial_url(resource)
+        return "serial"
+    if scheme in _PYSERIAL_SCHEMES:
+        return "pyserial"
     if not scheme and _VISA.match(resource):
-        return VisaTransport(resource, visa_library=visa_library, baudrate=baudrate, **framing)
+        return "visa"
     raise ResourceError(f"cannot open {resource!r}: unknown resource form\n{ACCEPTED_FORMS}")
 
 

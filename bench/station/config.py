@@ -137,6 +137,9 @@ class StationConfig:
         return any(r.resource.startswith("sim://") for r in self.roles.values())
 
 
+RESOURCE_FORMS = "'USB0::0x1AB1::0x0E11::DL3A000000001::INSTR', 'serial:///dev/ttyUSB0?baudrate=9600' or 'sim://'"
+
+
 def default_station_path() -> str:
     return str(resources.files("bench.stations") / DEFAULT_STATION)
 
@@ -230,6 +233,8 @@ def _check_drivers(station: StationConfig) -> None:
         for option in sorted(given - set(info.options)):
             raise InputError(station.source, f"{key}.{option}", f"not an option of {rc.driver!r}; "
                              f"it takes {', '.join(info.options) or 'none'}")
+        if not hasattr(info.driver, "transport_for"):  # a vendor SDK's driver checks its own resources
+            _check_resource(station, key, rc.resource)
         options = dict(rc.options, channels=dict(station.channels)) if role == "thermo" else rc.options
         try:  # drivers check their options' values when built, before any I/O
             info.driver(_Unopened(rc.resource), **options)
@@ -239,6 +244,19 @@ def _check_drivers(station: StationConfig) -> None:
         except TypeError as exc:  # e.g. a list where the driver takes one value
             raise InputError(station.source, key, f"{rc.driver}: an option value of the wrong type ({exc}); "
                              f"options: {', '.join(info.options)}") from None
+
+
+def _check_resource(station: StationConfig, key: str, resource: str) -> None:
+    """A resource string no transport takes (or a serial:// URL with a wrong setting), refused
+    here rather than when the run opens it."""
+    from drivers.transports import ResourceError, resource_kind
+
+    try:
+        resource_kind(resource)
+    except ResourceError as exc:
+        at = f"{key}.resource" if station.channel is None else f"{key} (its instrument's resource)"
+        raise InputError(station.source, at, f"{str(exc).splitlines()[0]}; expected a resource such as "
+                         f"{RESOURCE_FORMS}") from None
 
 
 def _rack_key(station: StationConfig, role: str) -> str:
@@ -271,8 +289,7 @@ def _role(table: Any, role: str, source: str) -> RoleConfig:
     if not isinstance(driver, str):
         raise InputError(source, f"{role}.driver", "missing; expected a driver name (see `bench instruments list`)")
     if not isinstance(resource, str):
-        raise InputError(source, f"{role}.resource", "missing; expected a resource such as "
-                         "'USB0::0x1AB1::0x0E11::DL3A000000001::INSTR', 'serial:///dev/ttyUSB0?baudrate=9600' or 'sim://'")
+        raise InputError(source, f"{role}.resource", f"missing; expected a resource such as {RESOURCE_FORMS}")
     return RoleConfig(role, driver, resource, options, timeout, accuracy)
 
 

@@ -85,6 +85,8 @@ def test_each_channel_is_a_station_of_its_own_with_its_options_over_the_instrume
     (('load = "loads:1"', 'load = "loads:9"'), "channels (name 'A').load", "is not a slot 1-6"),
     (('load = "loads:1"', 'load = "loads:1"\nvoltage = 3'), "channels[1].voltage", "unknown key"),
     (('[[channels]]\nname = "A"', '[[channel]]\nname = "A"'), "channel", "unknown key"),
+    (('resource = "sim://"\nmodel = "DP832"', 'resource = "10.0.0.5"\nmodel = "DP832"'),
+     "channels (name 'A').supply (its instrument's resource)", "unknown resource form"),
     (('cell = "tc:103"', 'cell = "tc:101"'), "channels[2].temperatures.cell", "tc:101 is already channel 'A''s cell"),
     (('surface = "tc:104"', 'surface = "tc:103"'), "channels[2].temperatures.surface",
      "tc:103 is already channel 'B''s cell"),
