@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from typing import TextIO
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -23,8 +24,25 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+class _OneLine(logging.Formatter):
+    """A record on one line: an exception a library logs with it (PyVISA does, for an instrument
+    it cannot reach) as its type and message after the text, its traceback only at DEBUG."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info is None or logging.getLogger().level <= logging.DEBUG:
+            return super().format(record)
+        kind, error, _ = record.exc_info
+        summary = " ".join("".join(traceback.format_exception_only(kind, error)).split())
+        kept = record.exc_info, record.exc_text
+        record.exc_info = record.exc_text = None  # other handlers see the record whole
+        try:
+            return f"{super().format(record)} ({summary})"
+        finally:
+            record.exc_info, record.exc_text = kept
+
+
 _handler = _Stderr()
-_handler.setFormatter(logging.Formatter(LOG_FORMAT, "%H:%M:%S"))
+_handler.setFormatter(_OneLine(LOG_FORMAT, "%H:%M:%S"))
 
 
 def log_to_stderr(level: str) -> None:
