@@ -42,6 +42,7 @@ _COMMON: dict[str, tuple[str, float]] = {
     "ohm": ("resistance", 1.0), "mohm": ("resistance", 1e-3), "kohm": ("resistance", 1e3),
     "s": ("time", 1.0), "min": ("time", 60.0), "h": ("time", 3600.0), "hour": ("time", 3600.0),
     "hours": ("time", 3600.0), "minute": ("time", 60.0), "minutes": ("time", 60.0), "day": ("time", 86400.0),
+    "mins": ("time", 60.0), "hr": ("time", 3600.0), "hrs": ("time", 3600.0),  # pint: "mins" is also milli-inch
     "days": ("time", 86400.0), "Ah": ("capacity", 3600.0), "mAh": ("capacity", 3.6),
     "Wh": ("energy", 3600.0), "mWh": ("energy", 3.6), "kWh": ("energy", 3.6e6),
     "degC": ("temperature", 1.0), "K": ("temperature difference", 1.0), "delta_degC": ("temperature difference", 1.0),
