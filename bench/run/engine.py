@@ -211,10 +211,13 @@ class Runner:
         problems = self.station.safe()
         self._quietly(self.sinks.emit, "event", Event(stop.event, self.clock.now(), dict(
             reason=stop.reason, safe_problems=problems, **stop.fields, **extra), stop.reason))
+        complete = dict(self.state.book.records)  # the cycle the stop cuts short is recorded, not judged
         self._quietly(self._close_cycle)
-        results = self._evaluate() if self.state.run is not None else []
-        # voids: measured on a step the DUT did not get, not a figure to judge
-        results = [Result(r.criterion, None, NOT_MEASURED) if stop.voids or r.value is None else r for r in results]
+        if self.state.run is None:  # ended before the first step: nothing was measured
+            results = [Result(criterion, None, NOT_MEASURED) for criterion in self.profile.criteria]
+        else:  # voids: measured on a step the DUT did not get, not a figure to judge
+            results = [Result(r.criterion, None, NOT_MEASURED) if stop.voids or r.value is None else r
+                       for r in self._evaluate(complete)]
         return Outcome(stop.verdict, stop.reason, results, resumable=isinstance(stop, OperatorStop))
 
     @staticmethod
@@ -226,9 +229,11 @@ class Runner:
         except (RecordError, OSError):
             pass
 
-    def _evaluate(self) -> list[Result]:
+    def _evaluate(self, cycles: dict[int, dict[str, Any]] | None = None) -> list[Result]:
+        """The criteria on what the run measured; cycle criteria on `cycles` (default: every closed one)."""
         st = self.state
-        return evaluate(self.profile.criteria, st.run, st.named, self.profile.ratings, st.book.records)
+        return evaluate(self.profile.criteria, st.run, st.named, self.profile.ratings,
+                        st.book.records if cycles is None else cycles)
 
     def _close_cycle(self) -> None:
         """The cycle being counted is over: keep its record and say so (cycles.csv, events)."""

@@ -15,6 +15,7 @@ from bench.run.engine import Runner, StationLimits, hard_limit_conditions, new_s
 from bench.run.readings import NAN, Readings
 from bench.station.config import HardLimits, load_station
 from bench.station.instruments import Reading
+from drivers.roles import InstrumentError
 
 HEAD = 'name = "scripted"\nperiod = "1 s"\n[dut]\nkind = "cell"\n'
 
@@ -245,3 +246,29 @@ def test_a_set_point_the_instrument_refuses_ends_the_run_before_anything_is_swit
     outcome, bench, _ = run_scripted(profile('"Discharge at 1 A for 60 s"'))
     assert outcome.verdict is Verdict.ERROR and "refused :SOUR:CURR:LEV:IMM 1" in outcome.reason
     assert ("set_input", True) not in bench.bench.calls and not bench.bench.load_on
+
+
+def test_a_run_that_ends_before_its_first_step_lists_every_criterion_not_measured():
+    def unread(t, bench):
+        raise InstrumentError("temperature channel 'cell' (channel 101): open thermocouple or overload (+9.9E37)")
+    criteria = ('[[criteria]]\nname = "delivered"\nmetric = "discharge capacity"\nstep = "discharge"\nmin = "1 mAh"\n'
+                '[[criteria]]\nname = "hottest"\nmetric = "cell max temperature"\nmax = "60 degC"\n')
+    outcome, _, _ = run_scripted(profile('{ step = "Discharge at 1 A for 60 s", name = "discharge" }', criteria),
+                                 unread)
+    assert outcome.verdict is Verdict.ERROR
+    assert [(r.criterion.name, r.value, r.outcome) for r in outcome.results] == [
+        ("delivered", None, "NOT MEASURED"), ("hottest", None, "NOT MEASURED")]
+
+
+def test_a_cycle_a_stop_cuts_short_is_not_judged_by_cycle_criteria():
+    def heating_late(t, bench):
+        reading = battery(t, bench)
+        return reading._replace(temps={**reading.temps, CHANNELS["cell"]: 25.0 if t < 13 else 50.0})
+    text = profile('{ repeat = 2, steps = ["Charge at 4.2 V, 1 A limit for 5 s", "Discharge at 1 A for 5 s"] }',
+                   '[safety]\nabort_if = ["cell temperature > 40 degC"]\n'
+                   '[[criteria]]\nname = "ce"\nmetric = "coulombic efficiency"\ncycle = "each"\nmin = "50 %"\n')
+    outcome, _, kept = run_scripted(text, heating_late)
+    assert outcome.verdict is Verdict.ABORTED
+    assert [end.summary.cycle for end in kept.kinds("cycle_end")] == [1, 2]  # the cut cycle is recorded
+    (result,) = outcome.results
+    assert (result.cycle, result.outcome) == (1, "PASS")  # judged on the cycle that closed
