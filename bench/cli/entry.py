@@ -13,9 +13,24 @@ STOPPED = 3  # bench.cli.exits.VERDICT["ABORTED"], not imported: this module mus
 
 
 def stopped_while_starting(signum: int, _frame: object) -> None:
-    sys.stderr.write(f"stopped ({signal.Signals(signum).name}) while starting: "
-                     "nothing was opened or switched on\n")
+    reason = f"stopped ({signal.Signals(signum).name}) while starting: nothing was opened or switched on"
+    sys.stderr.write(reason + "\n")
+    if _command(sys.argv[1:]) in ("run", "resume") and "--json" in sys.argv:  # the object --json promises
+        sys.stdout.write(f'{{"verdict": "ABORTED", "exit_code": {STOPPED}, "reason": "{reason}", '
+                         '"run_folder": null, "criteria": []}\n')  # written out: nothing is imported now
     raise SystemExit(STOPPED)
+
+
+def _command(args: list[str]) -> str | None:
+    """The command of a `bench` command line: its first word that is not an option of `bench`
+    itself (--log-level takes a value)."""
+    words = iter(args)
+    for word in words:
+        if word == "--log-level":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def main() -> None:

@@ -214,6 +214,27 @@ def test_a_stop_signal_during_start_up_ends_the_run_aborted_never_with_a_traceba
         assert proc.returncode == 3 and output == f"stopped ({name}) while starting: nothing was opened or switched on\n"
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc/PID/status")
+@pytest.mark.parametrize("delay", [0.0, 0.3])
+def test_with_json_a_stop_signal_during_start_up_still_prints_one_object(tmp_path, write, delay):
+    """--json promises one object on stdout for every exit but 2: also when the signal lands
+    while `bench` is still loading."""
+    profile, logs = write("two-steps.toml", TWO_STEPS), tmp_path / "logs"
+    argv = [*MAIN, "--log-level", "WARNING", *run_args(profile, logs)[len(MAIN):], "--json"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 10
+    while not stop_handler_installed(proc.pid):
+        assert proc.poll() is None and time.monotonic() < deadline, "no stop handler"
+        time.sleep(0.001)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    result = json.loads(out)
+    assert result["exit_code"] == proc.returncode and "Traceback" not in err
+    if proc.returncode == 3 and result["run_folder"] is None:  # stopped while loading
+        assert result["reason"] == "stopped (SIGTERM) while starting: nothing was opened or switched on"
+
+
 def test_stop_signals_while_the_verdict_prints_change_nothing(tmp_path, write):
     """The run is over: Ctrl-C and SIGTERM, again and again from the verdict to the exit, leave
     the output whole and the exit code the verdict's."""
