@@ -351,6 +351,9 @@ def take_up(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = ()
     elif unrecorded is not None:
         fields["ended"] = unrecorded
         message = f"run.json was not updated: {unrecorded}; resuming from the last checkpoint ({saved.test_time:g} s)"
+    else:  # the process went without a word: a crash, a kill -9, a power cut
+        after = "what followed it runs again" if simulated else "the rows on disk after it are kept"
+        message = f"resuming the interrupted run from its last checkpoint ({saved.test_time:g} s): {after}"
     reopen(meta)
     meta["resumes"] = meta.get("resumes", 0) + 1
     return Started(runner, folder, station_cfg, world, meta, Event("resumed", now, fields, message))

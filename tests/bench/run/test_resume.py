@@ -152,6 +152,7 @@ def test_a_torn_last_line_is_dropped_before_resuming(tmp_path, write):
         fh.write('{"event": "step_st')
     result = CliRunner().invoke(app, ["resume", str(folder)])
     assert result.exit_code == 0, result.output
+    assert "resuming the interrupted run from its last checkpoint (" in result.output  # where it takes up
     meta, events, rows = read_run(folder)
     assert all(len(r) == len(rows[0]) and None not in r.values() for r in rows)
     assert_no_duplicate_rows(rows)
