@@ -80,6 +80,7 @@ class View(Sink):
         self.latest: Sample | None = None  # the run's own record of the latest sample: read it, never keep it
         self._pace_from: tuple[float, float] | None = None  # (wall, test time) the pace is measured from
         self._now = (0.0, 0.0)  # (wall, test time) of the latest sample
+        self._into = 0.0  # step time into the step a resume takes up (run_info)
 
     # -- records ---------------------------------------------------------------------------
     def run_info(self, record: RunInfo) -> None:
@@ -90,6 +91,12 @@ class View(Sink):
         self.meta = record.meta
         self.safety, self.hard_limits = profile.safety, record.hard_limits
         self.progress = Progress(profile, state.stopped, state.step.position if state.step is not None else 0)
+        self._into = 0.0  # step time into the step a resume takes up (0: none, or it starts again)
+        interrupted = state.step
+        if interrupted is not None and interrupted.ended_by is None:  # its time left is part of the plan
+            self.progress.started(interrupted.position, interrupted.index)
+            if profile.on_resume == "continue":
+                self._into = state.test_time - interrupted.start
         self.stop_rules = tuple(loop.stop_if.text for loop in loops(profile.items) if loop.stop_if is not None)
         done = sorted(state.book.records.items())
         self.first, self.last = (CycleSummary.of(n, r) for n, r in (done[0], done[-1])) if done else (None, None)
@@ -190,7 +197,7 @@ class View(Sink):
         the run starts (or is resumed), once its `run_info` is in."""
         most = "at most " if self.progress.bounded else ""
         cycles = f", {most}{self.progress.cycles} cycles" if self.progress.cycles > 1 else ""
-        seconds, unknown = self.progress.left(0.0)
+        seconds, unknown = self.progress.left(self._into)
         unknown_text = f" + {unknown} step(s) with no estimate" if unknown else ""
         return f"{most}{self.progress.steps} steps{cycles}, {most}~{span(seconds)}{unknown_text} to go"
 

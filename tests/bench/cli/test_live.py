@@ -300,3 +300,15 @@ def test_plain_view_prints_a_line_per_step_end_and_per_cycle_and_the_progress(cl
         "operator stop (Ctrl-C)",
         "cycle 3 of 3 cut short by the end of the run: 0.100 Ah 0.37 Wh out, CE n/a, EE n/a",
     ]
+
+
+def test_the_plan_of_a_resumed_run_counts_what_is_left_of_the_step_it_takes_up(plain):
+    """10 min into the first 30 min discharge: 20 min of it, then 15 + 30 + 15 min."""
+    from bench.run.state import StepState
+
+    record = run_info()
+    record.state.step = StepState(position=2, count=2, index=2, cycle=2, start=3600.0)
+    record.state.test_time = 4200.0
+    view, lines = plain
+    view.run_info(record)
+    assert lines[0].endswith("5 steps, 3 cycles, ~1:20:00 to go")
