@@ -36,6 +36,12 @@ REGULATION = 0.02
 # A power bank's output is regulated at its rated voltage within the USB tolerance (5 %); beyond
 # 10 % above it only a faulty bank shows (the shipped profiles trip on 'output voltage > 5.5 V').
 OUTPUT_TOLERANCE = 0.10
+# Below this share of its rated input voltage a power bank's charger stays off (USB inputs lock
+# out under ~4.3 V of their 5 V); below this share of its nominal voltage a lithium cell is
+# deeper than any discharge takes it (2.5 V of 3.6 V): a supply that cannot sink feeds nothing.
+# A charge set-point under either is a slip ('5 mV' for '5 V'), not a test.
+CHARGER_LOCKOUT = 0.8
+CELL_FLOOR = 0.6
 
 _BELOW, _ABOVE = ("<", "<="), (">", ">=")
 _BOUNDED = {"voltage": "voltage", "input voltage": "voltage", "output voltage": "voltage",
@@ -79,8 +85,29 @@ def strict_error(found: list[Finding]) -> InputError:
 
 def review(profile: Profile, station: StationConfig) -> list[Finding]:
     """Every finding, errors and warnings, in the order of the rules then of the file."""
-    return [*_safety_limits(profile, station), *_end_conditions(profile, station), *_long_loops(profile),
-            *_sample_periods(profile)]
+    return [*_safety_limits(profile, station), *_charge_voltages(profile), *_end_conditions(profile, station),
+            *_long_loops(profile), *_sample_periods(profile)]
+
+
+def _charge_voltages(profile: Profile) -> Iterator[Finding]:
+    """A charge or hold set below what the DUT can take any current at (its ratings say): the step
+    feeds it nothing, and its end conditions then judge an idle DUT."""
+    ratings = profile.ratings
+    if ratings.kind == "power bank" and ratings.rated_input_voltage is not None:
+        lowest, what = ratings.rated_input_voltage * CHARGER_LOCKOUT, (
+            f"under {CHARGER_LOCKOUT:.0%} of the bank's rated input voltage {ratings.rated_input_voltage:g} V: "
+            "its charger stays off")
+    elif ratings.kind == "cell" and ratings.nominal_voltage is not None:
+        lowest, what = ratings.nominal_voltage * CELL_FLOOR, (
+            f"under {CELL_FLOOR:.0%} of the cell's nominal voltage {ratings.nominal_voltage:g} V: below any "
+            "charge it holds, and a supply feeds it nothing")
+    else:
+        return
+    for step in profile.steps():
+        charge = step.charge if isinstance(step, PassThrough) else step
+        if isinstance(charge, SupplyStep) and charge.voltage < lowest:
+            yield Finding(profile.source, step.key, f"sets the supply to {charge.voltage:g} V, {what}; "
+                          "the step charges nothing (mV written for V?)")
 
 
 def _hard_limit(condition: Condition, station: StationConfig) -> tuple[float, str] | None:

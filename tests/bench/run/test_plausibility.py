@@ -40,6 +40,31 @@ def test_no_shipped_profile_has_a_finding_on_the_default_station(path: Path):
     assert review(load_profile(path), load_station(STATION)) == []
 
 
+# -- charge set-points the DUT takes nothing at -------------------------------------------------
+
+BANK_INPUT = BANK + 'rated_input_voltage = "5 V"\n'
+
+
+@pytest.mark.parametrize("step, dut, why", [
+    ('"Charge at 5 mV, 3 A limit for 1 h"', BANK_INPUT, "0.005 V, under 80% of the bank's rated input voltage 5 V"),
+    ('"Charge at 3.3 V, 3 A limit for 1 h"', BANK_INPUT, "3.3 V, under 80% of the bank's rated input voltage 5 V"),
+    ('"Charge at 4.2 mV, 1 A limit for 1 h"', CELL, "0.0042 V, under 60% of the cell's nominal voltage 3.63 V"),
+])
+def test_a_charge_set_below_what_the_dut_takes_current_at_is_a_warning(step, dut, why):
+    finding = one(step, dut)
+    assert finding.key == "steps[1]" and not finding.error
+    assert why in finding.message and "the step charges nothing (mV written for V?)" in finding.message
+
+
+@pytest.mark.parametrize("step, dut", [
+    ('"Charge at 4.5 V, 3 A limit for 1 h"', BANK_INPUT),  # a weak USB port: the bank still charges
+    ('"Charge at 5 mV, 3 A limit for 1 h"', BANK),  # no rated input voltage: nothing certain
+    ('"Hold at 3.0 V, 1 A limit for 1 h"', CELL),  # a storage voltage
+])
+def test_a_charge_the_dut_may_take_is_not_judged(step, dut):
+    assert found(step, dut) == []
+
+
 # -- a. safety limits the station's hard limits always beat -------------------------------------
 
 @pytest.mark.parametrize("condition, limit", [
