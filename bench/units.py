@@ -59,6 +59,11 @@ _NUMBER = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 # than 1000 days (calendar ageing, the longest test a bench runs, checks up every few weeks).
 MAX_DURATION = 1000 * 86400.0  # s
 MAX_MAGNITUDE = 1e12  # in the kind's SI unit
+# The temperatures a battery bench sees, in degC: no climate chamber goes below -100 degC, and
+# no thermocouple reads above 1820 degC (type B, the hottest type). Outside them a value is a
+# slip: '60 K' meant as '60 degC' (that is -213 degC), '-300 degC' (below absolute zero).
+COLDEST, HOTTEST = -100.0, 1820.0
+ABSOLUTE_ZERO = -273.15
 
 
 def _clean(text: str) -> str:
@@ -104,6 +109,8 @@ def parse(text: object, kind: str, source: str, key: str) -> float:
     """Convert a written quantity to the SI float of its kind, or raise an InputError; a value out
     of any sensible range (MAX_DURATION, MAX_MAGNITUDE) is refused too."""
     value = _parse(text, kind, source, key)
+    if kind == "temperature" and not COLDEST <= value <= HOTTEST:
+        raise InputError(source, key, _odd_temperature(text, value))  # type: ignore[arg-type]
     if kind == "time" and abs(value) > MAX_DURATION:
         raise InputError(source, key, f"expected a time of at most {MAX_DURATION / 86400:g} days, got {text!r}")
     if abs(value) > MAX_MAGNITUDE:
@@ -155,6 +162,16 @@ def _slip(text: str, kind: str) -> str:
         return f" in coulombs; did you mean '{number} {_DEGREES[kind]}'?"
     meant = [common for common, (of, _) in _COMMON.items() if of == kind and common.lower() == unit.lower()]
     return f"; did you mean '{number} {meant[0]}'? (units are case-sensitive)" if meant else ""
+
+
+def _odd_temperature(text: str, value: float) -> str:
+    """Why a temperature outside COLDEST..HOTTEST is refused, with the likely slip."""
+    if value < ABSOLUTE_ZERO:
+        return f"{text!r} is below absolute zero ({ABSOLUTE_ZERO:g} degC)"
+    match = _SIMPLE.fullmatch(_clean(text))
+    meant = f"; did you mean '{match[1]} degC'?" if match is not None and match[2] == "K" else ""
+    return (f"{text!r} is {value:.2f} degC: expected a temperature a battery bench sees, from {COLDEST:g} "
+            f"to {HOTTEST:g} degC{meant}")
 
 
 def parse_positive(text: object, kind: str, source: str, key: str) -> float:

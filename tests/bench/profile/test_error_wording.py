@@ -84,3 +84,18 @@ def test_an_error_in_the_third_step_names_steps_3_as_validate_numbers_it(tmp_pat
     refused = runner.invoke(app, ["validate", str(bad)])
     assert refused.exit_code == 2
     assert refused.output.startswith(f"error: {bad}: steps[3]: ")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("60 K", "'60 K' is -213.15 degC: expected a temperature a battery bench sees, from -100 to 1820 degC; "
+             "did you mean '60 degC'?"),
+    ("-300 degC", "'-300 degC' is below absolute zero (-273.15 degC)"),
+    ("2500 degC", "'2500 degC' is 2500.00 degC: expected a temperature a battery bench sees"),
+])
+def test_a_temperature_no_bench_sees_is_refused_with_the_likely_slip(text, expected):
+    assert message(parse, text, "temperature", "p.toml", "safety.abort_if[1]").startswith(expected)
+
+
+@pytest.mark.parametrize("text, degc", [("298.15 K", 25.0), ("-40 degC", -40.0), ("1200 degC", 1200.0)])
+def test_temperatures_a_bench_sees_are_read_in_any_unit(text, degc):
+    assert parse(text, "temperature", "p.toml", "k") == pytest.approx(degc)
