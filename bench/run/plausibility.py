@@ -42,6 +42,9 @@ OUTPUT_TOLERANCE = 0.10
 # A charge set-point under either is a slip ('5 mV' for '5 V'), not a test.
 CHARGER_LOCKOUT = 0.8
 CELL_FLOOR = 0.6
+# A bank's over-current protection trips at 1.1-1.5 x its rated output current: a constant draw
+# beyond this meets it for certain (an overload step that means to: regulation = "off").
+OVERLOAD = 1.5
 
 _BELOW, _ABOVE = ("<", "<="), (">", ">=")
 _BOUNDED = {"voltage": "voltage", "input voltage": "voltage", "output voltage": "voltage",
@@ -85,8 +88,22 @@ def strict_error(found: list[Finding]) -> InputError:
 
 def review(profile: Profile, station: StationConfig) -> list[Finding]:
     """Every finding, errors and warnings, in the order of the rules then of the file."""
-    return [*_safety_limits(profile, station), *_charge_voltages(profile), *_end_conditions(profile, station),
-            *_long_loops(profile), *_sample_periods(profile)]
+    return [*_safety_limits(profile, station), *_charge_voltages(profile), *_overloads(profile),
+            *_end_conditions(profile, station), *_long_loops(profile), *_sample_periods(profile)]
+
+
+def _overloads(profile: Profile) -> Iterator[Finding]:
+    """A constant-current discharge of a power bank beyond OVERLOAD x its rated output current,
+    judged by the regulation check: the bank's protection cuts its output, and the run ends ERROR
+    (a C-rate of the cells' capacity, '0.5C', taken for the bank's output)."""
+    rated = profile.ratings.rated_output_current
+    if profile.ratings.kind != "power bank" or rated is None:
+        return
+    for step in profile.steps():
+        if type(step) is LoadLevel and step.mode == "CC" and step.regulation and step.level > OVERLOAD * rated:
+            yield Finding(profile.source, step.key, f"draws {step.level:g} A, over {OVERLOAD:g} x the bank's rated "
+                          f"output current {rated:g} A: its protection cuts the output and the run ends ERROR "
+                          "(regulation = \"off\" for a step meant to trip it)")
 
 
 def _charge_voltages(profile: Profile) -> Iterator[Finding]:

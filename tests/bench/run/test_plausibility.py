@@ -65,6 +65,21 @@ def test_a_charge_the_dut_may_take_is_not_judged(step, dut):
     assert found(step, dut) == []
 
 
+def test_a_constant_draw_beyond_the_banks_overload_is_a_warning():
+    finding = one('"Discharge at 0.5C until 4.5 V"')  # 0.5 x 10 Ah: 5 A from a 2.1 A bank
+    assert finding.key == "steps[1]" and not finding.error
+    assert finding.message.startswith("draws 5 A, over 1.5 x the bank's rated output current 2.1 A")
+
+
+@pytest.mark.parametrize("step", [
+    '"Discharge at 3 A until 4.5 V"',  # within its protection's margin
+    '{ step = "Discharge at 5 A for 20 s", regulation = "off" }',  # an overload step meant to trip it
+    '"Discharge ramp from 2.1 A to 5 A over 60 s for 70 s"',  # a ramp that finds the trip point
+])
+def test_a_draw_the_bank_may_deliver_or_a_step_meant_to_trip_it_is_not_judged(step):
+    assert found(step) == []
+
+
 # -- a. safety limits the station's hard limits always beat -------------------------------------
 
 @pytest.mark.parametrize("condition, limit", [
