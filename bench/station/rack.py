@@ -111,6 +111,9 @@ def parse_rack(data: dict[str, Any], source: str, base: "StationConfig", role_co
             thermo, numbers[placement] = instrument, number
         assert thermo is not None
         bindings["thermo"] = Binding(thermo, {})
+        for role, binding in bindings.items():  # each instrument in the role its driver fills
+            _fills(instruments[binding.instrument], role, source, f"{key}.temperatures" if role == "thermo"
+                   else f"{key}.{role}")
         for role in ("load", "supply"):
             binding = bindings[role]
             spot = (binding.instrument, repr(binding.options.get("channel")))
@@ -142,14 +145,21 @@ def parse_rack(data: dict[str, Any], source: str, base: "StationConfig", role_co
         used = [role for c in channels.values() for role, b in c.bindings.items() if b.instrument == name]
         if not used:
             raise InputError(source, f"instruments.{name}", "no channel uses it")
-        if len(set(used)) > 1:
-            raise InputError(source, f"instruments.{name}", f"one instrument in one role; it is used as "
-                             f"{' and '.join(sorted(set(used)))}")
         _channel_named(name, used[0], listed, channels)
     rack = Rack(instruments, channels)
     for name, channel in channels.items():  # each channel's station knows its rack (to open it, to resume)
         channels[name] = replace(channel, station=replace(channel.station, rack=rack))
     return rack
+
+
+def _fills(instrument: Instrument, role: str, source: str, key: str) -> None:
+    """An instrument bound in a role its driver does not fill is refused where it is bound (an
+    unknown driver is left to the station's driver check, which names its table)."""
+    from drivers.registry import REGISTRY
+
+    driver = instrument.config.driver
+    if driver in REGISTRY and role not in (roles := REGISTRY[driver].roles):
+        raise InputError(source, key, f"{instrument.name} is a {driver}, a {' or '.join(roles)}: not a {role}")
 
 
 def _channel_named(instrument: str, role: str, listed: list[dict[str, Any]], channels: dict[str, Channel]) -> None:
