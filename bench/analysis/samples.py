@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,20 @@ class Samples:
                      float(self.time[a]), float(end)) for a, b, end in zip(firsts, lasts, ends)]
 
 
+_NUMPY_AT = re.compile(r"could not convert string (?P<text>'.*') to \w+ at row (?P<row>\d+), column (?P<column>\d+)")
+
+
+def _bad_row(path: str, header: list[str], exc: ValueError) -> InputError:
+    """numpy's complaint about a row, told as the file's line (1-based, the header line 1) and
+    column name."""
+    found = _NUMPY_AT.search(str(exc))
+    if found is None:
+        return InputError(path, "", f"not a table of samples ({exc})")
+    column = int(found["column"])
+    name = header[column - 1] if 0 < column <= len(header) else f"column {column}"
+    return InputError(path, f"line {int(found['row']) + 2}", f"{name}: {found['text']} is not a number")
+
+
 def read_samples(folder: Path, meta: dict[str, Any]) -> Samples:
     """The samples file of a run folder (`meta`: its run.json, for the temperature channel names).
     A torn last line (a run still going, or cut by a crash) is left out; a missing column or a bad
@@ -114,7 +129,7 @@ def read_samples(folder: Path, meta: dict[str, Any]) -> Samples:
             return np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, usecols=[at[n] for n in names],
                               dtype=kind, ndmin=2, comments=None).T
         except ValueError as exc:
-            raise InputError(str(path), "", f"not a table of samples ({exc})") from None
+            raise _bad_row(str(path), header, exc) from None
     names = [*_NUMBERS.values(), *temperature_columns.values()]
     numbers = dict(zip([*_NUMBERS, *temperature_columns], columns(names, float)))
     for attribute in ("cycle", "step", "index"):

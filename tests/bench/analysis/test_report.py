@@ -165,3 +165,20 @@ def test_a_lot_report_compares_the_units_and_marks_the_odd_one(lot):
         value = json.loads((folder / "run.json").read_text())["criteria"][0]["value"]
         assert f"{value:.5g}" in page  # each unit's end voltage, as run.json has it
     assert len(IMAGE.findall(page)) == 2  # the metrics unit by unit, the traces of every unit
+
+
+def test_a_bad_samples_row_is_named_by_its_line_in_the_file_and_its_column(cell, tmp_path):
+    from bench.errors import InputError
+
+    folder, _ = cell
+    copy = tmp_path / "damaged"
+    copy.mkdir()
+    lines = (folder / "samples.bdf.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[9].split(",")
+    column = next(i for i, name in enumerate(lines[0].rstrip("\n").split(",")) if name == "Voltage / V")
+    fields[column] = "zzz"
+    lines[9] = ",".join(fields)  # line 10 of the file
+    (copy / "samples.bdf.csv").write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_samples(copy, read_run(folder)[0])
+    assert (caught.value.key, caught.value.message) == ("line 10", "Voltage / V: 'zzz' is not a number")
