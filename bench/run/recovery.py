@@ -106,8 +106,9 @@ def lost(folder: Path, saved: Saved) -> tuple[dict[str, Any], str]:
             with open(path, "rb") as fh:
                 fh.seek(files[key] - 1)
                 if fh.read(1) != b"\n":
-                    raise InputError(str(folder / schema.CHECKPOINT), f"files.{key}",
-                                     f"{files[key]} is not the end of a line of {name}: not this run's checkpoint")
+                    raise InputError(str(path), "", f"changed since the run wrote it: the first {files[key]} bytes "
+                                     f"the checkpoint counts end inside a line (a line edited, or "
+                                     f"{schema.CHECKPOINT} not this run's); put the file back as the run left it")
     if not short:
         return {}, ""
     fields: dict[str, Any] = {"bytes_lost": short}

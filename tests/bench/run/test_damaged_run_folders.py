@@ -258,4 +258,13 @@ def test_resume_is_an_input_error_not_a_traceback_in_process_too(folder):
 def test_a_checkpoint_whose_offset_falls_inside_a_row_is_refused(folder):
     edit_json(folder / "checkpoint.json", lambda data: {**data, "files": {**data["files"],
                                                                             "samples": data["files"]["samples"] - 3}})
-    assert "checkpoint.json: files.samples: " in refused(folder)
+    assert "samples.bdf.csv: changed since the run wrote it: the first " in refused(folder)
+
+
+def test_a_samples_line_edited_after_the_run_wrote_it_is_named_not_the_checkpoint(folder):
+    path = folder / "samples.bdf.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = "edited," + lines[3]
+    path.write_text("".join(lines), encoding="utf-8")
+    said = refused(folder)
+    assert said.startswith(f"error: {path}: changed since the run wrote it") and "a line edited" in said
