@@ -10,10 +10,13 @@ from bench.cli.logs import log_to_stderr
 
 @pytest.fixture
 def stderr_log(capsys):
-    root = logging.getLogger()
-    level = root.level
+    """capsys, and the loggers log_to_stderr sets up put back as they were afterwards."""
+    root, pyvisa = logging.getLogger(), logging.getLogger("pyvisa")
+    kept = root.level, list(root.handlers), pyvisa.level
     yield capsys
-    root.setLevel(level)
+    root.setLevel(kept[0])
+    root.handlers[:] = kept[1]
+    pyvisa.setLevel(kept[2])
 
 
 def _failed_connect() -> None:
