@@ -175,6 +175,9 @@ class InstantClock:
         """No wall time passes between samples: the runner has no sleep to cut into slices."""
         return 0.0
 
+    def wall_left(self, t: float) -> float:
+        return 0.0
+
 
 @contextmanager
 def _station() -> Iterator[Any]:

@@ -25,6 +25,10 @@ class Clock(Protocol):
         """How much wall time one sample period takes."""
         ...
 
+    def wall_left(self, t: float) -> float:
+        """Wall seconds from now until sleep_until(t) would return (0: at once)."""
+        ...
+
     def real_time(self) -> ContextManager[None]:
         """Run at real time inside the block (a paused simulated bench must not race ahead)."""
         ...
@@ -52,6 +56,9 @@ class RealClock:
 
     def wall_period(self, period: float) -> float:
         return period
+
+    def wall_left(self, t: float) -> float:
+        return t - self.now()
 
     @contextmanager
     def real_time(self) -> Iterator[None]:
@@ -82,13 +89,18 @@ class SimClock:
         return self._world.t - self._sim0  # type: ignore[attr-defined]
 
     def sleep_until(self, t: float) -> None:
+        """The world advanced to `t` in one call, however long the wait: its integration, and so
+        the data, is the same at any speed."""
         if self._speed:
-            signals.wait(self._wall0 + (t - self._t0) / self._speed - time.monotonic())
+            signals.wait(self.wall_left(t))
             signals.check()
         self._world.advance_to(self._sim0 + t)  # type: ignore[attr-defined]
 
     def wall_period(self, period: float) -> float:
         return period / self._speed if self._speed else 0.0
+
+    def wall_left(self, t: float) -> float:
+        return self._wall0 + (t - self._t0) / self._speed - time.monotonic() if self._speed else 0.0
 
     def notices(self) -> list[str]:
         return self._world.notices()  # type: ignore[attr-defined]

@@ -515,12 +515,9 @@ class Runner:
         """Sleep to the next sample, looking at the operator's requests a few times a second of
         wall time (a signal also cuts the sleep short: bench.run.signals)."""
         clock = self.clock
-        while True:
-            left = due - clock.now()
-            wall = clock.wall_period(left)
-            if wall <= HOUSEKEEPING:
-                break
-            clock.sleep_until(clock.now() + left * HOUSEKEEPING / wall)
+        while clock.wall_left(due) > HOUSEKEEPING:  # waited in slices; the simulated world is advanced
+            signals.wait(HOUSEKEEPING)              # once, at `due`, as at any other speed
+            signals.check()
             awake = time.monotonic()
             if awake >= self._next_look:
                 self._next_look = awake + HOUSEKEEPING

@@ -118,6 +118,9 @@ class JumpClock:
     def wall_period(self, period: float) -> float:
         return 0.0
 
+    def wall_left(self, t: float) -> float:
+        return 0.0
+
     def real_time(self) -> Any:
         return nullcontext()
 
