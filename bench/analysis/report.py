@@ -214,7 +214,11 @@ def _figures(folder: Path, meta: dict[str, Any], cycles: list[dict[str, float]])
              if e.get("event") in MARKED_EVENTS and isinstance(e.get("test_time_s"), (int, float))]
     marked = (f" Red dashed lines: {', '.join(k.replace('_', ' ') for k in MARKED_EVENTS)} (table Events)."
               if marks else "")
-    views = [_figure(plots.time_series(samples, power_bank, marks=marks),
+    counted = meta.get("samples")
+    short = (f"<p><strong>{_e(schema.SAMPLES)} holds {len(samples)} rows where run.json counts {counted}:"
+             " the file is not as the run left it; the figures show the rows it holds.</strong></p>"
+             if isinstance(counted, int) and len(samples) < counted and meta.get("status") == "finished" else "")
+    views = [short + _figure(plots.time_series(samples, power_bank, marks=marks),
                      "voltage, current, power and temperatures against time",
                      f"The whole run: {ports}{shading}. {thinning}{marked}")]
     runs = samples.cycles()

@@ -41,7 +41,17 @@ def read_run_json(folder: Path) -> dict[str, Any]:
         raise InputError(str(folder), schema.RUN, f"unreadable or torn ({exc})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("profile"), dict):
         raise InputError(str(folder), schema.RUN, "not the run.json of a bench run (no profile in it)")
+    for key, kinds, expected in _READ:  # what reports, lots and the index read, as the bench writes it
+        value = meta.get(key)
+        if not (value is None or isinstance(value, kinds) and not isinstance(value, bool)) or (
+                isinstance(value, list) and not all(isinstance(c, dict) for c in value)):
+            raise InputError(str(path), key, f"expected {expected}, found {json.dumps(value)[:40]}: a damaged run.json")
     return meta
+
+
+_READ = (("verdict", str, "a verdict"), ("reason", str, "a reason as text"), ("test_time_s", (int, float), "seconds"),
+         ("samples", int, "a count of rows"), ("totals", dict, "an object of totals"),
+         ("criteria", list, "a list of criterion objects"))
 
 
 class RunFile(Sink):

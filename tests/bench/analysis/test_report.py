@@ -182,3 +182,35 @@ def test_a_bad_samples_row_is_named_by_its_line_in_the_file_and_its_column(cell,
     with pytest.raises(InputError) as caught:
         read_samples(copy, read_run(folder)[0])
     assert (caught.value.key, caught.value.message) == ("line 10", "Voltage / V: 'zzz' is not a number")
+
+
+def test_a_samples_file_shorter_than_run_json_counts_is_said_above_the_figures(cell, tmp_path):
+    import shutil
+
+    folder, page = cell
+    assert "where run.json counts" not in page
+    copy = tmp_path / "cut"
+    shutil.copytree(folder, copy)
+    lines = (copy / "samples.bdf.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (copy / "samples.bdf.csv").write_text("".join(lines[:len(lines) // 2]), encoding="utf-8")
+    (copy / "report.html").unlink()
+    cut = write_report([copy]).read_text(encoding="utf-8")
+    counted = json.loads((folder / "run.json").read_text())["samples"]
+    assert f"samples.bdf.csv holds {len(lines) // 2 - 1} rows where run.json counts {counted}" in cut
+
+
+@pytest.mark.parametrize("key, value", [("criteria", "oops"), ("test_time_s", "abc"), ("criteria", [1]),
+                                        ("totals", "{}"), ("verdict", 1)])
+def test_a_run_json_of_the_wrong_shape_is_refused_naming_the_key(cell, tmp_path, key, value):
+    import shutil
+
+    from bench.errors import InputError
+
+    folder, _ = cell
+    copy = tmp_path / "damaged"
+    shutil.copytree(folder, copy)
+    meta = json.loads((copy / "run.json").read_text())
+    (copy / "run.json").write_text(json.dumps({**meta, key: value}))
+    with pytest.raises(InputError) as caught:
+        write_report([copy])
+    assert caught.value.key == key and "a damaged run.json" in caught.value.message
