@@ -168,7 +168,8 @@ def read_label(raw: Any, source: str, prefix: str, text: str | None = None) -> P
     reject_unknown(raw, KEYS, source, prefix)
     kind = raw.get("kind")
     if kind not in KINDS:
-        raise InputError(source, where("kind"), f"expected one of {', '.join(map(repr, KINDS))}, got {kind!r}")
+        got = "missing" if kind is None else f"got {kind!r}"
+        raise InputError(source, where("kind"), f"expected one of {', '.join(map(repr, KINDS))}; {got}")
     figures = {k: parse_positive(raw[k], unit, source, where(k)) for k, unit in FIGURES.items() if k in raw}
     cells = raw.get("cells")
     if cells is not None and (not isinstance(cells, int) or isinstance(cells, bool) or cells < 1):

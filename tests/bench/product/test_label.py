@@ -141,7 +141,9 @@ def test_a_product_of_another_kind_than_the_profile_is_refused():
     (BANK_20000 + 'capacty = "1 Ah"\n', "capacty", "unknown key"),
     (BANK_20000.replace('"3.7 V"', '"3.7 A"'), "nominal_voltage", "expected a voltage"),
     (BANK_20000 + "cells = 0\n", "cells", "a whole number >= 1"),
-    (BANK_20000.replace('kind = "power bank"', 'kind = "bank"'), "kind", "expected one of 'power bank', 'cell'"),
+    (BANK_20000.replace('kind = "power bank"', 'kind = "bank"'), "kind",
+     "expected one of 'power bank', 'cell'; got 'bank'"),
+    (BANK_20000.replace('kind = "power bank"\n', ''), "kind", "expected one of 'power bank', 'cell'; missing"),
     (PROFILE, "", "this looks like a profile"),
 ])
 def test_a_bad_product_file_is_refused_naming_the_key(text, key, words):
