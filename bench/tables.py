@@ -51,7 +51,46 @@ def read_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, "", f"not valid TOML: {exc}") from None
+        opened = _opened_at(text) if "at end of document" in str(exc) else None
+        where = f"; what is not closed opens at line {opened}" if opened is not None else ""
+        raise InputError(source, "", f"not valid TOML: {exc}{where}") from None
+
+
+def _opened_at(text: str) -> int | None:
+    """The line (1-based) of the string, array or inline table still open at the end of `text`,
+    which tomllib reports only as 'at end of document'."""
+    openers: list[int] = []  # lines of the brackets open
+    line, i, n = 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+            continue
+        elif c in "[{":
+            openers.append(line)
+        elif c in "]}" and openers:
+            openers.pop()
+        elif c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            start, i = line, i + len(quote)
+            while i < n and not text.startswith(quote, i):
+                if text[i] == "\\" and c == '"':
+                    i += 1
+                elif text[i] == "\n":
+                    if len(quote) == 1:
+                        return start  # a one-line string ends at its line
+                    line += 1
+                i += 1
+            if i >= n:
+                return start
+            i += len(quote)
+            continue
+        i += 1
+    return openers[-1] if openers else None
 
 
 def reject_unknown(table: dict[str, Any], allowed: set[str], source: str, prefix: str) -> None:

@@ -98,3 +98,16 @@ def test_a_utf8_bom_at_the_start_of_a_file_is_not_part_of_its_text(tmp_path):
     path = tmp_path / "p.toml"
     path.write_bytes(b'\xef\xbb\xbfname = "x"\n')
     assert read_text(str(path), "profile") == 'name = "x"\n'
+
+
+@pytest.mark.parametrize("text, line", [
+    ('name = """Base\nperiod = "1 s"\n', 1),  # a multi-line string never closed
+    ('name = "x"\nperiod = "1 s"\nsteps = [ "Rest for 1 min"\n', 3),
+    ('a = "ok # not a comment"\nb = [1, "]"  # nor is this ]\n', 2),
+    ('a = [\n  [1, 2],\n  [3,\n', 3),
+])
+def test_toml_open_at_the_end_of_the_file_names_the_line_it_opens_at(text, line):
+    with pytest.raises(InputError) as caught:
+        read_toml(text, "p.toml")
+    assert "at end of document" in caught.value.message
+    assert caught.value.message.endswith(f"what is not closed opens at line {line}")
