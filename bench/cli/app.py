@@ -256,13 +256,18 @@ def _rack_serials(station: Any, given: list[str], path: Optional[Path]) -> Optio
     return None
 
 
-def _ask_serial(console: Any) -> Callable[[str], Optional[str]]:
+def _ask_serial(console: Any, pending: Any = None, err: bool = False) -> Callable[[str], Optional[str]]:
     """Each channel's serial asked in turn, the channel started as soon as it is given ('-' or
-    Enter: no DUT there). Ctrl-C at the prompt stops the rack (the channels running too); the end
-    of input (Ctrl-D) means no DUT on this channel or any after it, and the channels given run on."""
+    Enter: no DUT there); on stderr with `err` (--json: stdout holds the object alone). Ctrl-C at
+    the prompt stops the rack (the channels running too); the end of input (Ctrl-D) means no DUT
+    on this channel or any after it, and the channels given run on. `pending` (PendingPrompt):
+    the running channels' lines go above the prompt."""
+    from bench.cli.rack_view import PendingPrompt
     from bench.run import signals
     from bench.run.rack import EMPTY
     from bench.run.stops import OperatorStop
+
+    pending = pending or PendingPrompt(console)
 
     console.print(f"the serial of each channel's DUT as it is plugged in ('{EMPTY}' or Enter: none there; Ctrl-D: "
                   "no more); each channel starts at once", markup=False)
@@ -273,8 +278,9 @@ def _ask_serial(console: Any) -> Callable[[str], Optional[str]]:
         if ended:
             return None
         try:
-            with signals.interruptible():
-                answer = typer.prompt(f"channel {name}", default=EMPTY, show_default=False).strip()
+            with signals.interruptible(), pending.showing(f"channel {name}: "):
+                answer = typer.prompt(f"channel {name}", default=EMPTY, show_default=False,
+                                      err=err).strip()
         except OperatorStop:
             console.print()  # off the prompt's line
             return None
@@ -294,7 +300,7 @@ def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_j
     and the exit code: the worst channel's, and 1 for an outlier if they all passed."""
     import sys
 
-    from bench.cli.rack_view import PlainRackView, RackView, show_rack_verdicts
+    from bench.cli.rack_view import PendingPrompt, PlainRackView, RackView, show_rack_verdicts
     from bench.errors import InputError
     from bench.record.rackfile import read_lot
     from bench.record.verdict import Verdict
@@ -305,6 +311,7 @@ def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_j
 
     screen = Screen()
     console = screen.console(stderr=as_json)
+    pending = PendingPrompt(console)  # a real rack's serial prompt, the channels' lines above it
     try:
         channels = read_lot(lot)["channels"] if lot is not None else None
         if channels is not None:
@@ -320,7 +327,7 @@ def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_j
             if (sys.stderr if as_json else sys.stdout).isatty() and serials is not None:  # no table under prompts
                 view: Any = RackView(console, title, units, screen)
             else:
-                view = PlainRackView(lambda line: console.print(line, markup=False), title, units, screen)
+                view = PlainRackView(pending.echo, title, units, screen)
 
             def sinks_for(name: str, serial: Optional[str]) -> list[Any]:
                 return [view.sink(name)]
@@ -330,7 +337,7 @@ def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_j
                         lot, runs = racks.execute(request, serials or (), sinks_for,
                                                   on_lot=lambda f: console.print(f"lot folder: {f}", markup=False),
                                                   warn=_warning, ask=None if serials is not None else
-                                                  _ask_serial(console))
+                                                  _ask_serial(console, pending, as_json))
                     else:
                         runs = racks.resume(lot, speed, sinks_for, index=index, warn=_warning)
             except InputError as exc:

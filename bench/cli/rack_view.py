@@ -17,8 +17,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Container, Sequence
+from typing import Any, Callable, Container, Iterator, Sequence
 
 from bench.cli.console import VERDICT_STYLES, Screen, hms
 from bench.cli.live import REFRESH, View, span, step_results
@@ -397,3 +398,36 @@ def show_rack_verdicts(console: Any, rows: Sequence[tuple[str, str | None, str, 
     worst = max(verdicts, key=lambda verdict: exits.VERDICT[Verdict(verdict)], default=None)
     console.print(Panel(Align.center(Text(f"\n{_channels(len(rows))}: {counts(verdicts)}\n")),
                         style=VERDICT_STYLES.get(worst or "", "")))
+
+
+class PendingPrompt:
+    """The serial prompt of a real rack and the lines of the channels already running, on one
+    screen: a line printed while the prompt waits goes on a line of its own above it, and the
+    prompt is shown again under it (on a terminal, its line is cleared first: what was typed so
+    far still counts, though it is no longer shown), not onto the prompt's line."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self._text: str | None = None  # the prompt waiting for an answer
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def showing(self, text: str) -> Iterator[None]:
+        """While `text` is the prompt on the screen."""
+        with self._lock:
+            self._text = text
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._text = None
+
+    def echo(self, line: str) -> None:
+        with self._lock:
+            pending, out = self._text, self.console.file
+            if pending is not None:
+                out.write("\r\x1b[2K" if self.console.is_terminal else "\n")
+            self.console.print(line, markup=False)
+            if pending is not None:
+                out.write(pending)
+                out.flush()

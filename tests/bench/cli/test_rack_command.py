@@ -116,3 +116,16 @@ def test_the_end_of_input_at_the_serial_prompt_leaves_that_channel_and_the_rest_
     out = capsys.readouterr().out
     assert "channel C" in out and "channel D" not in out  # not asked again after the end of input
     assert "no more serials: channel C and the channels after it stay empty" in out
+
+
+def test_with_json_the_serial_prompt_is_on_stderr_so_stdout_holds_the_object_alone(monkeypatch):
+    import typer
+
+    from bench.cli.app import _ask_serial
+    from bench.cli.console import Screen
+
+    streams = []
+    monkeypatch.setattr(typer, "prompt", lambda text, **options: streams.append(options.get("err")) or "SN-1")
+    for as_json in (True, False):
+        assert _ask_serial(Screen().console(stderr=as_json), err=as_json)("A") == "SN-1"
+    assert streams == [True, False]

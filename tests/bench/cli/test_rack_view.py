@@ -234,3 +234,22 @@ def test_rack_views_raise_screen_gone_at_their_next_draw_once_their_screen_went_
             with pytest.raises(ScreenGone, match="SIGHUP"):
                 sink.sample(Sample(r, REST, 1, 1, Totals(0.0, r), "rest"))
     assert lines == []
+
+
+def test_a_channel_line_printed_while_the_serial_prompt_waits_goes_above_it_and_the_prompt_again_under_it():
+    import io
+
+    from rich.console import Console
+
+    from bench.cli.rack_view import PendingPrompt
+
+    for terminal, cleared in ((True, "\r\x1b[2K"), (False, "\n")):
+        out = io.StringIO()
+        pending = PendingPrompt(Console(file=out, force_terminal=terminal, width=100, highlight=False))
+        pending.echo("A  step 1 (cycle 1): Charge at 5 V")  # no prompt: a line as it is
+        out.write("channel B: ")  # what the prompt wrote
+        with pending.showing("channel B: "):
+            pending.echo("A  step 1 ended after 0:00:10")
+        pending.echo("A  ended PASS")
+        assert out.getvalue() == ("A  step 1 (cycle 1): Charge at 5 V\nchannel B: " + cleared
+                                  + "A  step 1 ended after 0:00:10\nchannel B: A  ended PASS\n")
