@@ -519,17 +519,19 @@ def _watch(screen: Screen, title: str, start: Start, to_stderr: bool = False) ->
     from bench.record.records import RecordError
 
     console = screen.console(stderr=to_stderr)
+    if (sys.stderr if to_stderr else sys.stdout).isatty():
+        from bench.cli.live import RichView
+
+        view: Any = RichView(console, title, screen)
+    else:
+        view = _plain_view(console, screen)
 
     def announce(folder: Path) -> None:
         console.print(f"run folder: {folder}", markup=False)
+        view.run_dir = str(folder)
     try:
-        if (sys.stderr if to_stderr else sys.stdout).isatty():
-            from bench.cli.live import RichView
-
-            with RichView(console, title, screen) as view:
-                outcome, folder = start(view, announce)
-        else:
-            outcome, folder = start(_plain_view(console, screen), announce)
+        with view if isinstance(view, contextlib.AbstractContextManager) else contextlib.nullcontext():
+            outcome, folder = start(view, announce)
     except InputError as exc:
         raise _invalid(exc, screen.console(stderr=True)) from None
     except RecordError as exc:  # the run folder's files could not even be started: nothing switched on
@@ -539,7 +541,8 @@ def _watch(screen: Screen, title: str, start: Start, to_stderr: bool = False) ->
         reason = f"records: {exc}"
         _error(reason, screen.console(stderr=True))
         return exits.FAULT, Outcome(Verdict.ERROR, reason), None
-    _show_verdict(console, outcome.verdict, outcome.reason, [r.to_json() for r in outcome.results], folder)
+    _show_verdict(console, outcome.verdict, outcome.reason, [r.to_json() for r in outcome.results], folder,
+                  safe=not outcome.safe_problems, resumable=outcome.resumable)
     return exits.VERDICT[outcome.verdict], outcome, folder
 
 
@@ -565,8 +568,11 @@ def _hold_signals() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {*STOPS, HANGUP} - {None})
 
 
-def _show_verdict(console: Any, verdict: str, reason: str, criteria: list[dict[str, Any]], folder: Path) -> None:
-    """Every criterion (as run.json has them), then the verdict across the screen, why, and where the data is."""
+def _show_verdict(console: Any, verdict: str, reason: str, criteria: list[dict[str, Any]], folder: Path,
+                  safe: bool = False, resumable: bool = False) -> None:
+    """Every criterion (as run.json has them), then the verdict across the screen, why, that the
+    bench is safe (`safe`: every output read back off), how to go on (`resumable`: a stopped run),
+    and where the data is."""
     from rich.align import Align
     from rich.markup import escape
     from rich.panel import Panel
@@ -588,6 +594,10 @@ def _show_verdict(console: Any, verdict: str, reason: str, criteria: list[dict[s
         console.print(table)
     console.print(Panel(Align.center(Text(f"\n{verdict}\n")), style=VERDICT_STYLES[str(verdict)]))
     console.print(reason, markup=False)
+    if safe:
+        console.print("bench safe: every load input and supply output read back off", markup=False)
+    if resumable:
+        console.print(f"bench resume {folder} takes the run up from its last checkpoint", markup=False)
     console.print(f"data: {folder}", markup=False)
 
 
@@ -612,6 +622,7 @@ def watch(run_dir: Path = typer.Argument(..., help="The run folder.", show_defau
         view: Any = RichView(console, run_dir.name, screen)
     else:
         view = _plain_view(console, screen)
+    view.run_dir = str(run_dir)
     try:
         follower = Follower(run_dir, Sinks([view]))
     except InputError as exc:
@@ -638,7 +649,8 @@ def watch(run_dir: Path = typer.Argument(..., help="The run folder.", show_defau
         raise typer.Exit(exits.OK) from None
     meta = follower.meta
     verdict = str(follower.ended.verdict)  # type: ignore[union-attr]
-    _show_verdict(console, verdict, str(meta.get("reason", "")), meta.get("criteria") or [], run_dir)
+    _show_verdict(console, verdict, str(meta.get("reason", "")), meta.get("criteria") or [], run_dir,
+                  safe=meta.get("safe_state_confirmed") is True, resumable=meta.get("status") == "stopped")
     raise typer.Exit(exits.VERDICT[follower.ended.verdict])  # type: ignore[union-attr]
 
 

@@ -77,6 +77,7 @@ class View(Sink):
         self.last: Any = None
         self.outcome: Any = None
         self.ending = False  # the run is on its way out (a stop, a trip, a fault)
+        self.run_dir = "RUN_DIR"  # the run folder, once the command knows it (what `bench continue` takes)
         self.latest: Sample | None = None  # the run's own record of the latest sample: read it, never keep it
         self._pace_from: tuple[float, float] | None = None  # (wall, test time) the pace is measured from
         self._now = (0.0, 0.0)  # (wall, test time) of the latest sample
@@ -423,8 +424,8 @@ class RichView(View):
             grid.add_row("DUT", Text(dut))
             grid.add_row("station", Text(station, style="bold magenta" if "SIMULATED" in station else ""))
             if paused:
-                grid.add_row("", Text(f" PAUSED at {hms(self.paused_from)}: outputs off, monitoring on; "  # type: ignore[arg-type]
-                                      "bench continue RUN_DIR carries on ", style="bold black on yellow"))
+                grid.add_row("", Text(f"PAUSED at {hms(self.paused_from)}: outputs off, monitoring on; "  # type: ignore[arg-type]
+                                      f"bench continue {self.run_dir} carries on", style="bold black on yellow"))
             if self.outcome is None:
                 grid.add_row("run", _bar(self.run_fraction(r.test_time), f"{hms(r.test_time)}, {self.eta(r.test_time)}"))
             else:
@@ -438,6 +439,11 @@ class RichView(View):
         if paused and r.test_time <= self.paused_from:  # type: ignore[operator]  # taken before the pause
             grid.add_row("input", "— switched off: read at the next sample")
             grid.add_row("output", "—")
+        elif self.outcome is not None:  # the last readings, taken before the bench was made safe
+            off = Text("off (read back)", style="bold") if not self.outcome.safe_problems else \
+                Text("NOT CONFIRMED OFF", style="bold red")
+            grid.add_row("input", Text.assemble(off, f"  last read {r.v_in:.3f} V  {r.i_in:.3f} A  {r.p_in:.2f} W"))
+            grid.add_row("output", Text.assemble(off, f"  last read {r.v_out:.3f} V  {r.i_out:.3f} A  {r.p_out:.2f} W"))
         else:
             grid.add_row("input", f"{r.v_in:7.3f} V  {r.i_in:7.3f} A  {r.p_in:7.2f} W")
             grid.add_row("output", f"{r.v_out:7.3f} V  {r.i_out:7.3f} A  {r.p_out:7.2f} W")

@@ -154,8 +154,9 @@ class Runner:
             self._close_cycle()
             results = self._evaluate()
             failed = [r for r in results if r.outcome == "FAIL"]
+            marginal = "".join(f"; {r.describe()}" for r in results if r.outcome == "MARGINAL")  # met, near a bound
             reason = "; ".join(r.describe() for r in failed) or (
-                "all criteria met" if results else "completed; the profile sets no criteria")
+                f"all criteria met{marginal}" if results else "completed; the profile sets no criteria")
             outcome = Outcome(Verdict.FAIL if failed else Verdict.PASS, reason, results)
         except (RunEnded, KeyboardInterrupt, InstrumentError, RangeError, RecordError) as exc:
             outcome = self._stopped(self._ending(exc))

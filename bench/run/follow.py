@@ -148,7 +148,10 @@ class Follower:
         verdict = self.meta.get("verdict")
         if self.meta.get("status") == "running" or verdict not in {str(v) for v in Verdict}:
             return False
-        self.ended = Outcome(Verdict(verdict), str(self.meta.get("reason", "")))
+        confirmed = self.meta.get("safe_state_confirmed") is True
+        self.ended = Outcome(Verdict(verdict), str(self.meta.get("reason", "")),
+                             safe_problems=[] if confirmed else ["run.json does not say the bench was left safe"],
+                             resumable=self.meta.get("status") == "stopped")
         return True
 
     def _record(self, data: dict[str, Any]) -> tuple[str, Any] | None:

@@ -242,6 +242,7 @@ def test_rich_view_gives_an_end_time_at_the_pace_the_run_goes(clock, terminal):
 
 def test_rich_view_shows_a_paused_banner_at_once_and_holds_the_step_time_until_it_continues(clock, terminal):
     with RichView(terminal, "two-cycles") as view:
+        view.run_dir = "logs/run-7"
         started(view, clock)
         view.sample(discharging(3725.0, 125.0))
         view.event(Event("paused", 3725.0, {"count": 2}, "paused: `bench continue` resumes the step"))
@@ -253,7 +254,7 @@ def test_rich_view_shows_a_paused_banner_at_once_and_holds_the_step_time_until_i
         clock.t += 1.0
         view.sample(discharging(3850.0, 130.0))
         after = panel_rows(terminal.export_text())
-    assert "PAUSED at 1:02:05: outputs off, monitoring on; bench continue RUN_DIR carries on" in paused[""]
+    assert "PAUSED at 1:02:05: outputs off, monitoring on; bench continue logs/run-7 carries on" in paused[""]
     assert paused["input"] == "— switched off: read at the next sample"  # not the 2 A of before the pause
     assert later["input"] == "5.010 V 0.500 A 2.50 W"  # the first reading of the pause
     assert paused["until"] == later["until"] == "for 0:30:00 (0:02:05 done)"  # held while paused
@@ -312,3 +313,15 @@ def test_the_plan_of_a_resumed_run_counts_what_is_left_of_the_step_it_takes_up(p
     view, lines = plain
     view.run_info(record)
     assert lines[0].endswith("5 steps, 3 cycles, ~1:20:00 to go")
+
+
+@pytest.mark.parametrize("problems, shown", [([], "off (read back)"), (["load: input still on"], "NOT CONFIRMED OFF")])
+def test_at_the_end_the_panel_says_the_outputs_are_off_beside_the_last_readings(clock, terminal, problems, shown):
+    """A trip's last sample had power flowing: the panel that stays on screen says it is off now."""
+    with RichView(terminal, "two-cycles") as view:
+        started(view, clock)
+        view.sample(discharging(3725.0, 125.0))
+        view.run_end(RunEnd(Outcome(Verdict.ABORTED, "safety limit: cell temperature > 60 degC",
+                                    safe_problems=problems)))
+    rows = panel_rows(terminal.export_text())
+    assert rows["output"] == f"{shown} last read 4.900 V 2.000 A 9.80 W"

@@ -303,3 +303,21 @@ def test_resume_uses_the_station_file_given(tmp_path, monkeypatch):
     result = bench("resume", str(tmp_path), "--station", "stations/bench-2.toml")
     assert result.exit_code == 0, result.output
     assert asked == {"folder": tmp_path, "station": Path("stations/bench-2.toml")}
+
+
+@pytest.mark.parametrize("safe, resumable, lines", [
+    (True, True, ["bench safe: every load input and supply output read back off",
+                  "bench resume logs/run-7 takes the run up from its last checkpoint", "data: logs/run-7"]),
+    (False, False, ["data: logs/run-7"]),  # the reason says SAFE STATE NOT CONFIRMED
+])
+def test_the_verdict_says_the_bench_is_safe_and_how_a_stopped_run_goes_on(safe, resumable, lines):
+    import io
+
+    from rich.console import Console
+
+    from bench.cli.app import _show_verdict
+
+    out = io.StringIO()
+    _show_verdict(Console(file=out, width=80), "ABORTED", "operator stop (Ctrl-C)", [], Path("logs/run-7"),
+                  safe=safe, resumable=resumable)
+    assert out.getvalue().splitlines()[-len(lines) - 1:] == ["operator stop (Ctrl-C)", *lines]

@@ -46,7 +46,8 @@ def test_watch_shows_a_finished_run_as_it_ended_with_the_exit_code_of_its_verdic
     watching, status, *rest = result.output.splitlines()
     assert watching == f"watching {finished} (read only: Ctrl-C stops watching, not the run)"
     assert status.startswith("  [0:01:00] ended PASS | in ")  # the last row, and nothing replayed line by line
-    assert "delivered" in result.output and "PASS" in rest[-5] and rest[-1] == f"data: {finished}"
+    assert "delivered" in result.output and "PASS" in rest[-6]
+    assert rest[-2:] == ["bench safe: every load input and supply output read back off", f"data: {finished}"]
 
 
 def test_watch_follows_a_running_run_from_where_it_is_to_its_verdict(finished, tmp_path, monkeypatch):

@@ -272,3 +272,11 @@ def test_a_cycle_a_stop_cuts_short_is_not_judged_by_cycle_criteria():
     assert [end.summary.cycle for end in kept.kinds("cycle_end")] == [1, 2]  # the cut cycle is recorded
     (result,) = outcome.results
     assert (result.cycle, result.outcome) == (1, "PASS")  # judged on the cycle that closed
+
+
+def test_a_pass_with_a_marginal_criterion_says_so_in_its_reason():
+    criteria = ('[[criteria]]\nname = "delivered"\nmetric = "discharge capacity"\nmin = "2 mAh"\nmarginal = "1 mAh"\n'
+                '[[criteria]]\nname = "hottest"\nmetric = "cell max temperature"\nmax = "60 degC"\n')
+    outcome, _, _ = run_scripted(profile('"Discharge at 1 A for 10 s"', criteria))  # 2.78 mAh: within 1 mAh of 2
+    assert outcome.verdict is Verdict.PASS
+    assert outcome.reason.startswith("all criteria met; delivered: ") and outcome.reason.endswith("MARGINAL")
