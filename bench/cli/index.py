@@ -194,12 +194,17 @@ def runs(
     log_dir: Path = LogDirOption,
 ) -> None:
     """List the runs in the run index: by serial, product, profile, lot, station, verdict and date;
-    a table, JSON or CSV. Text filters match whole, ignoring case; * matches anything."""
+    a table, JSON or CSV. Text filters match whole, ignoring the case of ASCII letters; * matches anything."""
     from bench.errors import InputError
     from bench.record.index import Query
 
     if as_json and as_csv:
         raise _invalid("--json, --csv: give one")
+    from bench.record.verdict import Verdict
+
+    verdicts = [str(v) for v in Verdict]
+    if verdict is not None and verdict.upper() not in verdicts:
+        raise _invalid(f"--verdict: expected one of {', '.join(verdicts)}, got {verdict!r}")
     try:
         query = Query(serial, product, profile, lot, station, verdict and verdict.upper(),
                       _when(since, "--since"), _when(until, "--until"))

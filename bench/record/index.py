@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,8 +52,8 @@ def parse_url(url: str, source: str) -> URL:
     without connecting: a SQLite file, or a PostgreSQL server through psycopg 3. InputError otherwise."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise InputError(source, url, f"not a database URL; expected {FORMS}") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise InputError(source, _masked(url), f"not a database URL; expected {FORMS}") from None
     backend = parsed.drivername.split("+")[0]
     if backend in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -72,6 +73,11 @@ def parse_url(url: str, source: str) -> URL:
         raise InputError(source, parsed.render_as_string(hide_password=True),
                          f"not a database the index can use ({backend}); expected {FORMS}")
     return parsed
+
+
+def _masked(url: str) -> str:
+    """A URL that could not be parsed, its password (between ':' and '@' after '//') hidden."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 # -- a run folder, as the index holds it ----------------------------------------------------------
@@ -214,11 +220,18 @@ class Query:
         return where
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def _like(column: Any, value: str) -> Any:
+    """The whole value, case ignored, `*` for anything. The database's lower() folds ASCII letters
+    only (SQLite; PostgreSQL in the C locale) or every letter (other locales): the value is folded
+    both ways, so a serial such as 'SN-Éclair' is found as typed, and in any ASCII case, on either."""
+    folded = {value.lower(), value.translate(_ASCII_LOWER)}
     if "*" not in value:
-        return func.lower(column) == value.lower()
-    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
-    return func.lower(column).like(escaped, escape="\\")
+        return or_(*(func.lower(column) == each for each in sorted(folded)))
+    return or_(*(func.lower(column).like(each.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                                         .replace("*", "%"), escape="\\") for each in sorted(folded)))
 
 
 # -- the database -------------------------------------------------------------------------------

@@ -152,6 +152,8 @@ def test_bench_run_registers_its_run_with_its_lot_in_the_index(logs, tmp_path):
                               "sqlite:///logs/bench.db) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"),
     ("BENCH_DB", "mysql://lab:secret@server/runs", "BENCH_DB: mysql://lab:***@server/runs: not a database the index "
                                                    "can use (mysql); expected sqlite:///PATH"),
+    ("BENCH_DB", "postgresql://lab:secret@server:notaport/runs", "BENCH_DB: postgresql://lab:***@server:notaport/runs: "
+                                                                 "not a database URL"),  # was an internal error, exit 4
     ("lab file", "sqlite://", "lab.toml: index.database: sqlite://: expected sqlite:///PATH, a database file"),
     ("lab file", None, "lab.toml: index.server: unknown key; expected one of database"),
 ])
@@ -178,3 +180,12 @@ def test_an_unreachable_server_is_one_line_and_exit_4(logs):
         [line] = done.output.strip().splitlines()
         assert line.startswith("error: index unavailable: postgresql+psycopg://bench:***@127.0.0.1:") and \
             "secret" not in line
+
+
+def test_a_verdict_bench_runs_does_not_know_is_refused_not_an_empty_list(tmp_path):
+    db = f"sqlite:///{tmp_path / 'bench.db'}"
+    done = bench("runs", "--db", db, "--verdict", "FAILED")
+    assert done.exit_code == 2 and done.output.strip() == \
+        "error: --verdict: expected one of PASS, FAIL, ABORTED, ERROR, got 'FAILED'"
+    found = bench("runs", "--db", db, "--verdict", "fail")
+    assert found.exit_code == 0, found.output

@@ -250,3 +250,21 @@ def test_an_index_newer_than_this_powerbench_is_refused_in_one_line(tmp_path):
     assert done.output.strip().splitlines() == [
         f"error: {url}: schema_version: the index is at schema version {VERSION + 1}, and this powerbench knows up "
         f"to {VERSION}: upgrade powerbench to use it"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_serial_with_letters_beyond_ascii_is_found_as_typed_and_in_any_ascii_case(backend, tmp_path):
+    """SQLite's lower() and PostgreSQL's in the C locale fold ASCII letters only: a search folded
+    by Python alone ('SN-Éclair' -> 'sn-éclair') never found the run."""
+    import datetime as dt
+
+    with database(backend, tmp_path) as url:
+        index = RunIndex(url)
+        index.find()  # the schema made
+        now = dt.datetime.now(dt.timezone.utc)
+        with index.engine.begin() as conn:
+            conn.execute(runs.insert().values(run_key="pc|r1|1.000000", run_id="r1", status="finished", verdict="PASS",
+                                              serial="SN-Éclair", lot="Ä-lot-Ω", started=now, folder="/r1", indexed=now))
+        for query in (Query(serial="SN-Éclair"), Query(serial="sn-Éclair"), Query(serial="SN-ÉCLAIR"),
+                      Query(serial="SN-É*"), Query(lot="Ä-lot-Ω"), Query(lot="Ä*")):
+            assert [row["run_id"] for row in index.find(query)] == ["r1"], query
