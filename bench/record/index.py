@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from sqlalchemy import URL, create_engine, delete, event, func, or_, select, text
+from sqlalchemy import URL, case, create_engine, delete, event, func, or_, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -153,8 +153,33 @@ def read_folder(folder: Path) -> IndexedRun:
              for c in meta.get("criteria") or () if isinstance(c, dict) and c.get("name")]
     rows = {int(r["cycle"]): {column: r.get(key) for key, column in CYCLE_FIELDS.items()}
             for r in read_cycles(folder / schema.CYCLES)}  # a cycle written twice: its last row
-    return IndexedRun(run_key(meta), row, found, [{"cycle": n, **r} for n, r in rows.items()],
-                      _progress(folder / schema.EVENTS))
+    progress = _progress(folder / schema.EVENTS)
+    sampled = _last_sample(folder / schema.SAMPLES)
+    if sampled is not None and sampled[0] > (progress.get("progress_s") or 0.0):  # within a step: its rows
+        progress.update(progress_s=sampled[0], heartbeat=max(sampled[1], progress.get("heartbeat", sampled[1])))
+    return IndexedRun(run_key(meta), row, found, [{"cycle": n, **r} for n, r in rows.items()], progress)
+
+
+def _last_sample(path: Path) -> tuple[float, dt.datetime] | None:
+    """The test time of the last whole row of a samples file, and when the file was last written."""
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - 4096))
+            tail = fh.read().decode("utf-8", errors="replace")
+        written = dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.timezone.utc)
+    except OSError:
+        return None
+    rows = tail[:tail.rfind("\n")].rsplit("\n", 1)
+    test_time = _number(_float(rows[-1].split(",", 1)[0])) if rows and rows[-1] else None
+    return None if test_time is None else (test_time, written)
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None  # the header: no row yet
 
 
 def _progress(path: Path) -> dict[str, Any]:
@@ -322,6 +347,10 @@ class RunIndex:
         with _reaching(self.where), self._writing() as conn, conn.begin():
             statement = self._insert().values(**values)
             update = {k: statement.excluded[k] for k in values if k != "run_key"}
+            if live is None:  # from the folder (bench index): a running process may have told the index more
+                further = runs.c.progress_s > func.coalesce(statement.excluded.progress_s, -1.0)
+                update.update({k: case((further, runs.c[k]), else_=statement.excluded[k])
+                               for k in run.progress})
             number = conn.execute(statement.on_conflict_do_update(index_elements=[runs.c.run_key], set_=update)
                                   .returning(runs.c.id)).scalar_one()
             conn.execute(delete(criteria).where(criteria.c.run == number))

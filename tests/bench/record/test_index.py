@@ -268,3 +268,25 @@ def test_a_serial_with_letters_beyond_ascii_is_found_as_typed_and_in_any_ascii_c
         for query in (Query(serial="SN-Éclair"), Query(serial="sn-Éclair"), Query(serial="SN-ÉCLAIR"),
                       Query(serial="SN-É*"), Query(lot="Ä-lot-Ω"), Query(lot="Ä*")):
             assert [row["run_id"] for row in index.find(query)] == ["r1"], query
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bench_index_of_a_running_run_never_takes_back_what_its_process_told_the_index(backend, tmp_path):
+    """The folder says how far the run got from its last sample row (a step's rows come between
+    its events); the running process tells the index more often, and bench index keeps that."""
+    import datetime as dt
+
+    from bench.record.index import read_folder
+
+    _, folder = execute(Request(profile(tmp_path, PASSING), log_dir=tmp_path / "logs", serial="R-1"))
+    run = read_folder(folder)
+    last_row = (folder / "samples.bdf.csv").read_text().splitlines()[-1]
+    assert run.progress["progress_s"] == float(last_row.split(",")[0])
+    with database(backend, tmp_path) as url:
+        index = RunIndex(url)
+        index.register(run)
+        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+        assert index.progress(run.key, {"progress_s": 1e6, "heartbeat": later, "step": "from the process"})
+        index.register(read_folder(folder))  # bench index
+        [row] = index.find()
+        assert (row["progress_s"], row["step"]) == (1e6, "from the process")
