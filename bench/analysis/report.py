@@ -84,7 +84,8 @@ def run_report(folder: Path) -> str:
     from bench.record.runfile import read_run_json
 
     meta = read_run_json(folder)
-    cycles = read_cycles(folder / schema.CYCLES)
+    cut = _cut_short(_read_events(folder))
+    cycles = [dict(row, cut=1.0) if row.get("cycle") in cut else row for row in read_cycles(folder / schema.CYCLES)]
     title = f"{meta['profile'].get('name') or '?'}: {meta.get('id') or folder.name}"
     body = [_cover(meta, folder), _section("Criteria", _criteria(meta)),
             _section("Traceability", _traceability(meta, folder)), *_figures(folder, meta, cycles),
@@ -227,11 +228,14 @@ def _figures(folder: Path, meta: dict[str, Any], cycles: list[dict[str, float]])
             views.append(_figure(plots.time_series(samples.rows(first, last), power_bank, f"cycle {cycle}", marks),
                                  f"cycle {cycle} against time", f"Cycle {cycle} of {len(runs)}, as above."))
     out = [_section("Time series", "".join(views))]
-    if len(cycles) >= 2:
+    whole = [row for row in cycles if "cut" not in row]
+    cut = "".join(f" Cycle {row['cycle']:.0f}, cut short by the run's end, is in the table, not the plot."
+                  for row in cycles if "cut" in row)
+    if len(whole) >= 2:
         out.append(_section("Cycles", _figure(
-            plots.cycle_plots(cycles), "capacity, retention and efficiencies per cycle",
+            plots.cycle_plots(whole), "capacity, retention and efficiencies per cycle",
             f"From {schema.CYCLES}. Retention is the discharge capacity as a share of the first cycle's. A cycle "
-            "that starts full takes almost no charge: its efficiencies are missing.") + _cycle_table(cycles)))
+            f"that starts full takes almost no charge: its efficiencies are missing.{cut}") + _cycle_table(cycles)))
     if not power_bank:
         curves = dqdv.curves(samples)
         if curves:
@@ -258,9 +262,10 @@ def _cycle_table(rows: list[dict[str, float]]) -> str:
                ("ce", "coulombic efficiency / %", "{:.2f}"), ("ee", "energy efficiency / %", "{:.2f}"),
                ("t_max", "max temperature / °C", "{:.1f}"))
     first = next((r["q_out"] for r in rows if r.get("q_out")), None)
-    table = _table([name for _, name, _ in columns] + ["retention / %"],
+    table = _table([name for _, name, _ in columns] + ["retention / %", ""],
                    [[fmt.format(r[key]) if key in r else "" for key, _, fmt in columns]
-                    + ["" if first is None or "q_out" not in r else f"{100 * r['q_out'] / first:.2f}"] for r in rows],
+                    + ["" if first is None or "q_out" not in r else f"{100 * r['q_out'] / first:.2f}",
+                       "cut short by the run's end" if "cut" in r else ""] for r in rows],
                    "numbers cycles")
     return _fold(f"the {len(rows)} cycles as numbers", table, len(rows) <= OPEN_STEPS)
 
@@ -309,6 +314,15 @@ def _events(folder: Path) -> str:
     if not rows:
         return "<p>Nothing beyond the steps.</p>"
     return _table(("at", "event", "details"), rows, "events")
+
+
+def _cut_short(events: list[dict[str, Any]]) -> set[float]:
+    """The cycles the run's end cut short: closed after the event of what ended it."""
+    from bench.run.stops import ending_events
+
+    ending = ending_events()
+    at = next((i for i, e in enumerate(events) if e.get("event") in ending), len(events))
+    return {e["cycle"] for e in events[at:] if e.get("event") == "cycle_end" and isinstance(e.get("cycle"), int)}
 
 
 def _read_events(folder: Path) -> list[dict[str, Any]]:

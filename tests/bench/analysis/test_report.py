@@ -115,7 +115,7 @@ def test_the_cycles_shown_are_those_of_cycles_csv(cell):
     assert [row[1:3] for row in shown] == [[f"{float(r['Charging Capacity / Ah']):.4f}",
                                            f"{float(r['Discharging Capacity / Ah']):.4f}"] for r in written]
     first = float(written[0]["Discharging Capacity / Ah"])
-    assert shown[-1][-1] == f"{100 * float(written[-1]['Discharging Capacity / Ah']) / first:.2f}"
+    assert shown[-1][-2:] == [f"{100 * float(written[-1]['Discharging Capacity / Ah']) / first:.2f}", ""]
 
 
 def test_dqdv_counts_each_steps_own_charge_and_keeps_it_under_the_curve(cell):
@@ -214,3 +214,21 @@ def test_a_run_json_of_the_wrong_shape_is_refused_naming_the_key(cell, tmp_path,
     with pytest.raises(InputError) as caught:
         write_report([copy])
     assert caught.value.key == key and "a damaged run.json" in caught.value.message
+
+
+def test_a_cycle_the_runs_end_cut_short_is_in_the_table_marked_not_in_the_cycle_plot(tmp_path):
+    """A stopped life test's last cycle, closed by the stop with no discharge, drew as a collapse
+    of capacity and efficiency to 0."""
+    profile = tmp_path / "cycles.toml"
+    profile.write_text(cell_cycles(repeat=3), encoding="utf-8")
+    _, folder = execute(Request(profile, None, tmp_path / "logs"))
+    events = (folder / "events.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    last = max(i for i, line in enumerate(events) if '"event": "cycle_end"' in line)
+    events.insert(last, json.dumps({"event": "operator_stop", "test_time_s": 1.0, "reason": "operator stop"}) + "\n")
+    (folder / "events.jsonl").write_text("".join(events), encoding="utf-8")  # as if the stop had cut cycle 3
+    import html
+
+    page = html.unescape(write_report([folder]).read_text(encoding="utf-8"))
+    assert "Cycle 3, cut short by the run's end, is in the table, not the plot." in page
+    rows = table(page, "numbers cycles")
+    assert [row[0] for row in rows if row[-1] == "cut short by the run's end"] == ["3"]
