@@ -403,6 +403,21 @@ ALREADY = {"pause": "already paused (bench continue carries on)", "continue": "n
            "stop": "a stop is already requested"}
 
 
+def _ended_or_interrupted(run_dir: Path) -> str:
+    """Why no process runs a run: it finished (and how), or it was interrupted (resume it)."""
+    import json
+
+    from bench.record.schema import RUN
+
+    try:
+        meta = json.loads((run_dir / RUN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    if isinstance(meta, dict) and meta.get("status") == "finished":
+        return f"it has finished: {meta.get('verdict')}"
+    return f"bench resume {run_dir} takes it up"
+
+
 def _control(run_dir: Path, command: str) -> None:
     """Ask the process running `run_dir` (a rack's lot folder: every channel it still runs); what
     it was last asked is not asked again."""
@@ -422,7 +437,7 @@ def _control(run_dir: Path, command: str) -> None:
     elif not (run_dir / RUN).exists():
         raise _invalid(f"{run_dir}: not a run folder (no {RUN})")
     elif not control.is_running(run_dir):
-        raise _invalid(f"{run_dir}: no process is running this run (bench resume takes up an interrupted one)")
+        raise _invalid(f"{run_dir}: no process is running this run ({_ended_or_interrupted(run_dir)})")
     else:
         running = [run_dir]
     for folder in running:

@@ -263,7 +263,11 @@ def test_stop_asks_only_a_running_run_folder(tmp_path):
     assert bench("stop", str(tmp_path)).exit_code == 2  # no run.json
     (tmp_path / "run.json").write_text("{}")
     result = bench("stop", str(tmp_path))
-    assert result.exit_code == 2 and "no process is running this run" in result.output
+    assert result.exit_code == 2 and f"no process is running this run (bench resume {tmp_path} takes it up)" \
+        in " ".join(result.output.split())
+    (tmp_path / "run.json").write_text('{"status": "finished", "verdict": "PASS"}')
+    result = bench("continue", str(tmp_path))  # not a pointer to bench resume, which would refuse it
+    assert result.exit_code == 2 and "no process is running this run (it has finished: PASS)" in result.output
 
 
 def test_stop_help_says_how_the_run_ends_and_how_it_goes_on():
