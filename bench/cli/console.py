@@ -58,9 +58,9 @@ def console(stderr: bool = False, file: TextIO | None = None) -> Any:
     return out
 
 
-def tabulate(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) -> None:
-    """In a terminal, the rows as `listing` shows them; in a pipe, one tab-separated line per row
-    (Rich would expand the tabs a script splits on)."""
+def tabulate(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str, whole: int = 1) -> None:
+    """In a terminal, the rows as `listing` shows them (its first `whole` columns never cut); in a
+    pipe, one tab-separated line per row (Rich would expand the tabs a script splits on)."""
     out = console()
     if not out.is_terminal:
         import typer
@@ -68,7 +68,7 @@ def tabulate(headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str) 
         for row in rows:
             typer.echo("\t".join(row))
         return
-    listing(out, headers, rows, title)
+    listing(out, headers, rows, title, whole)
 
 
 class ScreenGone(Exception):
@@ -142,20 +142,23 @@ class _Guarded:
 NARROWEST = 12  # characters a column of text may be narrowed to in a table before it becomes a list
 
 
-def listing(out: Any, headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str = "") -> None:
-    """Rows as a table when their first column (the names a user types: drivers, parameters,
-    profiles) fits whole and the others keep NARROWEST characters; else, on a narrow terminal, as
-    a list: each name on a line of its own, the other columns under it as `header: value`. Either
-    way a name is never cut, and nothing is read as markup."""
+def listing(out: Any, headers: tuple[str, ...], rows: list[tuple[str, ...]], title: str = "",
+            whole: int = 1) -> None:
+    """Rows as a table when their first `whole` columns (the names a user types or copies: drivers,
+    profiles, run ids) fit whole and the others keep NARROWEST characters; else, on a narrow
+    terminal, as a list: each name on a line of its own, the other columns under it as `header:
+    value`. Either way a name is never cut, and nothing is read as markup."""
     from rich.table import Table
     from rich.text import Text
 
     widths = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(headers)]
-    if widths[0] + sum(min(w, NARROWEST) for w in widths[1:]) + 3 * len(headers) + 1 <= out.width:
+    if sum(widths[:whole]) + sum(min(w, NARROWEST) for w in widths[whole:]) + 3 * len(headers) + 1 <= out.width:
         table = Table(title=title or None, title_justify="left")
-        table.add_column(headers[0], no_wrap=True, min_width=widths[0])
-        for header in headers[1:]:
-            table.add_column(header, overflow="fold")
+        for i, header in enumerate(headers):
+            if i < whole:
+                table.add_column(header, no_wrap=True, min_width=widths[i])
+            else:
+                table.add_column(header, overflow="fold")
         for row in rows:
             table.add_row(*(Text(cell) for cell in row))
         out.print(table)

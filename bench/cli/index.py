@@ -222,7 +222,7 @@ def runs(
     rows = [(_local(r["started"]), r["run_id"], r["serial"] or "", r["lot"] or "", r["product"] or "",
              r["profile"] or "", r["station"] or "", r["verdict"] or r["status"]) for r in found]
     tabulate(("started", "run", "serial", "lot", "product", "profile", "station", "verdict"), rows,
-            f"{len(rows)} run(s){' (--limit)' if limit and len(rows) == limit else ''}")
+            f"{len(rows)} run(s){' (--limit)' if limit and len(rows) == limit else ''}", whole=2)  # the run id copied
 
 
 RUN_COLUMNS = ("run_id", "started", "ended", "status", "verdict", "reason", "serial", "lot", "product", "profile",
@@ -315,7 +315,7 @@ def _trend(metric: str, found: list[dict[str, Any]], as_json: bool, as_csv: bool
                       c["outcome"] or ""] for r, c in points])
     tabulate(("started", "run", "serial", "lot", f"{metric} / {unit}", "outcome"),
             [(_local(r["started"]), r["run_id"], r["serial"] or "", r["lot"] or "", f"{c['value']:.6g}",
-              c["outcome"] or "") for r, c in points], f"{metric} across {len(points)} run(s), oldest first")
+              c["outcome"] or "") for r, c in points], f"{metric} across {len(points)} run(s), oldest first", whole=2)
     trend = "" if per_day is None else f"; slope {per_day:+.4g} {unit}/day"
     _console().print(f"{metric}: median {summary['median']:.6g} {unit}, min {summary['min']:.6g}, max "
                      f"{summary['max']:.6g} over {len(values)} run(s){trend}", soft_wrap=True, markup=False)
@@ -353,4 +353,4 @@ def status(
              f"{hms(r['heartbeat_age_s'])} ago", r["state"].upper() if r["state"] == "stalled" else r["state"])
             for r in found]
     tabulate(("station", "run", "serial", "step", "cycle", "elapsed", "ETA", "heartbeat", "state"), rows,
-            f"{len(rows)} run(s) in progress")
+            f"{len(rows)} run(s) in progress", whole=2)

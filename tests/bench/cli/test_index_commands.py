@@ -189,3 +189,20 @@ def test_a_verdict_bench_runs_does_not_know_is_refused_not_an_empty_list(tmp_pat
         "error: --verdict: expected one of PASS, FAIL, ABORTED, ERROR, got 'FAILED'"
     found = bench("runs", "--db", db, "--verdict", "fail")
     assert found.exit_code == 0, found.output
+
+
+def test_a_run_id_in_a_listing_is_never_cut_across_lines():
+    """It is what is copied into bench watch, stop or report (at 120 columns it wrapped mid-token)."""
+    import io
+
+    from rich.console import Console
+
+    from bench.cli.console import listing
+
+    run_id = "20261201-061416-quick-check-PB-CF"
+    out = io.StringIO()
+    listing(Console(file=out, width=120), ("started", "run", "serial", "lot", "product", "profile", "station",
+                                            "verdict"),
+            [("2026-12-01 06:14", run_id, "PB-CF", "L7", "powerbank-10000", "quick-check", "Simulated bench", "PASS")],
+            "1 run(s)", whole=2)
+    assert run_id in out.getvalue()
