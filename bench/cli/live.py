@@ -34,10 +34,12 @@ def span(seconds: float) -> str:
 
 
 def status_line(r: Readings, totals: Totals) -> str:
+    """The readings and the step's totals in one line; amounts as magnitudes after their sign (a
+    step's totals read back from its rows can be -0.0: never '+-0.000')."""
     temps = " ".join(f"{name} {value:.1f}°C" for name, value in r.temps.items())
     return (f"in {r.v_in:.3f} V {r.i_in:.3f} A | out {r.v_out:.3f} V {r.i_out:.3f} A | "
-            f"+{totals.q_in / 3600:.3f} Ah -{totals.q_out / 3600:.3f} Ah "
-            f"+{totals.e_in / 3600:.2f} Wh -{totals.e_out / 3600:.2f} Wh | {temps}")
+            f"+{abs(totals.q_in) / 3600:.3f} Ah -{abs(totals.q_out) / 3600:.3f} Ah "
+            f"+{abs(totals.e_in) / 3600:.2f} Wh -{abs(totals.e_out) / 3600:.2f} Wh | {temps}")
 
 
 def step_results(record: StepEnd, took: float) -> str:
@@ -45,7 +47,8 @@ def step_results(record: StepEnd, took: float) -> str:
     t = record.totals
     hottest = ", ".join(f"{name} {value:.1f}°C" for name, value in t.t_max.items() if value == value)
     return (f"step {record.count} ended after {hms(took)} ({record.ended_by}): "
-            f"+{t.q_in / 3600:.3f} Ah -{t.q_out / 3600:.3f} Ah +{t.e_in / 3600:.2f} Wh -{t.e_out / 3600:.2f} Wh"
+            f"+{abs(t.q_in) / 3600:.3f} Ah -{abs(t.q_out) / 3600:.3f} Ah "
+            f"+{abs(t.e_in) / 3600:.2f} Wh -{abs(t.e_out) / 3600:.2f} Wh"
             + (f", max {hottest}" if hottest else ""))
 
 
@@ -448,11 +451,11 @@ class RichView(View):
             grid.add_row("input", f"{r.v_in:7.3f} V  {r.i_in:7.3f} A  {r.p_in:7.2f} W")
             grid.add_row("output", f"{r.v_out:7.3f} V  {r.i_out:7.3f} A  {r.p_out:7.2f} W")
         if self.progress is None:
-            grid.add_row("step Ah", f"+{totals.q_in / 3600:.4f} in   -{totals.q_out / 3600:.4f} out")
-            grid.add_row("step Wh", f"+{totals.e_in / 3600:.3f} in   -{totals.e_out / 3600:.3f} out")
+            grid.add_row("step Ah", f"+{abs(totals.q_in) / 3600:.4f} in   -{abs(totals.q_out) / 3600:.4f} out")
+            grid.add_row("step Wh", f"+{abs(totals.e_in) / 3600:.3f} in   -{abs(totals.e_out) / 3600:.3f} out")
         else:  # one row: the panel fits 24 lines
-            grid.add_row("this step", f"+{totals.q_in / 3600:.4f} Ah  +{totals.e_in / 3600:.3f} Wh in   "
-                                      f"-{totals.q_out / 3600:.4f} Ah  -{totals.e_out / 3600:.3f} Wh out")
+            grid.add_row("this step", f"+{abs(totals.q_in) / 3600:.4f} Ah  +{abs(totals.e_in) / 3600:.3f} Wh in   "
+                                      f"-{abs(totals.q_out) / 3600:.4f} Ah  -{abs(totals.e_out) / 3600:.3f} Wh out")
         grid.add_row("temperature", Text("  ".join(f"{n} {v:.1f} °C" for n, v in r.temps.items())))
         if self.progress is not None:
             margins = self.margins(r)

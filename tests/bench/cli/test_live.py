@@ -325,3 +325,10 @@ def test_at_the_end_the_panel_says_the_outputs_are_off_beside_the_last_readings(
                                     safe_problems=problems)))
     rows = panel_rows(terminal.export_text())
     assert rows["output"] == f"{shown} last read 4.900 V 2.000 A 9.80 W"
+
+
+def test_an_amount_that_is_minus_zero_is_shown_as_zero_after_its_sign():
+    totals = sample().totals
+    totals.q_in = totals.e_in = -0.0  # as a watched run's totals, read back from its rows, can be
+    line = live.status_line(sample().readings, totals)
+    assert "+0.000 Ah" in line and "+0.00 Wh" in line and "+-" not in line
