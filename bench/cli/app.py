@@ -507,7 +507,7 @@ def _compare_lot(folders: list[Path], console: Any, csv: Optional[Path] = None) 
         console.print(f"lot not compared: {exc}", soft_wrap=True, markup=False)
         code = exits.OK if isinstance(exc, TooFewUnits) else exits.OUTLIER
         return code, {"compared": False, "reason": str(exc), "outliers": []}
-    show(result, console)
+    show(result, console, csv)
     outliers = [{"run_folder": str(result.units[index].folder.absolute()), "metrics": [m.header for m in metrics]}
                 for index, metrics in result.outliers.items()]
     return exits.OUTLIER if outliers else exits.OK, {"compared": True, "reason": None, "outliers": outliers}

@@ -93,15 +93,20 @@ def show(result: Any, console: Any, out: Path | None = None) -> None:
     table.add_section()
     for row in footer:
         table.add_row(*row)
-    # the whole table, as wide as it needs: wider than the terminal, it wraps there rather than being cut
-    # (the CSV of --out is the way to a spreadsheet)
+    # the whole table, as wide as it needs (in a log, its lines are long): a value is never cut; on a
+    # terminal too narrow for it, where to read it instead (its rows wrapped there into a maze)
     needed = Measurement.get(console, console.options.update(max_width=100_000), table).maximum
     narrow = console.width
-    console.width = max(narrow, needed)
-    try:
-        console.print(table, crop=False)
-    finally:
-        console.width = narrow
+    if console.is_terminal and needed > narrow:
+        where = "" if out is not None else ": bench lot --out FILE writes it as CSV"  # else: 'table written to'
+        console.print(f"{title}: its table needs {needed} columns, this terminal has {narrow}{where}",
+                      soft_wrap=True, markup=False, highlight=False)
+    else:
+        console.width = max(narrow, needed)
+        try:
+            console.print(table, crop=False)
+        finally:
+            console.width = narrow
 
     judged = [s for s in stats if s.judged]
     console.print(f"modified z-score z = {Z_FACTOR} (x - median) / MAD (Iglewicz and Hoaglin, 1993) on "

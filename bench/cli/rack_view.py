@@ -363,9 +363,10 @@ def _channels(n: int) -> str:
 
 
 def show_rack_verdicts(console: Any, rows: Sequence[tuple[str, str | None, str, str, Path | None]]) -> None:
-    """After a rack run: each channel's verdict (channel, serial, verdict, reason, run folder; in a
-    log one line each, the columns aligned), then the counts across the screen in the colour of
-    the worst verdict ('8 channels: 6 PASS, 2 FAIL')."""
+    """After a rack run: each channel's verdict (channel, serial, verdict, reason, run folder: its
+    name in the lot folder, which is named above; in a log one line each, the columns aligned),
+    then the lot folder and the counts across the screen in the colour of the worst verdict ('8
+    channels: 6 PASS, 2 FAIL')."""
     from rich.align import Align
     from rich.panel import Panel
     from rich.table import Table
@@ -374,8 +375,10 @@ def show_rack_verdicts(console: Any, rows: Sequence[tuple[str, str | None, str, 
     from bench.cli import exits
     from bench.record.verdict import Verdict
 
-    headers = ("channel", "serial", "verdict", "reason", "run folder")
-    cells = [(channel, serial or "—", verdict, reason, "—" if folder is None else str(folder))
+    folders = {folder.parent for *_, folder in rows if folder is not None}
+    lot = next(iter(folders)) if len(folders) == 1 else None  # named once above the table: each run's name
+    headers = ("channel", "serial", "verdict", "reason", "run folder" if lot is None else "run folder, in the lot's")
+    cells = [(channel, serial or "—", verdict, reason, "—" if folder is None else folder.name if lot else str(folder))
              for channel, serial, verdict, reason, folder in rows]
     if console.is_terminal:
         table = Table(show_edge=False, box=None, padding=(0, 2), header_style="bold")
@@ -394,6 +397,8 @@ def show_rack_verdicts(console: Any, rows: Sequence[tuple[str, str | None, str, 
     else:
         for line in columns(headers, cells):
             console.print(line, markup=False, soft_wrap=True)
+    if lot is not None:
+        console.print(f"lot folder: {lot}", markup=False, soft_wrap=True)
     verdicts = [verdict for _, _, verdict, _, _ in cells]
     worst = max(verdicts, key=lambda verdict: exits.VERDICT[Verdict(verdict)], default=None)
     console.print(Panel(Align.center(Text(f"\n{_channels(len(rows))}: {counts(verdicts)}\n")),

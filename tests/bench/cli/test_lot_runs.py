@@ -63,3 +63,24 @@ def test_the_exit_code_of_a_lot_is_its_worst_unit(profile, tmp_path):
     result = run(profile, "--lot", 3, "--defect", "high-resistance:factor=30", "--log-dir", tmp_path / "logs")
     assert result.exit_code == 1, result.output  # each FAILs its end voltage
     assert len(metas(tmp_path / "logs")) == 3
+
+
+def test_on_a_terminal_too_narrow_for_the_lot_table_it_says_where_to_read_it_not_a_maze_of_wrapped_rows(
+        profile, tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from bench.analysis.lot import collect, screen
+    from bench.cli.lot import show
+
+    assert run(profile, "--lot", 3, "--log-dir", tmp_path / "logs").exit_code == 0
+    result = screen(collect(sorted((tmp_path / "logs").iterdir())))
+    narrow = io.StringIO()
+    show(result, Console(file=narrow, force_terminal=True, width=60, highlight=False))
+    said = " ".join(narrow.getvalue().split())
+    assert "Lot of 3 units, 3 compared (profile Lot screen): its table needs" in said
+    assert "this terminal has 60: bench lot --out FILE writes it as CSV" in said and "┃" not in said
+    log = io.StringIO()
+    show(result, Console(file=log, width=60))  # a log: the table whole, on long lines
+    assert "┃ unit" in log.getvalue() and max(map(len, log.getvalue().splitlines())) > 60

@@ -200,18 +200,19 @@ def test_rack_verdicts_list_each_channel_then_count_them_across_the_screen():
     terminal = Console(record=True, force_terminal=True, width=120)
     show_rack_verdicts(terminal, VERDICTS)
     shown = [" ".join(line.split()) for line in terminal.export_text().splitlines()]
-    assert shown[:4] == ["channel serial verdict reason run folder",
-                         "ch1 PB-1 PASS all criteria met logs/20261201-quick-check-PB-1",
-                         "ch2 — FAIL delivered capacity: 3.708 Ah (min 5.16 Ah) FAIL logs/20261201-quick-check",
-                         "ch3 PB-3 ERROR instrument fault: no reply —"]
+    assert shown[:5] == ["channel serial verdict reason run folder, in the lot's",  # a name, not a path that wraps
+                         "ch1 PB-1 PASS all criteria met 20261201-quick-check-PB-1",
+                         "ch2 — FAIL delivered capacity: 3.708 Ah (min 5.16 Ah) FAIL 20261201-quick-check",
+                         "ch3 PB-3 ERROR instrument fault: no reply —", "lot folder: logs"]
     assert "│ 3 channels: 1 PASS, 1 FAIL, 1 ERROR │" in shown
     log = io.StringIO()
     show_rack_verdicts(Console(file=log, width=80), VERDICTS)
-    assert log.getvalue().splitlines()[:4] == [  # in a log: a line each, never wrapped
-        "channel  serial  verdict  reason                                           run folder",
-        "ch1      PB-1    PASS     all criteria met                                 logs/20261201-quick-check-PB-1",
-        "ch2      —       FAIL     delivered capacity: 3.708 Ah (min 5.16 Ah) FAIL  logs/20261201-quick-check",
-        "ch3      PB-3    ERROR    instrument fault: no reply                       —"]
+    assert log.getvalue().splitlines()[:5] == [  # in a log: a line each, never wrapped
+        "channel  serial  verdict  reason                                           run folder, in the lot's",
+        "ch1      PB-1    PASS     all criteria met                                 20261201-quick-check-PB-1",
+        "ch2      —       FAIL     delivered capacity: 3.708 Ah (min 5.16 Ah) FAIL  20261201-quick-check",
+        "ch3      PB-3    ERROR    instrument fault: no reply                       —",
+        "lot folder: logs"]
 
 
 class Gone(Screen):
