@@ -60,12 +60,12 @@ def options(
     log_to_stderr(log_level.upper() if log_level else LOG_LEVELS[max(0, 2 - verbose)])
 
 
-SpeedOption = typer.Option(None, "--speed", min=0.001,
+SpeedOption = typer.Option(None, "--speed", min=0.001, metavar="N",
                            help="Simulated bench only: run at N x real time (default: as fast as possible).")
-StationOption = typer.Option(None, "--station", "-s", help="Station file (default: the simulated bench).",
+StationOption = typer.Option(None, "--station", "-s", metavar="FILE", help="Station file (default: the simulated bench).",
                              show_default=False)
 ProductOption = typer.Option(
-    None, "--product", "-p", show_default=False,
+    None, "--product", "-p", metavar="FILE", show_default=False,
     help="Product file (its label), or a shipped one by name (bench products), to judge the DUT against; "
          "default: the simulated DUT preset's label, else the profile's [dut].")
 StrictOption = typer.Option(False, "--strict", help="A plausibility warning is an error (exit 2, nothing switched "
@@ -107,12 +107,12 @@ def _say(out: Any, *parts: str | tuple[str, str]) -> None:
 @app.command()
 def run(
     profile: Path = typer.Argument(..., help="Profile file (TOML), or the name of a shipped profile (bench profiles).",
-                                   show_default=False),
+                                   metavar="PROFILE", show_default=False),
     station: Optional[Path] = StationOption,
-    log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where run folders are created."),
+    log_dir: Path = typer.Option(Path("logs"), "--log-dir", metavar="DIR", help="Where run folders are created."),
     speed: Optional[float] = SpeedOption,
     serial: list[str] = typer.Option(
-        [], "--serial", show_default=False,
+        [], "--serial", metavar="SERIAL", show_default=False,
         help="DUT serial number (recorded, and part of the run id); on a rack, one per channel in channel order."),
     serials: Optional[Path] = typer.Option(
         None, "--serials", metavar="FILE", show_default=False,
@@ -120,12 +120,12 @@ def run(
              "it or --serial, a real rack asks for each channel's on a terminal."),
     lot_id: Optional[str] = typer.Option(None, "--lot-id", metavar="LOT", show_default=False,
                                          help="The DUT's production lot (recorded and indexed: bench runs --lot)."),
-    operator: Optional[str] = typer.Option(None, "--operator", help="Who runs the test (recorded)."),
+    operator: Optional[str] = typer.Option(None, "--operator", metavar="NAME", help="Who runs the test (recorded)."),
     seed: Optional[int] = typer.Option(
-        None, "--seed", help="Simulated bench only: unit N of the lot (its own capacity, resistances, leakage and "
+        None, "--seed", metavar="N", help="Simulated bench only: unit N of the lot (its own capacity, resistances, leakage and "
                              "sensor noise); without it, the preset's nominal unit."),
     dut: Optional[str] = typer.Option(
-        None, "--dut", help="Simulated bench only: DUT preset (e.g. powerbank-20000, bench sim list), or a cell "
+        None, "--dut", metavar="PRESET", help="Simulated bench only: DUT preset (e.g. powerbank-20000, bench sim list), or a cell "
                             "simulated by PyBaMM, pybamm:<parameter set>[:<model>] (e.g. pybamm:Chen2020)."),
     product: Optional[Path] = ProductOption,
     defect: list[str] = typer.Option(
@@ -195,15 +195,17 @@ def run(
 
 @app.command()
 def resume(
-    run_dir: Path = typer.Argument(..., help="The run folder of the interrupted run.", show_default=False),
+    run_dir: Path = typer.Argument(..., help="The run folder of the interrupted run.", metavar="RUN_DIR",
+                                   show_default=False),
     speed: Optional[float] = SpeedOption,
     station: Optional[Path] = typer.Option(
-        None, "--station", "-s", show_default=False,
+        None, "--station", "-s", metavar="FILE", show_default=False,
         help="Station file to use instead of the one the run recorded (the differences are shown first)."),
     junit: Optional[Path] = JUnitOption,
     as_json: bool = JsonOption,
     db: Optional[str] = DbOption,
-    log_dir: Path = typer.Option(Path("logs"), "--log-dir", help="Where the default run index is (bench.db)."),
+    log_dir: Path = typer.Option(Path("logs"), "--log-dir", metavar="DIR",
+                                 help="Where the default run index is (bench.db)."),
 ) -> None:
     """Take up an interrupted run (crash, kill -9, power cut, bench stop) from its last checkpoint; a rack
     run's lot folder: every channel that did not end."""
@@ -376,21 +378,21 @@ def _index_url(db: Optional[str], log_dir: Path) -> Optional[str]:
 
 
 @app.command("pause")
-def pause_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).",
+def pause_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).", metavar="RUN_DIR",
                                              show_default=False)) -> None:
     """Pause a running test from another terminal: the DUT is made safe, monitoring goes on."""
     _control(run_dir, "pause")
 
 
 @app.command("continue")
-def continue_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).",
+def continue_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).", metavar="RUN_DIR",
                                                 show_default=False)) -> None:
     """Continue a paused test: its step is set up again and carries on."""
     _control(run_dir, "continue")
 
 
 @app.command("stop")
-def stop_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).",
+def stop_run(run_dir: Path = typer.Argument(..., help="The run folder (or a rack run's lot folder).", metavar="RUN_DIR",
                                            show_default=False)) -> None:
     """Stop a running test from another terminal, as Ctrl-C in its own would.
 
@@ -617,7 +619,7 @@ def _show_verdict(console: Any, verdict: str, reason: str, criteria: list[dict[s
 
 
 @app.command()
-def watch(run_dir: Path = typer.Argument(..., help="The run folder.", show_default=False)) -> None:
+def watch(run_dir: Path = typer.Argument(..., help="The run folder.", metavar="RUN_DIR", show_default=False)) -> None:
     """Follow a run from any terminal, read only (any number of viewers): the live view drawn from its
     files, until the run ends; then its verdict, and the exit code bench run gives it.
 
@@ -676,9 +678,9 @@ SILENT = 60.0  # s without a new record after which `bench watch` says the run m
 @app.command()
 def validate(
     profile: Path = typer.Argument(..., help="Profile file (TOML), or the name of a shipped profile (bench profiles).",
-                                   show_default=False),
+                                   metavar="PROFILE", show_default=False),
     station: Optional[Path] = StationOption,
-    dut: Optional[str] = typer.Option(None, "--dut", help="Simulated bench only: the DUT preset the run would use "
+    dut: Optional[str] = typer.Option(None, "--dut", metavar="PRESET", help="Simulated bench only: the DUT preset the run would use "
                                       "(or pybamm:<parameter set>[:<model>])."),
     product: Optional[Path] = ProductOption,
     strict: bool = StrictOption,

@@ -25,7 +25,7 @@ DbOption = typer.Option(
     None, "--db", metavar="URL", show_default=False,
     help=f"The run index: sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE, or {OFF} (default: "
          f"${ENV}, else the lab file's [index] database, else sqlite:///LOG_DIR/{DEFAULT_FILE}).")
-LogDirOption = typer.Option(Path("logs"), "--log-dir", help=f"Where run folders are (and {DEFAULT_FILE}, the "
+LogDirOption = typer.Option(Path("logs"), "--log-dir", metavar="DIR", help=f"Where run folders are (and {DEFAULT_FILE}, the "
                             "default index).")
 
 
@@ -170,20 +170,20 @@ def _run_folders(given: list[Path]) -> list[Path]:
 
 
 def runs(
-    serial: Optional[str] = typer.Option(None, "--serial", help="The DUT's serial number.", show_default=False),
-    product: Optional[str] = typer.Option(None, "--product", help="The product (label) name.", show_default=False),
-    profile: Optional[str] = typer.Option(None, "--profile", show_default=False,
+    serial: Optional[str] = typer.Option(None, "--serial", metavar="SERIAL", help="The DUT's serial number.", show_default=False),
+    product: Optional[str] = typer.Option(None, "--product", metavar="NAME", help="The product (label) name.", show_default=False),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="PROFILE", show_default=False,
                                           help="The profile's name, or the file it was run from."),
-    lot: Optional[str] = typer.Option(None, "--lot", help="The DUT lot (bench run --lot-id).", show_default=False),
-    station: Optional[str] = typer.Option(None, "--station", help="The station's name.", show_default=False),
-    verdict: Optional[str] = typer.Option(None, "--verdict", help="PASS, FAIL, ABORTED or ERROR.",
+    lot: Optional[str] = typer.Option(None, "--lot", metavar="LOT", help="The DUT lot (bench run --lot-id).", show_default=False),
+    station: Optional[str] = typer.Option(None, "--station", metavar="NAME", help="The station's name.", show_default=False),
+    verdict: Optional[str] = typer.Option(None, "--verdict", metavar="VERDICT", help="PASS, FAIL, ABORTED or ERROR.",
                                           show_default=False),
     since: Optional[str] = typer.Option(None, "--since", metavar="WHEN", show_default=False,
                                         help="Started at or after: a date, a date and time (local unless an "
                                              "offset is given), or a time ago: 7d, 12h, 30m."),
     until: Optional[str] = typer.Option(None, "--until", metavar="WHEN", show_default=False,
                                         help="Started before (as --since)."),
-    limit: int = typer.Option(50, "--limit", min=0, help="At most this many runs, the newest (0: all)."),
+    limit: int = typer.Option(50, "--limit", min=0, metavar="N", help="At most this many runs, the newest (0: all)."),
     trend: Optional[str] = typer.Option(
         None, "--trend", metavar="METRIC", show_default=False,
         help="A criterion (its name, or its metric) across the runs selected, oldest first: each run's value, "

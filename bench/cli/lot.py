@@ -14,9 +14,9 @@ from bench.cli.console import console as _console
 def lot(
     run_dirs: list[Path] = typer.Argument(..., metavar="RUN_DIR", show_default=False,
                                           help="Run folders of the units, or a folder holding them."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the table as CSV (units in the column names).",
+    out: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write the table as CSV (units in the column names).",
                                        show_default=False),
-    threshold: float = typer.Option(3.5, "--threshold", help="A unit is an outlier on a metric when |z| is above."),
+    threshold: float = typer.Option(3.5, "--threshold", metavar="Z", help="A unit is an outlier on a metric when |z| is above."),
     mixed: bool = typer.Option(False, "--mixed", help="Compare runs of different profiles anyway."),
 ) -> None:
     """Compare the units of one lot on every metric and flag the outliers: exit 0 none, 1 outlier(s), 2 invalid input.

@@ -14,7 +14,7 @@ def report(
     run_dirs: list[Path] = typer.Argument(..., metavar="RUN_DIR", show_default=False,
                                           help="Run folder(s); several, or a folder holding them, make a lot report."),
     out: Optional[Path] = typer.Option(
-        None, "--out", show_default=False,
+        None, "--out", metavar="FILE", show_default=False,
         help="The HTML file to write (default: RUN_DIR/report.html; for several run folders, lot-report.html in "
              "the folder that holds them)."),
 ) -> None:
