@@ -280,9 +280,14 @@ def _ask_serial(console: Any, pending: Any = None, err: bool = False) -> Callabl
         if ended:
             return None
         try:
-            with signals.interruptible(), pending.showing(f"channel {name}: "):
-                answer = typer.prompt(f"channel {name}", default=EMPTY, show_default=False,
-                                      err=err).strip()
+            while True:
+                with signals.interruptible(), pending.showing(f"channel {name}: "):
+                    answer = typer.prompt(f"channel {name}", default=EMPTY, show_default=False,
+                                          err=err).strip()
+                if answer.isprintable():
+                    break
+                console.print(f"channel {name}: {answer!r} holds a control character (a tab?): type the serial "
+                              "again", markup=False)
         except OperatorStop:
             console.print()  # off the prompt's line
             return None

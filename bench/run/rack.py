@@ -23,7 +23,7 @@ from bench.record.records import Sink
 from bench.record.schema import RACK, RUN, new_run_folder
 from bench.run.engine import Outcome
 from bench.run import signals
-from bench.run.session import Request, Started, begin, drive, make_world, prepare, take_up
+from bench.run.session import Request, Started, begin, drive, make_world, prepare, recorded_text, take_up
 from bench.run.stops import Fault, RunEnded
 from bench.station.config import StationConfig
 from bench.station.instruments import open_rack
@@ -61,6 +61,8 @@ def units(station: StationConfig | Path | None, given: Sequence[str], seed: int 
         raise InputError("--serial", " ".join(given), f"{len(given)} serial(s) for {len(names)} channels: give one "
                          f"--serial per channel, in channel order ({', '.join(names)}), '{EMPTY}' for an empty one")
     if given:
+        for serial in given:
+            recorded_text("--serial", serial)
         chosen = [(name, serial) for name, serial in zip(names, given) if serial != EMPTY]
         if not chosen:
             raise InputError("--serial", " ".join(given), "every channel is empty: nothing to run")

@@ -61,11 +61,20 @@ class Request:
     index: str | None = None  # the run index's database URL (bench.record.index.parse_url), None: no index
 
 
+def recorded_text(option: str, value: str | None) -> None:
+    """A serial, operator or lot as it goes into the records, the index and every line about the
+    run: printable text (a tab or a new line split the log's lines and the index's listings)."""
+    if value is not None and not value.isprintable():
+        raise InputError(option, repr(value), "expected printable text: no tab, new line or other control character")
+
+
 def prepare(request: Request, warn: Callable[[Any], None] | None = None) -> tuple[Profile, StationConfig]:
     """Everything that can be checked before touching an instrument (InputError otherwise): the
     pre-flight `bench validate` runs (`plan`); on a simulated station, its world then holds the
     DUT the profile runs on. Plausibility warnings go to `warn` (a bench.run.plausibility.Finding
     each)."""
+    for option, value in (("--serial", request.serial), ("--operator", request.operator), ("--lot-id", request.lot)):
+        recorded_text(option, value)
     checked = plan(request.profile, request.station, dut=request.dut, product=request.product,
                    strict=request.strict, warn=warn)
     if (request.seed is not None or request.defects or request.speed is not None) and not checked.station.simulated:

@@ -129,3 +129,8 @@ def test_with_json_the_serial_prompt_is_on_stderr_so_stdout_holds_the_object_alo
     for as_json in (True, False):
         assert _ask_serial(Screen().console(stderr=as_json), err=as_json)("A") == "SN-1"
     assert streams == [True, False]
+
+
+def test_a_serial_typed_with_a_control_character_is_asked_for_again(monkeypatch):
+    ask, asked = _asker(monkeypatch, ["PB\t1", "PB-1"])
+    assert ask("A") == "PB-1" and asked == ["channel A", "channel A"]

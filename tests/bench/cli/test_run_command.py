@@ -325,3 +325,11 @@ def test_the_verdict_says_the_bench_is_safe_and_how_a_stopped_run_goes_on(safe, 
     _show_verdict(Console(file=out, width=80), "ABORTED", "operator stop (Ctrl-C)", [], Path("logs/run-7"),
                   safe=safe, resumable=resumable)
     assert out.getvalue().splitlines()[-len(lines) - 1:] == ["operator stop (Ctrl-C)", *lines]
+
+
+@pytest.mark.parametrize("option, value", [("--serial", "PB-tab\tx"), ("--operator", "ana\nbob"),
+                                           ("--lot-id", "L\x017")])
+def test_a_serial_operator_or_lot_with_a_control_character_is_refused_before_anything_runs(tmp_path, option, value):
+    result = bench("run", "quick-check", option, value, "--log-dir", str(tmp_path / "logs"))
+    assert result.exit_code == 2 and "expected printable text: no tab, new line" in result.output
+    assert not (tmp_path / "logs").exists()
