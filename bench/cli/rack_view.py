@@ -345,11 +345,13 @@ def cut(text: str, width: int) -> str:
 
 
 def summary(statuses: list[str]) -> str:
-    """'4 channels: 2 running, 1 starting, 1 done (1 PASS)'."""
+    """'4 channels: 2 running, 1 paused, 1 done (1 PASS)': a paused or retrying channel is under way
+    but counted apart, so the header never says all run while one waits."""
     verdicts = [status for status in statuses if status in VERDICT_STYLES]
-    running = sum(status in ACTIVE for status in statuses)
-    starting = len(statuses) - running - len(verdicts)
-    parts = [f"{running} running", *([f"{starting} starting"] if starting else []), f"{len(verdicts)} done"]
+    under_way = {status: statuses.count(status) for status in ACTIVE}
+    starting = len(statuses) - sum(under_way.values()) - len(verdicts)
+    parts = [f"{n} {status}" for status, n in under_way.items() if n] or ["0 running"]
+    parts += [*([f"{starting} starting"] if starting else []), f"{len(verdicts)} done"]
     return f"{_channels(len(statuses))}: {', '.join(parts)}" + (f" ({counts(verdicts)})" if verdicts else "")
 
 

@@ -132,7 +132,7 @@ def test_plain_rack_view_prints_a_status_table_of_the_channels_under_way_every_p
         tables.append(sum(line.startswith("[") for line in lines))
     assert tables == [0, 1, 1, 2]
     assert lines[-4:] == [
-        "[0:02:00] rack: 3 channels: 1 running, 1 starting, 1 done (1 FAIL)",
+        "[0:02:00] rack: 3 channels: 1 paused, 1 starting, 1 done (1 FAIL)",  # not all running
         "  channel  serial  step                             cycle   run      left      V      A    °C  status",
         "  ch1      PB-1    2/5 Discharge at 2 A for 30 min  2/3    47 %  ~1:20:01  4.900  2.000  31.4  paused",
         ("  ch10     —                                                                   "
@@ -151,7 +151,7 @@ def test_rack_view_draws_a_row_per_channel_under_a_header_and_says_events_and_en
     with RackView(Console(file=out, width=120), "rack", CHANNELS) as view:
         run_rack(view)
     text = out.getvalue()
-    assert "rack   3 channels: 1 running, 2 done (1 PASS, 1 FAIL)   elapsed 0:00:00" in text
+    assert "rack   3 channels: 1 paused, 2 done (1 PASS, 1 FAIL)   elapsed 0:00:00" in text
     assert rows_of(text) == {
         "ch1": "ch1 PB-1 2/5 Discharge at 2 A for 30 min 2/3 47 % 4.900 2.000 31.4 PASS",
         "ch2": "ch2 PB-2 2/5 Discharge at 2 A for 30 min 2/3 47 % 4.900 2.000 31.4 FAIL",
