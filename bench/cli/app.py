@@ -541,7 +541,8 @@ def _watch(screen: Screen, title: str, start: Start, to_stderr: bool = False) ->
     from bench.record.records import RecordError
 
     console = screen.console(stderr=to_stderr)
-    if (sys.stderr if to_stderr else sys.stdout).isatty():
+    drawn = (sys.stderr if to_stderr else sys.stdout).isatty()  # a panel redrawn; else lines
+    if drawn:
         from bench.cli.live import RichView
 
         view: Any = RichView(console, title, screen)
@@ -552,7 +553,7 @@ def _watch(screen: Screen, title: str, start: Start, to_stderr: bool = False) ->
         console.print(f"run folder: {folder}", markup=False)
         view.run_dir = str(folder)
     try:
-        with view if isinstance(view, contextlib.AbstractContextManager) else contextlib.nullcontext():
+        with view if drawn else contextlib.nullcontext():
             outcome, folder = start(view, announce)
     except InputError as exc:
         raise _invalid(exc, screen.console(stderr=True)) from None
