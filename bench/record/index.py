@@ -233,11 +233,12 @@ class Query:
         where = [_like(runs.c[name], value) for name, value in (
             ("serial", self.serial), ("product", self.product), ("lot", self.lot), ("station", self.station),
             ("verdict", self.verdict)) if value is not None]
-        if self.profile is not None:
-            stem = self.profile.removesuffix(".toml")
+        if self.profile is not None:  # a run records its profile file as it was typed: matched by its name too
+            stems = {self.profile.removesuffix(".toml"), self.profile.replace("\\", "/").rsplit("/", 1)[-1]
+                     .removesuffix(".toml")}
             where.append(or_(_like(runs.c.profile, self.profile), _like(runs.c.profile_file, self.profile),
-                             _like(runs.c.profile_file, stem), _like(runs.c.profile_file, f"*/{stem}.toml"),
-                             _like(runs.c.profile_file, f"{stem}.toml")))
+                             *(_like(runs.c.profile_file, form) for stem in sorted(stems)
+                               for form in (stem, f"*/{stem}.toml", f"{stem}.toml"))))
         if self.since is not None:
             where.append(runs.c.started >= self.since.astimezone(dt.timezone.utc))
         if self.until is not None:

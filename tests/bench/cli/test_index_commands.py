@@ -70,6 +70,7 @@ def test_runs_are_found_by_serial_lot_verdict_profile_and_date(db):
     assert serials("--verdict", "FAIL") == ["SN-3"]
     assert serials("--serial", "SN-*", "--profile", "index check") == ["SN-1", "SN-2", "SN-3"]
     assert serials("--profile", "SN-3", "--lot", "L2") == ["SN-3"]  # the file it was run from
+    assert serials("--profile", "elsewhere/SN-3.toml") == ["SN-3"]  # typed by another path: found by its name
     assert serials("--since", "1d", "--serial", "SN*") == ["SN-1", "SN-2", "SN-3"]
     assert serials("--until", "2000-01-01") == []
     assert len(lines(bench("runs", "--db", db, "--limit", "2"))) == 2
