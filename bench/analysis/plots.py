@@ -60,9 +60,9 @@ def thin(x: np.ndarray, y: np.ndarray, buckets: int = POINTS) -> tuple[np.ndarra
     return x[keep], y[keep]
 
 
-def _shade_steps(axes: Sequence[Any], steps: list[Step], scale: float) -> None:
+def _shade_steps(axes: Sequence[Any], steps: list[Step], scale: float, numbered: bool = True) -> None:
     """Each step a band coloured by its type across every panel; wide ones carry their index
-    in the profile above the first panel."""
+    in the profile above the first panel (`numbered`; a view of many cycles numbers the cycles there)."""
     span = (steps[-1].end - steps[0].start) or 1.0
     for ax in axes:
         for kind, colour in STEP_COLOURS.items():
@@ -72,7 +72,7 @@ def _shade_steps(axes: Sequence[Any], steps: list[Step], scale: float) -> None:
                 ax.add_collection(PolyCollection(boxes, facecolors=colour, edgecolors="white", linewidths=1.0,
                                                  zorder=0, transform=ax.get_xaxis_transform()))
     top = axes[0]
-    labelled = [s for s in steps if (s.end - s.start) / span >= LABELLED]
+    labelled = [s for s in steps if (s.end - s.start) / span >= LABELLED] if numbered else []
     if labelled:
         top.text(0.0, 1.01, "step ", transform=top.transAxes, ha="right", va="bottom", fontsize=8, color="#444444")
     for s in labelled:
@@ -129,10 +129,11 @@ def time_series(samples: Samples, power_bank: bool, title: str | None = None,
         ax.margins(x=0.005)  # an event at the run's end stays off the frame
         ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8, frameon=False)
     steps = samples.steps()
-    if len(steps) > SHADED:
+    cycles = len(samples.cycles()) > 2 or len(steps) > SHADED  # a comb of cycles: numbered on the top axis
+    if cycles:
         _mark_cycles(axes[0], samples, scale)
-    elif steps:
-        _shade_steps(axes, steps, scale)
+    if steps and len(steps) <= SHADED:
+        _shade_steps(axes, steps, scale, numbered=not cycles)
         present = {s.kind for s in steps if s.end > s.start}
         axes[0].legend(handles=[*axes[0].get_legend_handles_labels()[0],
                                 *(Patch(facecolor=colour, label=f"{kind} step") for kind, colour in STEP_COLOURS.items()
