@@ -189,18 +189,17 @@ def pick(curves: list[Curve], most: int = CURVES) -> list[Curve]:
 
 def dqdv_plot(curves: list[Curve]) -> bytes:
     """dQ/dV of the discharge steps and of the charge steps side by side, one curve per step,
-    coloured from the first cycle (dark) to the last (light)."""
+    coloured from the first (dark) to the last (light): by step, so the curves of one cycle (a
+    DCIR profile's pulses) are told apart too."""
     kinds = [k for k in ("discharge", "charge") if any(c.step.kind == k for c in curves)]
     figure = Figure(figsize=(WIDTH, 4.4), dpi=DPI, layout="constrained")
     axes = figure.subplots(1, len(kinds), squeeze=False)[0]
     colormap = matplotlib.colormaps["viridis"]
-    cycles = [c.step.cycle for c in curves]
-    low, high = min(cycles), max(cycles)
     several_per_cycle = len({(c.step.cycle, c.step.kind) for c in curves}) < len(curves)
     for ax, kind in zip(axes, kinds):
         shown = pick([c for c in curves if c.step.kind == kind])
-        for c in shown:
-            where = (c.step.cycle - low) / (high - low) if high > low else 0.0
+        for n, c in enumerate(shown):
+            where = n / (len(shown) - 1) if len(shown) > 1 else 0.0
             name = f"cycle {c.step.cycle}" + (f", step {c.step.index}" if several_per_cycle else "")
             ax.plot(c.voltage, c.dqdv, color=colormap(0.85 * where), linewidth=1.2,
                     label=f"{name}: {c.capacity:.3f} Ah")

@@ -241,7 +241,7 @@ def _figures(folder: Path, meta: dict[str, Any], cycles: list[dict[str, float]])
         if curves:
             out.append(_section("Incremental capacity (dQ/dV)", _dqdv_method() + _figure(
                 plots.dqdv_plot(curves), "dQ/dV of the charge and discharge steps",
-                "one curve per step; colour from the first cycle (dark) to the last (light).") + _curve_table(curves)))
+                "one curve per step; colour from the first step (dark) to the last (light).") + _curve_table(curves)))
     return out
 
 
