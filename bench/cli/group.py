@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -26,6 +29,12 @@ try:  # Typer's conversion layer, where it builds a parameter's pydantic adapter
     from typer._param_types import coerce_cli_path
 except ImportError:  # a Typer without it: its parameters have no `type_descriptor`, and keep their conversion
     RuntimeParam = object  # type: ignore[misc,assignment]
+try:  # the Click that Typer 0.29 carries inside; earlier Typers use Click itself
+    from typer._click import echo
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+except ImportError:
+    from click import echo
+    from click.exceptions import NoArgsIsHelpError, UsageError
 
 INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # longer ones go to Typer (int() refuses beyond 4300 digits)
 DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -84,12 +93,18 @@ def plain_value(param: Any) -> PlainValue | None:
 
 
 class BenchGroup(typer.core.TyperGroup):
-    """A `bench` command group: plain help that shows each command's first paragraph whole, and
-    the values of the group and of the command it runs converted by PlainValue."""
+    """A `bench` command group: plain help that shows each command's first paragraph whole, the
+    values of the group and of the command it runs converted by PlainValue, and a command-line
+    mistake told in two lines (the error, where to find help) instead of Click's four."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _convert_plainly(self.get_params(ctx))
-        return super().parse_args(ctx, args)
+        with _brief_usage_errors():
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _brief_usage_errors():
+            return super().invoke(ctx)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[Any, Any, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
@@ -103,6 +118,24 @@ class BenchGroup(typer.core.TyperGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+@contextmanager
+def _brief_usage_errors() -> Iterator[None]:
+    """A usage error raised in the block shows the error and the help hint, not the usage line
+    and a blank line before them (help asked for by giving no arguments still shows the help)."""
+    try:
+        yield
+    except NoArgsIsHelpError:
+        raise
+    except UsageError as error:
+        error.show = partial(_show_briefly, error)  # type: ignore[method-assign]
+        raise
+
+
+def _show_briefly(error: Any, file: Any = None) -> None:
+    hint = f"\nTry '{error.ctx.command_path} --help' for help." if error.ctx is not None else ""
+    echo(f"Error: {error.format_message()}{hint}", file=file, err=True)
 
 
 def _convert_plainly(params: list[Any]) -> None:

@@ -61,3 +61,21 @@ def test_help_lists_every_command_with_the_first_paragraph_of_its_help():
             first_paragraph = " ".join(command.help.split("\n\n")[0].split())
             assert f" {name} {first_paragraph}" in shown
     assert "else the profile's [dut]." in " ".join(runner.invoke(app, ["run", "--help"]).output.split())
+
+
+def test_a_command_line_mistake_is_two_lines_and_exit_2():
+    """Click prints the usage line, a hint and a blank line before the error (four lines); the
+    bench's standard for bad input is one or two lines."""
+    import subprocess
+    import sys
+
+    for args, said in ((["run", "--bogus", "profiles/quick-check.toml"], "No such option: --bogus"),
+                       (["runn"], "No such command 'runn'"),
+                       (["run"], "Missing argument 'PROFILE'"),
+                       (["sim", "lst"], "No such command 'lst'"),
+                       (["run", "profiles/quick-check.toml", "--speed", "fast"], "Invalid value for '--speed'")):
+        done = subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True, text=True)
+        lines = done.stderr.splitlines()
+        assert done.returncode == 2, (args, done.stderr)
+        assert len(lines) == 2 and said in lines[0] and lines[1].startswith("Try 'bench"), (args, done.stderr)
+        assert done.stdout == "", args
