@@ -29,7 +29,9 @@ FINISH_WAIT = 5.0  # s of wall time the run's end waits for the index to take it
 class IndexSink(Sink):
     """Keeps the run of `folder` in the index at `url` (checked beforehand: bench.record.index.parse_url).
     `planned` is the profile's estimated duration in s (None if unknown) and `period` its longest
-    sample period; `warn` is told, at the run's end, when the index could not be brought up to date."""
+    sample period; `warn` is told when a write to the index first fails (from the sink's thread: a
+    line on the stream of the moment), and at the run's end if the index could not be brought up to
+    date."""
 
     def __init__(self, url: str, folder: Path, planned: float | None, period: float,
                  warn: Callable[[str], None] | None = None, finish_wait: float | None = None) -> None:
@@ -110,6 +112,7 @@ class IndexSink(Sink):
         index = key = None
         behind = True  # the index lacks what the folder has: the next write is a whole one
         failed_at = None
+        told = False  # the operator was told, while the run goes, that the index cannot be written
         while True:
             batch = [self._queue.get()]
             while True:
@@ -135,6 +138,10 @@ class IndexSink(Sink):
                 self.error, failed_at, behind = str(exc), time.monotonic(), True
             except Exception as exc:  # noqa: BLE001 - whatever it is, the run goes on; the folder has it all
                 self.error, failed_at, behind = f"{type(exc).__name__}: {exc}", time.monotonic(), True
+            if self.error is not None and not told and not end and self.warn is not None:
+                told = True  # once: an overnight run's operator learns it as the run starts, not in the morning
+                self.warn(f"index: {self.error}; the run goes on (its folder keeps everything) and the index "
+                          f"is tried again every {RETRY:g} s")
             if end:
                 self._done.set()
                 return

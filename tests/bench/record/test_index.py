@@ -179,7 +179,8 @@ def test_a_server_lost_mid_run_leaves_the_run_as_it_was_and_bench_index_complete
     meta, reference = (json.loads((f / "run.json").read_text()) for f in (folder, alone))
     assert str(outcome.verdict) == meta["verdict"] == reference["verdict"] == "PASS"
     assert [c["value"] for c in meta["criteria"]] == [c["value"] for c in reference["criteria"]]
-    assert len(warned) == 1 and f"`bench index {folder}` brings it up to date" in str(warned[0])
+    assert len(warned) <= 2 and f"`bench index {folder}` brings it up to date" in str(warned[-1])
+    assert all("the run goes on" in str(line) for line in warned[:-1])  # said as it happened, if seen then
     start()
     row = row_of(url, "D-1")
     assert (row["status"], row["verdict"]) == ("running", None)  # as the server last heard of it
@@ -212,8 +213,25 @@ def test_a_dead_or_hung_index_never_holds_a_run_up(server, tmp_path, monkeypatch
         silent.close()
     assert outcome.verdict == alone.verdict and [r.value for r in outcome.results] == [r.value for r in alone.results]
     assert index_sink.IndexSink.sample is Sink.sample  # no sample is ever handed to the index
-    assert len(warned) == 1 and warned[0].startswith("index: ") and str(folder) in warned[0]
+    assert warned and all(line.startswith("index: ") for line in warned) and str(folder) in warned[-1]
     assert took < 0.5 + 5.0  # the end waits 0.5 s for the index, never the 5 s a hung connection takes
+
+
+def test_an_index_that_refuses_the_run_is_said_while_the_run_goes_not_only_at_its_end(tmp_path):
+    """A wrong password or a server down: an overnight run's operator is told as the run starts."""
+    silent = Silent()
+    url = f"postgresql://bench:wrong@127.0.0.1:{silent.port}/bench"
+    silent.close()  # refuses connections
+    warned: list[str] = []
+    seen_while_running: list[str] = []
+    at_first_cycle = AtFirstCycle(lambda: seen_while_running.extend(until(lambda: list(warned))))
+    outcome, folder = execute(Request(profile(tmp_path, PASSING), log_dir=tmp_path / "logs", index=url),
+                              [at_first_cycle], warn=warned.append)
+    assert outcome.verdict == "PASS"
+    [early] = seen_while_running
+    assert early.startswith("index: ") and "the run goes on (its folder keeps everything)" in early
+    assert warned[0] == early and len(warned) == 2  # told once while running, and at the end what to do
+    assert f"`bench index {folder}` brings it up to date" in warned[1]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
