@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from bench.analysis.integrator import Totals
 from bench.cli.console import Screen, hms
-from bench.record.records import CycleEnd, Event, RunEnd, RunInfo, RunStart, Sample, Sink, StepEnd, StepStart
+from bench.record.records import CycleEnd, Event, RunEnd, RunInfo, RunStart, Sample, StepEnd, StepStart
+from bench.run.progress import Tracker
 from bench.run.readings import Readings
 from bench.run.stops import ending_events
 
@@ -56,7 +57,7 @@ def _percent(ratio: float) -> str:
     return "n/a" if ratio != ratio else f"{100 * ratio:.1f} %"
 
 
-class View(Sink):
+class View(Tracker):
     """What a view shows of a run, kept from its records: what the run is (`run_info`: DUT,
     serial, product, station, simulated), its progress through the plan and the time left
     (bench.run.progress), the step and its end conditions, a pause, the cycles. A view without
@@ -65,17 +66,15 @@ class View(Sink):
     `quiet`: records are followed but nothing is drawn (`bench watch` catching up)."""
 
     def __init__(self, screen: Screen | None = None) -> None:
+        super().__init__()
         self._screen = screen or Screen()
         self.quiet = False
         self.meta: dict[str, Any] | None = None
-        self.progress: Any = None  # bench.run.progress.Progress
         self.safety: tuple[Any, ...] = ()  # the profile's abort conditions
         self.hard_limits: tuple[Any, ...] = ()  # the station's
         self.stop_rules: tuple[str, ...] = ()  # the stop_if of the profile's loops
         self.step: Any = None
         self.count = self.position = self.cycle = 0
-        self.step_from = 0.0  # test time the step started, moved on by the time it spent paused
-        self.paused_from: float | None = None  # test time the pause began
         self.first: Any = None  # the first and the last cycle that ended (CycleSummary)
         self.last: Any = None
         self.outcome: Any = None
@@ -84,34 +83,25 @@ class View(Sink):
         self.latest: Sample | None = None  # the run's own record of the latest sample: read it, never keep it
         self._pace_from: tuple[float, float] | None = None  # (wall, test time) the pace is measured from
         self._now = (0.0, 0.0)  # (wall, test time) of the latest sample
-        self._into = 0.0  # step time into the step a resume takes up (run_info)
 
     # -- records ---------------------------------------------------------------------------
     def run_info(self, record: RunInfo) -> None:
         from bench.analysis.cycles import CycleSummary
-        from bench.run.progress import Progress, loops
+        from bench.run.progress import loops
 
+        super().run_info(record)
         profile, state = record.profile, record.state
         self.meta = record.meta
         self.safety, self.hard_limits = profile.safety, record.hard_limits
-        self.progress = Progress(profile, state.stopped, state.step.position if state.step is not None else 0)
-        self._into = 0.0  # step time into the step a resume takes up (0: none, or it starts again)
-        interrupted = state.step
-        if interrupted is not None and interrupted.ended_by is None:  # its time left is part of the plan
-            self.progress.started(interrupted.position, interrupted.index)
-            if profile.on_resume == "continue":
-                self._into = state.test_time - interrupted.start
         self.stop_rules = tuple(loop.stop_if.text for loop in loops(profile.items) if loop.stop_if is not None)
         done = sorted(state.book.records.items())
         self.first, self.last = (CycleSummary.of(n, r) for n, r in (done[0], done[-1])) if done else (None, None)
-        self.paused_from = self.outcome = self._pace_from = None
+        self.outcome = self._pace_from = None
         self.ending = False
 
     def step_start(self, record: StepStart) -> None:
+        super().step_start(record)
         self.step, self.count, self.position, self.cycle = record.step, record.count, record.position, record.cycle
-        self.step_from = record.test_time - record.step_time
-        if self.progress is not None:
-            self.progress.started(record.position, record.step.index)
 
     def sample(self, record: Sample) -> None:
         self.latest = record
@@ -119,36 +109,22 @@ class View(Sink):
         if self._pace_from is None:
             self._pace_from = self._now
 
-    def step_end(self, record: StepEnd) -> None:
-        if self.progress is not None:
-            self.progress.ended(record.step.index, self.took(record.test_time))
-
     def cycle_end(self, record: CycleEnd) -> None:
         if not self.ending:  # a cycle the run's end cuts short is no measure of the DUT
             self.first = self.first or record.summary
             self.last = record.summary
 
     def event(self, record: Event) -> None:
+        super().event(record)
         if record.kind in ENDING:
             self.ending = True
-        elif record.kind == "paused":
-            self.paused_from = record.test_time
         elif record.kind == "continued":
-            self.step_from += float(record.fields.get("paused_s", 0.0))
-            self.paused_from = None
             self._pace_from = None  # a simulated bench runs in real time while paused
-        elif record.kind == "loop_stopped" and self.progress is not None:
-            self.progress.loop_stopped(str(record.fields.get("loop")), int(record.fields.get("passes", 0)))
 
     def run_end(self, record: RunEnd) -> None:
         self.outcome = record.outcome
 
     # -- what is shown ---------------------------------------------------------------------
-    def took(self, test_time: float) -> float:
-        """Step time at `test_time`: since the step started, pauses left out (held while paused:
-        the rows then count the pause)."""
-        return max(0.0, (self.paused_from if self.paused_from is not None else test_time) - self.step_from)
-
     def pace(self) -> float | None:
         """Test seconds per wall second since the first sample drawn, or the last continue (1 on
         a real bench, N with --speed N); None until PACE_SPAN of wall time has gone by."""
@@ -159,7 +135,7 @@ class View(Sink):
 
     def left(self, test_time: float) -> tuple[float, int] | None:
         """The time left (s) and the steps it leaves out (no estimate), if the plan is known."""
-        return None if self.progress is None or self.step is None else self.progress.left(self.took(test_time))
+        return None if self.step is None else super().left(test_time)
 
     def eta(self, test_time: float) -> str:
         """'~1:13:00 left, ends ~22:47' (at the pace the run goes), and what it cannot count."""
@@ -201,7 +177,7 @@ class View(Sink):
         the run starts (or is resumed), once its `run_info` is in."""
         most = "at most " if self.progress.bounded else ""
         cycles = f", {most}{self.progress.cycles} cycles" if self.progress.cycles > 1 else ""
-        seconds, unknown = self.progress.left(self._into)
+        seconds, unknown = self.progress.left(self.into)
         unknown_text = f" + {unknown} step(s) with no estimate" if unknown else ""
         return f"{most}{self.progress.steps} steps{cycles}, {most}~{span(seconds)}{unknown_text} to go"
 

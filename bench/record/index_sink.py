@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bench.record.records import Checkpoint, CycleEnd, Event, RunEnd, RunStart, Sink, StepEnd, StepStart
+from bench.record.records import Checkpoint, CycleEnd, Event, RunEnd, RunInfo, RunStart, Sink, StepEnd, StepStart
+from bench.run.progress import Tracker
 
 HEARTBEAT = 15.0  # s of wall time between two heartbeats of a running run (at its checkpoints)
 SPACING = 1.0  # s of wall time at least between two writes (a simulated run's steps can be ms apart)
@@ -28,16 +29,16 @@ FINISH_WAIT = 5.0  # s of wall time the run's end waits for the index to take it
 
 class IndexSink(Sink):
     """Keeps the run of `folder` in the index at `url` (checked beforehand: bench.record.index.parse_url).
-    `planned` is the profile's estimated duration in s (None if unknown) and `period` its longest
-    sample period; `warn` is told when a write to the index first fails (from the sink's thread: a
+    `period` is the profile's longest sample period. The estimated end is the time left as the live
+    view reckons it (bench.run.progress: each step's estimate, corrected as the steps run) at the
+    pace the run goes; `warn` is told when a write to the index first fails (from the sink's thread: a
     line on the stream of the moment), and at the run's end if the index could not be brought up to
     date."""
 
-    def __init__(self, url: str, folder: Path, planned: float | None, period: float,
-                 warn: Callable[[str], None] | None = None, finish_wait: float | None = None) -> None:
+    def __init__(self, url: str, folder: Path, period: float, warn: Callable[[str], None] | None = None,
+                 finish_wait: float | None = None) -> None:
         self.url = url
         self.folder = folder
-        self.planned = planned
         self.period = period
         self.warn = warn
         self.finish_wait = FINISH_WAIT if finish_wait is None else finish_wait
@@ -49,16 +50,22 @@ class IndexSink(Sink):
         self._next_heartbeat = 0.0
         self._first: tuple[float, float] | None = None  # (wall, test time) of the first record: the run's pace
         self._live: dict[str, Any] = {"paused": 0}
+        self._plan = Tracker()
 
     # -- records (the run's thread: a few numbers onto a queue) --------------------------------
+    def run_info(self, record: RunInfo) -> None:
+        self._plan.run_info(record)
+
     def run_start(self, record: RunStart) -> None:
         self._put(record.test_time, sync=True)
 
     def step_start(self, record: StepStart) -> None:
+        self._plan.step_start(record)
         self._live.update(step=record.step.text, step_count=record.count, cycle=record.cycle)
         self._put(record.test_time)
 
     def step_end(self, record: StepEnd) -> None:
+        self._plan.step_end(record)
         self._put(record.test_time)
 
     def cycle_end(self, record: CycleEnd) -> None:
@@ -66,6 +73,7 @@ class IndexSink(Sink):
         self._put(record.test_time, sync=True)  # cycles.csv has a new row
 
     def event(self, record: Event) -> None:
+        self._plan.event(record)
         if record.kind in ("paused", "continued"):
             self._live["paused"] = int(record.kind == "paused")
             self._put(record.test_time)
@@ -94,8 +102,9 @@ class IndexSink(Sink):
         first = self._first = self._first or (wall, test_time)
         live = dict(self._live, progress_s=test_time, heartbeat=wall, eta=None, period_s=self.period)
         pace = (test_time - first[1]) / (wall - first[0]) if wall > first[0] else 0.0
-        if self.planned is not None and pace > 0 and self.planned > test_time:
-            live["eta"] = wall + (self.planned - test_time) / pace
+        left = self._plan.left(test_time)
+        if left is not None and not left[1] and pace > 0:  # no step of unknown length to come
+            live["eta"] = wall + left[0] / pace
         self._queue.put(("sync" if sync else "progress", live))
         self._start()
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from bench.profile.reader import Item, Loop, Profile
+from bench.record.records import Event, RunInfo, Sink, StepEnd, StepStart
 from bench.run.sequencer import Sequencer
 
 
@@ -153,3 +154,54 @@ class Progress:
             else:
                 seconds += runs * expected
         return seconds, unknown
+
+
+class Tracker(Sink):
+    """A run's Progress and its step clock (pauses left out), kept from the run's records: what a
+    view shows of the time left and what the run index gives as the estimated end, reckoned once."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None  # once the run_info is in
+        self.step_from = 0.0  # test time the step started, moved on by the time it spent paused
+        self.paused_from: float | None = None  # test time the pause began
+        self.into = 0.0  # step time into the step a resume takes up
+
+    def run_info(self, record: RunInfo) -> None:
+        profile, state = record.profile, record.state
+        self.progress = Progress(profile, state.stopped, state.step.position if state.step is not None else 0)
+        self.into = 0.0  # none, or the step starts again
+        interrupted = state.step
+        if interrupted is not None and interrupted.ended_by is None:  # its time left is part of the plan
+            self.progress.started(interrupted.position, interrupted.index)
+            if profile.on_resume == "continue":
+                self.into = state.test_time - interrupted.start
+        self.paused_from = None
+
+    def step_start(self, record: StepStart) -> None:
+        self.step_from = record.test_time - record.step_time
+        if self.progress is not None:
+            self.progress.started(record.position, record.step.index)
+
+    def step_end(self, record: StepEnd) -> None:
+        if self.progress is not None:
+            self.progress.ended(record.step.index, self.took(record.test_time))
+
+    def event(self, record: Event) -> None:
+        if record.kind == "paused":
+            self.paused_from = record.test_time
+        elif record.kind == "continued":
+            self.step_from += float(record.fields.get("paused_s", 0.0))
+            self.paused_from = None
+        elif record.kind == "loop_stopped" and self.progress is not None:
+            self.progress.loop_stopped(str(record.fields.get("loop")), int(record.fields.get("passes", 0)))
+
+    def took(self, test_time: float) -> float:
+        """Step time at `test_time`: since the step started, pauses left out (held while paused:
+        the rows then count the pause)."""
+        return max(0.0, (self.paused_from if self.paused_from is not None else test_time) - self.step_from)
+
+    def left(self, test_time: float) -> tuple[float, int] | None:
+        """The time left (s) and the steps it leaves out (no estimate), once a step has started."""
+        if self.progress is None or self.progress.index is None:
+            return None
+        return self.progress.left(self.took(test_time))

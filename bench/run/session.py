@@ -236,9 +236,8 @@ def _indexed(url: str | None, folder: Path, profile: Profile, warn: Callable[[An
         return []
     from bench.record.index_sink import IndexSink
 
-    total, unknown = profile.estimate()
     period = max([profile.period] + [step.period for step in profile.steps() if step.period])
-    return [IndexSink(url, folder, None if unknown else total, period, warn)]
+    return [IndexSink(url, folder, period, warn)]
 
 
 def _check_junit(path: Path | None) -> None:
