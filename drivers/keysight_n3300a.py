@@ -28,7 +28,9 @@ soundly only while one driver's set-point and the SYST:ERR? reads after it are n
 with the other's commands: if the other driver read the entry first, it would fail, naming its
 own set-point, and this one would take its refused set-point as confirmed. So one caller at a
 time per mainframe, from a set-point's first write to its last SYST:ERR? read: the transport
-locks each call, not that sequence, and nothing else enforces it yet.
+locks each exchange, not that sequence, so a rack's channels on one mainframe reach it through
+bench.station.instruments.Locked, which holds the mainframe's lock over each whole driver call.
+Another program on the same mainframe is beyond what the bench can order.
 
 Known state of the station's module, sent by identify() (every new session; open()
 identifies first, so nothing reaches a mainframe or module the station does not expect):
