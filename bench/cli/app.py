@@ -270,6 +270,10 @@ def _ask_serial(console: Any, pending: Any = None, err: bool = False) -> Callabl
     from bench.run.stops import OperatorStop
 
     pending = pending or PendingPrompt(console)
+    try:  # input() then reads through readline: the line can be edited, and shown again under a channel's line
+        import readline  # noqa: F401
+    except ImportError:  # no readline (Windows): the typed text still counts, though a line above hides it
+        pass
 
     console.print(f"the serial of each channel's DUT as it is plugged in ('{EMPTY}' or Enter: none there; Ctrl-D: "
                   "no more); each channel starts at once", markup=False)

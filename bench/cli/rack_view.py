@@ -14,6 +14,7 @@ screen. Like the single-run views, the rack's raise ScreenGone once their screen
 each channel's run detaches its sink and goes on."""
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -410,8 +411,8 @@ def show_rack_verdicts(console: Any, rows: Sequence[tuple[str, str | None, str, 
 class PendingPrompt:
     """The serial prompt of a real rack and the lines of the channels already running, on one
     screen: a line printed while the prompt waits goes on a line of its own above it, and the
-    prompt is shown again under it (on a terminal, its line is cleared first: what was typed so
-    far still counts, though it is no longer shown), not onto the prompt's line."""
+    prompt is shown again under it with what was typed so far (on a terminal, the prompt's line
+    is cleared first), not onto the prompt's line."""
 
     def __init__(self, console: Any) -> None:
         self.console = console
@@ -436,5 +437,12 @@ class PendingPrompt:
                 out.write("\r\x1b[2K" if self.console.is_terminal else "\n")
             self.console.print(line, markup=False)
             if pending is not None:
-                out.write(pending)
+                out.write(pending + typed_so_far())
                 out.flush()
+
+
+def typed_so_far() -> str:
+    """What the operator has typed at the prompt so far: readline's line, where input() reads
+    through it (a terminal, once readline is imported); else nothing can be known of it."""
+    readline = sys.modules.get("readline")
+    return readline.get_line_buffer() if readline is not None else ""

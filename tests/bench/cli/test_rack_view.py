@@ -254,3 +254,22 @@ def test_a_channel_line_printed_while_the_serial_prompt_waits_goes_above_it_and_
         pending.echo("A  ended PASS")
         assert out.getvalue() == ("A  step 1 (cycle 1): Charge at 5 V\nchannel B: " + cleared
                                   + "A  step 1 ended after 0:00:10\nchannel B: A  ended PASS\n")
+
+
+def test_the_prompt_shown_again_under_a_channel_line_keeps_what_was_typed_so_far(monkeypatch):
+    """With readline (input() on a terminal), the half-typed serial is shown again, not hidden."""
+    import io
+    import sys
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from bench.cli.rack_view import PendingPrompt
+
+    monkeypatch.setitem(sys.modules, "readline", SimpleNamespace(get_line_buffer=lambda: "PB-00"))
+    out = io.StringIO()
+    pending = PendingPrompt(Console(file=out, force_terminal=True, width=100, highlight=False))
+    out.write("channel B: PB-00")  # the prompt, and what the operator typed so far
+    with pending.showing("channel B: "):
+        pending.echo("A  step 1 ended after 0:00:10")
+    assert out.getvalue() == "channel B: PB-00\r\x1b[2KA  step 1 ended after 0:00:10\nchannel B: PB-00"
