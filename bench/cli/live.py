@@ -394,7 +394,7 @@ class RichView(View):
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column()
         step = "" if self.step is None else self.step.text
-        paused = self.paused_from is not None
+        paused = self.paused_from is not None and self.outcome is None and not self.ending
         if self.progress is None:  # a run that did not say what it is: the step and the readings
             grid.add_row("step", Text(f"{self.count} (cycle {self.cycle}): {step}"))
             grid.add_row("elapsed", f"{hms(r.test_time)}   step {hms(r.step_time)}")

@@ -21,6 +21,11 @@ class Clock(Protocol):
 
     def sleep_until(self, t: float) -> None: ...
 
+    def due_now(self, t: float) -> float:
+        """The time on the way to `t` that is due at this moment of wall time (`t` itself when
+        nothing paces the clock): where a wait cut short stops."""
+        ...
+
     def wall_period(self, period: float) -> float:
         """How much wall time one sample period takes."""
         ...
@@ -59,6 +64,9 @@ class RealClock:
 
     def wall_left(self, t: float) -> float:
         return t - self.now()
+
+    def due_now(self, t: float) -> float:
+        return min(t, self.now())
 
     @contextmanager
     def real_time(self) -> Iterator[None]:
@@ -101,6 +109,9 @@ class SimClock:
 
     def wall_left(self, t: float) -> float:
         return self._wall0 + (t - self._t0) / self._speed - time.monotonic() if self._speed else 0.0
+
+    def due_now(self, t: float) -> float:
+        return min(t, self._t0 + (time.monotonic() - self._wall0) * self._speed) if self._speed else t
 
     def notices(self) -> list[str]:
         return self._world.notices()  # type: ignore[attr-defined]

@@ -512,9 +512,10 @@ class Runner:
         if command is not None:
             self._pausing = command == "pause"
 
-    def _sleep_until(self, due: float) -> None:
+    def _sleep_until(self, due: float, cut: Callable[[], bool] | None = None) -> None:
         """Sleep to the next sample, looking at the operator's requests a few times a second of
-        wall time (a signal also cuts the sleep short: bench.run.signals)."""
+        wall time (a signal also cuts the sleep short: bench.run.signals); `cut()` true after a
+        look ends the sleep there (a continue, while paused)."""
         clock = self.clock
         while clock.wall_left(due) > HOUSEKEEPING:  # waited in slices; the simulated world is advanced
             signals.wait(HOUSEKEEPING)              # once, at `due`, as at any other speed
@@ -523,6 +524,9 @@ class Runner:
             if awake >= self._next_look:
                 self._next_look = awake + HOUSEKEEPING
                 self._look()
+                if cut is not None and cut():
+                    due = clock.due_now(due)
+                    break
         clock.sleep_until(due)
 
     def _pause(self, step: Step, ss: StepState) -> float:
@@ -540,8 +544,8 @@ class Runner:
             t = began
             while True:
                 t += period
-                self._sleep_until(t)
-                now = clock.now()
+                self._sleep_until(t, cut=lambda: not self._pausing)
+                now = t = clock.now()
                 self._sample(ss, now, now - began, sample)
                 self._watchdog.beat()
                 if self._stalled:
@@ -556,6 +560,7 @@ class Runner:
         self._retry(lambda: self._setup(step), step)
         self._event("continued", message=f"continued after {paused:.0f} s paused", count=ss.count,
                     paused_s=round(paused, 3))
+        self._checkpoint(clock.now())  # a resume after this goes on from the continue, not from the pause
         return paused
 
     def _checkpoint(self, now: float) -> None:

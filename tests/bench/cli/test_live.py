@@ -275,6 +275,19 @@ def test_rich_view_shows_the_last_cycle_against_the_first_and_the_verdict_at_the
     assert panel_rows(text)["run"] == "ended PASS after 1:02:05 of simulated test time: all criteria met"
 
 
+def test_a_paused_run_that_is_stopped_ends_without_the_paused_banner(clock, terminal):
+    """Its last panel gives the verdict: `bench continue` no longer carries anything on."""
+    with RichView(terminal, "two-cycles") as view:
+        started(view, clock)
+        view.sample(discharging(3725.0, 125.0))
+        view.event(Event("paused", 3725.0, {"count": 2}, "paused: `bench continue` resumes the step"))
+        view.event(Event("operator_stop", 3730.0, {"reason": "bench stop"}, "operator stop (bench stop)"))
+        view.run_end(RunEnd(Outcome(Verdict.ABORTED, "operator stop (bench stop)")))
+    last = terminal.export_text().rsplit("╭", 1)[1]
+    assert "PAUSED" not in last and "bench continue" not in last
+    assert "two-cycles  ABORTED" in last.splitlines()[0]
+
+
 def test_plain_view_prints_a_line_per_step_end_and_per_cycle_and_the_progress(clock):
     """...and says that the cycle a stop cuts short is not a whole one."""
     lines: list[str] = []

@@ -92,3 +92,45 @@ def test_pause_makes_the_dut_safe_and_continue_carries_on(tmp_path, profile):
     assert continued["paused_s"] > 0
     pause_rows = [r for r in rows if r["Step Type"] == "pause"]
     assert pause_rows and all(float(r["Output Current / A"]) == 0 for r in pause_rows)
+
+
+def test_continue_is_taken_within_a_second_of_wall_time_and_checkpointed(tmp_path, write):
+    """A long sample period (60 s) runs in real time while paused: a continue is not held back
+    to the next pause row, and the checkpoint after it counts it (a stop then resume keeps it)."""
+    import json
+
+    slow = write("slow.toml", PROFILE.replace('period = "1 s"', 'period = "60 s"'))
+    request = Request(slow, None, tmp_path / "logs", speed=300)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(zip(("outcome", "folder"), execute(request))))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not list((tmp_path / "logs").glob("*/checkpoint.json")):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    (folder,) = (tmp_path / "logs").iterdir()
+    control.request(folder, "pause")
+    while "paused" not in (folder / "events.jsonl").read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    control.request(folder, "continue")
+    asked = time.monotonic()
+    while '"continued"' not in (folder / "events.jsonl").read_text():
+        assert time.monotonic() - asked < 5.0, "the continue waited for the pause's next 60 s sample"
+        time.sleep(0.05)
+    continued = (folder / "events.jsonl").read_bytes().index(b'"continued"')
+    checkpointed = until(lambda: json.loads((folder / "checkpoint.json").read_text())["files"]["events"] > continued)
+    control.request(folder, "stop")
+    thread.join(timeout=60)
+    assert result["outcome"].verdict == "ABORTED"
+    assert checkpointed, "no checkpoint after the continue: a resume would cut it off and stay paused"
+
+
+def until(check, timeout: float = 1.0) -> bool:
+    """Whether `check()` comes true within `timeout` s of wall time (polled)."""
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
