@@ -122,7 +122,7 @@ def run(
                                          help="The DUT's production lot (recorded and indexed: bench runs --lot)."),
     operator: Optional[str] = typer.Option(None, "--operator", metavar="NAME", help="Who runs the test (recorded)."),
     seed: Optional[int] = typer.Option(
-        None, "--seed", metavar="N", help="Simulated bench only: unit N of the lot (its own capacity, resistances, leakage and "
+        None, "--seed", metavar="N", min=1, help="Simulated bench only: unit N of the lot (its own capacity, resistances, leakage and "
                              "sensor noise); without it, the preset's nominal unit."),
     dut: Optional[str] = typer.Option(
         None, "--dut", metavar="PRESET", help="Simulated bench only: DUT preset (e.g. powerbank-20000, bench sim list), or a cell "

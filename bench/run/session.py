@@ -37,7 +37,7 @@ from bench.station.instruments import Station, open_station
 from bench.units import parse_as
 
 
-SIMULATED_ONLY = "--speed, --seed, --dut and --defect apply to a simulated station only"
+SIMULATED_ONLY = "--speed, --seed, --lot, --dut and --defect apply to a simulated station only"
 log = logging.getLogger(__name__)
 
 

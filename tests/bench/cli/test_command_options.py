@@ -88,7 +88,15 @@ def test_speed_is_refused_on_a_real_station_as_seed_and_dut_are(tmp_path):
     result = runner.invoke(app, ["run", "quick-check", "--station", LAB, "--speed", "10", "--log-dir",
                                  str(tmp_path / "logs")])
     assert result.exit_code == 2 and not (tmp_path / "logs").exists()
-    assert result.output == f"error: {LAB}: world: --speed, --seed, --dut and --defect apply to a simulated station only\n"
+    assert result.output == f"error: {LAB}: world: --speed, --seed, --lot, --dut and --defect apply to a simulated station only\n"
+
+
+def test_lot_is_named_among_what_a_real_station_refuses_and_a_seed_below_1_is_refused(tmp_path):
+    lot = runner.invoke(app, ["run", "quick-check", "--station", LAB, "--lot", "3", "--log-dir", str(tmp_path)])
+    assert lot.exit_code == 2 and "--lot" in lot.output and "simulated station only" in lot.output
+    for seed in ("0", "-1"):  # units of a lot are numbered from 1
+        refused = runner.invoke(app, ["run", "quick-check", "--seed", seed, "--log-dir", str(tmp_path / "logs")])
+        assert refused.exit_code == 2 and "--seed" in refused.output and not (tmp_path / "logs").exists()
 
 
 def test_a_log_dir_that_is_a_file_says_so(tmp_path):

@@ -62,4 +62,4 @@ def test_defects_are_refused_on_a_real_station(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(path), "--station", str(ROOT / "stations" / "example-lab.toml"),
                                  "--defect", "counterfeit"], env={"COLUMNS": "400"})
     assert result.exit_code == 2
-    assert "--seed, --dut and --defect apply to a simulated station only" in result.output
+    assert "--seed, --lot, --dut and --defect apply to a simulated station only" in result.output
