@@ -349,6 +349,22 @@ def check_station(config: Any, world: Any, product: Any = None) -> tuple[list[Ro
     return checks, miswired, problems
 
 
+def simulated_as(config: Any, label: Any) -> str | None:
+    """The DUT a simulated station holds for a check of `label` (--product): the station's own
+    when of the product's kind, else the product's own preset, else the standard one of its kind
+    (a power bank's bench checking a cell's wiring would see a bank's 5 V); None: the station's."""
+    if label is None or config.world is None:
+        return None
+    from bench.run.preflight import STANDARD_DUT
+    from drivers.sim.presets import PRESETS, dut_type
+
+    if dut_type(config.world.dut).kind == label.kind:
+        return None
+    stem = Path(label.source).stem  # a shipped product is its preset's label, of the same name
+    own = PRESETS.get(stem)
+    return stem if own is not None and own.kind == label.kind else STANDARD_DUT[label.kind]
+
+
 @instruments_app.command("check")
 def instruments_check(
     station: Optional[Path] = typer.Option(None, "--station", "-s", show_default=False,
@@ -377,8 +393,9 @@ def instruments_check(
         config = load_station(station)
         if defect and not config.simulated:
             raise InputError(config.source, "world", "--defect applies to a simulated station only")
-        world = make_world(config, None, None, tuple(defect))
-        label = load_product(product) if product is not None else preset_label(getattr(world, "dut_name", None))
+        given = load_product(product) if product is not None else None
+        world = make_world(config, None, simulated_as(config, given), tuple(defect))
+        label = given if given is not None else preset_label(getattr(world, "dut_name", None))
     except InputError as exc:
         _console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(exits.INVALID) from None

@@ -246,12 +246,26 @@ def test_check_fails_reversed_leads_across_a_cell_before_anything_is_switched_on
     assert not world.load_input_on and not world.supply_output_on
 
 
-def test_check_judges_the_wiring_against_the_product_given(bench_world: dict[str, Any]) -> None:
-    """The simulated bank sleeps (0 V at its output): right for a bank, an open lead for a cell."""
-    assert invoke("instruments", "check").exit_code == 0
+def test_check_of_a_product_of_another_kind_simulates_that_product(bench_world: dict[str, Any]) -> None:
+    """The default station simulates a bank, which sleeps (0 V at its output): judged as the cell
+    given, that is an open lead, so the simulated bench holds the cell given instead."""
     result = invoke("instruments", "check", "--product", "lg-m50")
+    assert result.exit_code == 0, result.output
+    assert bench_world["world"].dut_name == "lg-m50"
+    assert "INR21700-M50, a cell" in " ".join(row(result.output, "wiring").split())
+
+
+def test_check_judges_the_wiring_against_the_product_given(sim_station: Any, bench_world: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    """A cell station's LG M50 (4.2 V) checked as a cell of another chemistry rated far lower."""
+    station = sim_station({'dut = "powerbank-10000"': 'dut = "lg-m50"'})
+    lfp = tmp_path / "lfp.toml"
+    lfp.write_text('kind = "cell"\nmodel = "LFP-18650"\nchemistry = "LiFePO4"\nrated_capacity = "1500 mAh"\n'
+                   'nominal_voltage = "3.2 V"\n', encoding="utf-8")
+    assert invoke("instruments", "check", "--station", str(station)).exit_code == 0
+    result = invoke("instruments", "check", "--station", str(station), "--product", str(lfp))
     assert result.exit_code == 4, result.output
-    assert "FAIL wiring: the load reads 0.000 V across the cell: expected 1.81 to 4.54 V" in result.output
+    assert "FAIL wiring: the load reads 4.200 V across the cell: expected" in result.output
 
 
 def test_check_names_an_open_thermocouple_by_its_channel(sim_station: Any) -> None:
