@@ -767,18 +767,12 @@ def validate(
     out.line(("valid", "green"), warned_of if found else "")
 
 
-METHOD_WIDTH = 60  # characters of a profile's method shown by `bench profiles`
-
-
 def method_of(reference: str) -> str:
     """A profile's `source` line cut to its method: the first clause, without the parenthesised
-    details, at most METHOD_WIDTH characters (cut at a word)."""
+    details (a terminal's table cuts it further to fit; a pipe gets it whole)."""
     import re
 
-    text = " ".join(re.sub(r"\s*\([^)]*\)", "", reference).split(";")[0].split())
-    if len(text) <= METHOD_WIDTH:
-        return text
-    return text[:METHOD_WIDTH - 2].rsplit(" ", 1)[0].rstrip(",:") + "..."
+    return " ".join(re.sub(r"\s*\([^)]*\)", "", reference).split(";")[0].split())
 
 
 @app.command()
