@@ -140,7 +140,12 @@ def _show_briefly(error: Any, file: Any = None) -> None:
 
 def _convert_plainly(params: list[Any]) -> None:
     """Give Typer's parameters among `params` PlainValue, where it covers them, before Typer
-    builds its own conversion (on a parameter's first value)."""
+    builds its own conversion (on a parameter's first value); and an argument taking several
+    values its type as `<path>...` in the help, where Typer prints the annotation, `<list[Path]>`."""
     for param in params:
         if getattr(param, "_runtime_param", True) is None:
             param._runtime_param = plain_value(param)
+        descriptor = getattr(param, "type_descriptor", None)
+        if param.param_type_name == "argument" and descriptor is not None and get_origin(descriptor.annotation) is list:
+            shown = f"<{get_args(descriptor.annotation)[0].__name__.lower()}>..."
+            param.display_type_rich = lambda ctx, shown=shown: shown

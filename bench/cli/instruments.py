@@ -205,14 +205,14 @@ def serial_drivers() -> list[str]:
 
 @instruments_app.command("scan")
 def instruments_scan(
-    timeout: float = typer.Option(0.5, "--timeout", min=0.01, help="Seconds to wait for each answer."),
+    timeout: float = typer.Option(0.5, "--timeout", min=0.01, metavar="S", help="Seconds to wait for each answer."),
     lan: bool = typer.Option(False, "--lan", help="Also search the LAN (VXI-11 broadcast, HiSLIP mDNS)."),
     probe_serial: bool = typer.Option(False, "--probe-serial",
                                       help="Also ask *IDN? on serial ports (at --baud). Off by default: "
                                            "an Arduino resets when its port opens, and a Modbus bus or "
                                            "an unknown device should not be sent stray bytes."),
-    baud: int = typer.Option(9600, "--baud", min=50, help="Line speed for --probe-serial."),
-    visa_library: Optional[str] = typer.Option(None, "--visa-library", show_default=False,
+    baud: int = typer.Option(9600, "--baud", min=50, metavar="BAUD", help="Line speed for --probe-serial."),
+    visa_library: Optional[str] = typer.Option(None, "--visa-library", metavar="LIBRARY", show_default=False,
                                                help="VISA implementation (default: pyvisa-py '@py'; "
                                                     "'@ivi' for NI-VISA / Keysight IO Libraries)."),
 ) -> None:
@@ -367,10 +367,10 @@ def simulated_as(config: Any, label: Any) -> str | None:
 
 @instruments_app.command("check")
 def instruments_check(
-    station: Optional[Path] = typer.Option(None, "--station", "-s", show_default=False,
+    station: Optional[Path] = typer.Option(None, "--station", "-s", metavar="FILE", show_default=False,
                                            help="Station file (default: the simulated bench)."),
     product: Optional[Path] = typer.Option(
-        None, "--product", "-p", show_default=False,
+        None, "--product", "-p", metavar="FILE", show_default=False,
         help="The DUT wired to the bench: a product file, or a shipped one by name (bench products), for the wiring "
              "check (default: on a simulated station its DUT preset's label; else polarity only)."),
     defect: list[str] = typer.Option(

@@ -79,3 +79,15 @@ def test_a_command_line_mistake_is_two_lines_and_exit_2():
         assert done.returncode == 2, (args, done.stderr)
         assert len(lines) == 2 and said in lines[0] and lines[1].startswith("Try 'bench"), (args, done.stderr)
         assert done.stdout == "", args
+
+
+def test_help_names_values_by_what_they_are_not_by_python_types():
+    """'RUN_DIR <path>...', '--timeout S': never '<list[Path]>', '<float range>' or '<str>'."""
+    group = typer.main.get_command(app)
+    runner = CliRunner(env={"COLUMNS": "200"})
+    paths = [[name] for name in group.commands] + [[sub, name] for sub in ("instruments", "sim", "index")
+                                                   if hasattr(group.commands.get(sub), "commands")
+                                                   for name in group.commands[sub].commands]
+    for path in paths:
+        shown = runner.invoke(app, [*path, "--help"]).output
+        assert not any(odd in shown for odd in ("<list[", " range>", "<str>", "<int>", "<float>")), (path, shown)
