@@ -139,11 +139,14 @@ def _parse(text: object, kind: str, source: str, key: str) -> float:
     if kind != "ratio" and quantity.dimensionless:
         raise InputError(source, key, f"expected a {kind} with its unit ({example}), got {text!r} (no unit)")
     try:
-        return float(quantity.to(unit).magnitude)
+        value = float(quantity.to(unit).magnitude)
     except Exception:
         found = kind_of(text)
         what = f", which is a {found}" if found else ""
         raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}{what}{_slip(text, kind)}") from None
+    if slip := case_slip(text, kind):  # '20 ma' is pint's 20 milliyears, a time: never what was meant
+        raise InputError(source, key, f"expected a {kind} ({example}), got {text!r}{slip}")
+    return value
 
 
 # What 'C' was meant as where a temperature is expected: written alone it is the coulomb.
@@ -162,6 +165,20 @@ def _slip(text: str, kind: str) -> str:
         return f" in coulombs; did you mean '{number} {_DEGREES[kind]}'?"
     meant = [common for common, (of, _) in _COMMON.items() if of == kind and common.lower() == unit.lower()]
     return f"; did you mean '{number} {meant[0]}'? (units are case-sensitive)" if meant else ""
+
+
+def case_slip(text: str, kind: str | None = None) -> str:
+    """'; did you mean '20 mA', a current? (units are case-sensitive)' for a value whose unit is
+    one of the common units in the wrong case ('20 ma', '4.5 v'), which pint reads as something
+    else or not at all (its kind named unless it is `kind`); '' otherwise."""
+    match = _SIMPLE.fullmatch(_clean(text))
+    if match is None or match[2] in _COMMON:
+        return ""
+    number, unit = match[1], match[2].lower()
+    meant = next(((common, of) for common, (of, _) in _COMMON.items() if common.lower() == unit), None)
+    if meant is None:
+        return ""
+    return f"; did you mean '{number} {meant[0]}'{'' if meant[1] == kind else f', a {meant[1]}'}? (units are case-sensitive)"
 
 
 def _odd_temperature(text: str, value: float) -> str:
@@ -238,4 +255,21 @@ def parse_as(text: object, unit: str, source: str, key: str) -> float:
     try:
         return float(_quantity(text).to(unit).magnitude)
     except Exception:
-        raise InputError(source, key, f"expected a value in {unit} or a compatible unit, got {text!r}") from None
+        raise InputError(source, key, f"{_expected_in(unit)}, got {text!r}{_which(text)}") from None
+
+
+def _expected_in(unit: str) -> str:
+    """What a value in `unit` (pint's name) is, as people write it: 'expected a capacity (e.g.
+    '10000 mAh' or '2.5 Ah')' where 'coulomb' says little; a plain number where no unit is due."""
+    if unit == "dimensionless":
+        return "expected a plain number"
+    for kind, (si, example) in KINDS.items():
+        if si == unit:
+            return f"expected a {kind} ({example})"
+    return f"expected a value in {unit} or a compatible unit"
+
+
+def _which(text: str) -> str:
+    """', which is a voltage': the kind a refused value was written as, when one fits."""
+    found = kind_of(text)
+    return f", which is a {found}" if found else ""

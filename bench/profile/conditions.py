@@ -13,7 +13,7 @@ from typing import Callable
 
 from bench.analysis.metrics import shown
 from bench.errors import InputError
-from bench.units import kind_of, parse, unit_of
+from bench.units import case_slip, kind_of, parse, unit_of
 
 # dT/dt and dV/dt are the least-squares slopes of the readings over the last RATE_WINDOW s: long
 # enough that thermocouple noise (tenths of a kelvin) does not read as a rate, short enough that
@@ -152,7 +152,7 @@ def _implied_condition(
     kind = kind_of(body)
     if implied is None or kind is None or kind not in implied:
         raise InputError(source, key, f"expected a condition like 'voltage < 3.0 V' or "
-                         f"'current < 100 mA for 60 s', got {text!r}")
+                         f"'current < 100 mA for 60 s', got {text!r}{case_slip(body)}")
     quantity, op = implied[kind]
     value = parse(body, QUANTITIES[quantity][1], source, key)
     return Condition(quantity, op, value, hold, None, text, unit_of(body))

@@ -7,6 +7,7 @@ is the third step), as `bench validate` numbers steps.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -182,7 +183,13 @@ def _check_period(period: float, text: str, key: str, steps: list[Step], window:
         unit = "s"
 
     def written(seconds: float) -> str:
-        return f"{in_unit(seconds, 'time', unit):g} {unit}"
+        """In the unit the period was written in, unless that makes it a fraction or thousands:
+        '10 ms' and '20 s', not '0.000166667 min' or '20000 ms'."""
+        for shown in (unit, "h", "min", "s"):
+            value = in_unit(seconds, "time", shown)
+            if value is not None and 1.0 <= value < (1000.0 if shown == unit else math.inf):
+                return f"{value:g} {shown}"
+        return f"{seconds * 1e3:g} ms"
 
     own = "; or give that step its own period, e.g. '(1 s period)'" if key == "period" else ""
     bounds = [(s.duration, f"{s.key} lasts {written(s.duration)}", own) for s in steps if s.duration is not None]

@@ -16,7 +16,7 @@ from typing import ClassVar, Protocol
 from bench.profile.conditions import Condition, Implied, parse_conditions
 from bench.errors import InputError
 from bench.product.label import Ratings
-from bench.units import MAX_DURATION, kind_of, parse, parse_positive
+from bench.units import MAX_DURATION, case_slip, kind_of, parse, parse_positive
 
 # A supply cannot drive its output past its set voltage: a CC charge "until 4.2 V" sets the
 # supply to 4.2 V and counts as done once the voltage is within this much of it.
@@ -373,7 +373,7 @@ def _charge_step(setpoint: str, limit: str | None, until: tuple[Condition, ...],
                         current=parse_positive(limit, "current", source, key), until=until, **common)
     if kind != "current":
         raise InputError(source, key, f"a charge is driven by a supply: give a voltage with a current limit "
-                         f"or a current, got {setpoint!r}")
+                         f"or a current, got {setpoint!r}{case_slip(setpoint)}")
     current = _current(setpoint, source, key, rated_capacity)
     ceiling = [c for c in until if c.quantity == "voltage" and c.op in (">", ">=")]
     if limit:
@@ -455,7 +455,7 @@ def _load_setpoint(setpoint: str, source: str, key: str, rated_capacity: float |
     kind = _setpoint_kind(setpoint)
     if kind not in _LOAD_MODES:
         raise InputError(source, key, f"a discharge runs at a current, power, resistance or voltage "
-                         f"('2 A', '10 W', '2 ohm', '3 V', '0.5C'), got {setpoint!r}")
+                         f"('2 A', '10 W', '2 ohm', '3 V', '0.5C'), got {setpoint!r}{case_slip(setpoint)}")
     if kind == "current":
         return kind, _current(setpoint, source, key, rated_capacity)
     return kind, parse_positive(setpoint, kind, source, key)

@@ -250,6 +250,9 @@ def _check_junit(path: Path | None) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):  # a file where a folder of the path is due
+            raise InputError("--junit", str(path), "is inside a file: give a path whose folders are folders "
+                             "(made if missing)") from None
         raise InputError("--junit", str(path), f"cannot create its folder: {exc.strerror}") from None
 
 

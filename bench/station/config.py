@@ -310,8 +310,8 @@ def _spec(text: Any, kind: str, source: str, key: str) -> Spec:
     if not isinstance(text, str) or not text.strip():
         raise InputError(source, key, f"{expected}, got {text!r}")
     relative = offset = 0.0
-    for term in text.split("+"):
-        if term.strip().endswith("%"):
+    for term in (term.strip() for term in text.split("+")):
+        if term.endswith("%"):
             relative += parse(term, "ratio", source, key)
         else:
             offset += parse(term, kind, source, key)

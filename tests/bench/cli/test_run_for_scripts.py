@@ -80,6 +80,13 @@ def test_a_junit_path_that_is_a_folder_is_refused_before_anything_runs(profile, 
     assert not (tmp_path / "logs").exists()
 
 
+def test_a_junit_path_inside_a_file_is_refused_saying_so(profile, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    result = bench("run", profile, "--junit", tmp_path / "a-file" / "x.xml", "--log-dir", tmp_path / "logs")
+    assert result.exit_code == 2 and "--junit" in result.stderr and "is inside a file" in result.stderr
+    assert not (tmp_path / "logs").exists()
+
+
 @pytest.mark.parametrize("option", ["--run-dir", "--junit"])
 def test_one_run_s_folder_or_report_is_refused_for_a_lot(profile, tmp_path, option):
     result = bench("run", profile, "--lot", "3", option, tmp_path / "x", "--log-dir", tmp_path / "logs")

@@ -48,9 +48,21 @@ def test_a_station_file_given_as_a_profile_says_so(station):
       "(units are case-sensitive)")),
     ("5 v", "voltage", "got '5 v'; did you mean '5 V'? (units are case-sensitive)"),
     ("2 mah", "capacity", "got '2 mah'; did you mean '2 mAh'? (units are case-sensitive)"),
+    # pint's 20 milliyears (175 h): a 'Rest for 20 ma' would have rested a week
+    ("20 ma", "time", "got '20 ma'; did you mean '20 mA', a current? (units are case-sensitive)"),
 ])
 def test_a_likely_slip_of_the_unit_is_named_with_the_unit_meant(text, kind, expected):
     assert message(parse, text, kind, "p.toml", "k").endswith(expected)
+
+
+def test_a_unit_in_the_wrong_case_in_a_step_or_its_condition_is_named(tmp_path):
+    path = tmp_path / "p.toml"
+    for step, said in (("Discharge at 2 A until 4.5 v", "got '4.5 v'; did you mean '4.5 V', a voltage?"),
+                       ("Discharge at 100 ma until 4.5 V", "got '100 ma'; did you mean '100 mA', a current?"),
+                       ("Rest for 20 ma", "got '20 ma'; did you mean '20 mA', a current?")):
+        path.write_text(f'name = "x"\nperiod = "1 s"\nsteps = ["{step}"]\n[dut]\nkind = "power bank"\n',
+                        encoding="utf-8")
+        assert said in message(load_profile, path), step
 
 
 def test_a_unit_of_another_kind_without_a_likely_slip_gets_no_hint():

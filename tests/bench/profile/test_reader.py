@@ -263,9 +263,9 @@ MALFORMED = [
      "safety.abort_if", "expected a list"),
     # values that are numbers with units, but no sense
     ("negative period", document(head='name = "t"\nperiod = "-1 s"\n'), "period",
-     "expected a sample period of at least 0.01 s, got '-1 s'"),
+     "expected a sample period of at least 10 ms, got '-1 s'"),
     ("zero period", document(head='name = "t"\nperiod = "0 s"\n'), "period",
-     "expected a sample period of at least 0.01 s, got '0 s'"),
+     "expected a sample period of at least 10 ms, got '0 s'"),
     ("period that is not a number", document(head='name = "t"\nperiod = "nan s"\n'), "period", "expected a time"),
     ("infinite period", document(head='name = "t"\nperiod = "1e999 s"\n'), "period", "expected a time"),
     ("negative rating", document(dut=DUT.replace('"10000 mAh"', '"-10000 mAh"')),

@@ -77,33 +77,33 @@ def test_brackets_in_strings_and_comments_do_not_count_as_nesting():
 
 PERIODS = [
     pytest.param(document(period="1e-9 s"), "period",
-                 "expected a sample period from 0.01 s to 60 s (steps[1] lasts 60 s), got '1e-9 s'",
+                 "expected a sample period from 10 ms to 60 s (steps[1] lasts 60 s), got '1e-9 s'",
                  id="profile period far too short"),
     pytest.param(document(period="5 ms"), "period",
-                 "expected a sample period from 10 ms to 60000 ms (steps[1] lasts 60000 ms), got '5 ms'",
-                 id="in the unit it is written in"),
+                 "expected a sample period from 10 ms to 1 min (steps[1] lasts 1 min), got '5 ms'",
+                 id="in the unit it is written in, unless thousands or a fraction of it"),
     pytest.param(document('"Rest for 1 min", "Rest for 5 s"', period="10 s"), "period",
-                 "expected a sample period from 0.01 s to 5 s (steps[2] lasts 5 s; or give that step its own "
+                 "expected a sample period from 10 ms to 5 s (steps[2] lasts 5 s; or give that step its own "
                  "period, e.g. '(1 s period)'), got '10 s'",
                  id="profile period longer than a step that uses it"),
     pytest.param(document('"Rest for 1 min (2 ms period)"'), "steps[1]",
-                 "expected a sample period from 10 ms to 60000 ms (steps[1] lasts 60000 ms), got '2 ms'",
+                 "expected a sample period from 10 ms to 1 min (steps[1] lasts 1 min), got '2 ms'",
                  id="a step's own period too short"),
     pytest.param(document('"Rest for 1 min", "Rest for 10 s (20 s period)"'), "steps[2]",
-                 "expected a sample period from 0.01 s to 10 s (steps[2] lasts 10 s), got '20 s'",
+                 "expected a sample period from 10 ms to 10 s (steps[2] lasts 10 s), got '20 s'",
                  id="a step's own period longer than the step"),
     pytest.param(document('"Discharge at 1 A until 3 V"', period="2 min", safety='"cell dT/dt > 2 K/min"'),
                  "period",
-                 "expected a sample period from 0.000166667 min to 1 min (dT/dt and dV/dt are taken over the last "
+                 "expected a sample period from 10 ms to 1 min (dT/dt and dV/dt are taken over the last "
                  "1 min), got '2 min'",
                  id="profile period longer than the rate window"),
     pytest.param(document('"Discharge at 1 A until 3 V (90 s period)"', safety='"cell dT/dt > 2 K/min"'),
                  "steps[1]",
-                 "expected a sample period from 0.01 s to 60 s (dT/dt and dV/dt are taken over the last 60 s), "
+                 "expected a sample period from 10 ms to 60 s (dT/dt and dV/dt are taken over the last 60 s), "
                  "got '90 s'",
                  id="a step's own period longer than the rate window"),
     pytest.param(document('"Discharge at 1 A until dV/dt > -1 mV/min (90 s period)"'), "steps[1]",
-                 "expected a sample period from 0.01 s to 60 s (dT/dt and dV/dt are taken over the last 60 s), "
+                 "expected a sample period from 10 ms to 60 s (dT/dt and dV/dt are taken over the last 60 s), "
                  "got '90 s'",
                  id="a rate in an end condition"),
 ]

@@ -98,7 +98,7 @@ def test_each_channel_is_a_station_of_its_own_with_its_options_over_the_instrume
     (('supply = "psu:3"', 'supply = { instrument = "psu" }'), "channels[2].supply", "psu is shared by 2 channels"),
     (('defects = ["micro-short"]', 'defects = ["micro-shrt"]'), "channels[2].defects", "unknown defect 'micro-shrt'"),
     (('defects = ["micro-short"]', 'defects = ["micro-short:resistance=2 V"]'),
-     "channels[2].defects (micro-short:resistance)", "expected a value in ohm"),
+     "channels[2].defects (micro-short:resistance)", "expected a resistance (e.g. '2 ohm' or '80 mOhm')"),
 ])
 def test_a_malformed_rack_is_refused_naming_the_file_and_the_key(change, key, expected):
     with pytest.raises(InputError) as caught:

@@ -171,7 +171,7 @@ MALFORMED = [
      "supply.accuracy.power", "unknown key"),
     ("accuracy in the wrong unit", edited(('driver = "rigol-dl3000"', 'driver = "rigol-dl3000"\n'
                                            'accuracy = { current = "0.1 % + 5 mV" }')),
-     "load.accuracy.current", "expected a current"),
+     "load.accuracy.current", "expected a current (e.g. '2 A' or '500 mA'), got '5 mV', which is a voltage"),
     ("accuracy of nothing", edited(("channel = 1", 'channel = 1\naccuracy = { voltage = "0 %" }')),
      "supply.accuracy.voltage", "neither negative, not both zero"),
     ("accuracy of a thermometer", edited(('tc_type = "K"', 'tc_type = "K"\naccuracy = { voltage = "1 %" }')),

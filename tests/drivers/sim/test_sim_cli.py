@@ -49,7 +49,7 @@ def test_bad_defect_name_or_parameter_is_exit_2_with_one_line_listing_the_valid_
     for spec, listed in (("short", "known defects: micro-short, counterfeit, high-resistance, protection-fault, "
                                    "open-thermocouple, flaky-link"),
                          ("micro-short:ohms=2", "parameters of micro-short: onset=<dimensionless>, resistance=<ohm>"),
-                         ("open-thermocouple:at=2 V", "expected a value in second or a compatible unit, got '2 V'")):
+                         ("open-thermocouple:at=2 V", "expected a time (e.g. '30 s', '30 min' or '2 h'), got '2 V', which is a voltage")):
         result = runner.invoke(app, ["run", str(path), "--log-dir", str(tmp_path / "logs"), "--defect", spec],
                                env={"COLUMNS": "400"})
         assert result.exit_code == 2, result.output
