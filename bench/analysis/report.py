@@ -318,10 +318,7 @@ def _events(folder: Path) -> str:
 
 def _cut_short(events: list[dict[str, Any]]) -> set[float]:
     """The cycles the run's end cut short: closed after the event of what ended it."""
-    from bench.run.stops import ending_events
-
-    ending = ending_events()
-    at = next((i for i, e in enumerate(events) if e.get("event") in ending), len(events))
+    at = next((i for i, e in enumerate(events) if e.get("event") in schema.ENDING_EVENTS), len(events))
     return {e["cycle"] for e in events[at:] if e.get("event") == "cycle_end" and isinstance(e.get("cycle"), int)}
 
 

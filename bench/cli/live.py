@@ -13,10 +13,10 @@ from typing import Any, Callable
 
 from bench.analysis.integrator import Totals
 from bench.cli.console import Screen, hms
+from bench.record import schema
 from bench.record.records import CycleEnd, Event, RunEnd, RunInfo, RunStart, Sample, StepEnd, StepStart
 from bench.run.progress import Tracker
 from bench.run.readings import Readings
-from bench.run.stops import ending_events
 
 REFRESH = 0.25  # s of wall time between redraws
 PLAIN_STATUS = 10.0  # s of wall time between status lines when not on a terminal
@@ -26,7 +26,7 @@ HARD_LIMIT_NEAR = 0.2  # a station hard limit is shown once a reading is within 
 BAR = 24  # characters of a progress bar
 LONGEST_ETA = 366 * 86400.0  # s of wall time beyond which no end time is given
 LONG_SPAN = 72 * 3600.0  # s from which a time left is said in days
-ENDING = ending_events()  # events of a run on its way out
+ENDING = schema.ENDING_EVENTS  # events of a run on its way out
 
 
 def span(seconds: float) -> str:

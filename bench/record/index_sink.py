@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bench.record.records import Checkpoint, CycleEnd, Event, RunEnd, RunInfo, RunStart, Sink, StepEnd, StepStart
-from bench.run.progress import Tracker
 
 HEARTBEAT = 15.0  # s of wall time between two heartbeats of a running run (at its checkpoints)
 SPACING = 1.0  # s of wall time at least between two writes (a simulated run's steps can be ms apart)
@@ -29,13 +28,13 @@ FINISH_WAIT = 5.0  # s of wall time the run's end waits for the index to take it
 
 class IndexSink(Sink):
     """Keeps the run of `folder` in the index at `url` (checked beforehand: bench.record.index.parse_url).
-    `period` is the profile's longest sample period. The estimated end is the time left as the live
-    view reckons it (bench.run.progress: each step's estimate, corrected as the steps run) at the
-    pace the run goes; `warn` is told when a write to the index first fails (from the sink's thread: a
+    `period` is the profile's longest sample period. The estimated end is the time left as `plan`
+    (bench.run.progress.Tracker) and the live view reckon it (each step's estimate, corrected as
+    the steps run) at the pace the run goes; `warn` is told when a write to the index first fails (from the sink's thread: a
     line on the stream of the moment), and at the run's end if the index could not be brought up to
     date."""
 
-    def __init__(self, url: str, folder: Path, period: float, warn: Callable[[str], None] | None = None,
+    def __init__(self, url: str, folder: Path, period: float, plan: Any, warn: Callable[[str], None] | None = None,
                  finish_wait: float | None = None) -> None:
         self.url = url
         self.folder = folder
@@ -50,7 +49,7 @@ class IndexSink(Sink):
         self._next_heartbeat = 0.0
         self._first: tuple[float, float] | None = None  # (wall, test time) of the first record: the run's pace
         self._live: dict[str, Any] = {"paused": 0}
-        self._plan = Tracker()
+        self._plan = plan  # bench.run.progress.Tracker: fed the records below, asked the time left
 
     # -- records (the run's thread: a few numbers onto a queue) --------------------------------
     def run_info(self, record: RunInfo) -> None:

@@ -46,6 +46,9 @@ CHECKPOINT_CYCLES = "checkpoint-cycles.jsonl"  # the closed cycles' records, eac
 CONTROL = "control"
 LOCK = "run.lock"
 RACK = "rack.json"  # a rack run's lot folder: its channels' run folders and how they ended
+# The events that record what ended a run (bench.run.stops names each kind of stop by one): what
+# follows one in events.jsonl, a cycle closed then, is cut short by the end.
+ENDING_EVENTS = frozenset({"deviation", "fault", "operator_stop", "safety_trip", "wiring"})
 
 BDF_VERSION = "1.3.0"
 BDF_TERMS = "https://w3id.org/battery-data-alliance/ontology/battery-data-format#"

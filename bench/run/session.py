@@ -235,9 +235,10 @@ def _indexed(url: str | None, folder: Path, profile: Profile, warn: Callable[[An
     if url is None:
         return []
     from bench.record.index_sink import IndexSink
+    from bench.run.progress import Tracker
 
     period = max([profile.period] + [step.period for step in profile.steps() if step.period])
-    return [IndexSink(url, folder, period, warn)]
+    return [IndexSink(url, folder, period, Tracker(), warn)]
 
 
 def _check_junit(path: Path | None) -> None:

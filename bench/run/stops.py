@@ -72,14 +72,3 @@ class Miswired(Fault):
 
     event = "wiring"
     prefix = "wiring: "
-
-
-def ending_events() -> frozenset[str]:
-    """The names of the events that record what ended a run, of every kind of stop: what follows
-    one in a run's events (a cycle closed then) is cut short by the end."""
-    kinds, found = [RunEnded], set()
-    while kinds:
-        kind = kinds.pop()
-        found.add(kind.event)
-        kinds.extend(kind.__subclasses__())
-    return frozenset(found)

@@ -10,6 +10,7 @@ from bench.record import index_sink
 from bench.record.index_sink import IndexSink
 from bench.record.records import RunInfo, RunStart, StepEnd, StepStart
 from bench.run.engine import hard_limit_conditions, new_state
+from bench.run.progress import Tracker
 from bench.run.readings import Readings
 from bench.station.config import HardLimits
 
@@ -29,7 +30,7 @@ def test_the_estimated_end_is_corrected_by_the_steps_that_ran(monkeypatch, tmp_p
     wall = SimpleNamespace(t=1000.0)
     monkeypatch.setattr(index_sink, "time", SimpleNamespace(time=lambda: wall.t, monotonic=lambda: wall.t))
     monkeypatch.setattr(IndexSink, "_start", lambda self: None)  # what it would write is read off its queue
-    sink = IndexSink("sqlite:///unused.db", tmp_path, 10.0)
+    sink = IndexSink("sqlite:///unused.db", tmp_path, 10.0, Tracker())
     totals = Totals(0.0, Readings(("cell",), None))
     sink.run_info(RunInfo(0.0, {}, LIFE, hard_limit_conditions(HardLimits(21.0, 8.0, 60.0, 70.0)),
                           new_state(LIFE, ("cell",))))

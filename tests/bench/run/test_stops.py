@@ -37,3 +37,17 @@ def test_an_operator_stop_without_a_name_is_a_ctrl_c(stop):
 def test_monitoring_lost_and_stalled_are_faults_and_end_the_run_as_error():
     for stop in (MonitoringLost("x"), Stalled("x")):
         assert isinstance(stop, Fault) and stop.verdict is Verdict.ERROR
+
+
+def test_every_kind_of_stop_records_an_event_the_run_folder_s_readers_know_as_an_end():
+    """bench.record.schema.ENDING_EVENTS is what a report or a view takes as a run's end: each
+    kind of stop the run raises is named there (and nothing else is)."""
+    from bench.record import schema
+    from bench.run.stops import RunEnded
+
+    kinds, events = [RunEnded], set()
+    while kinds:
+        kind = kinds.pop()
+        events.add(kind.event)
+        kinds.extend(kind.__subclasses__())
+    assert events == schema.ENDING_EVENTS
