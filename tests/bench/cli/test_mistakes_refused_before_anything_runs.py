@@ -28,7 +28,7 @@ MISTAKES = [
     ("an unknown world DUT", "capacity", edited(SIM, 'dut = "powerbank-10000"', 'dut = "powerbank-5000"'),
      "unknown DUT preset 'powerbank-5000'", False),
     ("a world override of the wrong dimension", "capacity", SIM + '[world.overrides]\ncapacity = "3 V"\n',
-     "world.overrides.capacity: expected a value in coulomb", False),
+     "world.overrides.capacity: expected a capacity (e.g. '10000 mAh' or '2.5 Ah'), got '3 V', which is a voltage", False),
     ("a misspelt world override", "capacity", SIM + '[world.overrides]\ncapacty = "3 Ah"\n',
      "world.overrides.capacty: not a parameter of 'powerbank-10000'", False),
     ("a supply channel the model lacks", "capacity", edited(SIM, "channel = 1", "channel = 7"),

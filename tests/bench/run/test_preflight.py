@@ -182,7 +182,7 @@ def test_a_load_level_beyond_the_load_model_s_range_is_refused(steps, what):
 
 
 @pytest.mark.parametrize("world, key, words", [
-    ('[world.overrides]\ncapacity = "3 V"\n', "world.overrides.capacity", "expected a value in coulomb"),
+    ('[world.overrides]\ncapacity = "3 V"\n', "world.overrides.capacity", "expected a capacity (e.g. '10000 mAh' or '2.5 Ah'), got '3 V', which is a voltage"),
     ('[world.overrides]\ncapacty = "3 Ah"\n', "world.overrides.capacty", "not a parameter of 'powerbank-10000'"),
 ])
 def test_a_bad_world_override_is_refused_at_the_pre_flight_naming_the_station_key(tmp_path: Path, world, key, words):
