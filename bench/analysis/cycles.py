@@ -111,6 +111,11 @@ def slope(points: list[tuple[float, float]], minimum: int = 3) -> float | None:
     return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else None
 
 
+# Why a cycle's efficiency is above 100 %: it ended emptier than it started (a first cycle that
+# charges a DUT delivered half full, then empties it), said wherever the figure is shown.
+MORE_OUT = "more out than in: it started fuller than it ended"
+
+
 @dataclass(frozen=True, slots=True)
 class CycleSummary:
     """What one completed cycle amounted to: a row of cycles.csv and a cycle_end event (SI)."""

@@ -3,8 +3,9 @@
 Each unit is one finished run folder. Its metrics are every criterion value in run.json, the
 run totals in run.json, and, when the run folder has a cycles.csv of two cycles or more,
 figures derived from it (number of cycles, last cycle's capacities, energies and efficiencies,
-mean coulombic efficiency, hottest cycle, capacity retention last / first cycle, and the fade
-in mAh per cycle: the least-squares slope of discharge capacity against cycle number).
+mean coulombic efficiency from cycle 2, hottest cycle, capacity retention last / first cycle,
+and the fade in mAh per cycle: the least-squares slope of discharge capacity against cycle
+number).
 For each metric the lot's median and MAD (median absolute deviation) give every unit the
 modified z-score of Iglewicz and Hoaglin:
 
@@ -18,7 +19,8 @@ labelling |z| > 3.5 as a potential outlier: the default threshold. Median and MA
 pulled by the odd unit itself, as a mean and a standard deviation would be in a lot of eight.
 
 Minimum spread: the MAD used is never below a floor, the spread a lot may have without any
-unit being odd: an absolute resolution of the bench (1 mV, 1 mAh, 0.2 K, 0.1 points of %...)
+unit being odd: an absolute resolution of the bench (1 mV, 1 mAh, 0.1 mA, 0.2 K, 0.1 points of
+%...; 0.1 mA: a float current of a few mA, a leaking cell's, stands out of healthy ones' 0.5 mA)
 and, for quantities that scale with the unit (capacity, energy, time, current, power,
 resistance), a share of the median's magnitude: 1 %, 3 % for a resistance (the order of the
 cell-to-cell spread of one production batch: 0.2-0.3 % of capacity and 0.7-3.8 % of impedance
@@ -50,6 +52,7 @@ from typing import Any, Iterable
 from bench.analysis.cycles import slope
 from bench.errors import InputError
 from bench.record import schema
+from bench.record.logbook import read_events
 from bench.record.cyclefile import read_cycles
 from bench.record.runfile import read_run_json
 
@@ -64,8 +67,8 @@ class TooFewUnits(InputError):
 MIN_SPREAD: dict[str, tuple[float, float]] = {
     "V": (1e-3, 0.0), "mV": (1.0, 0.0), "mV/h": (0.05, 0.0), "degC": (0.2, 0.0), "K": (0.2, 0.0),
     "%": (0.1, 0.0), "1": (0.5, 0.0),
-    "Ah": (1e-3, 0.01), "mAh": (1.0, 0.01), "Wh": (5e-3, 0.01), "s": (1.0, 0.01), "A": (1e-3, 0.01),
-    "mA": (1.0, 0.01), "W": (0.01, 0.01), "ohm": (1e-4, 0.03), "mOhm": (0.1, 0.03), "mAh/cycle": (0.01, 0.05),
+    "Ah": (1e-3, 0.01), "mAh": (1.0, 0.01), "Wh": (5e-3, 0.01), "s": (1.0, 0.01), "A": (1e-4, 0.01),
+    "mA": (0.1, 0.01), "W": (0.01, 0.01), "ohm": (1e-4, 0.03), "mOhm": (0.1, 0.03), "mAh/cycle": (0.01, 0.05),
 }
 OTHER_UNITS = (0.0, 0.01)
 ABSOLUTE_FLOOR = 1e-12
@@ -102,6 +105,7 @@ class Unit:
     reason: str | None
     values: dict[Metric, float | None] = field(default_factory=dict)
     channel: str | None = None  # a rack's DUT channel
+    tripped: bool = False  # a safety limit stopped its run: the DUT itself went where it must not
 
     @property
     def left_out(self) -> str | None:
@@ -197,8 +201,8 @@ def _cycles(path: Path) -> list[tuple[Metric, float | None]]:
                             ("e_in", "charge energy", "Wh"), ("e_out", "discharge energy", "Wh"),
                             ("ce", "coulombic efficiency", "%"), ("ee", "energy efficiency", "%")):
         out.append((Metric(f"last cycle {name}", unit), last.get(key)))
-    ce = [r["ce"] for r in rows if "ce" in r]
-    out.append((Metric("mean coulombic efficiency", "%"), sum(ce) / len(ce) if ce else None))
+    ce = [r["ce"] for r in rows[1:] if "ce" in r]  # the first cycle starts from how the DUT came (MORE_OUT)
+    out.append((Metric("mean coulombic efficiency from cycle 2", "%"), sum(ce) / len(ce) if ce else None))
     temps = [r["t_max"] for r in rows if "t_max" in r]
     out.append((Metric("cycles max temperature", "degC"), max(temps) if temps else None))
     caps = [(r["cycle"], r["q_out"]) for r in rows if "q_out" in r]
@@ -223,7 +227,9 @@ def load_unit(folder: Path) -> Unit:
     unit = Unit(folder=folder, run_id=str(meta.get("id") or folder.name), serial=dut.get("serial"),
                 profile=meta["profile"].get("name"), sha256=meta["profile"].get("sha256"),
                 status=meta.get("status"), verdict=meta.get("verdict"), reason=meta.get("reason"),
-                channel=_channel(meta))
+                channel=_channel(meta),
+                tripped=meta.get("verdict") == "ABORTED" and any(e.get("event") == "safety_trip"
+                                                                 for e in read_events(folder)))
     values: dict[Metric, float | None] = {}
 
     def put(metric: Metric, value: float | None, source: str) -> None:

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import bench
+from bench.analysis.cycles import MORE_OUT
 from bench.errors import InputError
 from bench.record import schema
+from bench.record.logbook import read_events
 
 REPORT = "report.html"  # in the run folder
 LOT_REPORT = "lot-report.html"  # in the folder that holds the lot's run folders
@@ -84,7 +86,7 @@ def run_report(folder: Path) -> str:
     from bench.record.runfile import read_run_json
 
     meta = read_run_json(folder)
-    cut = _cut_short(_read_events(folder))
+    cut = _cut_short(read_events(folder))
     cycles = [dict(row, cut=1.0) if row.get("cycle") in cut else row for row in read_cycles(folder / schema.CYCLES)]
     title = f"{meta['profile'].get('name') or '?'}: {meta.get('id') or folder.name}"
     body = [_cover(meta, folder), _section("Criteria", _criteria(meta)),
@@ -211,7 +213,7 @@ def _figures(folder: Path, meta: dict[str, Any], cycles: list[dict[str, float]])
                f"(table Steps), when the view holds at most {plots.SHADED} steps")
     thinning = (f"Traces over {4 * plots.POINTS} points are thinned to each span's lowest and highest point, so "
                 "peaks and dips stay.")
-    marks = [(float(e["test_time_s"]), str(e["event"]).replace("_", " ")) for e in _read_events(folder)
+    marks = [(float(e["test_time_s"]), str(e["event"]).replace("_", " ")) for e in read_events(folder)
              if e.get("event") in MARKED_EVENTS and isinstance(e.get("test_time_s"), (int, float))]
     marked = (f" Red dashed lines: {', '.join(k.replace('_', ' ') for k in MARKED_EVENTS)} (table Events)."
               if marks else "")
@@ -235,7 +237,8 @@ def _figures(folder: Path, meta: dict[str, Any], cycles: list[dict[str, float]])
         out.append(_section("Cycles", _figure(
             plots.cycle_plots(whole), "capacity, retention and efficiencies per cycle",
             f"From {schema.CYCLES}. Retention is the discharge capacity as a share of the first cycle's. A cycle "
-            f"that starts full takes almost no charge: its efficiencies are missing.{cut}") + _cycle_table(cycles)))
+            f"that starts full takes almost no charge: its efficiencies are missing; one above 100 % started "
+            f"fuller than it ended.{cut}") + _cycle_table(cycles)))
     if not power_bank:
         curves = dqdv.curves(samples)
         if curves:
@@ -265,7 +268,9 @@ def _cycle_table(rows: list[dict[str, float]]) -> str:
     table = _table([name for _, name, _ in columns] + ["retention / %", ""],
                    [[fmt.format(r[key]) if key in r else "" for key, _, fmt in columns]
                     + ["" if first is None or "q_out" not in r else f"{100 * r['q_out'] / first:.2f}",
-                       "cut short by the run's end" if "cut" in r else ""] for r in rows],
+                       "; ".join(note for note, due in (("cut short by the run's end", "cut" in r),
+                                                        (MORE_OUT, r.get("ce", 0.0) > 100.0)) if due)]
+                    for r in rows],
                    "numbers cycles")
     return _fold(f"the {len(rows)} cycles as numbers", table, len(rows) <= OPEN_STEPS)
 
@@ -282,7 +287,7 @@ def _curve_table(curves: list[Any]) -> str:
 
 
 def _steps(folder: Path) -> str:
-    events = _read_events(folder)
+    events = read_events(folder)
     started = {e.get("count"): e for e in events if e.get("event") in ("step_start", "step_continued")}
     rows = []
     for e in events:
@@ -305,7 +310,7 @@ def _steps(folder: Path) -> str:
 
 def _events(folder: Path) -> str:
     rows = []
-    for e in _read_events(folder):
+    for e in read_events(folder):
         if e.get("event") in ROUTINE_EVENTS:
             continue
         fields = {k: v for k, v in e.items() if k not in ("event", "test_time_s", "unix_time_s")}
@@ -320,23 +325,6 @@ def _cut_short(events: list[dict[str, Any]]) -> set[float]:
     """The cycles the run's end cut short: closed after the event of what ended it."""
     at = next((i for i, e in enumerate(events) if e.get("event") in schema.ENDING_EVENTS), len(events))
     return {e["cycle"] for e in events[at:] if e.get("event") == "cycle_end" and isinstance(e.get("cycle"), int)}
-
-
-def _read_events(folder: Path) -> list[dict[str, Any]]:
-    """events.jsonl, a torn or unreadable line left out."""
-    try:
-        lines = (folder / schema.EVENTS).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-    events = []
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events
 
 
 # --- a lot -----------------------------------------------------------------------------------

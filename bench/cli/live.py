@@ -11,6 +11,7 @@ import math
 import time
 from typing import Any, Callable
 
+from bench.analysis.cycles import MORE_OUT
 from bench.analysis.integrator import Totals
 from bench.cli.console import Screen, hms
 from bench.record import schema
@@ -228,6 +229,8 @@ class View(Tracker):
         first = self.first
         text = (f"{summary.discharge_capacity / 3600:.3f} Ah {summary.discharge_energy / 3600:.2f} Wh out, "
                 f"CE {_percent(summary.coulombic_efficiency)}, EE {_percent(summary.energy_efficiency)}")
+        if summary.coulombic_efficiency > 1.0:
+            text += f" ({MORE_OUT})"
         if first is not None and first.cycle != summary.cycle and not cut:
             retention = summary.discharge_capacity / first.discharge_capacity if first.discharge_capacity else math.nan
             text += f", retention {_percent(retention)} of cycle {first.cycle}"

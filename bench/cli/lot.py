@@ -19,13 +19,15 @@ def lot(
     threshold: float = typer.Option(3.5, "--threshold", metavar="Z", help="A unit is an outlier on a metric when |z| is above."),
     mixed: bool = typer.Option(False, "--mixed", help="Compare runs of different profiles anyway."),
 ) -> None:
-    """Compare the units of one lot on every metric and flag the outliers: exit 0 none, 1 outlier(s), 2 invalid input.
+    """Compare the units of one lot on every metric and flag the outliers: exit 0 none, 1 outlier(s) or a unit a
+    safety limit stopped, 2 invalid input.
 
     Robust statistics per metric: median and MAD (median absolute deviation), and for each unit
     the modified z-score of Iglewicz and Hoaglin, z = 0.6745 (x - median) / MAD, with the MAD
     never below a floor (the bench's resolution: 1 mV, 1 mAh, 0.2 K...; and 1 % of the median
     for capacities, energies, times, 3 % for resistances). Runs that did not finish or ended
-    ERROR/ABORTED are listed but not counted; at least 3 units must count, all of one profile.
+    ERROR/ABORTED are listed but not counted; at least 3 units must count, all of one profile. A unit
+    that a safety limit stopped is not counted either, and is named at the end as what needs a look first.
     """
     from bench.errors import InputError
     from bench.analysis.lot import collect, screen, write_csv
@@ -38,7 +40,7 @@ def lot(
         _console(stderr=True).print(f"[bold red]error:[/] {_escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(exits.INVALID) from None
     show(result, _console(), out)
-    raise typer.Exit(exits.OUTLIER if result.outliers else exits.OK)
+    raise typer.Exit(exits.OUTLIER if result.outliers or any(u.tripped for u in result.units) else exits.OK)
 
 
 def _escape(text: str) -> str:
@@ -134,5 +136,11 @@ def show(result: Any, console: Any, out: Path | None = None) -> None:
             console.print(Text(f"OUTLIER {unit.label}: " + ", ".join(
                 f"{m.header} = {_value(unit.values[m])} (z {result.z[index, m]:+.1f})" for m in metrics),
                 style="bold red"), soft_wrap=True)
-    else:
-        console.print(Text("no outlier", style="bold green"))
+    tripped = [unit for unit in result.units if unit.tripped]
+    for unit in tripped:
+        limit = (unit.reason or "").removeprefix("safety limit: ")  # run.json's reason, as the run words it
+        console.print(Text(f"SAFETY LIMIT {unit.label}: {limit} (not compared: its run was stopped)",
+                           style="bold red"), soft_wrap=True)
+    if not result.outliers:
+        compared = f" among the {len(result.counted)} compared units" if tripped else ""
+        console.print(Text(f"no outlier{compared}", style="bold yellow" if tripped else "bold green"))

@@ -146,7 +146,7 @@ class IndexSink(Sink):
                 self.error, failed_at, behind = str(exc), time.monotonic(), True
             except Exception as exc:  # noqa: BLE001 - whatever it is, the run goes on; the folder has it all
                 self.error, failed_at, behind = f"{type(exc).__name__}: {exc}", time.monotonic(), True
-            if self.error is not None and not told and not end and self.warn is not None:
+            if self.error is not None and not told and not self._ending.is_set() and self.warn is not None:
                 told = True  # once: an overnight run's operator learns it as the run starts, not in the morning
                 self.warn(f"index: {self.error}; the run goes on (its folder keeps everything) and the index "
                           f"is tried again every {RETRY:g} s")

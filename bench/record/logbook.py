@@ -318,3 +318,21 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise RecordError(f"{path.name}: {describe(exc)}") from None
+
+
+def read_events(folder: Path) -> list[dict[str, Any]]:
+    """A run folder's events.jsonl as the logbook wrote it, a torn or unreadable line left out
+    (a crash mid-line); [] when there is none."""
+    try:
+        lines = (folder / schema.EVENTS).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    events = []
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events

@@ -269,6 +269,23 @@ def test_unfinished_aborted_and_error_runs_are_listed_but_left_out(tmp_path):
     assert "left out of the statistics: faulted: ended ERROR" in cli.output
 
 
+def test_a_unit_a_safety_limit_stopped_is_named_last_and_the_lot_exits_1(tmp_path):
+    """A latent defect that overheats fast ends its run ABORTED: not a measurement to compare,
+    but the unit of the lot that most needs a look, never hidden behind 'no outlier'."""
+    folders = [fake_run(tmp_path, f"u{i}", criteria=cap(5.0 + 0.01 * i)) for i in range(3)]
+    hot = fake_run(tmp_path, "hot", verdict="ABORTED", reason="safety limit: cell dT/dt > 1 K/min", criteria=cap(2.0))
+    (hot / "events.jsonl").write_text('{"event": "run_start", "test_time_s": 0.0}\n'
+                                      '{"event": "safety_trip", "test_time_s": 900.0}\n', encoding="utf-8")
+    stopped = fake_run(tmp_path, "stopped", verdict="ABORTED", reason="operator stop (Ctrl-C)", criteria=cap(1.0))
+    cli = bench_lot(*folders, hot, stopped)
+    assert cli.exit_code == 1, cli.output
+    last = cli.output.strip().splitlines()
+    assert "SAFETY LIMIT hot: cell dT/dt > 1 K/min (not compared: its run was stopped)" in last[-2]
+    assert last[-1] == "no outlier among the 3 compared units"
+    assert "SAFETY LIMIT stopped" not in cli.output  # an operator's stop says nothing of the DUT
+    assert bench_lot(*folders, stopped).exit_code == 0
+
+
 def test_fewer_than_three_comparable_units_is_an_error(tmp_path):
     folders = [fake_run(tmp_path, f"u{i}", criteria=cap(5.0)) for i in range(2)]
     folders.append(fake_run(tmp_path, "tripped", verdict="ABORTED", criteria=cap(1.0)))

@@ -275,6 +275,14 @@ def test_rich_view_shows_the_last_cycle_against_the_first_and_the_verdict_at_the
     assert panel_rows(text)["run"] == "ended PASS after 1:02:05 of simulated test time: all criteria met"
 
 
+def test_a_cycle_that_gave_more_than_it_took_says_why_its_efficiency_is_above_100_percent(clock):
+    lines: list[str] = []
+    view = PlainView(lines.append)
+    view.cycle_end(CycleEnd(0.0, CycleSummary(1, 0.0, 4.5 * 3600, 6.4 * 3600, 22.5 * 3600, 31.8 * 3600,
+                                              6.4 / 4.5, 31.8 / 22.5, 31.0)))
+    assert lines[-1].endswith("CE 142.2 %, EE 141.3 % (more out than in: it started fuller than it ended)")
+
+
 def test_a_paused_run_that_is_stopped_ends_without_the_paused_banner(clock, terminal):
     """Its last panel gives the verdict: `bench continue` no longer carries anything on."""
     with RichView(terminal, "two-cycles") as view:
