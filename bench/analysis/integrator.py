@@ -24,7 +24,9 @@ class Integrator:
         now, i_in, i_out, p_in, p_out = r.test_time, r.i_in, r.i_out, r.p_in, r.p_out
         prev = self.prev
         self.prev = [now, i_in, i_out, p_in, p_out]
-        if prev is None:
+        if prev is None:  # nothing to integrate from; its readings (a step's first) count all the same
+            for totals in scopes:
+                totals.add(now, 0.0, 0.0, 0.0, 0.0, r)
             return
         dt = now - prev[0]
         dq_in, dq_out = 0.5 * (prev[1] + i_in) * dt, 0.5 * (prev[2] + i_out) * dt

@@ -63,6 +63,17 @@ def test_after_a_reset_the_next_sample_is_not_bridged():
     assert totals.end == 11.0
 
 
+def test_the_first_sample_after_a_reset_counts_in_every_scope_s_temperatures_and_ends():
+    """The first reading of a step (its set-up reset the integrator) is the run's and the cycle's
+    too: a peak there was missing from cycles.csv and run.json (29.647 where the rows held 29.681)."""
+    run = Totals(0.0, reading(0.0))
+    integrator = feed([reading(0.0), reading(2.0)], run)
+    integrator.reset()
+    feed([reading(10.0, i_out=2.0, voltage=3.9, temps=(29.681, 25.0, 25.0))], run, integrator=integrator)
+    assert run.t_max["cell"] == 29.681 and (run.end, run.v_end, run.i_out_max) == (10.0, 3.9, 2.0)
+    assert integrals(run) == (0.0, 0.0, 0.0, 0.0)  # and nothing bridged
+
+
 def test_every_scope_fed_at_once_gets_the_same_increments():
     """Run, cycle and step totals come from one integrator: a scope opened later has only what came after."""
     samples = [reading(*s) for s in SAMPLES]
