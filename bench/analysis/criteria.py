@@ -36,10 +36,13 @@ class Result:
     def to_json(self) -> dict[str, object]:
         c = self.criterion
         unit, scale = DISPLAY[c.kind]
+        unit += "/cycle" if c.cycle == "trend" else ""  # a trend is a slope: so much per cycle
+
         def show(x: float | None) -> float | None:
             return None if x is None else round(x * scale, 6)
         return {"name": c.name, "metric": f"{c.channel} {c.metric}" if c.channel else c.metric,
-                "step": c.step, "cycle_scope": c.cycle, "cycle": self.cycle, "value": show(self.value), "unit": unit, "min": show(c.low), "max": show(c.high),
+                "step": c.step, "cycle_scope": c.cycle, "cycle": self.cycle, "value": show(self.value), "unit": unit,
+                "min": show(c.low), "max": show(c.high),
                 "marginal": show(c.marginal) if c.marginal else None, "outcome": self.outcome,
                 **({"label_bounds": dict(c.label)} if c.label else {})}
 
@@ -47,10 +50,10 @@ class Result:
         """'delivered capacity: 6.52 Ah (min 5.5 Ah) PASS'."""
         c = self.criterion
         written = dict(c.label)
-        bounds = ", ".join(f"{w} {shown(c.kind, b)}" + (f" = {written[w]}" if w in written else "")
+        per = " per cycle" if c.cycle == "trend" else ""
+        bounds = ", ".join(f"{w} {shown(c.kind, b)}{per}" + (f" = {written[w]}" if w in written else "")
                            for w, b in (("min", c.low), ("max", c.high)) if b is not None)
         where = "" if self.cycle is None else f" in cycle {self.cycle}"
-        per = " per cycle" if c.cycle == "trend" else ""
         return f"{c.name}: {shown(c.kind, self.value)}{per}{where} ({bounds}) {self.outcome}"
 
 

@@ -108,6 +108,9 @@ DISPLAY: dict[str, tuple[str, float]] = {
 }
 
 
+SMALL = {"current": ("mA", 1000.0), "voltage": ("mV", 1000.0)}  # below 0.1 A or 0.1 V
+
+
 def shown(kind: str, value: float | None, unit: str = "") -> str:
     """A value as people read it: '6.52 Ah', '91.3 %'; in `unit` when given (the unit a limit is
     written in, so that the value and its limit read alike)."""
@@ -117,4 +120,6 @@ def shown(kind: str, value: float | None, unit: str = "") -> str:
     if number is not None:
         return f"{number:.4g} {unit}"
     label, scale = DISPLAY[kind]
+    if kind in SMALL and 0 < abs(value) < 0.1:  # a float current, a ripple: '0.517 mA', not '0.000517 A'
+        label, scale = SMALL[kind]
     return f"{value * scale:.4g} {label}"

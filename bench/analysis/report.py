@@ -110,6 +110,9 @@ def _cover(meta: dict[str, Any], folder: Path) -> str:
             f'<div class="reason">{_e(reason)}</div><div class="what">{_e(what)}</div></header>')
 
 
+DIFFERENCE = {"degC": "K"}  # the unit of a difference of two values in a unit
+
+
 def _criteria(meta: dict[str, Any]) -> str:
     criteria = [c for c in meta.get("criteria") or () if isinstance(c, dict)]
     if not criteria:
@@ -120,11 +123,11 @@ def _criteria(meta: dict[str, Any]) -> str:
         unit, value, outcome = c.get("unit") or "", c.get("value"), str(c.get("outcome"))
         written = c.get("label_bounds") or {}
         bounds = [_bound(c.get(side), unit, written.get(side)) for side in ("min", "max")]
-        margin = _margin(c)
-        band = f" (marginal within {_g(c['marginal'])} {unit})" if c.get("marginal") else ""
+        margin, apart = _margin(c), DIFFERENCE.get(unit, unit)  # a margin is a difference: K, not degC
+        band = f" (marginal within {_g(c['marginal'])} {apart})" if c.get("marginal") else ""
         flag = outcome + (" ⚠" if outcome == "MARGINAL" else "")
         rows.append([c.get("name"), _scope(c), "not measured" if value is None else f"{_g(value)} {unit}",
-                     *bounds, "" if margin is None else f"{margin:+.4g} {unit}{band}",
+                     *bounds, "" if margin is None else f"{margin:+.4g} {apart}{band}",
                      _Raw(f'<span class="outcome {_e(outcome)}">{_e(flag)}</span>')])
     return _table(("criterion", "measured", "value", "min", "max", "margin to the nearest bound", "outcome"), rows,
                   "criteria")
