@@ -11,6 +11,7 @@ from typing import Callable
 from bench.analysis.integrator import Totals
 from bench.errors import InputError
 from bench.product.label import Ratings
+from bench.record.schema import AMBIENT_CHANNEL
 from bench.units import in_unit
 
 
@@ -30,6 +31,17 @@ def _largest(totals: Totals, channel: str | None, low: dict[str, float]) -> floa
     spans = [totals.t_max[n] - low[n] for n in names if n in totals.t_max]
     spans = [s for s in spans if s == s]
     return max(spans) if spans else None
+
+
+def _over_ambient(totals: Totals, channel: str | None) -> float | None:
+    """The largest of t_max - the ambient channel's t_max over the channels (or the one named),
+    the ambient itself left out; None without an ambient reading."""
+    ambient = totals.t_max.get(AMBIENT_CHANNEL, float("nan"))
+    if ambient != ambient:
+        return None
+    names = [channel] if channel is not None else [n for n in totals.t_max if n != AMBIENT_CHANNEL]
+    rises = [totals.t_max[n] - ambient for n in names if totals.t_max.get(n, float("nan")) == totals.t_max.get(n)]
+    return max(rises) if rises else None
 
 
 def _dcir(t: Totals) -> float | None:
@@ -65,6 +77,9 @@ METRICS: dict[str, tuple[str, Compute, str, str | None]] = {
                          "largest rise above the scope's first reading (or '<channel> temperature rise')", None),
     "temperature span": ("temperature difference", lambda t, r, c: _largest(t, c, t.t_min),
                          "largest max - min of a channel over the scope: its stability", None),
+    "temperature over ambient": ("temperature difference", lambda t, r, c: _over_ambient(t, c),
+                                 "hottest reading above the ambient channel's hottest over the scope (or "
+                                 "'<channel> temperature over ambient'): a DUT that heats itself at rest", None),
     "duration": ("time", lambda t, r, c: t.end - t.start, "time the scope lasted", None),
     "end voltage": ("voltage", lambda t, r, c: t.v_end, "voltage at the end of the scope", None),
     "voltage decay": ("voltage rate", lambda t, r, c: _per_second(t.v_first - t.v_end, t),
@@ -82,7 +97,7 @@ METRICS: dict[str, tuple[str, Compute, str, str | None]] = {
     "capacity retention": ("ratio", lambda t, r, c: None,
                            "discharge capacity of the step in a cycle / in the first cycle (cycle criteria)", None),
 }
-PER_CHANNEL = ("max temperature", "temperature rise", "temperature span")
+PER_CHANNEL = ("max temperature", "temperature rise", "temperature span", "temperature over ambient")
 CYCLE_ONLY = ("capacity retention",)
 
 

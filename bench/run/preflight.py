@@ -11,6 +11,7 @@ from bench.errors import InputError
 from bench.product.label import Product, load_product, parse_product, shipped_products
 from bench.profile.reader import Profile, load_profile, parse_profile
 from bench.profile.steps import LoadLevel, SupplyStep
+from bench.record.schema import AMBIENT_CHANNEL
 from bench.station.config import RoleConfig, StationConfig, load_station
 from bench.tables import read_text
 from bench.units import parse_as
@@ -121,6 +122,8 @@ def check_against_station(profile: Profile, station: StationConfig) -> None:
         _check_channel(condition.channel, src, key, station)
     for criterion in profile.criteria:
         _check_channel(criterion.channel, src, f"{criterion.key}.metric", station)
+        if criterion.metric == "temperature over ambient":  # judged against the station's ambient channel
+            _check_channel(AMBIENT_CHANNEL, src, f"{criterion.key}.metric", station)
     _check_supply_range(profile, station)
     _check_load_range(profile, station)
 

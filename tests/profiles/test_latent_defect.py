@@ -1,7 +1,7 @@
 """profiles/latent-defect.toml on the simulated LG M50 cell: an internal short that appears
 after some cycles (the simulator's micro-short with an onset, in equivalent full cycles) is
-flagged in the first cycle whose float measurement comes after it, naming the leakage and
-self-discharge criteria; healthy cells of a lot (each seed its own unit, with manufacturing
+flagged in the first cycle whose float measurement comes after it, naming the leakage,
+self-discharge and self-heating criteria; healthy cells of a lot (each seed its own unit, with manufacturing
 spread) pass with a wide margin. The shipped screen runs 50 cycles; these tests run the same
 cycle fewer times through a copy with `repeat` lowered.
 
@@ -43,6 +43,7 @@ def test_healthy_cells_of_a_lot_pass_with_a_wide_margin(tmp_path, seed):
     assert run.margin("leakage (float current)") > 0.9         # < 1 mA against 10 mA
     assert run.margin("self-discharge (K value)") > 0.9        # < 0.2 mV/h against 2 mV/h
     assert run.margin("heat (cell max temperature)") > 0.15    # < 34 degC against 40 degC
+    assert run.margin("self-heating at rest (cell over ambient)") > 0.8  # < 0.2 K against 1 K
 
 
 @pytest.mark.parametrize("onset, initial_efc", [(4, 0.0), (100, 96.0)], ids=["new cell", "aged cell"])
@@ -51,7 +52,8 @@ def test_short_appearing_after_n_cycles_is_flagged_at_the_first_float_after_it(t
     run = run_profile(tmp_path, screen(tmp_path, 12), dut="lg-m50", station_file=aged,
                       defects=(f"micro-short:onset={onset}",))
     assert run.verdict == "FAIL"
-    assert {"leakage (float current)", "self-discharge (K value)"} <= run.failed()
+    assert {"leakage (float current)", "self-discharge (K value)", "self-heating at rest (cell over ambient)"
+            } <= run.failed()  # the overheating named too, in the same cycle
     assert "leakage (float current)" in run.reason
     rows = run.cycles()
     switched_on = first_cycle_past(rows, onset, initial_efc)

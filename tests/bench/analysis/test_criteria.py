@@ -84,6 +84,17 @@ def test_evaluate_on_the_run_or_a_named_step(c: Criterion, value: float | None, 
     assert (result.outcome, result.cycle, result.criterion) == (outcome, None, c)
 
 
+def test_temperature_over_ambient_is_the_hottest_reading_above_the_ambient_channel_s():
+    """A shorted cell resting 3 K above the chamber; without an ambient reading, not measured."""
+    rest = {"k value": totals(t_max={"cell": 28.2, "surface": 27.9, "ambient": 25.2})}
+    over = criterion("temperature over ambient", high=1.0, step="k value")
+    cell = criterion("temperature over ambient", high=1.0, step="k value", channel="surface")
+    assert [(r.value, r.outcome) for r in evaluate((over, cell), RUN, rest, RATINGS)] == [
+        (pytest.approx(3.0), "FAIL"), (pytest.approx(2.7), "FAIL")]
+    blind = {"k value": totals(t_max={"cell": 28.2, "ambient": math.nan})}
+    assert evaluate((over,), RUN, blind, RATINGS)[0].value is None
+
+
 def test_evaluate_keeps_the_order_of_the_criteria():
     criteria = (criterion(low=5 * AH, name="a"), criterion(low=5 * AH, step="discharge", name="b"))
     assert [(r.criterion.name, r.outcome) for r in evaluate(criteria, RUN, STEPS, RATINGS)] == [("a", "PASS"),

@@ -262,6 +262,13 @@ def test_the_hard_limit_comes_from_the_station_given(station_file):
     assert error.key == "steps[1]" and "hard limit 1 A" in error.message and station.source in error.message
 
 
+def test_a_criterion_over_ambient_on_a_station_without_an_ambient_channel_is_refused(station_file):
+    station = load_station(station_file(edited(('ambient = 103', 'room = 103'))))
+    tail = '[[criteria]]\nname = "c"\nmetric = "cell temperature over ambient"\nmax = "1 K"\n'
+    error = refused_by_station(profile('"Rest for 1 min"', tail), station)
+    assert error.key == "criteria[1].metric" and "no temperature channel 'ambient'" in error.message
+
+
 @pytest.mark.parametrize("steps, tail, key", [
     ('"Rest for 1 min"', '[safety]\nabort_if = ["cell temperature > 60 degC", "core temperature > 60 degC"]\n',
      "safety.abort_if[2]"),
