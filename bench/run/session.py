@@ -532,11 +532,12 @@ def drive(started: Started, opener: Callable[[], Station] | None = None) -> Outc
         outcome = runner.run(station)
     except (KeyboardInterrupt, OperatorStop) as stop:
         reason = stop.reason if isinstance(stop, OperatorStop) else OperatorStop("Ctrl-C").reason
-        outcome = _not_started(runner, station, Verdict.ABORTED, reason, resumable=True)
+        outcome = _not_started(runner, station, Verdict.ABORTED, reason, True, getattr(stop, "safe_problems", None))
     except RecordError as exc:
         outcome = _not_started(runner, station, Verdict.ERROR, f"records: {exc}")
-    except Exception as exc:  # could not open or identify
-        outcome = _not_started(runner, station, Verdict.ERROR, f"instrument fault: {exc}")
+    except Exception as exc:  # could not open or identify: a resume stays resumable, once they answer
+        outcome = _not_started(runner, station, Verdict.ERROR, f"instrument fault: {exc}", resumed is not None,
+                               getattr(exc, "safe_problems", None))
     finally:
         if station is not None:
             station.close()
@@ -552,11 +553,16 @@ def drive(started: Started, opener: Callable[[], Station] | None = None) -> Outc
     return outcome
 
 
-def _not_started(runner: Runner, station: Any, verdict: Verdict, reason: str, resumable: bool = False) -> Outcome:
+def _not_started(runner: Runner, station: Any, verdict: Verdict, reason: str, resumable: bool = False,
+                 unopened: list[str] | None = None) -> Outcome:
     """The outcome of a run that ended before the engine took it (nothing switched on by it; a
-    bench left on by an earlier crash is switched off all the same), with its event."""
-    problems = station.safe() if station is not None else []
+    bench left on by an earlier crash is switched off all the same), with its event. `unopened`:
+    what open_station could not confirm off when an instrument did not open. As at any end, a
+    bench not confirmed safe is an ERROR that says so."""
+    problems = station.safe() if station is not None else list(unopened or ())
     kind = "operator_stop" if verdict is Verdict.ABORTED else "fault"
+    if problems:
+        verdict, reason = Verdict.ERROR, f"{reason}; SAFE STATE NOT CONFIRMED: {problems}"
     try:
         runner.sinks.emit("event", Event(kind, runner.clock.now(), {"reason": reason, "safe_problems": problems},
                                          reason))

@@ -193,12 +193,16 @@ def _open_role(config: StationConfig, role: str, world: Any) -> Any:
 
 
 def open_station(config: StationConfig, world: Any = None) -> Station:
-    """Open every instrument; on failure, whatever was opened is closed."""
+    """Open every instrument. On a failure (a stop while opening too), the load and supply are
+    switched off and read back where they can be reached (one left on by a crash must not stay
+    on because another instrument does not answer), whatever was opened is closed, and the
+    failure is raised with `safe_problems`: what could not be confirmed off."""
     opened: dict[str, Any] = {}
     try:
         for role in config.roles:
             opened[role] = _open_role(config, role, world)
-    except Exception:
+    except BaseException as exc:
+        exc.safe_problems = _switch_off(config, world, opened, exc)  # type: ignore[attr-defined]
         for instrument in opened.values():
             try:
                 instrument.close()
@@ -206,6 +210,27 @@ def open_station(config: StationConfig, world: Any = None) -> Station:
                 pass
         raise
     return Station(config, opened, world)
+
+
+def _switch_off(config: StationConfig, world: Any, opened: dict[str, Any], error: BaseException) -> list[str]:
+    """The load input and supply output off and read back, through the instruments opened and,
+    for a role not reached yet, one opened now; what could not be confirmed, as Station.safe says it."""
+    problems = []
+    for role, (what, switch_off, is_on) in SWITCHES.items():
+        if role not in config.roles:
+            continue
+        try:
+            if role not in opened:
+                if any(r not in opened for r in list(config.roles)[:list(config.roles).index(role)]):
+                    opened[role] = _open_role(config, role, world)  # a role after the one that failed
+                else:
+                    raise error  # the role that failed to open
+            getattr(opened[role], switch_off)(False)
+            if getattr(opened[role], is_on)():
+                problems.append(f"{what} not confirmed off: still reports on")
+        except BaseException as exc:  # noqa: BLE001 - reported, never raised: the caller raises the first
+            problems.append(f"{what} not confirmed off: {exc if str(exc) else type(exc).__name__}")
+    return problems
 
 
 # -- racks: instruments shared by several DUT channels -------------------------------------------
