@@ -27,6 +27,7 @@ from bench.run.session import Request, Started, begin, drive, make_world, prepar
 from bench.run.stops import Fault, RunEnded
 from bench.station.config import StationConfig
 from bench.station.instruments import open_rack
+from drivers.roles import InstrumentError
 from bench.station.rack import check_defect
 
 SinksFor = Callable[[str, "str | None"], Sequence[Sink]]  # (channel, serial) -> the sinks it also feeds
@@ -240,8 +241,12 @@ class Channels:
         thread.start()
 
     def _open(self, name: str) -> Any:
+        """The channel's station; if the rack did not open, the failure as this channel's, with
+        what of this channel could not be confirmed off."""
         if self.rack is None:
-            raise self.failure  # type: ignore[misc]
+            failure = InstrumentError(str(self.failure) or type(self.failure).__name__)
+            failure.safe_problems = getattr(self.failure, "safe_problems_by_channel", {}).get(name, [])  # type: ignore[attr-defined]
+            raise failure from self.failure
         return self.rack.stations[name]
 
     def _run(self, index: int) -> None:

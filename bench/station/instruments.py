@@ -215,22 +215,28 @@ def open_station(config: StationConfig, world: Any = None) -> Station:
 def _switch_off(config: StationConfig, world: Any, opened: dict[str, Any], error: BaseException) -> list[str]:
     """The load input and supply output off and read back, through the instruments opened and,
     for a role not reached yet, one opened now; what could not be confirmed, as Station.safe says it."""
-    problems = []
-    for role, (what, switch_off, is_on) in SWITCHES.items():
-        if role not in config.roles:
-            continue
-        try:
-            if role not in opened:
-                if any(r not in opened for r in list(config.roles)[:list(config.roles).index(role)]):
-                    opened[role] = _open_role(config, role, world)  # a role after the one that failed
-                else:
-                    raise error  # the role that failed to open
-            getattr(opened[role], switch_off)(False)
-            if getattr(opened[role], is_on)():
-                problems.append(f"{what} not confirmed off: still reports on")
-        except BaseException as exc:  # noqa: BLE001 - reported, never raised: the caller raises the first
-            problems.append(f"{what} not confirmed off: {exc if str(exc) else type(exc).__name__}")
-    return problems
+    roles = list(config.roles)
+
+    def reach(role: str) -> Any:
+        if role not in opened:
+            if all(r in opened for r in roles[:roles.index(role)]):
+                raise error  # the role that failed to open
+            opened[role] = _open_role(config, role, world)  # a role after the one that failed
+        return opened[role]
+    return [problem for role in SWITCHES if role in config.roles
+            if (problem := _confirm_off(role, lambda: reach(role))) is not None]
+
+
+def _confirm_off(role: str, reach: Any) -> str | None:
+    """Switch a load input or supply output off through the driver `reach` gives and read it
+    back: None when it reads off, else what Station.safe would say. Never raises."""
+    what, switch_off, is_on = SWITCHES[role]
+    try:
+        driver = reach()
+        getattr(driver, switch_off)(False)
+        return f"{what} not confirmed off: still reports on" if getattr(driver, is_on)() else None
+    except BaseException as exc:  # noqa: BLE001 - reported, never raised: the caller raises the first
+        return f"{what} not confirmed off: {exc if str(exc) else type(exc).__name__}"
 
 
 # -- racks: instruments shared by several DUT channels -------------------------------------------
@@ -422,20 +428,34 @@ def open_rack(config: StationConfig, worlds: dict[str, Any] | None = None,
     channels only, default all); a simulated rack's twins are wired to each channel's world
     (`worlds`, by channel). A real rack's shared thermometers are read in rounds that serve the
     channels for half the shortest sample `period` (Rounds); a simulated one's channels each read
-    their own, every world at its own time. On failure, whatever was opened is closed."""
+    their own, every world at its own time. On a failure (a stop while opening too), each channel's
+    load input and supply output are switched off and read back where they can be reached (as
+    open_station does), whatever was opened is closed, and the failure is raised with
+    `safe_problems_by_channel`: what could not be confirmed off."""
     fresh = period / 2 if period and not config.simulated else 0.0
     rack = config.rack
     chosen = [rack.channels[name] for name in (names or rack.channels)]
     links: dict[str, SharedLink] = {}
     stations: dict[str, ChannelStation] = {}
+    failed: dict[str, BaseException] = {}  # the instruments that could not be reached, and why
+
+    def connect(name: str) -> SharedLink:
+        if name in failed:
+            raise failed[name]
+        if name not in links:
+            instrument = rack.instruments[name]
+            try:
+                twin = _rack_twin(instrument, _users(chosen, name), worlds) \
+                    if instrument.config.resource.lower().startswith("sim://") else None
+                links[name] = SharedLink(name, instrument.config, twin)
+            except BaseException as exc:
+                failed[name] = exc
+                raise
+        return links[name]
     try:
-        for name, instrument in rack.instruments.items():
-            users = [c for c in chosen if any(b.instrument == name for b in c.bindings.values())]
-            if not users:
-                continue
-            twin = _rack_twin(instrument, users, worlds) if instrument.config.resource.lower().startswith("sim://") \
-                else None
-            links[name] = SharedLink(name, instrument.config, twin)
+        for name in rack.instruments:
+            if _users(chosen, name):
+                connect(name)
         for channel in chosen:
             bound = {role: links[binding.instrument] for role, binding in channel.bindings.items()}
             readings = {f"{c.name}.{placement}": number for c in chosen
@@ -443,10 +463,30 @@ def open_rack(config: StationConfig, worlds: dict[str, Any] | None = None,
                         for placement, number in c.station.channels.items()}
             stations[channel.name] = ChannelStation(channel.station, bound, readings,
                                                     None if worlds is None else worlds[channel.name], fresh)
-    except Exception:
+    except BaseException as exc:  # a stop while opening too
+        exc.safe_problems_by_channel = _switch_off_channels(chosen, connect)  # type: ignore[attr-defined]
         RackBench(links, stations).close()
         raise
     return RackBench(links, stations)
+
+
+def _switch_off_channels(chosen: list[Any], connect: Any) -> dict[str, list[str]]:
+    """Each chosen channel's load input and supply output off and read back, through the rack's
+    connections (`connect`: made now for an instrument not reached yet; one that could not be
+    reached is not tried again); what could not be confirmed off, by channel."""
+    problems: dict[str, list[str]] = {}
+    for channel in chosen:
+        for role in SWITCHES:
+            instrument, options = channel.bindings[role].instrument, dict(channel.station.roles[role].options)
+            problem = _confirm_off(role, lambda: connect(instrument).driver(options))
+            if problem is not None:
+                problems.setdefault(channel.name, []).append(problem)
+    return problems
+
+
+def _users(chosen: list[Any], name: str) -> list[Any]:
+    """The channels (of those chosen) that use the rack's instrument `name`."""
+    return [c for c in chosen if any(b.instrument == name for b in c.bindings.values())]
 
 
 def _rack_twin(instrument: Any, users: list[Any], worlds: dict[str, Any] | None) -> Any:

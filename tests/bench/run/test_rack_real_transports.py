@@ -185,3 +185,44 @@ def test_a_channel_that_cannot_start_ends_the_rack_with_the_running_ones_off_and
     (entry,) = json.loads((lot / "rack.json").read_text(encoding="utf-8"))["channels"]
     assert entry["verdict"] == "ERROR" and "channel B could not start: OSError" in entry["reason"]
     assert entry["safe_confirmed"] and _confirmed(lot / entry["folder"]) and _all_off(worlds)
+
+
+
+def _left_on_by_a_crash(worlds) -> None:
+    for world in worlds:
+        world.set_load_input(True)
+        world.set_supply_output(True)
+
+
+def _recorded_safe(folder) -> bool:
+    return json.loads((folder / schema.RUN).read_text(encoding="utf-8"))["safe_state_confirmed"]
+
+
+def test_a_shared_reader_whose_line_does_not_open_ends_every_channel_with_its_load_and_supply_off(
+        loopback_rack, write, tmp_path):
+    """The reader is connected after the load mainframe and the supply: each channel's load input
+    and supply output, left on by a crash, are switched off and read back through them."""
+    worlds, servers, station = loopback_rack
+    _left_on_by_a_crash(worlds)
+    servers["tc"].close()
+    _, runs = _run(station, write, tmp_path)
+    assert _all_off(worlds)
+    for run in runs:
+        assert str(run.outcome.verdict) == "ERROR" and run.outcome.reason.startswith("instrument fault")
+        assert "SAFE STATE NOT CONFIRMED" not in run.outcome.reason and run.outcome.safe_problems == []
+        assert _recorded_safe(run.folder)
+
+
+def test_a_load_mainframe_that_does_not_open_leaves_the_supplies_off_and_is_said_not_confirmed(
+        loopback_rack, write, tmp_path):
+    """The mainframe is the first instrument connected: the supply, not reached yet, is connected
+    to switch each channel's output off; each channel's load input is said NOT CONFIRMED off."""
+    worlds, servers, station = loopback_rack
+    _left_on_by_a_crash(worlds)
+    servers["loads"].close()
+    _, runs = _run(station, write, tmp_path)
+    assert not any(w.supply_output_on for w in worlds)
+    for run in runs:
+        assert str(run.outcome.verdict) == "ERROR" and "SAFE STATE NOT CONFIRMED" in run.outcome.reason
+        assert [p.split(":")[0] for p in run.outcome.safe_problems] == ["load input not confirmed off"]
+        assert not _recorded_safe(run.folder)

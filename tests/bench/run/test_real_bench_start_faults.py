@@ -1,4 +1,4 @@
-"""A run or a resume whose instruments do not all open (on TCP sockets through pyvisa-py): the
+"""A run or a resume whose instruments do not all open (pyvisa-py on TCP sockets, pyserial on ptys): the
 load and supply that can be reached are switched off and read back, one that cannot is said NOT
 CONFIRMED (a crash may have left it on), and a resume that could not start stays resumable."""
 from __future__ import annotations
@@ -25,11 +25,12 @@ kind = "power bank"
 """
 
 
-@pytest.fixture
-def bench(tmp_path, write):
-    """The loopback bench, its station file (timeouts of 0.5 s) and the profile."""
+@pytest.fixture(params=["tcp", "pty"])
+def bench(request, tmp_path, write):
+    """The loopback bench on either link, its station file (timeouts of 0.5 s) and the profile."""
     instruments = loopback.bench()
-    station = loopback.station_file(instruments, tmp_path)
+    resources = None if request.param == "tcp" else {r: f"serial://{i.serve_pty()}" for r, i in instruments.items()}
+    station = loopback.station_file(instruments, tmp_path, resources)
     text = station.read_text()
     for role in ("load", "supply", "thermo"):
         text = text.replace(f"[{role}]\n", f'[{role}]\ntimeout = "0.5 s"\n')
