@@ -297,7 +297,7 @@ class VisaTransport(_TextTransport):
     def _connect(self) -> Any:
         import pyvisa  # lazy: keeps CLI start-up fast
 
-        self._io_errors = (pyvisa.errors.Error, OSError)
+        self._io_errors = (pyvisa.errors.Error, OSError, *_line_errors())
         self._timeout_code = pyvisa.constants.StatusCode.error_timeout
         try:
             manager = self._managers.get(self._library)
@@ -358,6 +358,16 @@ class VisaTransport(_TextTransport):
             _wake_serial(interface)
 
 
+def _line_errors() -> tuple[type[Exception], ...]:
+    """termios.error: a POSIX serial line whose device went away (an adapter pulled) fails with
+    it, and it is no OSError."""
+    try:
+        from termios import error
+    except ImportError:  # Windows
+        return ()
+    return (error,)
+
+
 class SerialTransport(_TextTransport):
     """A pyserial port or pyserial URL; replies are read up to the read terminator."""
 
@@ -374,7 +384,7 @@ class SerialTransport(_TextTransport):
     def _connect(self) -> Any:
         import serial  # lazy: keeps CLI start-up fast
 
-        self._io_errors = (serial.SerialException, OSError)
+        self._io_errors = (serial.SerialException, OSError, *_line_errors())
         try:
             return serial.serial_for_url(self._port, timeout=self._timeout,
                                                write_timeout=self._timeout, **self._settings)

@@ -1,6 +1,7 @@
 """Opening transports from resource strings; every failure an InstrumentError naming the resource."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,18 @@ def test_a_silent_serial_line_times_out_as_an_instrument_error() -> None:
         line.read()
     with pytest.raises(InstrumentError, match="timeout"):
         line.read_bytes(1)
+
+
+def test_a_serial_line_whose_device_went_away_is_an_instrument_error() -> None:
+    """A pty whose other end closed (a USB-serial adapter pulled): pyserial's flush before a query
+    raises termios.error, which is no OSError; it must reach the bench as an InstrumentError."""
+    master, slave = os.openpty()
+    line = open_transport(f"serial://{os.ttyname(slave)}", timeout=0.05)
+    os.close(master)
+    os.close(slave)
+    with pytest.raises(InstrumentError, match="serial://"):
+        line.query("*IDN?")
+    line.close()
 
 
 def test_visa_resources_go_through_the_given_visa_library() -> None:
