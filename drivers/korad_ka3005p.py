@@ -70,16 +70,18 @@ PROGRAMMING_RANGES: dict[str, dict[int, Span]] = {
     "72-2535": _31V_3A, "72-2540": _31V_5A, "72-2550": _61V_3A,
     "PS3005D": _31V_5A, "LABPS3005D": _31V_5A,
 }
-# an identity with its spaces removed: maker, model, firmware version
+# an identity with its spaces removed: maker, model, firmware version (which RND units may leave
+# out: libsigrok's KORAD_QUIRK_ID_OPT_VERSION)
 IDENTITY = re.compile(r"(?P<maker>KORAD|TENMA|VELLEMAN|RND)(?:320-)?(?P<model>[A-Z0-9-]+?)"
-                      r"V(?P<version>\d+(?:\.\d+)?)")
+                      r"(?:V(?P<version>\d+(?:\.\d+)?))?")
 _TRAILING_JUNK = re.compile(r"[^\x21-\x7e]+$")  # the stray 0x01 / 0xBC some units append
 
 
 def firmware(identity: str) -> tuple[str, str, str] | None:
-    """(maker, model, version) of an identity as *IDN? gives it, None if it is none of ours."""
+    """(maker, model, version, "" if it gives none) of an identity as *IDN? gives it, None if it is
+    none of ours."""
     found = IDENTITY.fullmatch(_TRAILING_JUNK.sub("", identity).partition(" SN:")[0].replace(" ", ""))
-    return None if found is None else (found["maker"], found["model"], found["version"])
+    return None if found is None else (found["maker"], found["model"], found["version"] or "")
 
 
 def slow_after(command: str) -> bool:

@@ -154,6 +154,8 @@ def test_a_status_that_does_not_show_the_known_state_is_an_error_at_open(status:
     (b"KORADKA3005PV2.0\x01", "KA3005P", "KORADKA3005PV2.0"),  # the stray byte some units add
     (b"KORAD KA3005P V5.5", "KA3005P", "KORAD KA3005P V5.5"),
     (b"RND 320-KD3005P V4.2 SN:59834414", "KD3005P", "RND 320-KD3005P V4.2 SN:59834414"),
+    (b"RND 320-KA3005P", "KA3005P", "RND 320-KA3005P"),  # RND units may give no version (libsigrok)
+    (b"RND 320-KD3005P SN:59834414", "KD3005P", "RND 320-KD3005P SN:59834414"),
     (b"TENMA 72-2540 V2.1", "72-2540", "TENMA 72-2540 V2.1"),
     (b"VELLEMANLABPS3005DV2.0", "LABPS3005D", "VELLEMANLABPS3005DV2.0"),
     (b"VELLEMANPS3005DV1.3\xbc", "PS3005D", "VELLEMANPS3005DV1.3"),
