@@ -13,6 +13,8 @@ tests validate against copies of both (tests/bench/record/schemas/). What that t
 - details where the schemas allow them: run facts as suite properties, the criteria in words in
   the suite's system-out, a failure's message in the failure;
 - a criterion the run did not measure because it ended early is skipped, not failed;
+- at least one test case: a run of a profile without criteria is a passing `run` case (Jenkins'
+  junit step fails a build on a report without test cases, jenkinsci/junit-plugin#499);
 - no character XML 1.0 cannot hold (control characters in a profile's name, a message).
 """
 from __future__ import annotations
@@ -30,7 +32,7 @@ from bench.record.logbook import write_atomic
 from bench.record.records import RecordError, RunEnd, Sink
 from bench.record.verdict import Verdict
 
-RUN_CASE = "run"  # the case that fails when the run was ABORTED or hit an ERROR
+RUN_CASE = "run"  # the case that fails when the run was ABORTED or hit an ERROR, and passes alone without criteria
 
 # what XML 1.0 cannot hold: C0 controls but tab and newlines, surrogates, U+FFFE and U+FFFF
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -108,11 +110,12 @@ class JUnitWriter(Sink):
                     message = xml_text(lines[-1])
                     ET.SubElement(case, "failure", message=message, type="criterion").text = message
             cases.append(case)
-        if ended_early:
+        if ended_early or not cases:  # a run with no criteria is one passing case: an empty report fails CI
             case = ET.Element("testcase", name=RUN_CASE, classname=self.classname, time=f"{elapsed:.3f}")
-            message = xml_text(lines[0])
-            tag = "failure" if verdict is Verdict.ABORTED else "error"
-            ET.SubElement(case, tag, message=message, type=verdict.lower()).text = message
+            if ended_early:
+                message = xml_text(lines[0])
+                tag = "failure" if verdict is Verdict.ABORTED else "error"
+                ET.SubElement(case, tag, message=message, type=verdict.lower()).text = message
             cases.append(case)
 
         def count(tag: str) -> str:

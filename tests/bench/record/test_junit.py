@@ -113,3 +113,18 @@ def test_an_aborted_run_skips_the_criteria_it_did_not_reach_and_fails_its_run_ca
     assert suite.find("testcase[@name='rest voltage']/skipped").text == (
         "not measured: the run ended ABORTED before it could be")
     assert suite.find("testcase[@name='run']/failure").get("message").startswith("ABORTED: ")
+
+
+def test_a_run_without_criteria_is_one_passing_run_case_never_an_empty_report(tmp_path):
+    """Jenkins' junit step fails a build on a report without test cases."""
+    import xmlschema
+
+    profile = tmp_path / "plain.toml"
+    profile.write_text('name = "Plain"\nperiod = "1 s"\nsteps = ["Discharge at 1 A for 5 s"]\n[dut]\n'
+                       'kind = "power bank"\n', encoding="utf-8")
+    outcome, folder = execute(Request(profile, log_dir=tmp_path / "logs"))
+    assert outcome.verdict == "PASS", outcome.reason
+    suite = suite_of(folder)
+    assert outcomes(suite) == {"run": "passed"} and suite.get("tests") == "1"
+    for xsd in ("JUnit.xsd", "jenkins-junit.xsd"):
+        xmlschema.XMLSchema(SCHEMAS / xsd).validate(str(folder / "junit.xml"))
