@@ -82,7 +82,7 @@ class SimBench:
         several). Invalid input raises bench.errors.InputError naming the file and key, before
         anything is switched on; plausibility warnings are PlausibilityWarnings."""
         from bench.cli.exits import VERDICT
-        from bench.run.session import Request, execute
+        from bench.run.session import Request, execute, prepare
         from bench.station.config import load_station
 
         if (profile is None) == (text is None):
@@ -97,10 +97,11 @@ class SimBench:
         request = Request(path, None if chosen is None else Path(chosen), self.log_dir, speed, serial, None, seed,
                           dut, defects, None if product is None else Path(product), strict)
         found: list[Any] = []
-        outcome, folder = execute(request, warn=found.append)
+        prepare(request, found.append)  # the pre-flight alone first: a warning made an error stops here
         said = tuple(map(str, found))
         for line in said:
             warnings.warn(PlausibilityWarning(line), stacklevel=2)
+        outcome, folder = execute(request)
         criteria = {}
         for result in outcome.results:
             data = result.to_json()

@@ -83,3 +83,16 @@ def test_plausibility_warnings_are_python_warnings_and_strict_refuses_them(sim):
     assert result.warnings == (str(caught[0].message),) and caught[0].filename == __file__
     with pytest.raises(InputError, match="never trips"):
         sim.run(text=implausible, strict=True)
+
+
+def test_a_plausibility_warning_made_an_error_stops_the_test_before_the_run(tmp_path):
+    """-W error::...PlausibilityWarning: as strict=True, nothing runs (it ran the whole profile,
+    then failed the test)."""
+    import warnings
+
+    sim = SimBench(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlausibilityWarning)
+        with pytest.raises(PlausibilityWarning, match="never trips"):
+            sim.run(text=PULSE.replace("50 degC", "90 degC"))
+    assert not (tmp_path / "logs").exists()
