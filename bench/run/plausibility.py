@@ -1,7 +1,8 @@
 """Plausibility: what a profile asks that the run would do without complaint, but that cannot be
 what its author meant. Part of the pre-flight (bench.run.preflight.plan), so `bench
 validate` and `bench run` report the same findings: a safety limit the station's own hard limit
-always beats, an end condition met at the first sample or never, a loop that runs for years, a
+always beats, an end condition met at the first sample or never (a cell's current below the
+constant current drawn from it: only once it has collapsed), a loop that runs for years, a
 sample period that overshoots the end of its step. Each rule judges only what is certain from the
 profile, its DUT ratings, the step's set-points and the station's hard limits (with room for
 instrument regulation and reading error); a step it cannot judge is left alone.
@@ -183,12 +184,12 @@ def _judge(condition: Condition, step: Step, profile: Profile, station: StationC
     if bound is not None and condition.op in _ABOVE and condition.value > bound[0]:
         return "never", f"the station's hard limit {bound[0]:g} {bound[1]} ({station.source}) aborts the run first"
     ceiling = _ceiling(condition.quantity, step, profile, cell_voltage)
-    if ceiling is None:
-        return None
-    highest, why = ceiling
-    if condition.value <= highest:
-        return None
-    return ("at once" if condition.op in _BELOW else "never"), why
+    if ceiling is not None and condition.value > ceiling[0]:
+        return ("at once" if condition.op in _BELOW else "never"), ceiling[1]
+    floor = _floor(condition.quantity, step, profile)
+    if floor is not None and condition.value < floor[0]:
+        return ("never" if condition.op in _BELOW else "at once"), floor[1]
+    return None
 
 
 def _ceiling(quantity: str, step: Step, profile: Profile, cell_voltage: tuple[float | None, str]
@@ -220,6 +221,19 @@ def _ceiling(quantity: str, step: Step, profile: Profile, cell_voltage: tuple[fl
     if isinstance(step, LoadLevel) and step.mode == "CC" and quantity in ("current", "output current"):
         return step.highest() * (1 + REGULATION), f"the load draws at most {step.highest():g} A"
     return None
+
+
+def _floor(quantity: str, step: Step, profile: Profile) -> tuple[float, str] | None:
+    """The least that `quantity` reads while `step` runs, certainly, with room for regulation,
+    and why; None where it is not certain. A cell discharged in constant current gives the load
+    its level until it collapses (a power bank is not judged: its protection cuts its output
+    when it is empty, which a current end condition may be meant to catch)."""
+    if profile.ratings.kind != "cell" or quantity not in ("current", "output current"):
+        return None
+    if not (isinstance(step, LoadLevel) and step.mode == "CC"):
+        return None
+    return step.lowest() * (1 - REGULATION), (f"the load draws {step.lowest():g} A from the cell until it collapses, "
+                                              "far below any discharge cut-off")
 
 
 def _long_loops(profile: Profile) -> Iterator[Finding]:

@@ -154,7 +154,21 @@ def test_a_cell_above_the_supply_set_point_shows_its_own_voltage():
     assert "the cell's own voltage, at most 4.2 V (the voltage steps[1] charges the DUT to)" in finding.message
 
 
+def test_a_cc_discharge_of_a_cell_until_a_current_below_its_level_is_met_only_as_the_cell_collapses():
+    """'until 3.0 A' written for 'until 3.0 V': the load holds 5 A until the cell is at 0 V."""
+    finding = one('"Discharge at 1C until 3.0 A"', CELL)
+    assert finding.error and finding.key == "steps[1]"
+    assert finding.message == ("'3.0 A' (current <= 3.0 A) is never met (the load draws 5 A from the cell until it "
+                               "collapses, far below any discharge cut-off) and the step has no other end: expected a "
+                               "condition it can reach, or 'for <duration>'")
+    timed = one('"Discharge at 1C for 2 h or until current < 3 A"', CELL)
+    assert not timed.error and timed.message.endswith("the step ends only after 2 h")
+    assert "is met from the first sample" in one('"Discharge at 5 A until current > 1 A"', CELL).message
+
+
 @pytest.mark.parametrize("steps, dut", [
+    ('"Discharge at 2 A until current < 100 mA"', BANK),  # the bank's protection cuts its output when empty
+    ('"Discharge at 1C until current < 4.95 A"', CELL),  # within the load's regulation
     ('"Discharge at 2.1 A until 4.5 V"', BANK),
     ('"Discharge at 2.1 A until 5.2 V"', BANK),  # within the bank's regulation: not certain
     ('"Discharge at 2 A until current < 2.02 A"', BANK),  # within the load's regulation
