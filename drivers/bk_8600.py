@@ -23,7 +23,8 @@ remote by themselves.
 
 Known state, sent by identify() (every new session; open() identifies first, so nothing but
 the serial line's SYST:REM reaches an instrument that is not an 8600):
-1. *IDN? and the error queue read empty (SYST:ERR?), as every SCPI driver here;
+1. *IDN? and the error queue read empty (SYST:ERR?), as every SCPI driver here; then
+   INP OFF: the input off before anything else (a crash may have left it on with a DUT connected);
 2. FUNC:MODE FIX: the fixed (static) function, not a LIST the front panel left, which would
    run at input ON once triggered;
 3. TRAN OFF: the transient generator off (it would switch the input between two levels);

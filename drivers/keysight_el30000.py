@@ -16,7 +16,8 @@ CC ranges programmable to 0.612, 6.12 and 61.2 A, VOLT:SENS INT|EXT, programming
 
 Known state, sent by identify() (every new session; open() identifies first, so nothing
 reaches an instrument that is not an EL30000), all on the station's input:
-1. *IDN? and the error queue read empty (SYST:ERR?), as every SCPI driver here;
+1. *IDN? and the error queue read empty (SYST:ERR?), as every SCPI driver here; then
+   INP OFF,(@n): the input off before anything else (a crash may have left it on with a DUT connected);
 2. CURR:MODE FIX, VOLT:MODE FIX, RES:MODE FIX, POW:MODE FIX: the transient system leaves
    every function's level alone (no STEP or LIST program left by the front panel runs when
    a trigger comes);

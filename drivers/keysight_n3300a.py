@@ -35,6 +35,7 @@ Another program on the same mainframe is beyond what the bench can order.
 Known state of the station's module, sent by identify() (every new session; open()
 identifies first, so nothing reaches a mainframe or module the station does not expect):
 1. *IDN? and the error queue read empty (SYST:ERR?), then *RDT? for the module in the channel;
+   then INP OFF: the input off before anything else (a crash may have left it on with a DUT connected);
 2. TRAN OFF: the transient generator off (ch. 4 "Transient Commands": it would switch the
    input between the main and the transient level);
 3. CURR:MODE FIX, RES:MODE FIX, VOLT:MODE FIX: no list runs when a trigger comes (ch. 4

@@ -30,7 +30,8 @@ The device has no SYSTem:ERRor? and does not answer what it does not understand,
 
 Known state, sent by identify() (every new session, and open() identifies first, so nothing
 reaches an instrument that is not a KEL10x):
-1. *IDN?;
+1. *IDN?; then :INP OFF, the input off before anything else (a crash may have left it on with
+   a DUT connected);
 2. :CURR 0.0000A, then :FUNC CC - static CC at 0 A: the level first, so the function change
    never regulates at a stale CC level; :FUNC CC leaves the short, a dynamic mode and a
    BATTERY, OCP, OPP or LIST test (the notes give no command that ends them);

@@ -5,7 +5,9 @@ by its module.
 The sequence, whatever the family:
 - open() identifies the instrument before anything else changes its state (after
   `_remote()`, for a line that needs a command for remote mode first);
-- identify() then puts the input in its known state, all of it sent, then confirmed: what ends
+- identify() then puts the input in its known state, all of it sent, then confirmed: the input
+  off first (a crash may have left it on with a DUT connected, and a family may ignore a
+  function change while it is on), what ends
   a program or a short the front panel left (PROGRAMS_OFF); the CC level 0 A; the CC function
   where selecting one is what ends a program (SELECTS_CC), after the level so that it never
   regulates at a stale one; the ranges a 0 A CC level needs (the lowest current range, the
@@ -113,8 +115,8 @@ class ScpiLoad(ScpiInstrument):
         self._ranges = {}  # ...and the ranges
         idn = self._identified(super().identify())
         ranges = self._ranges_for("CC", 0.0)
-        sent = [*(self._format(command) for command in self.PROGRAMS_OFF),
-                self._level_command("CC", 0.0)]
+        sent = [self._format(self.INPUT, state=self.INPUT_STATES[False]),  # a crash may have left it on
+                *(self._format(command) for command in self.PROGRAMS_OFF), self._level_command("CC", 0.0)]
         if self.SELECTS_CC:
             sent.append(self._function_command("CC"))
         sent += [self._range_command(key, top) for key, top in ranges.items()]

@@ -11,7 +11,8 @@ PyMeasure has no merged DL3000 driver (only a pull request), so it is not a sour
 
 Known state, sent by identify() (every new session, and open() identifies first, so nothing
 reaches an instrument that is not a DL3000):
-1. *IDN? and the error queue read empty (SYST:ERR?), as every SCPI driver here;
+1. *IDN? and the error queue read empty (SYST:ERR?), as every SCPI driver here; then
+   :SOUR:INP:STAT OFF: the input off before anything else (a crash may have left it on);
 2. :SOUR:FUNC:MODE FIX — fixed (static) regulation: a LIST, WAVe, BATTery, OCP or OPP
    program left selected on the front panel would otherwise run at input ON
    ("[:SOURce]:FUNCtion:MODE", ch. 2 :SOURce commands);
@@ -19,7 +20,9 @@ reaches an instrument that is not a DL3000):
    level every range holds, so the range change is never in conflict with a stale level;
 4. SYST:ERR? — all three confirmed; then :SOUR:FUNC:MODE? must answer FIX (an open bench
    log reports a DL3031A ignoring FUNC:MODE FIX once stuck in LIST/BATT: it is read back
-   rather than assumed, and an InstrumentError asks for a power cycle).
+   rather than assumed, and an InstrumentError asks to leave the program's front-panel
+   screen, else for a power cycle: the query answers WAV "in waveform display interface",
+   per the guide's FUNCtion:MODE? page as an open DL3021A driver quotes it).
 
 CC range and level go together ([:SOURce]:CURRent:RANGe; the value selects the range that
 covers it: 4 A / 40 A on the DL3021(A), 6 A / 60 A on the DL3031(A)). A CC level is set in
@@ -71,7 +74,9 @@ class RigolDL3000(ScpiLoad):
     MODE_QUERY = ":SOUR:FUNC:MODE?"
 
     def _check_known_state(self) -> None:
-        self._require_static(self.MODE_QUERY, "FIX", self.PROGRAMS_OFF[0], "power-cycle the load")
+        self._require_static(self.MODE_QUERY, "FIX", self.PROGRAMS_OFF[0],
+                             "leave its List, Waveform, Battery, OCP or OPP screen on the front panel, "
+                             "else power-cycle the load")
 
 
 DRIVER = DriverInfo(

@@ -23,7 +23,9 @@ Ratings and ranges from the SDL1000X data sheet: 150 V, 30 A; 200 W (SDL1020X*) 
 
 Known state, sent by identify() (every new session, and open() identifies first, so nothing
 reaches an instrument that is not an SDL1000X):
-1. *IDN?;
+1. *IDN?; then :SOUR:INP:STAT OFF, the input off before anything else (a crash may have left it
+   on with a DUT connected, and siglent_ctl switches it off first: a function change may be
+   ignored while it is on);
 2. :SOUR:SHOR:STAT OFF - a short left on from the front panel would short the cell at input ON;
 3. :SOUR:CURR:LEV:IMM 0, then :SOUR:FUNC CURRENT - static (basic) CC at 0 A: selecting a
    function leaves the transient mode, a LIST or PROGRAM run and the BATTERY, OCP and OPP
@@ -59,8 +61,8 @@ above the selected range is refused or coerced, and what a range change does to 
 the new range (the order above is safe either way; the twin refuses both); whether the ranges
 really are kept per function (the command tree says so; if they are shared the read-backs still
 hold); the power-on default of SYSTem:SENSe; the setting resolutions of CP and CR; whether a
-function change is ignored while the input is on (siglent_ctl switches the input off first:
-the read-back would then fail the open). The CR range ([:SOURce]:RESistance:RRANGe LOW|MIDDLE|
+function change is ignored while the input is on (moot: the input goes off first, as
+siglent_ctl does). The CR range ([:SOURce]:RESistance:RRANGe LOW|MIDDLE|
 HIGH|UPPER) is left to the instrument: its bounds were not available; a CR level outside it
 fails the read-back.
 """

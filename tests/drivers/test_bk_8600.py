@@ -29,8 +29,8 @@ load_at = driver_on_sim(BK8600, "bk_8600")
 def opened(low: float = 3, sense: str = "OFF") -> list[str]:
     """What identify() sends: who it is, then the known state, confirmed (`low`: the model's
     low CC range)."""
-    return ["*IDN?", "SYST:ERR?", "FUNC:MODE FIX", "TRAN OFF", "CURR 0", f"CURR:RANG {low:g}",
-            f"REM:SENS {sense}", "SYST:ERR?"]
+    return ["*IDN?", "SYST:ERR?", "INP OFF", "FUNC:MODE FIX", "TRAN OFF", "CURR 0",
+            f"CURR:RANG {low:g}", f"REM:SENS {sense}", "SYST:ERR?"]
 
 
 # --- protocol against pyvisa-sim ----------------------------------------------------------
@@ -61,9 +61,10 @@ def test_input_on_off_and_its_state_read_back() -> None:
     load, wire = load_at(BK8600_USB)
     wire.sent.clear()
     load.set_input(True)
+    assert load.input_on() is True
     load.set_input(False)
     assert load.input_on() is False
-    assert wire.sent == ["INP ON", "INP OFF", "INP?"]
+    assert wire.sent == ["INP ON", "INP?", "INP OFF", "INP?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 

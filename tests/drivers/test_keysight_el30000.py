@@ -33,7 +33,7 @@ load_at = driver_on_sim(KeysightEL30000, "keysight_el30000")
 
 def opened(ch: int = 1, sense: str = "INT") -> list[str]:
     """What open() sends: who it is, then the known state of input `ch`, confirmed."""
-    return ["*IDN?", "SYST:ERR?",
+    return ["*IDN?", "SYST:ERR?", f"INP OFF,(@{ch})",
             f"CURR:MODE FIX,(@{ch})", f"VOLT:MODE FIX,(@{ch})", f"RES:MODE FIX,(@{ch})",
             f"POW:MODE FIX,(@{ch})", f"CURR 0,(@{ch})", f"CURR:RANG 0.6,(@{ch})",
             f"VOLT:SENS {sense},(@{ch})", "SYST:ERR?"]
@@ -87,10 +87,11 @@ def test_input_measure_and_readback_name_the_input() -> None:
     load, wire = load_at(EL34243A, channel=2, model="EL34243A")
     wire.sent.clear()
     load.set_input(True)
-    load.set_input(False)
     assert load.input_on() is True
+    load.set_input(False)
+    assert load.input_on() is False
     assert load.measure() == (4.98765, 1.50012)
-    assert wire.sent == ["INP ON,(@2)", "INP OFF,(@2)", "INP? (@2)", "MEAS:VOLT? (@2)",
+    assert wire.sent == ["INP ON,(@2)", "INP? (@2)", "INP OFF,(@2)", "INP? (@2)", "MEAS:VOLT? (@2)",
                          "MEAS:CURR? (@2)"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 

@@ -33,9 +33,11 @@ load_at = driver_on_sim(KeysightN3300A, "keysight_n3300a")
 
 
 def known_state(ch: int, low: float) -> list[str]:
-    """The known state of the module in channel `ch`, whose low CC range is `low` A."""
-    return [f"CHAN {ch};:TRAN OFF", f"CHAN {ch};:CURR:MODE FIX", f"CHAN {ch};:RES:MODE FIX",
-            f"CHAN {ch};:VOLT:MODE FIX", f"CHAN {ch};:CURR 0", f"CHAN {ch};:CURR:RANG {low:g}"]
+    """The known state of the module in channel `ch`, whose low CC range is `low` A: its input
+    off first."""
+    return [f"CHAN {ch};:INP OFF", f"CHAN {ch};:TRAN OFF", f"CHAN {ch};:CURR:MODE FIX",
+            f"CHAN {ch};:RES:MODE FIX", f"CHAN {ch};:VOLT:MODE FIX", f"CHAN {ch};:CURR 0",
+            f"CHAN {ch};:CURR:RANG {low:g}"]
 
 
 def opened(ch: int, low: float) -> list[str]:
@@ -74,11 +76,13 @@ def test_every_command_selects_its_channel_in_the_same_message_level_before_func
 def test_every_query_selects_its_channel_in_the_same_message() -> None:
     load, wire = load_at(MAINFRAME, channel=3)
     wire.sent.clear()
-    load.set_input(False)
+    load.set_input(True)
     assert load.input_on() is True
+    load.set_input(False)
+    assert load.input_on() is False
     assert load.measure() == (4.98765, 1.50012)
-    assert wire.sent == ["CHAN 3;:INP OFF", "CHAN 3;:INP?", "CHAN 3;:MEAS:VOLT?",
-                         "CHAN 3;:MEAS:CURR?"]
+    assert wire.sent == ["CHAN 3;:INP ON", "CHAN 3;:INP?", "CHAN 3;:INP OFF", "CHAN 3;:INP?",
+                         "CHAN 3;:MEAS:VOLT?", "CHAN 3;:MEAS:CURR?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 

@@ -42,8 +42,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
 load_at = driver_on_sim(KoradKEL103, "korad_kel103")
 
 # what open() sends: who it is, the known state, then each setting read back
-KNOWN_STATE = [":CURR 0.0000A", ":FUNC CC", ":SYST:COMP OFF"]
-OPENED = ["*IDN?", *KNOWN_STATE, ":CURR?", ":FUNC?", ":SYST:COMP?"]
+KNOWN_STATE = [":INP OFF", ":CURR 0.0000A", ":FUNC CC", ":SYST:COMP OFF"]
+OPENED = ["*IDN?", *KNOWN_STATE, ":INP?", ":CURR?", ":FUNC?", ":SYST:COMP?"]
 
 
 def test_open_identifies_then_sets_the_known_state_and_reads_every_setting_back() -> None:
@@ -77,10 +77,12 @@ def test_each_mode_writes_its_level_with_unit_then_its_function_and_reads_both_b
 def test_input_on_off_its_state_and_measure_parse_the_units() -> None:
     load, wire = load_at(KEL103, model="KEL103")
     load.set_input(True)
-    load.set_input(False)
     assert load.input_on() is True
+    load.set_input(False)
+    assert load.input_on() is False
     assert load.measure() == (12.0, 1.5001)
-    assert wire.sent[len(OPENED):] == [":INP ON", ":INP OFF", ":INP?", ":MEAS:VOLT?", ":MEAS:CURR?"]
+    assert wire.sent[len(OPENED):] == [":INP ON", ":INP?", ":INP OFF", ":INP?", ":MEAS:VOLT?",
+                                       ":MEAS:CURR?"]
 
 
 def test_commands_on_a_real_line_are_paced_50_ms_apart(clock: list[float]) -> None:
@@ -113,6 +115,7 @@ def test_garbled_or_unit_bearing_replies_name_the_command_and_the_reply(resource
 
 def test_a_garbled_input_state_is_an_instrument_error() -> None:
     load, _ = load_at("ASRL4::INSTR", model="KEL103")
+    load.set_input(True)  # its input read back OFF at open; once on, it answers garbled
     with pytest.raises(InstrumentError, match=r"':INP\?' answered 'OM': not a boolean"):
         load.input_on()
 
@@ -154,9 +157,10 @@ IDN = "KORAD-KEL103 V3.30 SN:00000001"
 
 def opened(compensation: str = "OFF") -> list[tuple[str, str | None]]:
     """The dialogue of open(): identity, the known state, each setting read back."""
-    return [("*IDN?", IDN), (":CURR 0.0000A", None), (":FUNC CC", None),
+    return [("*IDN?", IDN), (":INP OFF", None), (":CURR 0.0000A", None), (":FUNC CC", None),
             (f":SYST:COMP {compensation}", None),
-            (":CURR?", "0.0000A"), (":FUNC?", "CC"), (":SYST:COMP?", compensation)]
+            (":INP?", "OFF"), (":CURR?", "0.0000A"), (":FUNC?", "CC"),
+            (":SYST:COMP?", compensation)]
 
 
 def test_a_function_the_load_did_not_take_is_an_error_naming_command_and_reply() -> None:

@@ -27,19 +27,19 @@ load_at = driver_on_sim(RigolDL3000, "rigol_dl3000")
 
 # what open() sends a DL3021 (identify(): who it is, then its known state, confirmed)
 OPENED_DL3021 = ["*IDN?", "SYST:ERR?",
-                 ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4", "SYST:ERR?",
-                 ":SOUR:FUNC:MODE?"]
+                 ":SOUR:INP:STAT OFF", ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0",
+                 ":SOUR:CURR:RANG 4", "SYST:ERR?", ":SOUR:FUNC:MODE?"]
 
 
 def test_open_identifies_then_sets_fixed_mode_and_the_low_cc_range_confirmed() -> None:
     _, wire = load_at(DL3021, model="DL3021")
     assert wire.sent == ["*IDN?", "SYST:ERR?",
-                         ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4",
-                         "SYST:ERR?", ":SOUR:FUNC:MODE?"]
+                         ":SOUR:INP:STAT OFF", ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0",
+                         ":SOUR:CURR:RANG 4", "SYST:ERR?", ":SOUR:FUNC:MODE?"]
     _, big_wire = load_at(DL3031A)
     assert big_wire.sent == ["*IDN?", "SYST:ERR?",
-                             ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 6",
-                             "SYST:ERR?", ":SOUR:FUNC:MODE?"]
+                             ":SOUR:INP:STAT OFF", ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0",
+                             ":SOUR:CURR:RANG 6", "SYST:ERR?", ":SOUR:FUNC:MODE?"]
 
 
 def test_a_load_that_stays_in_battery_mode_is_an_instrument_error_at_open() -> None:
@@ -96,8 +96,10 @@ def test_input_on_and_off() -> None:
 
 def test_input_state_is_read_back() -> None:
     load, wire = load_at(DL3021)
+    assert load.input_on() is False  # open() switched it off
+    load.set_input(True)
     assert load.input_on() is True
-    assert wire.sent == [*OPENED_DL3021, ":SOUR:INP:STAT?"]
+    assert wire.sent == [*OPENED_DL3021, ":SOUR:INP:STAT?", ":SOUR:INP:STAT ON", ":SOUR:INP:STAT?"]
 
 
 def test_a_garbled_input_state_is_an_instrument_error() -> None:
@@ -135,8 +137,8 @@ def test_ranges_follow_the_model_the_instrument_reports() -> None:
     big, big_wire = load_at(DL3031A)
     big.set_mode("CC", 55.0)  # open asked *IDN?: a DL3031A takes 60 A, on its 60 A range
     assert big_wire.sent == ["*IDN?", "SYST:ERR?",
-                             ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 6",
-                             "SYST:ERR?", ":SOUR:FUNC:MODE?",
+                             ":SOUR:INP:STAT OFF", ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0",
+                             ":SOUR:CURR:RANG 6", "SYST:ERR?", ":SOUR:FUNC:MODE?",
                              ":SOUR:CURR:RANG 60", "SYST:ERR?",
                              ":SOUR:CURR:LEV:IMM 55", ":SOUR:FUNC CURR", "SYST:ERR?"]
     small, small_wire = load_at(DL3021)

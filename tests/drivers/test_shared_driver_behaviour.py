@@ -162,14 +162,14 @@ def test_identify_clears_what_an_earlier_session_left_in_the_queue(cell_world: A
 @pytest.mark.parametrize(("name", "heard"), [
     ("korad-ka3005p", ["*IDN?", "OUT0", "OCP0", "OVP0", "STATUS?", "VSET1:04.20", "ISET1:1.000",
                        "VSET1?", "ISET1?", "OUT1"]),
-    ("korad-kel103", ["*IDN?", ":CURR 0.0000A", ":FUNC CC", ":SYST:COMP OFF", ":CURR?", ":FUNC?",
-                      ":SYST:COMP?", ":CURR 1.0000A", ":CURR?", ":INP ON"]),
-    ("siglent-sdl1000x", ["*IDN?", ":SOUR:SHOR:STAT OFF", ":SOUR:CURR:LEV:IMM 0",
-                          ":SOUR:FUNC CURRENT", ":SOUR:CURR:IRANG 5", ":SOUR:CURR:VRANG 150",
-                          "SYST:SENS OFF", ":SOUR:SHOR:STAT?", ":SOUR:CURR:LEV:IMM?", ":SOUR:FUNC?",
-                          ":SOUR:CURR:IRANG?", ":SOUR:CURR:VRANG?", "SYST:SENS?",
-                          ":SOUR:FUNC:MODE?", ":SOUR:CURR:LEV:IMM 1", ":SOUR:CURR:LEV:IMM?",
-                          ":SOUR:INP:STAT ON"]),
+    ("korad-kel103", ["*IDN?", ":INP OFF", ":CURR 0.0000A", ":FUNC CC", ":SYST:COMP OFF", ":INP?",
+                      ":CURR?", ":FUNC?", ":SYST:COMP?", ":CURR 1.0000A", ":CURR?", ":INP ON"]),
+    ("siglent-sdl1000x", ["*IDN?", ":SOUR:INP:STAT OFF", ":SOUR:SHOR:STAT OFF",
+                          ":SOUR:CURR:LEV:IMM 0", ":SOUR:FUNC CURRENT", ":SOUR:CURR:IRANG 5",
+                          ":SOUR:CURR:VRANG 150", "SYST:SENS OFF", ":SOUR:INP:STAT?", ":SOUR:SHOR:STAT?",
+                          ":SOUR:CURR:LEV:IMM?", ":SOUR:FUNC?", ":SOUR:CURR:IRANG?",
+                          ":SOUR:CURR:VRANG?", "SYST:SENS?", ":SOUR:FUNC:MODE?",
+                          ":SOUR:CURR:LEV:IMM 1", ":SOUR:CURR:LEV:IMM?", ":SOUR:INP:STAT ON"]),
 ])
 def test_a_family_without_an_error_query_never_asks_for_one(cell_world: Any, name: str,
                                                             heard: list[str]) -> None:
@@ -207,6 +207,40 @@ def test_a_level_a_read_back_family_did_not_take_never_leads_to_on(
     assert not switched_on(cell_world, instrument)
     set_point_then_switch_on(instrument)  # taken now: it reads back as written
     assert switched_on(cell_world, instrument)
+
+
+# --- the input a crash left on, against the load twins (drivers/loads.py) -------------------
+
+# every load driver, the options that wire it, its input-off command as the instrument hears it
+INPUT_OFF = [
+    ("bk-8600", {}, "INP OFF"),
+    ("keysight-el30000", {"channel": 2}, "INP OFF,(@2)"),
+    ("keysight-n3300a", {"channel": 1}, "CHAN 1;:INP OFF"),
+    ("korad-kel103", {}, ":INP OFF"),
+    ("rigol-dl3000", {}, ":SOUR:INP:STAT OFF"),
+    ("siglent-sdl1000x", {}, ":SOUR:INP:STAT OFF"),
+]
+
+
+def test_every_load_driver_is_among_those_pinned_switching_their_input_off_first() -> None:
+    assert {name for name, _, _ in INPUT_OFF} == {
+        name for name, info in REGISTRY.items() if "load" in info.roles}
+
+
+@pytest.mark.parametrize(("name", "options", "off"), INPUT_OFF, ids=[case[0] for case in INPUT_OFF])
+def test_every_load_switches_its_input_off_first_when_it_opens(
+        cell_world: Any, name: str, options: dict[str, Any], off: str) -> None:
+    crashed = open_instrument(name, BENCH, world=cell_world, **options)
+    set_point_then_switch_on(crashed)  # then the session dies, its input on with the DUT connected
+    assert switched_on(cell_world, crashed)
+    heard = listen(crashed)
+    load = type(crashed)(crashed.transport, **options)  # the next session, on the same instrument
+    load.open()
+    first = heard.index(off)
+    assert [message for message in heard if not message.endswith("?")][0] == off
+    assert first > 0 and all(message.endswith("?") for message in heard[:first])  # identification
+    assert load.confirmed[0] == off  # confirmed with the rest of the known state
+    assert not switched_on(cell_world, load)
 
 
 # --- what the front panel leaves behind, against the load twins ------------------------------
@@ -396,8 +430,8 @@ def written(exchanges: list[Exchange]) -> list[str]:
 
 def dl3021() -> list[Exchange]:
     """What open() exchanges with a DL3021: who it is, its known state confirmed, its mode."""
-    return answered(["*IDN?", "SYST:ERR?", ":SOUR:FUNC:MODE FIX", ":SOUR:CURR:LEV:IMM 0",
-                     ":SOUR:CURR:RANG 4", "SYST:ERR?", ":SOUR:FUNC:MODE?"],
+    return answered(["*IDN?", "SYST:ERR?", ":SOUR:INP:STAT OFF", ":SOUR:FUNC:MODE FIX",
+                     ":SOUR:CURR:LEV:IMM 0", ":SOUR:CURR:RANG 4", "SYST:ERR?", ":SOUR:FUNC:MODE?"],
                     {"*IDN?": "RIGOL TECHNOLOGIES,DL3021,DL3A000000001,00.01.05.00.01",
                      "SYST:ERR?": NO_ERROR, ":SOUR:FUNC:MODE?": "FIX"})
 
@@ -406,7 +440,7 @@ def el34243a(ch: int = 1, sense: str = "INT") -> list[Exchange]:
     """What open() exchanges with an EL34243A: who it is, the known state of input `ch`."""
     at = f",(@{ch})"
     fixed = (f"{node}:MODE FIX{at}" for node in ("CURR", "VOLT", "RES", "POW"))
-    return answered(["*IDN?", "SYST:ERR?", *fixed,
+    return answered(["*IDN?", "SYST:ERR?", f"INP OFF{at}", *fixed,
                      f"CURR 0{at}", f"CURR:RANG 0.6{at}", f"VOLT:SENS {sense}{at}", "SYST:ERR?"],
                     {"*IDN?": "Keysight Technologies,EL34243A,MY60000001,A.01.02-A.01.01",
                      "SYST:ERR?": NO_ERROR})
@@ -415,7 +449,8 @@ def el34243a(ch: int = 1, sense: str = "INT") -> list[Exchange]:
 def n3300a(ch: int = 3, low: float = 6) -> list[Exchange]:
     """What open() exchanges with an N3300A holding an N3302A in slot 1 and an N3305A in slot
     3: the mainframe, its modules, the known state of the module in `ch` (low CC range `low`)."""
-    state = ["TRAN OFF", "CURR:MODE FIX", "RES:MODE FIX", "VOLT:MODE FIX", "CURR 0", f"CURR:RANG {low:g}"]
+    state = ["INP OFF", "TRAN OFF", "CURR:MODE FIX", "RES:MODE FIX", "VOLT:MODE FIX", "CURR 0",
+             f"CURR:RANG {low:g}"]
     return answered(["*IDN?", "SYST:ERR?", "*RDT?", *(f"CHAN {ch};:{command}" for command in state),
                      "SYST:ERR?"],
                     {"*IDN?": "Agilent Technologies,N3300A,0,A.03.01", "SYST:ERR?": NO_ERROR,
@@ -424,8 +459,8 @@ def n3300a(ch: int = 3, low: float = 6) -> list[Exchange]:
 
 def bk8600(sense: str = "OFF") -> list[Exchange]:
     """What open() exchanges with an 8600 (3 A / 30 A) over USB."""
-    return answered(["*IDN?", "SYST:ERR?", "FUNC:MODE FIX", "TRAN OFF", "CURR 0", "CURR:RANG 3",
-                     f"REM:SENS {sense}", "SYST:ERR?"],
+    return answered(["*IDN?", "SYST:ERR?", "INP OFF", "FUNC:MODE FIX", "TRAN OFF", "CURR 0",
+                     "CURR:RANG 3", f"REM:SENS {sense}", "SYST:ERR?"],
                     {"*IDN?": "B&K Precision, 8600, 800000020737210001, 1.37-1.42",
                      "SYST:ERR?": BK_NO_ERROR})
 
@@ -434,19 +469,21 @@ def sdl1020xe(sense: str = "OFF", answer: str = "0") -> list[Exchange]:
     """What open() exchanges with an SDL1020X-E: who it is, the known state, each setting read
     back, its mode."""
     return [("*IDN?", "Siglent Technologies,SDL1020X-E,SDL13GCX5R0001,1.1.1.21"),
-            (":SOUR:SHOR:STAT OFF", None), (":SOUR:CURR:LEV:IMM 0", None),
-            (":SOUR:FUNC CURRENT", None), (":SOUR:CURR:IRANG 5", None),
-            (":SOUR:CURR:VRANG 150", None), (f"SYST:SENS {sense}", None),
-            (":SOUR:SHOR:STAT?", "0"), (":SOUR:CURR:LEV:IMM?", "0.000"), (":SOUR:FUNC?", "CURRENT"),
+            (":SOUR:INP:STAT OFF", None), (":SOUR:SHOR:STAT OFF", None),
+            (":SOUR:CURR:LEV:IMM 0", None), (":SOUR:FUNC CURRENT", None),
+            (":SOUR:CURR:IRANG 5", None), (":SOUR:CURR:VRANG 150", None), (f"SYST:SENS {sense}", None),
+            (":SOUR:INP:STAT?", "0"), (":SOUR:SHOR:STAT?", "0"), (":SOUR:CURR:LEV:IMM?", "0.000"),
+            (":SOUR:FUNC?", "CURRENT"),
             (":SOUR:CURR:IRANG?", "5.000"), (":SOUR:CURR:VRANG?", "150.000"), ("SYST:SENS?", answer),
             (":SOUR:FUNC:MODE?", "BASIC")]
 
 
 def kel103(compensation: str = "OFF") -> list[Exchange]:
     """What open() exchanges with a KEL103: who it is, the known state, each setting read back."""
-    return [("*IDN?", "KORAD-KEL103 V3.30 SN:00000001"), (":CURR 0.0000A", None), (":FUNC CC", None),
-            (f":SYST:COMP {compensation}", None),
-            (":CURR?", "0.0000A"), (":FUNC?", "CC"), (":SYST:COMP?", compensation)]
+    return [("*IDN?", "KORAD-KEL103 V3.30 SN:00000001"), (":INP OFF", None),
+            (":CURR 0.0000A", None), (":FUNC CC", None), (f":SYST:COMP {compensation}", None),
+            (":INP?", "OFF"), (":CURR?", "0.0000A"), (":FUNC?", "CC"),
+            (":SYST:COMP?", compensation)]
 
 
 @pytest.fixture
@@ -557,16 +594,20 @@ KNOWN_STATE_REFUSED = [
     pytest.param(RigolDL3000, {}, dl3021(), [(":SOUR:FUNC:MODE?", "BATT")],
                  r"stays in BATT mode after ':SOUR:FUNC:MODE FIX'", id="rigol-dl3000-battery"),
     pytest.param(KeysightEL30000, {}, el34243a(), queue_answers(UNDEFINED),
-                 r"refused CURR:MODE FIX,\(@1\);.*VOLT:SENS INT,\(@1\): SYST:ERR\? answered "
-                 '-113,"Undefined header"', id="keysight-el30000"),
+                 r"refused INP OFF,\(@1\); CURR:MODE FIX,\(@1\);.*VOLT:SENS INT,\(@1\): SYST:ERR\? "
+                 'answered -113,"Undefined header"', id="keysight-el30000"),
     pytest.param(KeysightN3300A, {"channel": 3}, n3300a(), queue_answers(UNDEFINED),
-                 r"refused CHAN 3;:TRAN OFF; .*CHAN 3;:CURR:RANG 6: SYST:ERR\? answered "
-                 '-113,"Undefined header"', id="keysight-n3300a"),
+                 r"refused CHAN 3;:INP OFF; CHAN 3;:TRAN OFF; .*CHAN 3;:CURR:RANG 6: SYST:ERR\? "
+                 'answered -113,"Undefined header"', id="keysight-n3300a"),
     pytest.param(BK8600, {}, bk8600(), queue_answers(UNDEFINED, empty=BK_NO_ERROR),
-                 r"refused FUNC:MODE FIX; TRAN OFF; CURR 0; CURR:RANG 3; REM:SENS OFF: "
+                 r"refused INP OFF; FUNC:MODE FIX; TRAN OFF; CURR 0; CURR:RANG 3; REM:SENS OFF: "
                  r'SYST:ERR\? answered -113,"Undefined header"', id="bk-8600"),
     *(pytest.param(SiglentSDL1000X, {}, sdl1020xe(), [(query, reply)], shown,
                    id=f"siglent-sdl1000x-{query}{reply}") for query, reply, shown in [
+        (":SOUR:INP:STAT?", "1",  # an input still on (a crash left it on) fails the open
+         r"did not take :SOUR:INP:STAT OFF: :SOUR:INP:STAT\? answered '1'"),
+        (":SOUR:INP:STAT?", "maybe",
+         r"did not take :SOUR:INP:STAT OFF: :SOUR:INP:STAT\? answered 'maybe'"),
         (":SOUR:FUNC?", "LED", r"did not take :SOUR:FUNC CURRENT: :SOUR:FUNC\? answered 'LED'"),
         (":SOUR:CURR:IRANG?", "30.000",
          r"did not take :SOUR:CURR:IRANG 5: :SOUR:CURR:IRANG\? answered '30.000'"),
@@ -578,6 +619,8 @@ KNOWN_STATE_REFUSED = [
     ]),
     *(pytest.param(KoradKEL103, {}, kel103(), [(query, reply)], shown,
                    id=f"korad-kel103-{query}{reply}") for query, reply, shown in [
+        (":INP?", "ON", r"did not take :INP OFF: :INP\? answered 'ON'"),  # still on
+        (":INP?", "OM", r"did not take :INP OFF: :INP\? answered 'OM'"),
         (":FUNC?", "BATTERY", r"did not take :FUNC CC: :FUNC\? answered 'BATTERY'"),
         (":FUNC?", "CONTINUOUS CC", r"did not take :FUNC CC: :FUNC\? answered 'CONTINUOUS CC'"),
         (":CURR?", "0.5000A", r"CC current set to 0 A reads back 0.5 A"),

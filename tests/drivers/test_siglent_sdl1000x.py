@@ -29,10 +29,10 @@ load_at = driver_on_sim(SiglentSDL1000X, "siglent_sdl1000x")
 # identify(), and what this driver does like others: test_shared_driver_behaviour.py
 
 # what open() sends: who it is, the known state, then each setting read back
-KNOWN_STATE = [":SOUR:SHOR:STAT OFF", ":SOUR:CURR:LEV:IMM 0", ":SOUR:FUNC CURRENT",
-               ":SOUR:CURR:IRANG 5", ":SOUR:CURR:VRANG 150", "SYST:SENS OFF"]
-READ_BACK = [":SOUR:SHOR:STAT?", ":SOUR:CURR:LEV:IMM?", ":SOUR:FUNC?", ":SOUR:CURR:IRANG?",
-             ":SOUR:CURR:VRANG?", "SYST:SENS?", ":SOUR:FUNC:MODE?"]
+KNOWN_STATE = [":SOUR:INP:STAT OFF", ":SOUR:SHOR:STAT OFF", ":SOUR:CURR:LEV:IMM 0",
+               ":SOUR:FUNC CURRENT", ":SOUR:CURR:IRANG 5", ":SOUR:CURR:VRANG 150", "SYST:SENS OFF"]
+READ_BACK = [":SOUR:INP:STAT?", ":SOUR:SHOR:STAT?", ":SOUR:CURR:LEV:IMM?", ":SOUR:FUNC?",
+             ":SOUR:CURR:IRANG?", ":SOUR:CURR:VRANG?", "SYST:SENS?", ":SOUR:FUNC:MODE?"]
 OPENED = ["*IDN?", *KNOWN_STATE, *READ_BACK]
 
 
@@ -95,9 +95,11 @@ def test_a_cc_level_above_the_low_range_selects_the_high_range_first_and_back_le
 def test_input_on_off_and_its_state_read_back() -> None:
     load, wire = load_at(SDL1020XE)
     load.set_input(True)
-    load.set_input(False)
     assert load.input_on() is True
-    assert wire.sent[len(OPENED):] == [":SOUR:INP:STAT ON", ":SOUR:INP:STAT OFF", ":SOUR:INP:STAT?"]
+    load.set_input(False)
+    assert load.input_on() is False
+    assert wire.sent[len(OPENED):] == [":SOUR:INP:STAT ON", ":SOUR:INP:STAT?",
+                                       ":SOUR:INP:STAT OFF", ":SOUR:INP:STAT?"]
     assert wire.query("SYST:ERR?") == NO_ERROR
 
 
@@ -154,7 +156,9 @@ def test_garbled_replies_name_the_command_and_the_reply() -> None:
     load, _ = load_at(GARBLED, model="SDL1020X")
     with pytest.raises(InstrumentError, match=r"'MEAS:VOLT\?' answered '4.98 V': not a number"):
         load.measure()
-    with pytest.raises(InstrumentError, match=r"':SOUR:INP:STAT\?' answered 'maybe'"):
+    load.set_input(True)  # its input read back 0 at open; once on, it answers garbled
+    with pytest.raises(InstrumentError,
+                       match=r"':SOUR:INP:STAT\?' answered 'maybe': not a boolean"):
         load.input_on()
 
 

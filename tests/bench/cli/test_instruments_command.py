@@ -312,7 +312,8 @@ def test_check_of_a_real_bench_prints_each_identity_and_the_known_state_it_confi
             instrument.close()
     assert result.exit_code == 0, result.output
     assert "RIGOL TECHNOLOGIES,DL3021" in row(result.output, "load")
-    assert ("load known state, confirmed: :SOUR:FUNC:MODE FIX; :SOUR:CURR:LEV:IMM 0; :SOUR:CURR:RANG 4"
+    assert ("load known state, confirmed: :SOUR:INP:STAT OFF; :SOUR:FUNC:MODE FIX; :SOUR:CURR:LEV:IMM 0; "
+            ":SOUR:CURR:RANG 4"
             in result.output)
     assert "all instruments OK" in result.output
     assert not instruments["load"].on and not instruments["supply"].on
