@@ -356,9 +356,9 @@ def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_j
             except OperatorStop as stop:
                 console.print(f"stopped ({stop}) before any channel started: nothing was switched on", markup=False)
                 raise typer.Exit(exits.VERDICT[Verdict.ABORTED]) from None
-            show_rack_verdicts(console, [(r.name, r.serial, str(r.outcome.verdict) if r.outcome else "-",
-                                          r.outcome.reason if r.outcome else "ended before", r.folder) for r in runs])
-            ended = [(exits.VERDICT[r.outcome.verdict], r.outcome, r.folder) for r in runs if r.outcome is not None]
+            ends = [(r, r.end) for r in runs if r.end is not None]  # every channel has ended, in this run or before
+            show_rack_verdicts(console, [(r.name, r.serial, str(end.verdict), end.reason, r.folder) for r, end in ends])
+            ended = [(exits.VERDICT[end.verdict], end, r.folder) for r, end in ends]
             folders = [r.folder for r in runs]
             code, compared = _compare_lot(folders, console, lot / "lot.csv")
             codes = [c for c, _, _ in ended] + [code]
@@ -473,6 +473,7 @@ def _drive(title: str, *starts: Start, as_json: bool = False, report: bool = Fal
     From before anything slow to the exit, Ctrl-C and SIGTERM are requests the run looks at (a
     signal while the verdict prints changes nothing: the run is over) and SIGHUP detaches the
     screen; so does a write that fails (a closed terminal, a pipe whose reader quit)."""
+    from bench.record.runfile import Ended
     from bench.run import signals
 
     screen = Screen()
@@ -494,7 +495,8 @@ def _drive(title: str, *starts: Start, as_json: bool = False, report: bool = Fal
                 if report and len(folders) > 1:
                     after_run(folders, screen.console(stderr=as_json))
             if as_json:
-                screen.console().out(_result(ended, lot, max(codes)), highlight=False)
+                screen.console().out(_result([(c, Ended.of(o), f) for c, o, f in ended], lot, max(codes)),
+                                     highlight=False)
         finally:
             if _ends_process:
                 _hold_signals()
@@ -526,13 +528,13 @@ def _compare_lot(folders: list[Path], console: Any, csv: Optional[Path] = None) 
 
 def _result(ended: list[tuple[int, Any, Path | None]], lot: dict[str, Any] | None, code: int) -> str:
     """What --json prints: a run's verdict, exit code, reason, run folder and criteria (as run.json
-    has them: a value of null was not measured); with --lot, the exit code, each unit's object and
-    the comparison."""
+    has them: a value of null was not measured), from (exit code, bench.record.runfile.Ended, run
+    folder); with --lot, the exit code, each unit's object and the comparison."""
     import json
 
-    units = [{"verdict": str(outcome.verdict), "exit_code": unit_code, "reason": outcome.reason,
+    units = [{"verdict": str(end.verdict), "exit_code": unit_code, "reason": end.reason,
               "run_folder": None if folder is None else str(folder.absolute()),
-              "criteria": [result.to_json() for result in outcome.results]} for unit_code, outcome, folder in ended]
+              "criteria": end.criteria} for unit_code, end, folder in ended]
     return json.dumps(units[0] if lot is None else {"exit_code": code, "units": units, "lot": lot})
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from bench.errors import InputError
 from bench.record import checkpoint, schema
 from bench.record.logbook import mark_incomplete, write_atomic
 from bench.record.records import RecordError, RunEnd, Sink
+from bench.record.verdict import Verdict
 
 END = ("verdict", "reason", "ended", "test_time_s", "safe_state_confirmed", "criteria", "totals", "samples")
 
@@ -49,6 +51,34 @@ def read_run_json(folder: Path) -> dict[str, Any]:
     return meta
 
 
+@dataclass(frozen=True)
+class Ended:
+    """How a run ended, as run.json keeps it: what a rack's resume reports for a channel that had
+    ended before it, beside the channels it took up (`of` their outcomes)."""
+
+    verdict: Verdict
+    reason: str
+    criteria: list[dict[str, Any]]  # as run.json has them: a value of null was not measured
+    safe_confirmed: bool
+
+    @classmethod
+    def of(cls, outcome: Any) -> Ended:
+        """A bench.run.engine.Outcome's end."""
+        return cls(outcome.verdict, outcome.reason, [r.to_json() for r in outcome.results], not outcome.safe_problems)
+
+    @classmethod
+    def read(cls, folder: Path) -> Ended:
+        """The end a finished run's run.json records; InputError if it records none."""
+        meta = read_run_json(folder)
+        try:
+            verdict = Verdict(meta.get("verdict"))
+        except ValueError:
+            raise InputError(str(folder / schema.RUN), "verdict", "expected PASS, FAIL, ABORTED or ERROR, found "
+                             f"{json.dumps(meta.get('verdict'))[:40]}: a damaged run.json") from None
+        return cls(verdict, meta.get("reason") or "", meta.get("criteria") or [],
+                   meta.get("safe_state_confirmed") is not False)
+
+
 _READ = (("verdict", str, "a verdict"), ("reason", str, "a reason as text"), ("test_time_s", (int, float), "seconds"),
          ("samples", int, "a count of rows"), ("totals", dict, "an object of totals"),
          ("criteria", list, "a list of criterion objects"))
@@ -67,16 +97,17 @@ class RunFile(Sink):
         """Record how the run ended. If run.json cannot be written, the outcome says so and the
         file still says "running", with the checkpoint kept: `bench resume` takes it up."""
         outcome = record.outcome
+        end = Ended.of(outcome)
         totals = outcome.run_totals
         stopped = getattr(outcome, "resumable", False)
         self.meta.update({
             "status": "stopped" if stopped else "finished",
-            "verdict": str(outcome.verdict),
-            "reason": outcome.reason,
+            "verdict": str(end.verdict),
+            "reason": end.reason,
             "ended": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "test_time_s": round(0.0 if totals is None else totals.end - totals.start, 3),
-            "safe_state_confirmed": not outcome.safe_problems,
-            "criteria": [r.to_json() for r in outcome.results],
+            "safe_state_confirmed": end.safe_confirmed,
+            "criteria": end.criteria,
             "totals": None if totals is None else totals.to_json(),
             "samples": record.files.get("rows"),
         })

@@ -20,6 +20,7 @@ from bench.record.verdict import Verdict
 from bench.errors import InputError
 from bench.record.rackfile import read_lot, write_lot
 from bench.record.records import Sink
+from bench.record.runfile import Ended
 from bench.record.schema import RACK, RUN, new_run_folder
 from bench.run.engine import Outcome
 from bench.run import signals
@@ -42,6 +43,12 @@ class ChannelRun:
     serial: str | None
     folder: Path
     outcome: Outcome | None = None
+    recorded: Ended | None = None  # the end of a channel that had ended before a resume: it stands
+
+    @property
+    def end(self) -> Ended | None:
+        """How the channel's run ended: in this run, else before it (None: it has not ended)."""
+        return Ended.of(self.outcome) if self.outcome is not None else self.recorded
 
 
 EMPTY = "-"  # the serial of a channel with no DUT today: it is left out of the run
@@ -177,13 +184,15 @@ def _spread(station: StationConfig) -> Any:
 def resume(lot: Path, speed: float | None = None, sinks_for: SinksFor | None = None, index: str | None = None,
            warn: Callable[[Any], None] | None = None) -> list[ChannelRun]:
     """Take up every channel of a rack run that did not end (`bench resume LOT_DIR`), together
-    on the rack, each from its last checkpoint; the channels that ended keep their verdicts."""
+    on the rack, each from its last checkpoint; the channels that ended keep their verdicts (as
+    their run.json records them, also in rack.json when the rack was killed before it said so)."""
     meta = read_lot(lot)
     runs = [ChannelRun(c["name"], c.get("serial"), lot / c["folder"]) for c in meta["channels"]]
     open_runs, started = [], []
     for run in runs:
         status = _status(run.folder)
         if status == "finished":
+            run.recorded = Ended.read(run.folder)
             continue
         started.append(take_up(run.folder, speed, sinks_for(run.name, run.serial) if sinks_for else (),
                                index=index, warn=warn))
@@ -310,8 +319,8 @@ def _record_ends(lot: Path, runs: list[ChannelRun]) -> None:
     by_name = {run.name: run for run in runs}
     for entry in meta["channels"]:
         run = by_name.get(entry["name"])
-        if run is not None and run.outcome is not None:
-            entry.update(verdict=str(run.outcome.verdict), reason=run.outcome.reason,
-                         safe_confirmed=not run.outcome.safe_problems)  # off, read back, at the rack's end
+        end = None if run is None else run.end
+        if end is not None:  # safe_confirmed: off, read back, at the rack's end
+            entry.update(verdict=str(end.verdict), reason=end.reason, safe_confirmed=end.safe_confirmed)
     meta["ended"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     write_lot(lot, meta)

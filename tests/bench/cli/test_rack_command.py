@@ -4,11 +4,15 @@ rack run's channels; what a rack refuses is one line and exit 2."""
 from __future__ import annotations
 
 import json
+import threading
 
 from typer.testing import CliRunner
 
 from bench.cli.app import app
 from bench.record import schema
+from bench.record.records import Sink
+from bench.run import rack, signals
+from bench.run.session import Request
 from tests.bench.run.racks import SHORT, SMALL_RACK
 
 runner = CliRunner()
@@ -134,3 +138,41 @@ def test_with_json_the_serial_prompt_is_on_stderr_so_stdout_holds_the_object_alo
 def test_a_serial_typed_with_a_control_character_is_asked_for_again(monkeypatch):
     ask, asked = _asker(monkeypatch, ["PB\t1", "PB-1"])
     assert ask("A") == "PB-1" and asked == ["channel A", "channel A"]
+
+
+class _StopAfterB(Sink):
+    """A and C stop the rack at 1000 s, once channel B has ended (the channels run apart)."""
+
+    def __init__(self, name: str, b_ended: threading.Event) -> None:
+        self.name, self.b_ended = name, b_ended
+
+    def sample(self, record) -> None:
+        if self.name != "B" and record.readings.test_time >= 1000.0:
+            assert self.b_ended.wait(60)
+            signals.request("SIGTERM")
+
+    def run_end(self, record) -> None:
+        if self.name == "B":
+            self.b_ended.set()
+
+
+def test_a_resume_of_a_rack_one_of_whose_channels_had_ended_keeps_its_verdict_and_exit_code(write, tmp_path):
+    """Channel B ended ERROR at 300 s, the rest were stopped at 1000 s, and the rack was killed
+    before rack.json said how B ended: the resume takes up A and C, shows B's ERROR and exits 4
+    (it crashed on the '-' verdict of a channel it did not take up)."""
+    profile, station = write("short.toml", SHORT), write("rack.toml", SMALL_RACK)
+    request = Request(profile, station, tmp_path / "logs", defects=("B=open-thermocouple:placement=cell,at=300 s",))
+    with signals.handled():
+        b_ended = threading.Event()
+        lot, runs = rack.execute(request, sinks_for=lambda name, serial: [_StopAfterB(name, b_ended)])
+    assert [str(r.outcome.verdict) for r in runs] == ["ABORTED", "ERROR", "ABORTED"]
+    meta = json.loads((lot / schema.RACK).read_text())
+    meta["channels"] = [{k: c[k] for k in ("name", "serial", "folder")} for c in meta["channels"]]
+    (lot / schema.RACK).write_text(json.dumps(meta))  # as a kill -9 leaves it
+    result = runner.invoke(app, ["resume", str(lot), "--json"])
+    assert result.exit_code == 4, result.output
+    units = json.loads(result.stdout)["units"]
+    assert [u["verdict"] for u in units] == ["PASS", "ERROR", "PASS"]
+    assert units[1]["criteria"] == json.loads((runs[1].folder / schema.RUN).read_text())["criteria"]
+    channels = json.loads((lot / schema.RACK).read_text())["channels"]
+    assert [c["verdict"] for c in channels] == ["PASS", "ERROR", "PASS"] and channels[1]["safe_confirmed"] is True
