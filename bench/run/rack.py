@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from bench.record.verdict import Verdict
 from bench.errors import InputError
-from bench.record.rackfile import read_lot, write_lot
+from bench.record.rackfile import is_lot, read_lot, write_lot
 from bench.record.records import Sink
 from bench.record.runfile import Ended
 from bench.record.schema import RACK, RUN, new_run_folder
@@ -215,6 +215,16 @@ def drive_channels(started: list[Started]) -> list[Outcome]:
     for each in started:
         channels.start(each)
     return channels.wait()
+
+
+def drive_channel(started: Started) -> Outcome:
+    """One channel's run taken up alone (`bench resume` of its run folder) on its rack; its end
+    goes into its lot's rack.json too, as a rack's own end would put it."""
+    outcome = drive_channels([started])[0]
+    lot = started.folder.parent
+    if is_lot(lot):
+        _record_ends(lot, [ChannelRun(started.station.channel, None, started.folder, outcome)])
+    return outcome
 
 
 class Channels:

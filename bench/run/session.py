@@ -264,9 +264,9 @@ def resume(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = (),
     goes on through its rack (bench.run.rack)."""
     started = take_up(folder, speed, sinks, station, junit, index, warn)
     if started.station.channel is not None:
-        from bench.run.rack import drive_channels
+        from bench.run.rack import drive_channel
 
-        return drive_channels([started])[0], folder
+        return drive_channel(started), folder
     return drive(started), folder
 
 

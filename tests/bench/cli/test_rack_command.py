@@ -140,6 +140,12 @@ def test_a_serial_typed_with_a_control_character_is_asked_for_again(monkeypatch)
     assert ask("A") == "PB-1" and asked == ["channel A", "channel A"]
 
 
+class _StopsAt1000s(Sink):
+    def sample(self, record) -> None:
+        if record.readings.test_time >= 1000.0:
+            signals.request("SIGTERM")
+
+
 class _StopAfterB(Sink):
     """A and C stop the rack at 1000 s, once channel B has ended (the channels run apart)."""
 
@@ -176,3 +182,17 @@ def test_a_resume_of_a_rack_one_of_whose_channels_had_ended_keeps_its_verdict_an
     assert units[1]["criteria"] == json.loads((runs[1].folder / schema.RUN).read_text())["criteria"]
     channels = json.loads((lot / schema.RACK).read_text())["channels"]
     assert [c["verdict"] for c in channels] == ["PASS", "ERROR", "PASS"] and channels[1]["safe_confirmed"] is True
+
+
+def test_a_channel_resumed_through_its_own_run_folder_has_its_end_in_the_lots_rack_json(write, tmp_path):
+    """rack.json said ABORTED (the rack's stop) beside a run.json that says PASS after the resume."""
+    profile, station = write("short.toml", SHORT), write("rack.toml", SMALL_RACK)
+    with signals.handled():
+        lot, runs = rack.execute(Request(profile, station, tmp_path / "logs"),
+                                 sinks_for=lambda name, serial: [_StopsAt1000s()])
+    assert [str(r.outcome.verdict) for r in runs] == ["ABORTED"] * 3
+    result = runner.invoke(app, ["resume", str(runs[0].folder)])
+    assert result.exit_code == 0, result.output
+    channels = json.loads((lot / schema.RACK).read_text())["channels"]
+    assert [(c["verdict"], c["reason"]) for c in channels] == [
+        ("PASS", "all criteria met"), ("ABORTED", "operator stop (SIGTERM)"), ("ABORTED", "operator stop (SIGTERM)")]
