@@ -3,7 +3,7 @@ what its author meant. Part of the pre-flight (bench.run.preflight.plan), so `be
 validate` and `bench run` report the same findings: a safety limit the station's own hard limit
 always beats, an end condition met at the first sample or never (a cell's current below the
 constant current drawn from it: only once it has collapsed), a loop that runs for years, a
-sample period that overshoots the end of its step. Each rule judges only what is certain from the
+sample period that overshoots the end of its step, a DC resistance with no reading before it. Each rule judges only what is certain from the
 profile, its DUT ratings, the step's set-points and the station's hard limits (with room for
 instrument regulation and reading error); a step it cannot judge is left alone.
 
@@ -90,7 +90,27 @@ def strict_error(found: list[Finding]) -> InputError:
 def review(profile: Profile, station: StationConfig) -> list[Finding]:
     """Every finding, errors and warnings, in the order of the rules then of the file."""
     return [*_safety_limits(profile, station), *_charge_voltages(profile), *_overloads(profile),
-            *_end_conditions(profile, station), *_long_loops(profile), *_sample_periods(profile)]
+            *_end_conditions(profile, station), *_long_loops(profile), *_sample_periods(profile),
+            *_unmeasured(profile)]
+
+
+def _unmeasured(profile: Profile) -> Iterator[Finding]:
+    """A dcir criterion compares its scope's end with the reading just before the scope: of the
+    whole run or cycle (no step named), or of the profile's first step, nothing comes before, so
+    it is never measured and fails every run: an error."""
+    first = profile.items[0] if profile.items and isinstance(profile.items[0], Step) else None
+    for criterion in profile.criteria:
+        if criterion.metric != "dcir":
+            continue
+        if criterion.step is None:
+            where = "the whole cycle" if criterion.cycle else "the whole run"
+        elif first is not None and first.name == criterion.step:
+            where = f"step {criterion.step!r}, the profile's first"
+        else:
+            continue
+        yield Finding(profile.source, criterion.key, f"'dcir' of {where} is never measured (it compares the end "
+                      "with the reading just before, and nothing runs before it): expected the name of a step "
+                      "that follows a rest or another current", error=True)
 
 
 def _overloads(profile: Profile) -> Iterator[Finding]:

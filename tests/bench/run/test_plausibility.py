@@ -284,3 +284,26 @@ def test_prepare_of_a_run_warns_and_refuses_with_strict(tmp_path):
     with pytest.raises(InputError):
         prepare(Request(path, STATION, log_dir=tmp_path / "logs", strict=True))
     assert not (tmp_path / "logs").exists()
+
+
+# -- e. criteria never measured -------------------------------------------------------------
+
+DCIR = '\n[[criteria]]\nname = "DCIR"\nmetric = "dcir"\n{step}max = "55 mOhm"\n'
+
+
+@pytest.mark.parametrize("step, where", [
+    ('step = "r"\n', "step 'r', the profile's first"),
+    ("", "the whole run"),
+])
+def test_a_dcir_with_nothing_before_its_scope_is_an_error(step, where):
+    text = document('{ step = "Rest for 5 min", name = "r" }, { step = "Discharge at 0.5C for 10 s", name = "p" }',
+                    CELL) + DCIR.format(step=step)
+    (finding,) = review(parse_profile(text, SOURCE), load_station(STATION))
+    assert finding.error and finding.key == "criteria[1]"
+    assert finding.message.startswith(f"'dcir' of {where} is never measured")
+
+
+def test_a_dcir_of_a_pulse_after_a_rest_is_not_judged():
+    text = document('{ step = "Rest for 5 min", name = "r" }, { step = "Discharge at 0.5C for 10 s", name = "p" }',
+                    CELL) + DCIR.format(step='step = "p"\n')
+    assert review(parse_profile(text, SOURCE), load_station(STATION)) == []
