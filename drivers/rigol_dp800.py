@@ -13,9 +13,12 @@ Known state, sent by identify() (every new session; open() identifies first, so 
 reaches an instrument that is not a DP800):
 1. *IDN? and the error queue read empty (SYST:ERR?), as every SCPI driver here;
 2. :OUTP CHn,OFF - the output off first (":OUTPut[:STATe]");
-3. :TIME OFF and :DELAY OFF - the timer and the delayer switch outputs and change their
-   set-points on their own once on (":TIMEr[:STATe]": "enabling the timer will change the
-   output state of the channel"; ":DELAY[:STATe]", the on/off delayer);
+3. :INST:NSEL n, then :TIME OFF and :DELAY OFF - the timer and the delayer switch outputs and
+   change their set-points on their own once on (":TIMEr[:STATe]": "enabling the timer will
+   change the output state of the channel"; ":DELAY[:STATe]", the on/off delayer), and act on
+   the selected channel (":INSTrument:NSELect"; an open DP832 driver: "Before enabling timer
+   you have to first select a channel. Timer will run on selected channel"): the wired one is
+   selected first, or a timer armed on it would survive while another channel's is switched off;
 4. :OUTP:TRAC CHa,OFF and CHb,OFF when the wired channel is one of a tracking pair (CH1/CH2
    of a DP832, CH2/CH3 of a DP831): with either one's track function on, setting one channel's
    voltage sets the other's too (":OUTPut:TRACk", default OFF), so the pair is made independent;
@@ -39,8 +42,7 @@ The DP831's CH3 is a negative output (-32..0 V): a positive setpoint there is a 
 Not confirmed against the guide text: the :OUTP:OVP page itself (its default OFF is taken from
 the :OUTP:OCP page's), :DELAY[:STATe] (the delayer's other commands, e.g. :DELAY:TIME:GEN, are in
 the guide; its state command was not among the pages read), the error an instrument queues
-for :OUTP:SENS or :OUTP:TRAC on a channel without the function (the twin queues -224), and whether :TIME/:DELAY act on all channels or
-the selected one (both are sent without a channel, as the guide writes them).
+for :OUTP:SENS or :OUTP:TRAC on a channel without the function (the twin queues -224),.
 """
 from __future__ import annotations
 
@@ -79,7 +81,7 @@ class RigolDP800(DcSupply):
     OUTPUT_QUERY = ":OUTP? CH{ch}"
     MEASURE_VOLTS = ":MEAS:VOLT? CH{ch}"
     MEASURE_AMPS = ":MEAS:CURR? CH{ch}"
-    PROGRAMS_OFF: tuple[str, ...] = (":TIME OFF", ":DELAY OFF")
+    PROGRAMS_OFF: tuple[str, ...] = (":INST:NSEL {ch}", ":TIME OFF", ":DELAY OFF")  # of the selected channel
     PROTECTIONS_OFF: tuple[str, ...] = (":OUTP:OCP CH{ch},OFF", ":OUTP:OVP CH{ch},OFF")
 
     def __init__(self, transport: Transport, *, channel: int = 1, model: str | None = None,
@@ -100,7 +102,7 @@ class RigolDP800(DcSupply):
             sense = self._sense_command(model)
         except ValueError as exc:  # the station did not name the model: found out now
             raise InstrumentError(f"{self.resource}: {exc}") from None
-        return [self._switch[False], *self.PROGRAMS_OFF, *tracking,
+        return [self._switch[False], *(p.format(ch=ch) for p in self.PROGRAMS_OFF), *tracking,
                 *(p.format(ch=ch) for p in self.PROTECTIONS_OFF), *([sense] if sense else [])]
 
     def check_known_state(self) -> None:
@@ -124,7 +126,8 @@ DRIVER = DriverInfo(
     models=RigolDP800.models, interfaces=("USB", "LAN", "RS-232"),
     source='RIGOL "DP800 Series Programmable Linear DC Power Supply Programming Guide", '
            "ch. 2 Command System (:APPLy and Table 2-1, :OUTPut[:STATe], :OUTPut:TRACk, "
-           ":OUTPut:OCP/:OVP, :OUTPut:SENSe, :TIMEr, :DELAY, :MEASure); channel ratings checked "
+           ":OUTPut:OCP/:OVP, :OUTPut:SENSe, :INSTrument:NSELect, :TIMEr, :DELAY, :MEASure); channel "
+           "ratings checked "
            "against QCoDeS Rigol DP821/DP831/DP832",
     twin="drivers.sim.twins.rigol_dp800:RigolDP800Twin",
     twin_options=frozenset({"model", "channel"}), twin_model="DP832")

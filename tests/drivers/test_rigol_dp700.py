@@ -134,7 +134,7 @@ def test_open_turns_a_timer_and_protections_left_on_off(cell_world: Any) -> None
     for command in (":TIME ON", ":OUTP:OCP ON", ":OUTP:OVP ON"):
         twin.write(command)
     RigolDP700(SimTransport("sim://supply", twin)).open()
-    assert (twin.timer, twin.ocp[1], twin.ovp[1], twin.errors()) == (False, False, False, ())
+    assert (twin.timer[1], twin.ocp[1], twin.ovp[1], twin.errors()) == (False, False, False, ())
 
 
 @pytest.mark.parametrize(("command", "error"), [

@@ -29,9 +29,9 @@ supply_at = driver_on_sim(RigolDP800, "rigol_dp800")
 
 def opened(ch: int, tracking: tuple[int, ...] = (), sense: str | None = None) -> list[str]:
     """What open() sends a DP800 wired on `ch`: the output off, the programs that switch outputs
-    off, tracking off on both channels of a tracking pair, the protections off, remote sense
+    off (of the channel, selected first), tracking off on both channels of a tracking pair, the protections off, remote sense
     where the channel has it, all confirmed, then the output read back off."""
-    return ["*IDN?", "SYST:ERR?", f":OUTP CH{ch},OFF", ":TIME OFF", ":DELAY OFF",
+    return ["*IDN?", "SYST:ERR?", f":OUTP CH{ch},OFF", f":INST:NSEL {ch}", ":TIME OFF", ":DELAY OFF",
             *(f":OUTP:TRAC CH{c},OFF" for c in tracking), f":OUTP:OCP CH{ch},OFF",
             f":OUTP:OVP CH{ch},OFF", *([f":OUTP:SENS CH{ch},{sense}"] if sense else []),
             "SYST:ERR?", f":OUTP? CH{ch}"]
@@ -141,7 +141,7 @@ def test_an_output_that_stays_on_after_the_known_state_is_an_error_at_open() -> 
 
 IDN = "RIGOL TECHNOLOGIES,DP832,DP8C180200001,00.01.16"
 KNOWN_STATE = [("*IDN?", IDN), ("SYST:ERR?", RIGOL_NO_ERROR),
-               (":OUTP CH1,OFF", None), (":TIME OFF", None), (":DELAY OFF", None),
+               (":OUTP CH1,OFF", None), (":INST:NSEL 1", None), (":TIME OFF", None), (":DELAY OFF", None),
                (":OUTP:TRAC CH1,OFF", None), (":OUTP:TRAC CH2,OFF", None),
                (":OUTP:OCP CH1,OFF", None), (":OUTP:OVP CH1,OFF", None),
                ("SYST:ERR?", RIGOL_NO_ERROR), (":OUTP? CH1", "OFF")]
@@ -154,7 +154,7 @@ def test_the_whole_dialogue_of_open_configure_confirm_on_and_off() -> None:
         (":OUTP CH1,ON", None), (":OUTP CH1,OFF", None), (":OUTP? CH1", "OFF"),
     ]) as supply:
         supply.open()
-        assert supply.confirmed == [":OUTP CH1,OFF", ":TIME OFF", ":DELAY OFF", ":OUTP:TRAC CH1,OFF",
+        assert supply.confirmed == [":OUTP CH1,OFF", ":INST:NSEL 1", ":TIME OFF", ":DELAY OFF", ":OUTP:TRAC CH1,OFF",
                                     ":OUTP:TRAC CH2,OFF", ":OUTP:OCP CH1,OFF", ":OUTP:OVP CH1,OFF"]
         supply.configure(4.2, 1.0)
         supply.set_output(True)
@@ -166,7 +166,7 @@ def test_the_whole_dialogue_of_open_configure_confirm_on_and_off() -> None:
 def test_remote_sense_is_part_of_the_known_state_where_the_channel_has_it() -> None:
     with dialogue(RigolDP800, [
         ("*IDN?", "RIGOL TECHNOLOGIES,DP821A,DP8D180200002,00.01.16"), ("SYST:ERR?", RIGOL_NO_ERROR),
-        (":OUTP CH2,OFF", None), (":TIME OFF", None), (":DELAY OFF", None),
+        (":OUTP CH2,OFF", None), (":INST:NSEL 2", None), (":TIME OFF", None), (":DELAY OFF", None),
         (":OUTP:OCP CH2,OFF", None), (":OUTP:OVP CH2,OFF", None), (":OUTP:SENS CH2,ON", None),
         ("SYST:ERR?", RIGOL_NO_ERROR), (":OUTP? CH2", "OFF"),
     ], channel=2, sense="remote") as supply:
@@ -290,3 +290,13 @@ def test_the_twin_answers_what_the_front_panel_left(cell_world: object) -> None:
 def test_the_dut_cannot_be_wired_to_a_negative_output(cell_world: object) -> None:
     with pytest.raises(ValueError, match="CH3 is a negative output"):
         RigolDP800Twin(cell_world, model="DP831", channel=3)
+
+
+def test_a_timer_and_delayer_armed_on_the_wired_channel_are_switched_off_whatever_channel_is_selected(
+        cell_world: object) -> None:
+    """The front panel left CH1 selected, with CH2's timer and delayer on: :TIME OFF and :DELAY
+    OFF act on the selected channel, so the driver selects CH2 first."""
+    twin = twin_left_by_the_front_panel(cell_world, ":INST:NSEL 2", ":TIME ON", ":DELAY ON", ":INST:NSEL 1",
+                                        channel=2)
+    RigolDP800(SimTransport("sim://supply", twin), channel=2).open()
+    assert (twin.timer[2], twin.delayer[2], twin.errors()) == (False, False, ())

@@ -10,7 +10,10 @@ Modelled as the guide describes them (ch. 2):
   the values start at the channel's maximum (their real default is not in the guide pages read);
 - :OUTPut:SENSe [CHn,]{ON|OFF} on the channels with sense terminals (query NONE elsewhere; the
   world has no sense leads, so it changes no reading);
-- :TIMEr[:STATe] and :DELAY[:STATe], kept and answered (the programs themselves do not run).
+- :INSTrument:NSELect n[?], the selected channel (CH1 after *RST): the channel :TIMEr, :DELAY and
+  a command that names none act on;
+- :TIMEr[:STATe] and :DELAY[:STATe] of the selected channel, kept and answered (the programs
+  themselves do not run).
 A function a channel lacks queues -224 (the number is not in the guide pages read).
 """
 from __future__ import annotations
@@ -73,7 +76,9 @@ class RigolDP800Twin(ScpiTwin):
         self.ocp_value = {ch: span.imax for ch, span in spans.items()}
         self.ovp_value = {ch: max(abs(span.vmin), span.vmax) for ch, span in spans.items()}
         self.sense = dict.fromkeys(spans, False)
-        self.timer = self.delayer = False
+        self.timer = dict.fromkeys(spans, False)
+        self.delayer = dict.fromkeys(spans, False)
+        self.selected = 1
 
     def _channel(self, name: str) -> int:
         ch = self.names.get(name.upper())
@@ -82,14 +87,14 @@ class RigolDP800Twin(ScpiTwin):
         return ch
 
     def _addressed(self, args: str) -> int:
-        """The channel a query names, else the current channel (CH1 after *RST)."""
+        """The channel a query names, else the selected channel (CH1 after *RST)."""
         parts = expect_args(args, 0, 1)
-        return self._channel(parts[0]) if parts else 1
+        return self._channel(parts[0]) if parts else self.selected
 
     def _channel_and_value(self, args: str) -> tuple[int, str]:
-        """[CHn,]<value>: the channel (the current one, CH1, if omitted) and the value."""
+        """[CHn,]<value>: the channel (the selected one if omitted) and the value."""
         parts = expect_args(args, 1, 2)
-        return (self._channel(parts[0]) if len(parts) == 2 else 1), parts[-1]
+        return (self._channel(parts[0]) if len(parts) == 2 else self.selected), parts[-1]
 
     def _reading(self, ch: int) -> tuple[float, float]:
         """What the channel measures, after its protections have acted on it."""
@@ -106,7 +111,7 @@ class RigolDP800Twin(ScpiTwin):
         if parts[0].upper() in self.names:
             ch, values = self._channel(parts[0]), parts[1:]
         elif len(parts) < 3:
-            ch, values = 1, parts  # :APPLy <volt>[,<curr>] sets the current channel
+            ch, values = self.selected, parts  # :APPLy <volt>[,<curr>] sets the selected channel
         else:
             raise ScpiError(-224, "Illegal parameter value")
         span = self.outputs.spans[ch]
@@ -180,25 +185,37 @@ class RigolDP800Twin(ScpiTwin):
         ch = self._addressed(args)
         return _ON_OFF[self.sense[ch]] if ch == self.sense_channel else "NONE"
 
+    @scpi(":INSTrument:NSELect")
+    def _select(self, args: str) -> None:
+        (n,) = expect_args(args, 1)
+        if n.strip() not in {str(ch) for ch in self.outputs.spans}:
+            raise ScpiError(-224, "Illegal parameter value")
+        self.selected = int(n)
+
+    @scpi(":INSTrument:NSELect?")
+    def _selected(self, args: str) -> str:
+        expect_args(args, 0)
+        return str(self.selected)
+
     @scpi(":TIMEr[:STATe]")
     def _set_timer(self, args: str) -> None:
         (state,) = expect_args(args, 1)
-        self.timer = boolean(state)
+        self.timer[self.selected] = boolean(state)
 
     @scpi(":TIMEr[:STATe]?")
     def _get_timer(self, args: str) -> str:
         expect_args(args, 0)
-        return _ON_OFF[self.timer]
+        return _ON_OFF[self.timer[self.selected]]
 
     @scpi(":DELAY[:STATe]")
     def _set_delayer(self, args: str) -> None:
         (state,) = expect_args(args, 1)
-        self.delayer = boolean(state)
+        self.delayer[self.selected] = boolean(state)
 
     @scpi(":DELAY[:STATe]?")
     def _get_delayer(self, args: str) -> str:
         expect_args(args, 0)
-        return _ON_OFF[self.delayer]
+        return _ON_OFF[self.delayer[self.selected]]
 
     @scpi(":MEASure[:VOLTage][:DC]?")
     def _measure_voltage(self, args: str) -> str:
