@@ -6,12 +6,18 @@ N3303A, N3304A, N3305A, N3306A, and N3307A" (5964-8198, edition 2), chapter 4 "L
 Dictionary": CHANnel[:LOAD] <n> (INSTrument[:SELect] is the same command) directs the
 channel-specific commands that follow; [SOURce:]FUNCtion (alias MODE) CURRent|RESistance|
 VOLTage; [SOURce:]CURRent|RESistance|VOLTage[:LEVel][:IMMediate]; [SOURce:]INPut[:STATe]
-0|1|OFF|ON and INPut? (0|1); MEASure:CURRent|VOLTage[:DC]?; *RDT? lists the module in each
-channel. The modules have no constant-power mode. Checked against PyICe's agilent_n3301
-driver (INSTRUMENT <n>, CURRENT <v>, MEASURE:CURRENT?) and an N3301A script
-(:CHANnel:LOAD <n>, *RDT? parsed as "<...><n>:<module>;..."). Module ratings from the
-N3300A data sheet (5980-0232). The CR span is kept to 1 ohm..1 kohm, inside every module's
-resistance ranges; the wider module limits were not available to check.
+0|1|OFF|ON and INPut? (0|1); [SOURce:]INPut:SHORt 0|1|OFF|ON (alias OUTPut:SHORt, channel
+specific; query INPut:SHORt?, 0|1; *RST value OFF), which "programs the specified electronic
+load module to the maximum current that it can sink in the present operating range" (p. 60,
+"Input Commands", read from the guide's text as published at manualarchiveguide.com);
+MEASure:CURRent|VOLTage[:DC]?; *RDT? lists the module in each channel. The modules have no
+constant-power mode. The 6050A/6051A mainframes' guide it inherits (Language Dictionary, p. 51,
+INPut:SHORt and INPut[:STATe]) spells the short INP:SHOR ON|OFF|1|0, channel-selected as in
+"CHAN 2;INP:SHOR 1;:CHAN 1;INP:SHOR 0", and says INPut[:STATe] OFF "overrides" INPut:SHORt ON.
+Checked against PyICe's agilent_n3301 driver (INSTRUMENT <n>, CURRENT <v>, MEASURE:CURRENT?)
+and an N3301A script (:CHANnel:LOAD <n>, *RDT? parsed as "<...><n>:<module>;..."). Module
+ratings from the N3300A data sheet (5980-0232). The CR span is kept to 1 ohm..1 kohm, inside
+every module's resistance ranges; the wider module limits were not available to check.
 
 Every channel-specific command and query carries its channel selection in the same message,
 e.g. "CHAN 3;:INP OFF", "CHAN 3;:MEAS:VOLT?" (ch. 2 "Multiple Commands in a Message" and
@@ -36,13 +42,18 @@ Known state of the station's module, sent by identify() (every new session; open
 identifies first, so nothing reaches a mainframe or module the station does not expect):
 1. *IDN? and the error queue read empty (SYST:ERR?), then *RDT? for the module in the channel;
    then INP OFF: the input off before anything else (a crash may have left it on with a DUT connected);
-2. TRAN OFF: the transient generator off (ch. 4 "Transient Commands": it would switch the
+2. INP:SHOR OFF: no short left on by the front panel or another program (ch. 4 "Input
+   Commands", INPut:SHORt: on, the module sinks the maximum current of its present range, up
+   to its rating, 120 A on an N3306A, instead of the CC level). INP OFF does not end it: the
+   6050A-family guide says INP OFF overrides the short, i.e. only while the input is off, so
+   the short would sink again at the next INP ON;
+3. TRAN OFF: the transient generator off (ch. 4 "Transient Commands": it would switch the
    input between the main and the transient level);
-3. CURR:MODE FIX, RES:MODE FIX, VOLT:MODE FIX: no list runs when a trigger comes (ch. 4
+4. CURR:MODE FIX, RES:MODE FIX, VOLT:MODE FIX: no list runs when a trigger comes (ch. 4
    "Input Commands" and "List Commands");
-4. CURR 0, then CURR:RANG <low>: the CC level 0 A, which both ranges hold, then the module's
+5. CURR 0, then CURR:RANG <low>: the CC level 0 A, which both ranges hold, then the module's
    low CC range, so the range change is never in conflict with a stale level;
-5. SYST:ERR?: all of the above confirmed, or an InstrumentError naming them.
+6. SYST:ERR?: all of the above confirmed, or an InstrumentError naming them.
 Each of them in one message with the channel selection, as every channel command here.
 
 CC range and level are coupled (ch. 4, CURRent:RANGe, as in the 6050A-family guide it inherits:
@@ -53,9 +64,9 @@ driver sends CURR:RANG MIN|MAX before each CURR). A CC level is set in the modul
 order drivers/loads.py gives (the level inside the selected range at every moment, so the
 coupling never lowers a level); other modes leave the CC range alone.
 
-Not confirmed from the guide's text (its pages were not available): the low CC range of each
-module, taken as a tenth of its rating (the N3302A's 3 A / 30 A are what an open N3300A driver
-uses; the other modules' were not checked against the data sheet), RES:MODE and VOLT:MODE
+Not confirmed from the guide's text (its other pages were not available): the low CC range
+of each module, taken as a tenth of its rating (the N3302A's 3 A / 30 A are what an open N3300A
+driver uses; the other modules' were not checked against the data sheet), RES:MODE and VOLT:MODE
 (CURR:MODE FIX is used by an open N3300A script), whether a level above the selected range is
 refused or coerced (the twin refuses it: -222, level unchanged), and whether the modules have a
 programmable remote sense: none is sent, and the `sense` option of other loads is not offered
@@ -105,7 +116,8 @@ class KeysightN3300A(ScpiLoad):
     INPUT_QUERY = "INP?"
     MEASURE_VOLTAGE = "MEAS:VOLT?"
     MEASURE_CURRENT = "MEAS:CURR?"
-    PROGRAMS_OFF = ("TRAN OFF", "CURR:MODE FIX", "RES:MODE FIX", "VOLT:MODE FIX")
+    PROGRAMS_OFF = ("INP:SHOR OFF", "TRAN OFF", "CURR:MODE FIX", "RES:MODE FIX",
+                    "VOLT:MODE FIX")
     CURRENT_RANGE = "CURR:RANG {value}"
 
     def __init__(self, transport: Transport, *, channel: int = 1, module: str | None = None,
@@ -178,7 +190,8 @@ DRIVER = DriverInfo(
     source='Agilent "Programming Guide, DC Electronic Loads Models N3300A ... N3307A" '
            "(5964-8198), ch. 2 (several commands in one message), ch. 4 Language "
            "Dictionary (CHANnel, FUNCtion, CURRent|RESistance|VOLTage levels and :MODE, "
-           "CURRent:RANGe, TRANsient, INPut, MEASure, *RDT?, SYSTem:ERRor?); checked against "
-           "PyICe agilent_n3301",
+           "CURRent:RANGe, TRANsient, INPut, INPut:SHORt, MEASure, *RDT?, SYSTem:ERRor?); "
+           "6050A/6051A guide, Language Dictionary (INPut:SHORt; INPut OFF overrides it); "
+           "checked against PyICe agilent_n3301",
     twin="drivers.sim.twins.keysight_n3300a:KeysightN3300ATwin",
     twin_options=frozenset({"model", "channel", "module"}), twin_model="N3300A")

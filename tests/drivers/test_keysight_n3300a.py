@@ -34,8 +34,9 @@ load_at = driver_on_sim(KeysightN3300A, "keysight_n3300a")
 
 def known_state(ch: int, low: float) -> list[str]:
     """The known state of the module in channel `ch`, whose low CC range is `low` A: its input
-    off first."""
-    return [f"CHAN {ch};:INP OFF", f"CHAN {ch};:TRAN OFF", f"CHAN {ch};:CURR:MODE FIX",
+    off first, then its short off (INP OFF alone only overrides it while the input is off)."""
+    return [f"CHAN {ch};:INP OFF", f"CHAN {ch};:INP:SHOR OFF", f"CHAN {ch};:TRAN OFF",
+            f"CHAN {ch};:CURR:MODE FIX",
             f"CHAN {ch};:RES:MODE FIX", f"CHAN {ch};:VOLT:MODE FIX", f"CHAN {ch};:CURR 0",
             f"CHAN {ch};:CURR:RANG {low:g}"]
 
@@ -165,6 +166,8 @@ def test_every_driver_method_is_accepted_by_the_twin(cell_world: object) -> None
     ("CURR:RANG 31", '-222,"Data out of range"'),
     ("CURR:MODE STEP", '-224,"Illegal parameter value"'),
     ("TRAN MAYBE", '-224,"Illegal parameter value"'),
+    ("INP:SHOR 2", '-224,"Illegal parameter value"'),
+    ("INP:SHOR", '-109,"Missing parameter"'),
 ])
 def test_the_twin_queues_the_error_a_real_mainframe_would(cell_world: object, command: str,
                                                           error: str) -> None:
@@ -226,16 +229,52 @@ def test_the_twin_reset_turns_every_input_on_as_the_manual_says(cell_world: Any)
     twin = KeysightN3300ATwin(cell_world, channel=1, others={3: "N3305A"})
     assert [state.on for state in twin.inputs.values()] == [False, False]  # power-on: off
     link = SimTransport("sim://mainframe", twin)
-    link.write("CHAN 3;:FUNC VOLT;:VOLT 12;:TRAN ON;:CHAN 1;:CURR:RANG 3;:CURR 2;:CURR:MODE LIST;"
-               ":INP OFF")
+    link.write("CHAN 3;:FUNC VOLT;:VOLT 12;:TRAN ON;:INP:SHOR ON;:CHAN 1;:CURR:RANG 3;:CURR 2;"
+               ":CURR:MODE LIST;:INP:SHOR 1;:INP OFF")
     assert (twin.inputs[3].function, twin.inputs[1].levels["CC"]) == ("CV", 2.0)
+    assert (twin.inputs[1].short, twin.inputs[3].short) == (True, True)
     link.write("*RST")
     assert {slot: (state.on, state.function, state.levels["CC"], state.ranges["CC", "I"],
-                   state.transient, state.modes["CC"])
-            for slot, state in twin.inputs.items()} == {1: (True, "CC", 0.0, 30.0, False, "FIX"),
-                                                        3: (True, "CC", 0.0, 60.0, False, "FIX")}
+                   state.transient, state.modes["CC"], state.short)
+            for slot, state in twin.inputs.items()} == {
+        1: (True, "CC", 0.0, 30.0, False, "FIX", False),
+        3: (True, "CC", 0.0, 60.0, False, "FIX", False)}
     assert link.query("CHAN?") == "1"
     assert cell_world.load_input_on is True
+    assert link.query("SYST:ERR?") == NO_ERROR
+
+
+def test_a_short_left_on_is_switched_off_when_the_load_opens(cell_world: Any) -> None:
+    twin = KeysightN3300ATwin(cell_world, channel=1, module="N3302A")
+    link = SimTransport("sim://mainframe", twin, **KeysightN3300A.TRANSPORT)
+    link.write("CHAN 1;:INP:SHOR ON;:INP ON")  # left by the front panel or another program
+    assert cell_world.load_reading()[1] == pytest.approx(30.0)  # the range's top, not a level
+    load = KeysightN3300A(link, channel=1)
+    load.open()
+    assert cell_world.load_input_on is False
+    assert link.query("CHAN 1;:INP:SHOR?") == "0"
+    load.set_mode("CC", 1.0)
+    load.set_input(True)
+    assert load.measure()[1] == pytest.approx(1.0)  # the CC level, not the 3 A range's top
+    assert twin.errors() == ()
+
+
+def test_the_twin_short_sinks_the_top_of_the_selected_cc_range_while_the_input_is_on(
+        cell_world: Any) -> None:
+    twin = KeysightN3300ATwin(cell_world, channel=1, module="N3302A")  # 3 A / 30 A
+    link = SimTransport("sim://mainframe", twin)
+    link.write("CHAN 1;:CURR 1;:INP:SHOR ON")
+    assert (link.query("INP:SHOR?"), cell_world.load_reading()[1]) == ("1", 0.0)  # input off
+    link.write("INP ON")
+    assert cell_world.load_reading()[1] == pytest.approx(30.0)  # the high range's top
+    link.write("CURR:RANG 3")
+    assert cell_world.load_reading()[1] == pytest.approx(3.0)  # the low range's top
+    link.write("INP OFF")
+    assert cell_world.load_reading()[1] == 0.0  # the input off overrides the short...
+    link.write("INP ON")
+    assert cell_world.load_reading()[1] == pytest.approx(3.0)  # ...while it is off only
+    link.write("INP:SHOR OFF")
+    assert (link.query("INP:SHOR?"), cell_world.load_reading()[1]) == ("0", pytest.approx(1.0))
     assert link.query("SYST:ERR?") == NO_ERROR
 
 

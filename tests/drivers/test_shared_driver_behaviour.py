@@ -449,8 +449,8 @@ def el34243a(ch: int = 1, sense: str = "INT") -> list[Exchange]:
 def n3300a(ch: int = 3, low: float = 6) -> list[Exchange]:
     """What open() exchanges with an N3300A holding an N3302A in slot 1 and an N3305A in slot
     3: the mainframe, its modules, the known state of the module in `ch` (low CC range `low`)."""
-    state = ["INP OFF", "TRAN OFF", "CURR:MODE FIX", "RES:MODE FIX", "VOLT:MODE FIX", "CURR 0",
-             f"CURR:RANG {low:g}"]
+    state = ["INP OFF", "INP:SHOR OFF", "TRAN OFF", "CURR:MODE FIX", "RES:MODE FIX",
+             "VOLT:MODE FIX", "CURR 0", f"CURR:RANG {low:g}"]
     return answered(["*IDN?", "SYST:ERR?", "*RDT?", *(f"CHAN {ch};:{command}" for command in state),
                      "SYST:ERR?"],
                     {"*IDN?": "Agilent Technologies,N3300A,0,A.03.01", "SYST:ERR?": NO_ERROR,
@@ -597,7 +597,8 @@ KNOWN_STATE_REFUSED = [
                  r"refused INP OFF,\(@1\); CURR:MODE FIX,\(@1\);.*VOLT:SENS INT,\(@1\): SYST:ERR\? "
                  'answered -113,"Undefined header"', id="keysight-el30000"),
     pytest.param(KeysightN3300A, {"channel": 3}, n3300a(), queue_answers(UNDEFINED),
-                 r"refused CHAN 3;:INP OFF; CHAN 3;:TRAN OFF; .*CHAN 3;:CURR:RANG 6: SYST:ERR\? "
+                 r"refused CHAN 3;:INP OFF; CHAN 3;:INP:SHOR OFF; CHAN 3;:TRAN OFF; .*"
+                 r"CHAN 3;:CURR:RANG 6: SYST:ERR\? "
                  'answered -113,"Undefined header"', id="keysight-n3300a"),
     pytest.param(BK8600, {}, bk8600(), queue_answers(UNDEFINED, empty=BK_NO_ERROR),
                  r"refused INP OFF; FUNC:MODE FIX; TRAN OFF; CURR 0; CURR:RANG 3; REM:SENS OFF: "

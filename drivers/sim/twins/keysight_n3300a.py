@@ -17,14 +17,20 @@ Besides the function and levels, each module keeps what the front panel may leav
   unconfirmed);
 - the transient generator (TRANsient[:STATe]) and each function's list mode (CURRent|
   RESistance|VOLTage:MODE FIXed|LIST). With either on, the wired module runs the program, not
-  the static level.
+  the static level;
+- the short ([SOURce:]INPut:SHORt 0|1|OFF|ON, query INPut:SHORt?, 0|1; anything else -224):
+  on, the module sinks "the maximum current that it can sink in the present operating range"
+  (ch. 4 "Input Commands"): here CC at the top of its selected CC range, whatever its function,
+  level or program, following a range change; the input off overrides it (the world's load
+  input is what switches), so it sinks again at the next INP ON, as the 6050A-family guide
+  says. OUTPut:SHORt, the guide's alias, is not modelled (nor OUTPut for INPut).
 
 *RST as the manual's Language Dictionary gives it: INPut *RST value ON, so *RST turns every
-module's input on (ch. 4 "Input Commands"); TRANsient OFF and the modes FIXed. The *RST
-values of FUNCtion, of the levels, of the CC range and of the channel selection could not be
-checked; the twin keeps CC, 0 A, the top of the CV and CR spans, the high range and the
-lowest slot. Power-on is not *RST here: the twin starts with its inputs off, as the simulated
-bench does (the manual's power-on state was not checked either).
+module's input on (ch. 4 "Input Commands"); INPut:SHORt OFF, TRANsient OFF and the modes
+FIXed. The *RST values of FUNCtion, of the levels, of the CC range and of the channel
+selection could not be checked; the twin keeps CC, 0 A, the top of the CV and CR spans, the
+high range and the lowest slot. Power-on is not *RST here: the twin starts with its inputs
+off, as the simulated bench does (the manual's power-on state was not checked either).
 """
 from __future__ import annotations
 
@@ -37,6 +43,14 @@ from drivers.sim.twins.scpi import ScpiError, expect_args, nr3, number, scpi
 
 _FUNCTIONS = {"CURRent": "CC", "VOLTage": "CV", "RESistance": "CR"}
 _PROGRAMS = {"FIXed": "FIX", "LIST": "LIST"}
+_select_cc_range, _cc_range_query = loads.range_setting("[SOURce:]CURRent:RANGe")
+
+
+@scpi("[SOURce:]CURRent:RANGe")
+def _cc_range(twin: KeysightN3300ATwin, args: str) -> None:
+    """CURRent:RANGe; a short on the selected module then sinks the new range's top."""
+    _select_cc_range(twin, args)
+    twin.apply(twin.selected)
 
 
 class KeysightN3300ATwin(loads.ScpiLoadTwin):
@@ -100,6 +114,16 @@ class KeysightN3300ATwin(loads.ScpiLoadTwin):
     def targets(self, parts: list[str]) -> tuple[int, ...]:
         return (self.selected,)
 
+    def apply(self, ch: int) -> None:
+        """A module's short sinks the top of its selected CC range (INPut:SHORt: "the maximum
+        current that it can sink in the present operating range"); else as other loads."""
+        world = self.worlds.get(ch)
+        state = self.inputs[ch]
+        if world is not None and state.short:
+            world.set_load("CC", state.ranges[("CC", "I")])
+        else:
+            super().apply(ch)
+
     @scpi("CHANnel[:LOAD]", "INSTrument[:SELect]")
     def _select_channel(self, args: str) -> None:
         (arg,) = expect_args(args, 1)
@@ -118,7 +142,7 @@ class KeysightN3300ATwin(loads.ScpiLoadTwin):
         expect_args(args, 0)
         return ";".join(f"CHANNEL {ch}:{module}" for ch, module in sorted(self.modules.items()))
 
-    _range, _range_query = loads.range_setting("[SOURce:]CURRent:RANGe")
+    _range, _range_query = _cc_range, _cc_range_query
     _transient, _transient_query = loads.switch("[SOURce:]TRANsient[:STATe]", "transient")
     _cc_mode, _cc_mode_query = loads.transient_mode("CC", "[SOURce:]CURRent:MODE", _PROGRAMS)
     _cv_mode, _cv_mode_query = loads.transient_mode("CV", "[SOURce:]VOLTage:MODE", _PROGRAMS)
@@ -126,4 +150,5 @@ class KeysightN3300ATwin(loads.ScpiLoadTwin):
     _function = loads.function("[SOURce:]FUNCtion", _FUNCTIONS)
     _mode = loads.function("[SOURce:]MODE", _FUNCTIONS)
     _input, _input_query = loads.input_state("[SOURce:]INPut[:STATe]")
+    _short, _short_query = loads.switch("[SOURce:]INPut:SHORt", "short")
     _voltage, _current, _power = loads.measures("MEASure[:SCALar]:{quantity}[:DC]?", nr3)
