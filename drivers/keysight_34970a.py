@@ -15,6 +15,27 @@ MEASure? and CONFigure reset a channel's configuration). Replies are read up to 
 before it stripped, so either RS-232 line ending works. The DAQ970A keeps these commands
 (Keysight "DAQ970A/DAQ973A Programming Guide", SENSe and ROUTe subsystems).
 
+The known state the driver sends before it reads (and again whenever it configures, see
+below), in order, all proved by the one SYSTem:ERRor? after them:
+- ABORt first: a scan in progress (a front-panel or logging-software scan, or a READ? left
+  waiting for its trigger) is stopped before anything is reconfigured (guide ch. 5 "Scanning
+  Overview", ABORt; DAQ970A Programming Guide ROUTe:SCAN: "If you abort a scan that is running
+  (ABORt command), the instrument will terminate any reading in progress").
+- *CLS, then CONFigure:TEMPerature TCouple,<type>, UNIT:TEMPerature C, internal reference
+  junction, open-thermocouple check ON and FORMat:READing:CHANnel ON for every channel.
+- TRIGger:SOURce IMMediate and TRIGger:COUNt 1: CONFigure resets range, resolution, channel
+  delay, reading format and Mx+B (guide ch. 4 "CONFigure") but not the trigger system, which
+  a front-panel logging setup may have left at BUS, EXTernal, ALARm1-4 or TIMer, or at a count
+  of several sweeps: READ? would then wait for a trigger until it times out (with BUS it is a
+  "trigger deadlock"), or answer count x N readings. Guide ch. 5 "Scanning Overview":
+  TRIGger:SOURce {BUS|IMMediate|EXTernal|ALARm{1|2|3|4}|TIMer}, default IMMediate, and
+  TRIGger:COUNt {<count>|MIN|MAX|INFinity}, 1 to 50,000 sweeps, each sweep one pass through
+  the scan list; the DAQ970A keeps both (Programming Guide TRIGger:SOURce, which adds
+  INTernal). The short forms are the ones other open 3497xA drivers send: "abor;*rst;*cls"
+  before a setup (Dennis-van-Gils/python-dvg-devices, Keysight_3497xA_protocol_SCPI.py),
+  TRIG:SOURCE / TRIG:COUNT 1 before each single scan (PyExpLabSys' Agilent 34972A driver).
+  Not tried on an instrument.
+
 One driver may serve several DUTs on one scanner (a rack; its caller holds a lock per
 connection): the configuration is sent once for every channel of the `channels` option (a
 handful of commands, then one SYSTem:ERRor? to prove it took), and again, for those and every
@@ -110,12 +131,15 @@ class Keysight34970A(ScpiInstrument):
     def _configure(self, channels: tuple[int, ...]) -> None:
         self._configured = self._scan = None
         chanlist = _chanlist(channels)
-        for command in ("*CLS",
+        for command in ("ABOR",  # a scan in progress stops before anything changes
+                        "*CLS",
                         f"CONF:TEMP TC,{self.tc_type},{chanlist}",
                         f"UNIT:TEMP C,{chanlist}",
                         f"TEMP:TRAN:TC:RJUN:TYPE INT,{chanlist}",
                         f"TEMP:TRAN:TC:CHEC ON,{chanlist}",
-                        "FORM:READ:CHAN ON"):
+                        "FORM:READ:CHAN ON",
+                        "TRIG:SOUR IMM",  # CONFigure leaves the trigger system as it was:
+                        "TRIG:COUN 1"):  # one sweep per READ?, at once
             self.transport.write(command)
         error = self.transport.query("SYST:ERR?")
         if not error.startswith(("+0,", "0,")):
@@ -166,6 +190,7 @@ DRIVER = DriverInfo(
     models=Keysight34970A.models, interfaces=("RS-232", "GPIB", "USB", "LAN"),
     source='Keysight "34970A/34972A Data Acquisition / Switch Unit User\'s Guide", '
            "ch. 5 Remote Interface Reference (CONFigure:TEMPerature, "
-           "TEMPerature:TRANsducer:TCouple, ROUTe:SCAN, READ?, RS-232 interface commands)",
+           "TEMPerature:TRANsducer:TCouple, ROUTe:SCAN, TRIGger:SOURce, TRIGger:COUNt, ABORt, "
+           "READ?, RS-232 interface commands)",
     twin="drivers.sim.twins.keysight_34970a:Keysight34970ATwin",
     twin_options=frozenset({"model", "channels"}), twin_model="34970A")

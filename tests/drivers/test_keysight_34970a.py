@@ -16,9 +16,9 @@ from drivers.sim.transport import SimTransport
 from drivers.sim.twins.keysight_34970a import Keysight34970ATwin
 
 SCANNER = "ASRL1::INSTR"
-CONFIGURATION = ["*CLS", "CONF:TEMP TC,K,(@101,102,103)", "UNIT:TEMP C,(@101,102,103)",
+CONFIGURATION = ["ABOR", "*CLS", "CONF:TEMP TC,K,(@101,102,103)", "UNIT:TEMP C,(@101,102,103)",
                  "TEMP:TRAN:TC:RJUN:TYPE INT,(@101,102,103)", "TEMP:TRAN:TC:CHEC ON,(@101,102,103)",
-                 "FORM:READ:CHAN ON", "SYST:ERR?"]
+                 "FORM:READ:CHAN ON", "TRIG:SOUR IMM", "TRIG:COUN 1", "SYST:ERR?"]
 
 
 scanner_at = driver_on_sim(Keysight34970A, "keysight_34970a", framing={"timeout": 0.2})
@@ -145,6 +145,13 @@ def test_the_rs232_twin_obeys_nothing_before_remote_mode(cell_world: object) -> 
     ("TEMP:TRAN:TC:CHEC ON,(@109)", '-221,"Settings conflict; channel not configured for temperature"'),
     ("READ?", '-221,"Settings conflict; empty scan list"'),
     ("SENS:TEMP:TRAN:TC:OCOM ON,(@101)", '-113,"Undefined header"'),
+    ("TRIG:SOUR ALAR5", '-224,"Illegal parameter value"'),
+    ("TRIG:SOUR MAN", '-224,"Illegal parameter value"'),
+    ("TRIG:SOUR", '-109,"Missing parameter"'),
+    ("TRIG:COUN 0", '-222,"Data out of range"'),
+    ("TRIG:COUN 50001", '-222,"Data out of range"'),
+    ("TRIG:COUN FOREVER", '-104,"Data type error"'),
+    ("ABOR 1", '-108,"Parameter not allowed"'),
 ])
 def test_the_twin_queues_the_error_a_real_34970a_would(cell_world: object, command: str,
                                                        error: str) -> None:
@@ -152,6 +159,76 @@ def test_the_twin_queues_the_error_a_real_34970a_would(cell_world: object, comma
     twin.write(command)
     twin.write("SYST:ERR?")
     assert twin.read() == error
+
+
+def test_a_logging_setup_left_on_the_scanner_is_replaced_by_single_immediate_scans_at_open(
+        cell_world: object) -> None:
+    twin = Keysight34970ATwin(cell_world, channels=CHANNELS)
+    for command in ("SYST:REM", "TRIG:SOUR EXT", "TRIG:COUN 5", "SYST:LOC"):  # the front panel
+        twin.write(command)
+    scanner = Keysight34970A(SimTransport("sim://scanner", twin, **Keysight34970A.TRANSPORT),
+                             channels=CHANNELS)
+    scanner.open()
+    readings = scanner.read((101, 102, 103))
+    assert sorted(readings) == [101, 102, 103]  # one scan, not five, and no wait for a pulse
+    assert all(isinstance(value, float) and 20.0 < value < 30.0 for value in readings.values())
+    assert (twin.trigger_source, twin.trigger_count) == ("IMM", 1)
+    assert twin.errors() == ()
+
+
+def test_a_scan_left_waiting_for_its_trigger_is_aborted_before_reconfiguring(
+        cell_world: object) -> None:
+    twin = Keysight34970ATwin(cell_world, channels=CHANNELS)
+    for command in ("SYST:REM", "CONF:TEMP TC,K,(@101)", "TRIG:SOUR ALAR2", "READ?"):
+        twin.write(command)
+    assert twin.read() is None and twin.waiting  # the scan waits for an alarm
+    scanner = Keysight34970A(SimTransport("sim://scanner", twin, **Keysight34970A.TRANSPORT),
+                             channels=(101,))
+    scanner.open()
+    assert isinstance(scanner.read((101,))[101], float)
+    assert not twin.waiting
+
+
+@pytest.mark.parametrize("source", ["EXT", "EXTernal", "ALAR1", "ALARM4", "TIM", "BUS"])
+def test_the_twin_gives_no_reading_while_it_waits_for_a_trigger(cell_world: object,
+                                                                source: str) -> None:
+    twin = Keysight34970ATwin(cell_world, channels=CHANNELS, model="DAQ970A")
+    for command in ("CONF:TEMP TC,K,(@101)", f"TRIG:SOUR {source}", "READ?"):
+        twin.write(command)
+    assert twin.read() is None  # the driver's read times out, as on the instrument
+    twin.write("SYST:ERR?")
+    assert twin.read() == ('-214,"Trigger deadlock"' if source == "BUS" else NO_ERROR)
+    twin.write("TRIG:SOUR?")
+    assert twin.read() == {"EXTernal": "EXT", "ALARM4": "ALAR4"}.get(source, source)
+    for command in ("ABOR", "TRIG:SOUR IMM", "READ?"):
+        twin.write(command)
+    assert 20.0 < float(twin.read()) < 30.0  # one reading: the scan list of CONF, no channel
+
+
+def test_only_the_daq970a_twin_takes_the_internal_level_trigger(cell_world: object) -> None:
+    for model, error in (("34970A", '-224,"Illegal parameter value"'), ("DAQ970A", NO_ERROR)):
+        twin = Keysight34970ATwin(cell_world, channels=CHANNELS, model=model)
+        for command in ("SYST:REM", "TRIG:SOUR INT", "SYST:ERR?"):
+            twin.write(command)
+        assert twin.read() == error, model
+
+
+def test_the_twin_answers_a_count_of_sweeps_in_one_reply(cell_world: object) -> None:
+    twin = Keysight34970ATwin(cell_world, channels=CHANNELS, model="DAQ970A")
+    for command in ("CONF:TEMP TC,K,(@105,104)", "TEMP:TRAN:TC:CHEC ON", "FORM:READ:CHAN ON",
+                    "TRIG:COUN 3", "TRIG:COUN?"):
+        twin.write(command)
+    assert twin.read() == "+3.00000000E+00"
+    twin.write("READ?")  # nothing wired to 104 and 105: overload with the check on
+    assert twin.read() == ",".join(["+9.90000000E+37,104,+9.90000000E+37,105"] * 3)
+    for command in ("TRIG:COUN INF", "TRIG:COUN?"):
+        twin.write(command)
+    assert twin.read() == "+9.90000000E+37"
+    twin.write("READ?")
+    assert twin.read() is None  # a continuous scan never ends: READ? never answers
+    twin.write("*RST")
+    twin.write("TRIG:SOUR?;COUN?")
+    assert twin.read() == "IMM;+1.00000000E+00"
 
 
 # --- a rack: one scanner, each DUT's thermocouples on channels of their own (twin) -------------
@@ -191,7 +268,7 @@ def test_each_dut_reads_its_own_worlds_channels_selected_without_reconfiguring(
     scanner.identify()
     heard.clear()
     scanner.read((105,))  # the instrument may have been changed since: configured again
-    assert heard[1] == "CONF:TEMP TC,K,(@101,102,103,104,105,106)" and heard[-2:] == [
+    assert heard[2] == "CONF:TEMP TC,K,(@101,102,103,104,105,106)" and heard[-2:] == [
         "ROUT:SCAN (@105)", "READ?"]
     assert scanner.transport.query("SYST:ERR?") == NO_ERROR
 

@@ -10,6 +10,20 @@ An open thermocouple (world.temperature() is None) reads +9.9E37 when the open-t
 check is on; without the check an open input reads 0 V, i.e. the terminal-block temperature,
 a plausible wrong number: the reason the driver always turns the check on.
 
+The trigger system (User's Guide ch. 5 "Scanning Overview": TRIGger:SOURce
+{BUS|IMMediate|EXTernal|ALARm{1|2|3|4}|TIMer}, default IMMediate, queried as IMM, BUS, EXT,
+ALAR1-4, TIM; TRIGger:COUNt 1 to 50,000 sweeps or INFinity, queried as +1.00000000E+00 or
++9.90000000E+37; ABORt; the DAQ970A also takes INTernal, "DAQ970A/DAQ973A Programming Guide"
+TRIGger:SOURce) is kept as a front panel may have left it, since CONFigure does not reset it
+(*RST does). READ? honours it: with IMMediate and a count N it answers N sweeps of the scan list
+in one reply; with any other source (or an INFinity count) it answers nothing, as the real
+unit waits for a trigger (an external pulse, an alarm, the timer's next sweeps, a *TRG that a
+READ? pending cannot receive) and the driver's read times out. That wait for an external
+event is not simulated any further: the scan just stays in progress, its read times out
+without -420, until ABORt. BUS with READ? also queues -214 "Trigger deadlock" (the SCPI error
+for it; the Programming Guide names the condition). TIMer is treated as waiting too, since the
+interval is not simulated: a driver must never leave the source at TIMer and expect a reply.
+
 ROUTe:SCAN with a channel not configured for temperature queues -221 here. The real unit
 would, as the guide reads, scan it with whatever function the channel holds (DC volts after a
 Factory Reset; not tried on an instrument), again a plausible wrong number: the driver only
@@ -23,12 +37,20 @@ from typing import Any
 
 from drivers.keysight_34970a import OVERLOAD, TC_RANGES
 from drivers.sim.twins.scpi import (ScpiError, ScpiTwin, boolean, channel_list, choice,
-                                    expand, expect_args, nr3, scpi)
+                                    expand, expect_args, nr3, number, scpi)
 
 TERMINAL_BLOCK_C = 25.0  # the isothermal block the internal reference junction measures
 _TC_TYPES = {t: t for t in TC_RANGES}
 _UNITS = {"C": "C", "CEL": "C", "F": "F", "FAR": "F", "K": "K"}
 _REMOTE = expand("SYSTem:REMote") | expand("SYSTem:RWLock")
+# every spelling of a TRIGger:SOURce -> its query reply (ALARm{1|2|3|4}: the suffix follows
+# either form, which scpi.choice() cannot spell)
+_SOURCES = {"IMM": "IMM", "IMMEDIATE": "IMM", "BUS": "BUS", "EXT": "EXT", "EXTERNAL": "EXT",
+            "TIM": "TIM", "TIMER": "TIM",
+            **{f"{alarm}{n}": f"ALAR{n}" for alarm in ("ALAR", "ALARM") for n in range(1, 5)}}
+_DAQ970A_SOURCES = {**_SOURCES, "INT": "INT", "INTERNAL": "INT"}  # level trigger, DAQ970A only
+MAX_SWEEPS = 50_000  # TRIGger:COUNt MAXimum
+INFINITY = None  # TRIGger:COUNt INFinity: the scan never ends
 IDN = {"34970A": "HEWLETT-PACKARD,34970A,0,13-2-2",
        "DAQ970A": "Keysight Technologies,DAQ970A,MY58000001,A.03.00-01.00-03.00-00.00-00-00"}
 
@@ -56,6 +78,7 @@ class Keysight34970ATwin(ScpiTwin):
         self.wire(channels, world)
         self.idn = IDN[model]
         self.serial_line = model == "34970A"
+        self.sources = _SOURCES if self.serial_line else _DAQ970A_SOURCES
         self.output_terminator = "\r\n" if self.serial_line else "\n"
         self.remote = not self.serial_line
         self.reset()
@@ -77,12 +100,22 @@ class Keysight34970ATwin(ScpiTwin):
         self.configured: dict[int, _Channel] = {}
         self.scan: list[int] = []
         self.with_channel = False
+        self.trigger_source = "IMM"
+        self.trigger_count: int | None = 1  # sweeps per READ?; INFINITY (None) = continuous
+        self.waiting = False  # a READ? waits for a trigger that will not come (until ABORt)
 
     def write(self, message: str) -> None:
         if not self.remote and message.strip().lstrip(":").upper() not in _REMOTE:
             self.push_error(-200, "Execution error; RS-232 not in remote, send SYSTem:REMote")
             return
         super().write(message)
+
+    def read(self) -> str | None:
+        """The pending response; nothing while a scan waits for its trigger (the read times
+        out, with no -420: the query has not been answered yet)."""
+        if self.waiting and self._output is None:
+            return None
+        return super().read()
 
     def _channel_list(self, arg: str) -> tuple[int, ...]:
         channels = channel_list(arg)
@@ -174,13 +207,52 @@ class Keysight34970ATwin(ScpiTwin):
         return "1" if self.with_channel else "0"
 
     @scpi("READ?")
-    def _read(self, args: str) -> str:
+    def _read(self, args: str) -> str | None:
         expect_args(args, 0)
         if not self.scan:
             raise ScpiError(-221, "Settings conflict; empty scan list")
+        if self.trigger_source != "IMM" or self.trigger_count is INFINITY:
+            self.waiting = True  # no reply: the real unit waits for the trigger or the scan's end
+            if self.trigger_source == "BUS":
+                self.push_error(-214, "Trigger deadlock")  # *TRG cannot reach it during READ?
+            return None
+        self.waiting = False
         if self.with_channel:
-            return ",".join([f"{nr3(self._reading(ch))},{ch}" for ch in self.scan])
-        return ",".join([nr3(self._reading(ch)) for ch in self.scan])
+            sweep = ",".join([f"{nr3(self._reading(ch))},{ch}" for ch in self.scan])
+        else:
+            sweep = ",".join([nr3(self._reading(ch)) for ch in self.scan])
+        return sweep if self.trigger_count == 1 else ",".join([sweep] * self.trigger_count)
+
+    @scpi("ABORt")
+    def _abort(self, args: str) -> None:
+        expect_args(args, 0)
+        self.waiting = False
+
+    @scpi("TRIGger:SOURce")
+    def _set_trigger_source(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        source = self.sources.get(arg.upper())
+        if source is None:
+            raise ScpiError(-224, "Illegal parameter value")
+        self.trigger_source = source
+
+    @scpi("TRIGger:SOURce?")
+    def _get_trigger_source(self, args: str) -> str:
+        expect_args(args, 0)
+        return self.trigger_source
+
+    @scpi("TRIGger:COUNt")
+    def _set_trigger_count(self, args: str) -> None:
+        (arg,) = expect_args(args, 1)
+        if arg.upper() in ("INF", "INFINITY"):
+            self.trigger_count = INFINITY
+        else:
+            self.trigger_count = round(number(arg, 1, MAX_SWEEPS))
+
+    @scpi("TRIGger:COUNt?")
+    def _get_trigger_count(self, args: str) -> str:
+        expect_args(args, 0)
+        return nr3(9.9e37 if self.trigger_count is INFINITY else self.trigger_count)
 
     @scpi("SYSTem:REMote", "SYSTem:RWLock")
     def _remote(self, args: str) -> None:
