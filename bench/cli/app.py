@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Sequence
 import typer
 
 from bench.cli.group import BenchGroup
-from bench.cli.index import DbOption, index_command, runs, status
+from bench.cli.index import DEFAULT_FILE, DbOption, index_command, runs, status
 from bench.cli.instruments import instruments_app
 from bench.cli.lot import lot
 from bench.cli.report import after_run, report as report_command
@@ -204,13 +204,19 @@ def resume(
     junit: Optional[Path] = JUnitOption,
     as_json: bool = JsonOption,
     db: Optional[str] = DbOption,
-    log_dir: Path = typer.Option(Path("logs"), "--log-dir", metavar="DIR",
-                                 help="Where the default run index is (bench.db)."),
+    log_dir: Optional[Path] = typer.Option(
+        None, "--log-dir", metavar="DIR", show_default=False,
+        help="Where the default run index is (bench.db; default: the folder that holds the run, or its lot, "
+             "if it has one, else logs)."),
 ) -> None:
     """Take up an interrupted run (crash, kill -9, power cut, bench stop) from its last checkpoint; a rack
     run's lot folder: every channel that did not end."""
-    index = _index_url(db, log_dir)
     from bench.record.rackfile import is_lot
+
+    if log_dir is None:  # the index bench run kept beside the run folder (or its lot folder)
+        holder = run_dir.parent.parent if is_lot(run_dir.parent) else run_dir.parent
+        log_dir = holder if (holder / DEFAULT_FILE).is_file() else Path("logs")
+    index = _index_url(db, log_dir)
 
     if is_lot(run_dir):
         if station is not None or junit is not None:

@@ -333,3 +333,25 @@ def test_a_serial_operator_or_lot_with_a_control_character_is_refused_before_any
     result = bench("run", "quick-check", option, value, "--log-dir", str(tmp_path / "logs"))
     assert result.exit_code == 2 and "expected printable text: no tab, new line" in result.output
     assert not (tmp_path / "logs").exists()
+
+
+def test_a_resume_is_indexed_where_the_run_was_beside_its_folder_whatever_the_working_folder(
+        tmp_path, write, monkeypatch):
+    """bench run --log-dir DIR keeps DIR/bench.db; bench resume DIR/<run> from another folder went
+    to ./logs/bench.db, and DIR/bench.db showed the run stopped (or STALLED) for good."""
+    monkeypatch.setenv("BENCH_DB", "")  # the default index: bench.db in the log folder
+    profile, logs = write("two-steps.toml", TWO_STEPS), tmp_path / "logs"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    proc = subprocess.Popen(run_args(profile, logs, speed="5"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while rows_so_far(logs) < 5:
+        assert proc.poll() is None and time.monotonic() < deadline, "the run did not start"
+        time.sleep(0.01)
+    (folder,) = [p for p in logs.iterdir() if p.is_dir()]
+    assert bench("stop", str(folder)).exit_code == 0 and proc.wait(timeout=30) == 3
+    assert bench("resume", str(folder)).exit_code == 0
+    (run,) = json.loads(bench("runs", "--log-dir", str(logs), "--json").output)
+    assert (run["status"], run["verdict"]) == ("finished", "PASS")
+    assert not (elsewhere / "logs").exists()
