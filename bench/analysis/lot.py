@@ -307,7 +307,11 @@ def screen(units: list[Unit], threshold: float = DEFAULT_THRESHOLD, mixed: bool 
                          "(--mixed compares them anyway)")
     counted = [u for u in units if u.left_out is None]
     if len(counted) < MIN_UNITS:
-        left = "; ".join(f"{u.run_id}: {u.left_out}" for u in units if u.left_out is not None)
+        why: dict[str, list[str]] = {}  # one line for a rack's eight channels stopped alike
+        for unit in units:
+            if unit.left_out is not None:
+                why.setdefault(unit.left_out, []).append(unit.label)
+        left = "; ".join(f"{', '.join(labels)}: {reason}" for reason, labels in why.items())
         raise TooFewUnits("bench lot", "", f"{len(counted)} unit(s) can be compared, at least {MIN_UNITS} are needed"
                          + (f" (left out: {left})" if left else ""))
     metrics: list[Metric] = []

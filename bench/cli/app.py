@@ -364,6 +364,11 @@ def _drive_rack(title: str, request: Any, serials: Optional[Sequence[str]], as_j
                 raise typer.Exit(exits.VERDICT[Verdict.ABORTED]) from None
             ends = [(r, r.end) for r in runs if r.end is not None]  # every channel has ended, in this run or before
             show_rack_verdicts(console, [(r.name, r.serial, str(end.verdict), end.reason, r.folder) for r, end in ends])
+            unsafe = [r.name for r, end in ends if not end.safe_confirmed]
+            console.print(f"SAFE STATE NOT CONFIRMED on channel {', '.join(unsafe)}: see the reason" if unsafe else
+                          "bench safe: every channel's load input and supply output read back off", markup=False)
+            if any(r.outcome is not None and r.outcome.resumable for r in runs):
+                console.print(f"bench resume {lot} takes up every channel that did not end", markup=False)
             ended = [(exits.VERDICT[end.verdict], end, r.folder) for r, end in ends]
             folders = [r.folder for r in runs]
             code, compared = _compare_lot(folders, console, lot / "lot.csv")

@@ -144,6 +144,8 @@ class ChannelView(View):
         if reading is not None:
             volts, amps = f"{reading[1]:.3f}", f"{reading[2]:.3f}"
             hottest = "—" if reading[3] != reading[3] else f"{reading[3]:.1f}"
+        if self.outcome is not None:  # ended: no current flows, as read back, or it is not known
+            amps = "?" if self.outcome.safe_problems else "off"
         return self.name, self.serial or "—", where, cycle, done, left, volts, amps, hottest, self.status()
 
 

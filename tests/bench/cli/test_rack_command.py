@@ -196,3 +196,24 @@ def test_a_channel_resumed_through_its_own_run_folder_has_its_end_in_the_lots_ra
     channels = json.loads((lot / schema.RACK).read_text())["channels"]
     assert [(c["verdict"], c["reason"]) for c in channels] == [
         ("PASS", "all criteria met"), ("ABORTED", "operator stop (SIGTERM)"), ("ABORTED", "operator stop (SIGTERM)")]
+
+
+def test_a_stopped_rack_says_the_bench_is_safe_how_to_resume_and_why_the_lot_is_not_compared_in_short(
+        write, tmp_path, monkeypatch):
+    """A stop on a rack: the single run's 'bench safe' and 'bench resume' lines, and the channels
+    left out of the lot named on one line (they were a line each, every one repeating why)."""
+    profile, station = write("short.toml", SHORT), write("rack.toml", SMALL_RACK)
+    logs = tmp_path / "logs"
+    execute = rack.execute
+
+    def stopped_at_1000s(request, serials, sinks_for, **options):
+        return execute(request, serials, lambda name, serial: [*sinks_for(name, serial), _StopsAt1000s()], **options)
+    monkeypatch.setattr(rack, "execute", stopped_at_1000s)
+    result = runner.invoke(app, ["run", str(profile), "--station", str(station), "--log-dir", str(logs)])
+    assert result.exit_code == 3, result.output
+    (lot,) = [p for p in logs.iterdir() if p.is_dir()]
+    lines = result.output.splitlines()
+    assert "bench safe: every channel's load input and supply output read back off" in lines
+    assert f"bench resume {lot} takes up every channel that did not end" in lines
+    (left,) = [line for line in lines if line.startswith("lot not compared")]
+    assert left.count("did not finish") == 1 and "chA unit-1, chB unit-2, chC unit-3: did not finish" in left

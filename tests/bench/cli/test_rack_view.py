@@ -153,8 +153,8 @@ def test_rack_view_draws_a_row_per_channel_under_a_header_and_says_events_and_en
     text = out.getvalue()
     assert "rack   3 channels: 1 paused, 2 done (1 PASS, 1 FAIL)   elapsed 0:00:00" in text
     assert rows_of(text) == {
-        "ch1": "ch1 PB-1 2/5 Discharge at 2 A for 30 min 2/3 47 % 4.900 2.000 31.4 PASS",
-        "ch2": "ch2 PB-2 2/5 Discharge at 2 A for 30 min 2/3 47 % 4.900 2.000 31.4 FAIL",
+        "ch1": "ch1 PB-1 2/5 Discharge at 2 A for 30 min 2/3 47 % 4.900 off 31.4 PASS",  # ended: read back off
+        "ch2": "ch2 PB-2 2/5 Discharge at 2 A for 30 min 2/3 47 % 4.900 off 31.4 FAIL",
         "ch10": "ch10 — 2/5 Discharge at 2 A for 30 min 2/3 47 % ~1:20:01 4.900 2.000 31.4 paused",
     }
     above = text.rsplit("rack ", 1)[0].splitlines()
