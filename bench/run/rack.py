@@ -29,7 +29,7 @@ from bench.run.stops import Fault, RunEnded
 from bench.station.config import StationConfig
 from bench.station.instruments import open_rack
 from drivers.roles import InstrumentError
-from bench.station.rack import check_defect
+from bench.station.rack import check_defect, check_own_line
 
 SinksFor = Callable[[str, "str | None"], Sequence[Sink]]  # (channel, serial) -> the sinks it also feeds
 JOIN = 0.1  # s between two looks at the channels' threads
@@ -92,6 +92,7 @@ def channel_defects(station: StationConfig, specs: Sequence[str]) -> dict[str, t
             raise InputError("--defect", spec, f"on a rack, name the channel: CHANNEL=NAME[:param=value,...], e.g. "
                              f"'{next(iter(rack.channels))}=counterfeit'; channels: {', '.join(rack.channels)}")
         check_defect(rest, "--defect", spec)
+        check_own_line(rack, head, rest, "--defect", spec)
         out[head] += (rest,)
     return out
 

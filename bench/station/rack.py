@@ -147,6 +147,9 @@ def parse_rack(data: dict[str, Any], source: str, base: "StationConfig", role_co
             raise InputError(source, f"instruments.{name}", "no channel uses it")
         _channel_named(name, used[0], listed, channels)
     rack = Rack(instruments, channels)
+    for index, (name, channel) in enumerate(channels.items(), 1):
+        for defect in channel.defects:
+            check_own_line(rack, name, defect, source, f"channels[{index}].defects")
     for name, channel in channels.items():  # each channel's station knows its rack (to open it, to resume)
         channels[name] = replace(channel, station=replace(channel.station, rack=rack))
     return rack
@@ -190,6 +193,17 @@ def check_defect(spec: str, source: str, key: str) -> None:
         parse_defect(spec, lambda text, unit, param: parse_as(text, unit, source, f"{key} ({param})"))
     except ValueError as exc:
         raise InputError(source, key, str(exc)) from None
+
+
+def check_own_line(rack: Rack, channel: str, spec: str, source: str, key: str) -> None:
+    """A flaky link is its line's: on a channel whose instruments other channels share, the line is
+    theirs too, so it is refused there (a channel with instruments of its own takes it)."""
+    if spec.partition(":")[0].strip() != "flaky-link":
+        return
+    shared = sorted({b.instrument for b in rack.channels[channel].bindings.values() if len(rack.users(b.instrument)) > 1})
+    if shared:
+        raise InputError(source, key, f"flaky-link on channel {channel!r}: its line to {', '.join(shared)} is every "
+                         "channel's that shares it; give it to a channel with instruments of its own")
 
 
 def _role(role: str, shared: Instrument, binding: Binding) -> Any:

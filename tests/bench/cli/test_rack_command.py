@@ -217,3 +217,75 @@ def test_a_stopped_rack_says_the_bench_is_safe_how_to_resume_and_why_the_lot_is_
     assert f"bench resume {lot} takes up every channel that did not end" in lines
     (left,) = [line for line in lines if line.startswith("lot not compared")]
     assert left.count("did not finish") == 1 and "chA unit-1, chB unit-2, chC unit-3: did not finish" in left
+
+
+OWN_LINES = '''name = "Two benches in one rack"
+
+[instruments.load1]
+driver = "rigol-dl3000"
+resource = "sim://"
+
+[instruments.load2]
+driver = "rigol-dl3000"
+resource = "sim://"
+
+[instruments.psu1]
+driver = "keysight-e36300"
+resource = "sim://"
+
+[instruments.psu2]
+driver = "keysight-e36300"
+resource = "sim://"
+
+[instruments.tc1]
+driver = "keysight-34970a"
+resource = "sim://"
+
+[instruments.tc2]
+driver = "keysight-34970a"
+resource = "sim://"
+
+[[channels]]
+name = "A"
+load = "load1"
+supply = "psu1:1"
+temperatures = { cell = "tc1:101", surface = "tc1:102" }
+
+[[channels]]
+name = "B"
+load = "load2"
+supply = "psu2:1"
+temperatures = { cell = "tc2:101", surface = "tc2:102" }
+{defects}
+[limits]
+max_voltage = "21 V"
+max_current = "8 A"
+max_power = "60 W"
+max_temperature = "70 degC"
+
+[world]
+dut = "powerbank-10000"
+seed = 1
+ambient = "25 degC"
+'''
+
+
+def test_a_flaky_link_is_a_channels_own_lines_and_refused_on_a_line_other_channels_share(write, tmp_path):
+    """On sim-rack's shared load and supply it was taken and did nothing (the line is the first
+    channel's twin's); on a channel with instruments of its own, that channel retries."""
+    profile = write("short.toml", SHORT)
+    shared = runner.invoke(app, ["run", str(profile), "--station", str(write("rack.toml", SMALL_RACK)),
+                                 "--log-dir", str(tmp_path / "logs"), "--defect", "B=flaky-link:rate=5%"])
+    assert shared.exit_code == 2 and len(shared.output.strip().splitlines()) == 1
+    assert "flaky-link on channel 'B': its line to loads, psu, tc is every channel's that shares it" in shared.output
+    in_file = write("file.toml", SMALL_RACK.replace('temperatures = { cell = "tc:103", surface = "tc:104" }',
+                                                    'temperatures = { cell = "tc:103", surface = "tc:104" }\n'
+                                                    'defects = ["flaky-link"]'))
+    assert "channels[2].defects: flaky-link on channel 'B'" in runner.invoke(app, ["validate", str(profile),
+                                                                                   "--station", str(in_file)]).output
+    own = write("own.toml", OWN_LINES.replace("{defects}", 'defects = ["flaky-link:rate=1%"]\n'))
+    result = runner.invoke(app, ["run", str(profile), "--station", str(own), "--log-dir", str(tmp_path / "own")])
+    (lot,) = [p for p in (tmp_path / "own").iterdir() if p.is_dir()]
+    retries = {c["name"]: (lot / c["folder"] / schema.EVENTS).read_text().count('"event": "retry"')
+               for c in json.loads((lot / schema.RACK).read_text())["channels"]}
+    assert retries["A"] == 0 and retries["B"] > 0, result.output
