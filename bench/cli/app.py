@@ -190,7 +190,8 @@ def run(
 
             return execute(request, [view], announce, warn=_warning)
         return start
-    _drive(profile.name, *map(starting, units), as_json=as_json, report=report)
+    _drive(profile.name, *map(starting, units), as_json=as_json, report=report,
+           names=[str(u.serial) for u in units] if lot is not None else ())
 
 
 @app.command()
@@ -474,10 +475,11 @@ def _control(run_dir: Path, command: str) -> None:
 Start = Callable[[Any, Callable[[Path], None]], tuple[Any, Path]]  # (view, announce) -> (outcome, run folder)
 
 
-def _drive(title: str, *starts: Start, as_json: bool = False, report: bool = False) -> None:
+def _drive(title: str, *starts: Start, as_json: bool = False, report: bool = False, names: Sequence[str] = ()) -> None:
     """Run with the live view that fits the output, then show the verdict and exit with its code.
     Several runs (the units of a lot) run one after the other, until one is stopped; then the
-    lot is compared (`bench lot`) and the exit code is the worst. `as_json`: all that goes to
+    lot is compared (`bench lot`) and the exit code is the worst (`names`: the units', to say which
+    a stop left unrun). `as_json`: all that goes to
     stderr, and stdout gets the result as one JSON object (`_result`). With `report`, each run's
     HTML report follows its verdict, and the lot's its comparison (`bench report`).
 
@@ -499,6 +501,10 @@ def _drive(title: str, *starts: Start, as_json: bool = False, report: bool = Fal
                 if signals.requested():
                     break
             codes = [code for code, _, _ in ended]
+            if len(ended) < len(names):
+                screen.console(stderr=as_json).print(
+                    f"lot stopped: {', '.join(names[len(ended):])} not run (a unit named ...-N is bench run --seed N "
+                    "alone)", markup=False, soft_wrap=True)
             if len(starts) > 1:
                 folders = [f for _, _, f in ended if f is not None]
                 code, lot = _compare_lot(folders, screen.console(stderr=as_json))

@@ -355,3 +355,19 @@ def test_a_resume_is_indexed_where_the_run_was_beside_its_folder_whatever_the_wo
     (run,) = json.loads(bench("runs", "--log-dir", str(logs), "--json").output)
     assert (run["status"], run["verdict"]) == ("finished", "PASS")
     assert not (elsewhere / "logs").exists()
+
+
+def test_a_lot_stopped_in_its_first_unit_names_the_units_it_did_not_run(tmp_path, write, monkeypatch):
+    from bench.record.records import Sink
+    from bench.run import session, signals
+
+    class StopsAtOnce(Sink):
+        def sample(self, record) -> None:
+            signals.request("SIGINT")
+    execute = session.execute
+    monkeypatch.setattr(session, "execute", lambda request, sinks, *rest, **options:
+                        execute(request, [*sinks, StopsAtOnce()], *rest, **options))
+    result = bench("run", str(write("two-steps.toml", TWO_STEPS)), "--lot", "3", "--seed", "4",
+                   "--log-dir", str(tmp_path / "logs"))
+    assert result.exit_code == 3, result.output
+    assert "lot stopped: unit-5, unit-6 not run (a unit named ...-N is bench run --seed N alone)" in result.output
