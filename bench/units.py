@@ -273,3 +273,9 @@ def _which(text: str) -> str:
     """', which is a voltage': the kind a refused value was written as, when one fits."""
     found = kind_of(text)
     return f", which is a {found}" if found else ""
+
+
+def hms(seconds: float) -> str:
+    """A duration as h:mm:ss (the hours as many as it takes)."""
+    seconds = int(seconds)
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

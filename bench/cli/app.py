@@ -15,7 +15,7 @@ from bench.cli.lot import lot
 from bench.cli.report import after_run, report as report_command
 from bench.cli.sim import sim_app
 from bench.cli import exits
-from bench.cli.console import VERDICT_STYLES, Lines, Screen, console as _console, hms, tabulate
+from bench.cli.console import VERDICT_STYLES, Lines, Screen, console as _console, tabulate
 
 app = typer.Typer(cls=BenchGroup, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="Run charge/discharge test profiles on a power-bank / lithium-cell test bench.")
@@ -719,6 +719,7 @@ def validate(
     from bench.errors import InputError
     from bench.profile.reader import Loop
     from bench.run.preflight import plan
+    from bench.units import hms
 
     warned: list[Any] = []
     try:

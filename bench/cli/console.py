@@ -44,12 +44,6 @@ def _sgr(text: str, style: str) -> str:
     return f"\x1b[{';'.join(SGR[word] for word in style.split())}m{text}\x1b[0m"
 
 
-def hms(seconds: float) -> str:
-    """A duration as h:mm:ss (the hours as many as it takes)."""
-    seconds = int(seconds)
-    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 def console(stderr: bool = False, file: TextIO | None = None) -> Any:
     from rich.console import Console
 

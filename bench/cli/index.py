@@ -345,7 +345,7 @@ def status(
                         else "paused" if run["paused"] else "running")
     if as_json:
         return typer.echo(_json([{k: v for k, v in r.items() if k != "criteria"} for r in found]))
-    from bench.cli.console import hms
+    from bench.units import hms
 
     rows = [(f"{r['station'] or '?'} @ {r['host'] or '?'}", r["run_id"], r["serial"] or "",
              f"{r['step_count']}. {r['step']}" if r["step"] else "", "" if r["cycle"] is None else str(r["cycle"]),

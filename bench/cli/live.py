@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from bench.analysis.cycles import MORE_OUT
 from bench.analysis.integrator import Totals
-from bench.cli.console import Screen, hms
+from bench.cli.console import Screen
+from bench.units import hms
 from bench.record import schema
 from bench.record.records import CycleEnd, Event, RunEnd, RunInfo, RunStart, Sample, StepEnd, StepStart
 from bench.run.progress import Tracker

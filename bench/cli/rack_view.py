@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Container, Iterator, Sequence
 
-from bench.cli.console import VERDICT_STYLES, Screen, hms
+from bench.cli.console import VERDICT_STYLES, Screen
+from bench.units import hms
 from bench.cli.live import REFRESH, View, span, step_results
 from bench.record.records import (
     CycleEnd,

@@ -34,7 +34,7 @@ from bench.run import signals
 from bench.run.stops import OperatorStop
 from bench.station.config import NotifyConfig, StationConfig, load_station, parse_station
 from bench.station.instruments import Station, open_station
-from bench.units import parse_as
+from bench.units import hms, parse_as
 
 
 SIMULATED_ONLY = "--speed, --seed, --lot, --dut and --defect apply to a simulated station only"
@@ -359,13 +359,13 @@ def take_up(folder: Path, speed: float | None = None, sinks: Sequence[Sink] = ()
     message: str | None = None
     if status == "stopped":
         fields["stopped"] = meta.get("reason")
-        message = f"resuming the stopped run ({meta.get('reason')}) from its last checkpoint ({saved.test_time:g} s)"
+        message = f"resuming the stopped run ({meta.get('reason')}) from its last checkpoint (at {hms(saved.test_time)})"
     elif unrecorded is not None:
         fields["ended"] = unrecorded
-        message = f"run.json was not updated: {unrecorded}; resuming from the last checkpoint ({saved.test_time:g} s)"
+        message = f"run.json was not updated: {unrecorded}; resuming from the last checkpoint (at {hms(saved.test_time)})"
     else:  # the process went without a word: a crash, a kill -9, a power cut
         after = "what followed it runs again" if simulated else "the rows on disk after it are kept"
-        message = f"resuming the interrupted run from its last checkpoint ({saved.test_time:g} s): {after}"
+        message = f"resuming the interrupted run from its last checkpoint (at {hms(saved.test_time)}): {after}"
     reopen(meta)
     meta["resumes"] = meta.get("resumes", 0) + 1
     return Started(runner, folder, station_cfg, world, meta, Event("resumed", now, fields, message))
