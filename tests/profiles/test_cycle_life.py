@@ -35,6 +35,7 @@ def test_healthy_bank_passes_five_cycles_with_one_row_per_cycle(tmp_path, seed):
     assert 6.3 < run.value("first-cycle capacity") < 6.6
     assert 77.0 < run.value("energy efficiency") < 80.0       # the worst cycle
     assert abs(run.value("heating trend")) < 0.05             # K per cycle: noise only
+    assert run.value("self-heating at rest (cell over ambient)") < 1.0  # K, 25 min after each charge
 
 
 def test_micro_short_fails_on_the_per_cycle_efficiencies(tmp_path):
@@ -56,3 +57,13 @@ def test_growing_short_stops_the_loop_early_and_fails_on_retention(tmp_path):
     assert run.outcome("capacity retention") == "FAIL"
     assert run.criteria["capacity retention"]["cycle"] == stopped["passes"]
     assert 55.0 < run.value("capacity retention") < 80.0
+
+
+def test_a_short_that_appears_after_cycling_fails_on_self_heating_at_rest(tmp_path):
+    """The recalls' latent separator defect: no short for the first cycles, then one that heats
+    the cell; it stays warm after each charge, while its rise under load falls (it starts warm)."""
+    run = run_profile(tmp_path, cycles(tmp_path, 6), dut="powerbank-10000", defects=("micro-short:onset=3",))
+    assert run.verdict == "FAIL" and "self-heating at rest (cell over ambient)" in run.failed()
+    assert 1.5 < run.value("self-heating at rest (cell over ambient)") < 2.5
+    assert run.criteria["self-heating at rest (cell over ambient)"]["cycle"] >= 4  # not before the short
+    assert run.value("heating trend") < 0

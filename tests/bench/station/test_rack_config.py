@@ -61,7 +61,7 @@ def test_the_shipped_rack_has_eight_channels_on_shared_instruments():
     seventh = rack.channels["7"].station
     assert seventh.roles["load"].options == {"model": "N3301A", "channel": 1}
     assert seventh.roles["supply"].options == {"model": "DP832", "channel": 1}
-    assert seventh.channels == {"cell": 203, "surface": 204} and seventh.channel == "7"
+    assert seventh.channels == {"cell": 203, "surface": 204, "ambient": 208} and seventh.channel == "7"
 
 
 def test_each_channel_is_a_station_of_its_own_with_its_options_over_the_instruments():
