@@ -92,13 +92,32 @@ def _mark_cycles(ax: Any, samples: Samples, scale: float, most: int = 12) -> Non
     top.set_xlabel("cycle (at its start)", fontsize=8)
 
 
+def in_view(samples: Samples, marks: Sequence[tuple[float, str]], end: float | None = None
+            ) -> list[tuple[float, str]]:
+    """The marks a view of `samples` draws: those from its first sample to its last, or to `end`
+    when that is later (the view stretched to an event after the last sample)."""
+    if not len(samples):
+        return []
+    last = max(float(samples.time[-1]), end if end is not None else float("-inf"))
+    return [(at, label) for at, label in marks if samples.time[0] <= at <= last]
+
+
 def time_series(samples: Samples, power_bank: bool, title: str | None = None,
-                marks: Sequence[tuple[float, str]] = ()) -> bytes:
+                marks: Sequence[tuple[float, str]] = (), end: float | None = None) -> bytes:
     """Voltage, current, power and temperatures against time, steps shaded (up to SHADED steps).
     A power bank's input port (supply) and output port (load) are drawn apart; a cell's current
     and power are signed, positive when it charges. `marks`: (test time, label) of events drawn
-    as red lines across the panels (a trip, a resume)."""
-    scale, unit = time_unit(float(samples.time[-1]))
+    as red lines across the panels (a trip, a resume), those in_view. `end`: the test time the
+    view reaches when it is after the last sample (the fault that ended the run before its
+    sample was written): the time axis is stretched to it."""
+    return png(time_series_figure(samples, power_bank, title, marks, end))
+
+
+def time_series_figure(samples: Samples, power_bank: bool, title: str | None = None,
+                       marks: Sequence[tuple[float, str]] = (), end: float | None = None) -> Figure:
+    """The figure time_series draws."""
+    last = max(float(samples.time[-1]), end if end is not None else float("-inf"))
+    scale, unit = time_unit(last)
     t = samples.time / scale
     panels = 4 if samples.temperatures else 3
     figure = Figure(figsize=(WIDTH, 2.3 * panels + 0.6), dpi=DPI, layout="constrained")
@@ -139,16 +158,20 @@ def time_series(samples: Samples, power_bank: bool, title: str | None = None,
                                 *(Patch(facecolor=colour, label=f"{kind} step") for kind, colour in STEP_COLOURS.items()
                                   if kind in present)],
                        loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8, frameon=False)
-    for at, label in marks:
-        if samples.time[0] <= at <= samples.time[-1]:
-            for ax in axes:
-                ax.axvline(at / scale, color="#b3261e", linestyle="--", linewidth=1.0)
-            axes[-1].text(at / scale, 0.02, f" {label}", transform=axes[-1].get_xaxis_transform(), rotation=90,
-                          ha="right", va="bottom", fontsize=8, color="#b3261e")
+    if last > samples.time[-1]:  # stretched to an event after the last sample, with the margin of the traces
+        first = float(samples.time[0])
+        pad = 0.005 * (last - first)
+        axes[-1].set_xlim((first - pad) / scale, (last + pad) / scale)
+    for at, label in in_view(samples, marks, end):
+        for ax in axes:
+            ax.axvline(at / scale, color="#b3261e", linestyle="--", linewidth=1.0)
+        axes[-1].text(at / scale, 0.02, f" {label}", transform=axes[-1].get_xaxis_transform(), rotation=90,
+                      ha="right", va="bottom", fontsize=8, color="#b3261e",
+                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.0})  # over the traces
     if title:
         figure.suptitle(title, fontsize=10)
     axes[-1].set_xlabel(f"Test time / {unit}")
-    return png(figure)
+    return figure
 
 
 def cycle_plots(rows: list[dict[str, float]]) -> bytes:

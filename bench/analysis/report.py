@@ -33,10 +33,14 @@ from bench.record.logbook import read_events
 REPORT = "report.html"  # in the run folder
 LOT_REPORT = "lot-report.html"  # in the folder that holds the lot's run folders
 ROUTINE_EVENTS = ("run_start", "step_start", "step_end", "step_continued", "cycle_end")
-MARKED_EVENTS = ("safety_trip", "fault", "operator_stop", "resumed", "gap")  # drawn on the time series
+MARKED_EVENTS = ("safety_trip", "fault", "deviation", "wiring", "operator_stop", "resumed", "gap")  # drawn on
+# the time series: every event that ends a run (schema.ENDING_EVENTS), and the resumes and gaps
 OPEN_STEPS = 40  # a longer step table starts folded
 INSTALL = "pip install 'powerbench[report]' (or pip install matplotlib)"
-VERDICT_COLOURS = {"PASS": "#1e7b34", "FAIL": "#b3261e", "ABORTED": "#c99a06", "ERROR": "#8e24aa"}
+# banner backgrounds under white text, each at least 4.5:1 (WCAG AA for body text) against it,
+# and against the cover's last line at its opacity
+VERDICT_COLOURS = {"PASS": "#1e7b34", "FAIL": "#b3261e", "ABORTED": "#9a5c00", "ERROR": "#8e24aa"}
+NO_READING = "—"  # a temperature channel without a reading in a step (open, overloaded)
 
 
 def need_matplotlib() -> None:
@@ -82,16 +86,20 @@ def write_report(run_dirs: Iterable[Path], out: Path | None = None) -> Path:
 
 def run_report(folder: Path) -> str:
     """The HTML report of one run folder."""
+    from bench.analysis.samples import read_samples
     from bench.record.cyclefile import read_cycles
     from bench.record.runfile import read_run_json
 
     meta = read_run_json(folder)
-    cut = _cut_short(read_events(folder))
+    events = read_events(folder)
+    cut = _cut_short(events)
     cycles = [dict(row, cut=1.0) if row.get("cycle") in cut else row for row in read_cycles(folder / schema.CYCLES)]
+    samples = read_samples(folder, meta) if (folder / schema.SAMPLES).is_file() else None
     title = f"{meta['profile'].get('name') or '?'}: {meta.get('id') or folder.name}"
     body = [_cover(meta, folder), _section("Criteria", _criteria(meta)),
-            _section("Traceability", _traceability(meta, folder)), *_figures(folder, meta, cycles),
-            _section("Steps", _steps(folder)), _section("Events", _events(folder))]
+            _section("Traceability", _traceability(meta, folder, samples)),
+            *_figures(folder, meta, cycles, samples, events),
+            _section("Steps", _steps(events, meta, samples)), _section("Events", _events(folder))]
     return _page(title, body, folder)
 
 
@@ -115,9 +123,10 @@ DIFFERENCE = {"degC": "K"}  # the unit of a difference of two values in a unit
 
 def _criteria(meta: dict[str, Any]) -> str:
     criteria = [c for c in meta.get("criteria") or () if isinstance(c, dict)]
+    if not meta.get("verdict"):  # run.json gets the criteria judged at the run's end
+        return _unjudged(meta)
     if not criteria:
-        return "<p>The profile sets no criteria." + ("" if meta.get("verdict") else " (The run has no verdict yet.)") \
-            + "</p>"
+        return "<p>The profile sets no criteria.</p>"
     rows = []
     for c in criteria:
         unit, value, outcome = c.get("unit") or "", c.get("value"), str(c.get("outcome"))
@@ -131,6 +140,41 @@ def _criteria(meta: dict[str, Any]) -> str:
                      _Raw(f'<span class="outcome {_e(outcome)}">{_e(flag)}</span>')])
     return _table(("criterion", "measured", "value", "min", "max", "margin to the nearest bound", "outcome"), rows,
                   "criteria")
+
+
+def _unjudged(meta: dict[str, Any]) -> str:
+    """The criteria of a run without a verdict (still going, or cut by a crash), as the copy of
+    its profile in run.json writes them: nothing is judged before the run's end. The text is read
+    as TOML, not as a profile (bench.profile imports bench.analysis, not the other way)."""
+    profile = meta["profile"]
+    where = profile.get("path") or "?"
+    written = _written_criteria(profile.get("text"))
+    if written is None:
+        return f"<p>Not judged: the run has no verdict yet (its criteria are in the profile: {_e(where)}).</p>"
+    if not written:
+        return "<p>The profile sets no criteria. (The run has no verdict yet.)</p>"
+    rows = [[str(c.get("name", "")), _scope({"metric": c.get("metric"), "step": c.get("step"),
+                                             "cycle_scope": c.get("cycle")}),
+             *(str(c.get(side, "")) for side in ("min", "max", "marginal")), "not judged"] for c in written]
+    return (f"<p><strong>Not judged: the run has no verdict yet</strong> (it is still going, or was cut by a crash; "
+            f"criteria are judged at the run's end). Its criteria as its profile ({_e(where)}, the copy in "
+            f"{_e(schema.RUN)}) writes them:</p>"
+            + _table(("criterion", "measured", "min", "max", "marginal band", "outcome"), rows, "criteria"))
+
+
+def _written_criteria(text: Any) -> list[dict[str, Any]] | None:
+    """The [[criteria]] tables of a profile's text; None if it cannot be read."""
+    import tomllib
+
+    if not isinstance(text, str):
+        return None
+    try:
+        criteria = tomllib.loads(text).get("criteria", [])
+    except tomllib.TOMLDecodeError:
+        return None
+    if not isinstance(criteria, list) or not all(isinstance(c, dict) for c in criteria):
+        return None
+    return criteria
 
 
 def _bound(value: Any, unit: str, written: str | None) -> str:
@@ -160,7 +204,7 @@ def _scope(c: dict[str, Any]) -> str:
     return metric + where + (cycles.get(scope, "") if scope else "")
 
 
-def _traceability(meta: dict[str, Any], folder: Path) -> str:
+def _traceability(meta: dict[str, Any], folder: Path, samples: Any = None) -> str:
     dut, product = meta.get("dut") or {}, meta.get("product") or {}
     profile, station, software = meta["profile"], meta.get("station") or {}, meta.get("software") or {}
     label = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in (product.get("label") or {}).items())
@@ -192,21 +236,40 @@ def _traceability(meta: dict[str, Any], folder: Path) -> str:
         ("software", " · ".join(f"{k} {v}" for k, v in software.items())),
         ("started", meta.get("started") or ""),
         ("ended", meta.get("ended") or "not ended"),
-        ("test time", _duration(meta.get("test_time_s"))),
-        ("samples", str(meta.get("samples")) if meta.get("samples") is not None else ""),
+        *_so_far(meta, folder, samples),
         ("safe state confirmed at the end", {True: "yes", False: "NO"}.get(meta.get("safe_state_confirmed"), "")),
     ]
     return _table(None, [list(r) for r in rows if r[1]], "facts")
 
 
-def _figures(folder: Path, meta: dict[str, Any], cycles: list[dict[str, float]]) -> list[str]:
+def _so_far(meta: dict[str, Any], folder: Path, samples: Any) -> list[tuple[str, str]]:
+    """The test time and the samples run.json counts at the run's end; without them (a run not
+    ended, or cut by a crash), as far as the samples file goes."""
+    time, count = meta.get("test_time_s"), meta.get("samples")
+    if time is not None and count is not None:
+        return [("test time", _duration(time)), ("samples", str(count))]
+    if samples is None and (folder / schema.SAMPLES).is_file():
+        from bench.analysis.samples import read_samples
+
+        try:
+            samples = read_samples(folder, meta)
+        except InputError:
+            samples = None
+    rows = samples is not None and len(samples) > 0
+    note = f"{schema.RUN} has none yet: the run has not ended"
+    return [("test time", _duration(time) if time is not None else
+             f"{_duration(float(samples.time[-1]))} at the last row of {schema.SAMPLES} ({note})" if rows else ""),
+            ("samples", str(count) if count is not None else
+             f"{len(samples)} rows in {schema.SAMPLES} ({note})" if rows else "")]
+
+
+def _figures(folder: Path, meta: dict[str, Any], cycles: list[dict[str, float]], samples: Any,
+             events: list[dict[str, Any]]) -> list[str]:
     """The figures' sections; a run without samples has none, and says so."""
     from bench.analysis import dqdv, plots
-    from bench.analysis.samples import read_samples
 
-    if not (folder / schema.SAMPLES).is_file():
+    if samples is None:
         return [_section("Time series", f"<p>No {_e(schema.SAMPLES)} in the run folder: nothing to plot.</p>")]
-    samples = read_samples(folder, meta)
     if len(samples) < 2:
         return [_section("Time series", "<p>Fewer than two samples were recorded: nothing to plot.</p>")]
     power_bank = (meta.get("dut") or {}).get("kind") == "power bank"
@@ -216,21 +279,28 @@ def _figures(folder: Path, meta: dict[str, Any], cycles: list[dict[str, float]])
                f"(table Steps), when the view holds at most {plots.SHADED} steps")
     thinning = (f"Traces over {4 * plots.POINTS} points are thinned to each span's lowest and highest point, so "
                 "peaks and dips stay.")
-    marks = [(float(e["test_time_s"]), str(e["event"]).replace("_", " ")) for e in read_events(folder)
+    marks = [(float(e["test_time_s"]), str(e["event"]).replace("_", " ")) for e in events
              if e.get("event") in MARKED_EVENTS and isinstance(e.get("test_time_s"), (int, float))]
-    marked = (f" Red dashed lines: {', '.join(k.replace('_', ' ') for k in MARKED_EVENTS)} (table Events)."
-              if marks else "")
+    end = max((at for at, _ in marks), default=None)  # an event after the last sample stretches the time axis
+    drawn = list(dict.fromkeys(label for _, label in plots.in_view(samples, marks, end)))
+    marked = f" Red dashed lines: {', '.join(drawn)} (table Events)." if drawn else ""
+    after = max((at for at, _ in marks if at > samples.time[-1]), default=None)
+    if after is not None:
+        marked += (f" The time axis goes on to {_duration(after)}, past the last sample "
+                   f"({_duration(float(samples.time[-1]))}), to show the event there.")
     counted = meta.get("samples")
     short = (f"<p><strong>{_e(schema.SAMPLES)} holds {len(samples)} rows where run.json counts {counted}:"
              " the file is not as the run left it; the figures show the rows it holds.</strong></p>"
              if isinstance(counted, int) and len(samples) < counted and meta.get("status") == "finished" else "")
-    views = [short + _figure(plots.time_series(samples, power_bank, marks=marks),
+    views = [short + _figure(plots.time_series(samples, power_bank, marks=marks, end=end),
                      "voltage, current, power and temperatures against time",
                      f"The whole run: {ports}{shading}. {thinning}{marked}")]
     runs = samples.cycles()
     if len(runs) > 2:  # the whole run is a comb of cycles: its first and last cycles drawn alone show the steps
         for cycle, first, last in (runs[0], runs[-1]):
-            views.append(_figure(plots.time_series(samples.rows(first, last), power_bank, f"cycle {cycle}", marks),
+            until = end if last == len(samples) - 1 else None  # the last cycle's view reaches the run's last event
+            views.append(_figure(plots.time_series(samples.rows(first, last), power_bank, f"cycle {cycle}", marks,
+                                                   until),
                                  f"cycle {cycle} against time", f"Cycle {cycle} of {len(runs)}, as above."))
     out = [_section("Time series", "".join(views))]
     whole = [row for row in cycles if "cut" not in row]
@@ -289,26 +359,123 @@ def _curve_table(curves: list[Any]) -> str:
     return _fold(f"the {len(curves)} curves as numbers", table, len(curves) <= OPEN_STEPS)
 
 
-def _steps(folder: Path) -> str:
-    events = read_events(folder)
+def _steps(events: list[dict[str, Any]], meta: dict[str, Any], samples: Any) -> str:
+    """Each step that ended (its step_end event), then the step the run's end cut short, if any:
+    from its start to the run's end (its ending event, else the last sample), figures counted
+    from its samples."""
     started = {e.get("count"): e for e in events if e.get("event") in ("step_start", "step_continued")}
-    rows = []
+    rows, faults = [], _channel_faults(events)
     for e in events:
         if e.get("event") != "step_end":
             continue
         r = e.get("results") or {}
         start = started.get(e.get("count"), {}).get("test_time_s")
-        temps = r.get("max_temperature_degC") or {}
         rows.append([str(e.get("count", "")), str(e.get("cycle", "")), str(e.get("index", "")), e.get("step", ""),
                      _duration(start), _duration(r.get("duration_s")), e.get("ended_by") or "",
                      _fixed(r.get("charge_capacity_Ah"), 4), _fixed(r.get("discharge_capacity_Ah"), 4),
                      _fixed(r.get("charge_energy_Wh"), 3), _fixed(r.get("discharge_energy_Wh"), 3),
-                     ", ".join(f"{k} {v:.1f}" for k, v in temps.items() if isinstance(v, (int, float)))])
+                     _temperatures(r.get("max_temperature_degC") or {})])
+    cut, how = _cut_step(events, meta, samples)
+    if cut is not None:
+        rows.append(cut)
     if not rows:
-        return f"<p>No step ended ({schema.EVENTS}).</p>"
+        return f"<p>No step started ({schema.EVENTS}).</p>"
     table = _table(("#", "cycle", "profile step", "step", "started at", "duration", "ended by", "Ah in", "Ah out",
                     "Wh in", "Wh out", "max temperature / °C"), rows, "numbers steps")
-    return _fold(f"{len(rows)} steps", table, len(rows) <= OPEN_STEPS)
+    unread = sorted({c for row in rows for c in _unread(row[-1])})
+    note = "".join(f'<p class="note">{NO_READING} {_e(channel)}: no reading from that channel in the step'
+                   + (f" ({_e(faults[channel])})" if channel in faults else "") + ".</p>" for channel in unread)
+    summary = f"{len(rows)} step{'' if len(rows) == 1 else 's'}"
+    if cut is not None:
+        summary += f", {how}" if len(rows) == 1 else f", the last {how}"
+    return _fold(summary, table + note, len(rows) <= OPEN_STEPS)
+
+
+def _cut_step(events: list[dict[str, Any]], meta: dict[str, Any], samples: Any) -> tuple[list[Any] | None, str]:
+    """The row of the step in progress at the run's end (started, never ended), or None; and how
+    it ended: cut short by the run's end, or still in progress where the records stop (no verdict)."""
+    ended = {e.get("count") for e in events if e.get("event") == "step_end"}
+    starts = [n for n, e in enumerate(events) if e.get("event") in ("step_start", "step_continued")]
+    if not starts or events[starts[-1]].get("count") in ended:
+        return None, ""
+    count = events[starts[-1]].get("count")
+    begun = next(events[n] for n in starts if events[n].get("count") == count)  # its step_start (a resume continues it)
+    start = begun.get("test_time_s")
+    ending = next((e for e in events[starts[-1]:] if e.get("event") in schema.ENDING_EVENTS), None)  # not a stop
+    # that a resume took up
+    totals = _step_totals(samples, count, events)
+    if ending is not None and isinstance(ending.get("test_time_s"), (int, float)):
+        end = ending["test_time_s"]
+    elif totals is not None:
+        end = totals.end
+    else:
+        end = meta.get("test_time_s")
+    why = meta.get("reason") or (ending or {}).get("reason") or (ending or {}).get("event") or ""
+    how = "cut short by the run's end"
+    if not meta.get("verdict") and ending is None:
+        how, why = "in progress where the records stop", "the run has no verdict (still going, or cut by a crash)"
+    figures = ([_fixed(totals.q_in / 3600, 4), _fixed(totals.q_out / 3600, 4), _fixed(totals.e_in / 3600, 3),
+                _fixed(totals.e_out / 3600, 3), _temperatures(totals.t_max)] if totals is not None else [""] * 5)
+    duration = end - start if isinstance(end, (int, float)) and isinstance(start, (int, float)) else None
+    return [str(count or ""), str(begun.get("cycle", "")), str(begun.get("index", "")), begun.get("step", ""),
+            _duration(start), _duration(duration),
+            _Raw(f"<strong>{how}</strong>" + (f": {_e(why)}" if why else "")), *figures], how
+
+
+class _Reading:
+    """A row of the samples as the integrator and Totals take the live readings."""
+
+    __slots__ = ("test_time", "voltage", "i_in", "i_out", "p_in", "p_out", "temps")
+
+
+def _step_totals(samples: Any, count: Any, events: list[dict[str, Any]]) -> Any:
+    """A step's charge, energy and hottest temperatures counted from its samples with the run's
+    own integrator (not bridged across a gap or a resume after one); None without rows."""
+    from bench.analysis.integrator import Integrator, Totals
+
+    if samples is None or not isinstance(count, int):
+        return None
+    rows = [int(i) for i in (samples.step == count).nonzero()[0]]
+    if not rows:
+        return None
+    gaps = [float(e["from_s"] if e.get("event") == "gap" else e["test_time_s"]) for e in events
+            if (e.get("event") == "gap" and isinstance(e.get("from_s"), (int, float)))
+            or (e.get("event") == "resumed" and e.get("gap_s") and isinstance(e.get("test_time_s"), (int, float)))]
+    integrator, totals, before = Integrator(), None, None
+    for i in rows:
+        r = _Reading()
+        r.test_time, r.voltage = float(samples.time[i]), float(samples.voltage[i])
+        r.i_in, r.i_out = float(samples.i_in[i]), float(samples.i_out[i])
+        r.p_in, r.p_out = float(samples.v_in[i] * samples.i_in[i]), float(samples.v_out[i] * samples.i_out[i])
+        r.temps = {name: float(values[i]) for name, values in samples.temperatures.items()}
+        if before is not None and any(before <= g < r.test_time for g in gaps):
+            integrator.reset()
+        if totals is None:
+            totals = Totals(r.test_time, r)
+        integrator.add(r, (totals,))
+        before = r.test_time
+    return totals
+
+
+def _temperatures(temps: dict[str, Any]) -> str:
+    """'cell 25.1, ambient —': a channel with no reading (NaN: open, overloaded) is a dash, not 'nan'."""
+    return ", ".join(f"{k} {v:.1f}" if isinstance(v, (int, float)) and v == v else f"{k} {NO_READING}"
+                     for k, v in temps.items() if isinstance(v, (int, float)) or v is None)
+
+
+def _unread(cell: Any) -> list[str]:
+    """The channels a temperature cell shows without a reading."""
+    return [part[:-len(NO_READING) - 1] for part in str(cell).split(", ") if part.endswith(f" {NO_READING}")]
+
+
+def _channel_faults(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Each temperature channel's first fault, as the events tell it ('open thermocouple ... from 1:00:00')."""
+    faults: dict[str, str] = {}
+    for e in events:
+        if e.get("event") == "channel_fault" and isinstance(e.get("channel"), str):
+            faults.setdefault(e["channel"], f"{e.get('reason') or 'channel fault'} from "
+                                            f"{_duration(e.get('test_time_s'))}, table Events")
+    return faults
 
 
 def _events(folder: Path) -> str:

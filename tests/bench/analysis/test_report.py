@@ -232,3 +232,257 @@ def test_a_cycle_the_runs_end_cut_short_is_in_the_table_marked_not_in_the_cycle_
     assert "Cycle 3, cut short by the run's end, is in the table, not the plot." in page
     rows = table(page, "numbers cycles")
     assert [row[0] for row in rows if row[-1] == "cut short by the run's end"] == ["3"]
+
+
+# --- how a run ended, shown --------------------------------------------------------------------
+
+TRIP = """name = "Trip in step 2"
+period = "10 s"
+steps = ["Rest for 5 min", { step = "Discharge at 5 A until 2.5 V", name = "discharge" }, "Rest for 10 min"]
+[dut]
+kind = "cell"
+rated_capacity = "5 Ah"
+nominal_voltage = "3.63 V"
+[safety]
+abort_if = ["voltage < 3.9 V"]
+[[criteria]]
+name = "capacity"
+metric = "discharge capacity"
+step = "discharge"
+min = "4.8 Ah"
+[[criteria]]
+name = "hottest"
+metric = "max temperature"
+max = "45 degC"
+marginal = "3 K"
+"""
+RESTS = """name = "{name}"
+period = "10 s"
+steps = [{steps}]
+[dut]
+kind = "cell"
+rated_capacity = "5 Ah"
+{tail}
+"""
+
+
+def run_of(tmp_path: Path, text: str, *defects: str) -> tuple[Path, str]:
+    """A run of the profile `text` on the simulated cell, with `defects`, and its report (unescaped)."""
+    import html
+
+    profile = tmp_path / "profile.toml"
+    profile.write_text(text, encoding="utf-8")
+    _, folder = execute(Request(profile, None, tmp_path / "logs", defects=defects))
+    return folder, html.unescape(write_report([folder]).read_text(encoding="utf-8"))
+
+
+def caption(page: str) -> str:
+    """The caption of the whole run's time series."""
+    found = re.search(r"<figcaption>(The whole run:.*?)</figcaption>", page, re.DOTALL)
+    assert found
+    return found.group(1)
+
+
+@pytest.fixture(scope="module")
+def tripped(tmp_path_factory) -> tuple[Path, str]:
+    """A safety trip during step 2 (of 3): ABORTED."""
+    folder, page = run_of(tmp_path_factory.mktemp("trip"), TRIP)
+    assert read_run(folder)[0]["verdict"] == "ABORTED"
+    return folder, page
+
+
+def test_the_step_a_safety_trip_cut_short_is_listed_with_its_figures_up_to_the_trip(tripped):
+    folder, page = tripped
+    _, events, _ = read_run(folder)
+    trip = next(e for e in events if e["event"] == "safety_trip")
+    start = next(e for e in events if e["event"] == "step_start" and e["count"] == 2)
+    cycle = next(e for e in events if e["event"] == "cycle_end")  # closed by the trip: step 1 and the cut step 2
+    rows = table(page, "numbers steps")
+    assert [row[0] for row in rows] == ["1", "2"]
+    number, _, index, name, started, duration, ended_by, _, ah_out, _, wh_out, temperatures = rows[1]
+    assert (index, name) == ("2", "Discharge at 5 A until 2.5 V")
+    assert re.sub("<[^>]+>", "", ended_by) == f"cut short by the run's end: {trip['reason']}"
+    seconds = round(trip["test_time_s"] - start["test_time_s"])
+    assert duration == f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    assert ah_out == f"{cycle['discharge_capacity_Ah']:.4f}" and float(ah_out) > 0.1
+    assert wh_out == f"{cycle['discharge_energy_Wh']:.3f}"
+    assert temperatures.startswith("cell ")
+    assert "2 steps, the last cut short by the run's end" in page
+
+
+def test_the_step_a_deviation_cut_short_is_listed_and_the_deviation_is_marked_on_the_plot(tmp_path):
+    folder, page = run_of(tmp_path, RESTS.format(name="Dead load", tail="", steps=(
+        '"Rest for 1 min", "Rest for 1 min", { step = "Discharge at 2 A until 3 V", name = "discharge" }')),
+        "dead-load")
+    meta, events, _ = read_run(folder)
+    assert meta["verdict"] == "ERROR"
+    rows = table(page, "numbers steps")
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    assert re.sub("<[^>]+>", "", rows[2][6]) == f"cut short by the run's end: {meta['reason']}"
+    assert "load drew 0.000 A" in rows[2][6]
+    assert "Red dashed lines: deviation (table Events)." in caption(page)
+
+
+def test_an_event_after_the_last_sample_is_drawn_and_the_axis_stretched_to_it(tmp_path):
+    """The fault of a thermocouple gone open is found before that tick's sample is written."""
+    safety = '[safety]\nabort_if = ["cell temperature > 60 degC"]'
+    folder, page = run_of(tmp_path, RESTS.format(name="Open cell thermocouple", tail=safety,
+                                                 steps='"Rest for 2 min", "Rest for 10 min"'),
+                          "open-thermocouple:placement=cell,at=5 min")
+    meta, events, _ = read_run(folder)
+    fault = next(e for e in events if e["event"] == "fault")
+    samples = read_samples(folder, meta)
+    assert meta["verdict"] == "ERROR" and fault["test_time_s"] > samples.time[-1]
+    assert "Red dashed lines: fault (table Events)." in caption(page)
+
+    from matplotlib.lines import Line2D
+
+    from bench.analysis import plots
+
+    figure = plots.time_series_figure(samples, False, marks=[(fault["test_time_s"], "fault")], end=fault["test_time_s"])
+    scale, _ = plots.time_unit(fault["test_time_s"])
+    for ax in figure.axes:
+        assert ax.get_xlim()[1] > fault["test_time_s"] / scale
+        assert any(isinstance(line, Line2D) and list(line.get_xdata()) == [fault["test_time_s"] / scale] * 2
+                   for line in ax.get_lines())
+    unstretched = plots.time_series_figure(samples, False, marks=[(fault["test_time_s"], "fault")])
+    assert plots.in_view(samples, [(fault["test_time_s"], "fault")]) == []  # without `end`, out of view
+    assert unstretched.axes[0].get_xlim()[1] < fault["test_time_s"] / scale
+
+
+def test_every_event_that_ends_a_run_is_marked_on_the_plot():
+    from bench.analysis.report import MARKED_EVENTS
+    from bench.record import schema
+
+    assert schema.ENDING_EVENTS <= set(MARKED_EVENTS)
+
+
+def test_the_caption_names_only_the_events_drawn(tripped):
+    _, page = tripped
+    assert "Red dashed lines: safety trip (table Events)." in caption(page)
+    assert "operator stop" not in caption(page)
+
+
+def test_a_channel_without_a_reading_shows_a_dash_with_a_note_never_nan(tmp_path):
+    _, page = run_of(tmp_path, RESTS.format(name="Open ambient", steps='"Rest for 2 min", "Rest for 2 min"', tail=""),
+                     "open-thermocouple:placement=ambient,at=1 min")
+    rows = table(page, "numbers steps")
+    assert "ambient —" in rows[1][-1]  # open through the whole of step 2
+    assert not any("nan" in cell.lower() for row in rows for cell in row)
+    assert re.search(r"— ambient: no reading from that channel in the step \(open thermocouple[^)]*\) from "
+                     r"0:01:00", page)
+
+
+def wcag_contrast(a: str, b: str) -> float:
+    """The WCAG 2 contrast ratio of two sRGB colours written #rrggbb."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_verdict_banner_reads_at_4_5_to_1_or_better():
+    """The banner's text on each verdict's colour, its last line too (drawn at an opacity)."""
+    from bench.analysis.report import STYLE, VERDICT_COLOURS
+
+    text = re.search(r"\.cover \{[^}]*?(?<![-\w])color: (#[0-9a-fA-F]{6}|#fff)\b", STYLE).group(1)
+    text = "#ffffff" if text == "#fff" else text
+    faded = re.search(r"\.cover \.what \{[^}]*opacity: ([\d.]+)", STYLE)
+    opacity = float(faded.group(1)) if faded else 1.0
+    for verdict, background in {**VERDICT_COLOURS, "no verdict": "#555555"}.items():
+        blend = "#" + "".join(
+            f"{round(opacity * int(text[i:i + 2], 16) + (1 - opacity) * int(background[i:i + 2], 16)):02x}"
+            for i in (1, 3, 5))
+        assert wcag_contrast(text, background) >= 4.5, verdict
+        assert wcag_contrast(blend, background) >= 4.5, verdict
+    assert wcag_contrast("#ffffff", "#c99a06") < 3  # the amber it replaced
+
+
+def crashed_copy(folder: Path, where: Path, keep_steps: int = 1) -> Path:
+    """A copy of a run folder as a kill -9 during its step `keep_steps` would leave it: run.json as
+    written at the start (status running, no end), events up to that step's start, samples up to
+    the next step."""
+    import shutil
+
+    from bench.record.runfile import END
+
+    copy = where / "crashed"
+    shutil.copytree(folder, copy)
+    (copy / "report.html").unlink(missing_ok=True)
+    meta = json.loads((copy / "run.json").read_text())
+    for key in END:
+        meta.pop(key, None)
+    meta.update(status="running", verdict=None, ended=None)
+    (copy / "run.json").write_text(json.dumps(meta))
+    lines = (copy / "events.jsonl").read_text().splitlines(keepends=True)
+    at = [i for i, line in enumerate(lines) if '"step_start"' in line][keep_steps - 1]
+    (copy / "events.jsonl").write_text("".join(lines[:at + 1]))
+    rows = (copy / "samples.bdf.csv").read_text().splitlines(keepends=True)
+    step = rows[0].split(",").index("Step Count / 1")
+    (copy / "samples.bdf.csv").write_text("".join(r for n, r in enumerate(rows)
+                                                  if n == 0 or int(r.split(",")[step]) <= keep_steps))
+    return copy
+
+
+def test_a_crashed_run_lists_its_profiles_criteria_as_not_judged(tripped, tmp_path):
+    import html
+
+    folder, _ = tripped
+    page = html.unescape(write_report([crashed_copy(folder, tmp_path)]).read_text(encoding="utf-8"))
+    assert "The profile sets no criteria" not in page
+    assert "Not judged: the run has no verdict yet" in page
+    rows = table(page, "criteria")
+    assert [(row[0], row[2], row[3], row[-1]) for row in rows] == [("capacity", "4.8 Ah", "", "not judged"),
+                                                                   ("hottest", "", "45 degC", "not judged")]
+    assert rows[0][1] == "discharge capacity of step 'discharge'"
+
+
+def test_a_crashed_runs_profile_without_its_text_is_said_to_hold_the_criteria(tripped, tmp_path):
+    import html
+
+    folder, _ = tripped
+    copy = crashed_copy(folder, tmp_path)
+    meta = json.loads((copy / "run.json").read_text())
+    del meta["profile"]["text"]
+    (copy / "run.json").write_text(json.dumps(meta))
+    page = html.unescape(write_report([copy]).read_text(encoding="utf-8"))
+    where = meta["profile"]["path"]
+    assert f"Not judged: the run has no verdict yet (its criteria are in the profile: {where})" in page
+    assert "The profile sets no criteria" not in page
+
+
+def test_a_crashed_runs_traceability_counts_test_time_and_samples_from_the_samples_file(tripped, tmp_path):
+    folder, _ = tripped
+    copy = crashed_copy(folder, tmp_path, keep_steps=2)
+    samples = read_samples(copy, read_run(copy)[0])
+    page = write_report([copy]).read_text(encoding="utf-8")
+    facts = dict(table(page, "facts"))
+    seconds = round(float(samples.time[-1]))
+    assert facts["test time"].startswith(f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d} at the last")
+    assert facts["samples"].startswith(f"{len(samples)} rows in samples.bdf.csv")
+
+
+def test_the_step_in_progress_when_the_records_stop_is_listed_as_such(tripped, tmp_path):
+    folder, _ = tripped
+    page = write_report([crashed_copy(folder, tmp_path, keep_steps=2)]).read_text(encoding="utf-8")
+    rows = table(page, "numbers steps")
+    assert [row[0] for row in rows] == ["1", "2"]
+    assert re.sub("<[^>]+>", "", rows[1][6]).startswith("in progress where the records stop: the run has no verdict")
+    assert float(rows[1][8]) > 0.1  # the Ah out of the rows kept
+
+
+def test_a_step_stopped_resumed_then_crashed_is_in_progress_not_cut_by_the_earlier_stop(tripped, tmp_path):
+    folder, _ = tripped
+    copy = crashed_copy(folder, tmp_path, keep_steps=2)
+    lines = (copy / "events.jsonl").read_text().splitlines(keepends=True)
+    start = json.loads(lines[-1])
+    later = [{"event": "operator_stop", "test_time_s": start["test_time_s"] + 60, "reason": "operator stop"},
+             {"event": "resumed", "test_time_s": start["test_time_s"] + 60},
+             {**start, "event": "step_continued", "test_time_s": start["test_time_s"] + 60}]
+    (copy / "events.jsonl").write_text("".join(lines) + "".join(json.dumps(e) + "\n" for e in later))
+    page = write_report([copy]).read_text(encoding="utf-8")
+    row = table(page, "numbers steps")[-1]
+    assert row[0] == "2" and row[4] == "0:05:00"  # started at its step_start, not at the resume
+    assert re.sub("<[^>]+>", "", row[6]).startswith("in progress where the records stop")
