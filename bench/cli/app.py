@@ -225,6 +225,11 @@ def resume(
                            "rack (each channel's junit.xml is in its run folder)")
         _drive_rack(run_dir.name, None, (), as_json=as_json, lot=run_dir, speed=speed, index=index)
 
+    from bench.record.schema import RUN
+
+    if not (run_dir / RUN).is_file():  # one line, before the run's folder is shown
+        raise _invalid(f"{run_dir}: {'not a run folder (no ' + RUN + ')' if run_dir.is_dir() else 'no such folder'}")
+
     def start(view: Any, announce: Callable[[Path], None]) -> tuple[Any, Path]:
         from bench.run.session import resume as resume_run
 

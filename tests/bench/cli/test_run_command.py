@@ -304,6 +304,7 @@ def test_resume_uses_the_station_file_given(tmp_path, monkeypatch):
         asked.update(folder=folder, station=station)
         return Outcome(Verdict.PASS, "all criteria met"), folder
     monkeypatch.setattr(session, "resume", resume)
+    (tmp_path / "run.json").write_text("{}")
     result = bench("resume", str(tmp_path), "--station", "stations/bench-2.toml")
     assert result.exit_code == 0, result.output
     assert asked == {"folder": tmp_path, "station": Path("stations/bench-2.toml")}

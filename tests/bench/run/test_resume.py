@@ -185,7 +185,9 @@ def test_a_run_held_by_a_live_process_is_not_resumed_or_resumed_twice(tmp_path, 
 
 def test_resume_of_something_that_is_not_a_run_folder_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(app, ["resume", str(tmp_path)])
-    assert result.exit_code == 2 and "not a readable run folder" in result.output
+    assert result.exit_code == 2 and result.output.strip() == f"error: {tmp_path}: not a run folder (no run.json)"
+    missing = CliRunner().invoke(app, ["resume", str(tmp_path / "nonexist")])
+    assert missing.exit_code == 2 and missing.output.strip() == f"error: {tmp_path / 'nonexist'}: no such folder"
 
 
 STOPPED = """
