@@ -257,17 +257,7 @@ load = "load2"
 supply = "psu2:1"
 temperatures = { cell = "tc2:101", surface = "tc2:102" }
 {defects}
-[limits]
-max_voltage = "21 V"
-max_current = "8 A"
-max_power = "60 W"
-max_temperature = "70 degC"
-
-[world]
-dut = "powerbank-10000"
-seed = 1
-ambient = "25 degC"
-'''
+''' + SMALL_RACK[SMALL_RACK.index("[limits]"):]  # the small rack's limits, faults and world
 
 
 def test_a_flaky_link_is_a_channels_own_lines_and_refused_on_a_line_other_channels_share(write, tmp_path):
